@@ -1,0 +1,21 @@
+# Normalize: validate one source's raw snapshot (checksum, schema, entities, units, periods) and
+# write its tidy long table. A failed check writes nothing.
+
+
+rule normalize:
+    input:
+        unpack(snapshot_files),
+        entities="config/entities.yaml",
+        code=NORMALIZE_CODE,
+    output:
+        "data/processed/{source_id}.parquet",
+    params:
+        vintage=vintage_of,
+        spec=source_spec,
+        python=PYTHON,
+    log:
+        "logs/normalize/{source_id}.log",
+    conda:
+        "../envs/techgap.yaml"
+    shell:
+        "{params.python} -m techgap --log {log} normalize {wildcards.source_id} {output} --vintage {params.vintage}"

@@ -1,0 +1,5 @@
+import sys
+
+from techgap.cli import main
+
+sys.exit(main())

@@ -1,0 +1,42 @@
+"""Harmonized entity codes: ISO 3166 alpha-3 for economies (Taiwan is TWN whatever the source calls
+it), readable upper-case codes for aggregates, regions and companies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from techgap.config import EntitySpec
+
+
+def _key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+class EntityRegistry:
+    def __init__(self, entities: Mapping[str, EntitySpec]) -> None:
+        self.entities = dict(entities)
+        self._by_name: dict[str, str] = {}
+        for code, spec in self.entities.items():
+            for name in (code, spec.en, spec.zh, *spec.aliases):
+                key = _key(name)
+                other = self._by_name.get(key)
+                if other is not None and other != code:
+                    raise ValueError(f"entity name {name!r} is given to both {other} and {code}")
+                self._by_name[key] = code
+
+    def codes_for(self, names: pd.Series) -> pd.Series:
+        """Codes for entity names as sources print them; unknown names map to <NA>."""
+        unique = pd.Series(names.unique())
+        lookup = {name: self._by_name.get(_key(name)) for name in unique}
+        return names.map(lookup).astype("string")
+
+    def name(self, code: str, lang: str) -> str:
+        spec = self.entities.get(code)
+        if spec is None:
+            return code
+        return spec.zh if lang == "zh" else spec.en
+
+    def kind(self, code: str) -> str:
+        return self.entities[code].kind

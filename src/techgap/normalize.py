@@ -1,0 +1,169 @@
+"""Normalize one source's snapshot into a typed, tidy long table for data/processed/.
+
+Every check runs before anything is written, so a failed validation leaves the last good
+processed table and every figure as they were."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from techgap.config import Project, RefreshSource, SourceSpec
+from techgap.entities import EntityRegistry
+from techgap.errors import InputError
+from techgap.parsers import _first_bad, check_periods, read_long_csv, read_sdmx_csv, read_worldbank_json
+from techgap.provenance import Snapshot, open_snapshot, resolve_vintage
+
+PROCESSED_COLUMNS = {
+    "entity": "string",
+    "entity_code": "string",
+    "entity_kind": "string",
+    "category": "string",
+    "indicator": "string",
+    "period": "string",
+    "value": "float64",
+    "unit": "string",
+    "label": "string",
+    "label_en": "string",
+    "flag": "string",
+    "source": "string",
+    "document": "string",
+    "preferred": "bool",
+    "vintage": "string",
+}
+KEY = ["entity_code", "category", "indicator", "period"]
+COUNT_UNITS = {"count", "papers", "event", "persons", "rank", "years"}
+
+
+def read_payload(snapshot: Snapshot, refresh: RefreshSource | None) -> pd.DataFrame:
+    fmt = snapshot.provenance.format
+    if fmt == "techgap-long-csv":
+        return read_long_csv(snapshot.payload_path)
+    indicator_map = dict(snapshot.provenance.model_extra.get("indicator_map") or {})
+    if not indicator_map and refresh is not None:
+        indicator_map = dict(refresh.indicator_map)
+    if fmt == "sdmx-csv":
+        return read_sdmx_csv(snapshot.payload_path, indicator_map)
+    return read_worldbank_json(snapshot.payload_path, indicator_map)
+
+
+def check_indicators_and_units(path: Path, frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
+    known = frame["indicator"].isin(spec.indicators)
+    _first_bad(path, (~known).to_numpy(), frame, "indicator", "indicator is not declared for this source",
+               "one of " + ", ".join(sorted(spec.indicators)) + " (declare new ones in config/sources.yaml)")
+    expected_unit = frame["indicator"].map({k: v.unit for k, v in spec.indicators.items()})
+    api_rows = frame["unit"] == ""
+    frame["unit"] = frame["unit"].where(~api_rows, expected_unit)
+    wrong = (frame["unit"] != expected_unit).to_numpy()
+    if wrong.any():
+        position = int(np.flatnonzero(wrong)[0])
+        raise InputError(path, f"unit {frame['unit'].iloc[position]!r} differs from the series' unit",
+                         line=int(frame["_line"].iloc[position]), field="unit",
+                         expected=repr(expected_unit.iloc[position]))
+    for name, indicator in spec.indicators.items():
+        rows = (frame["indicator"] == name).to_numpy()
+        values = frame["value"].to_numpy()
+        if indicator.min is not None:
+            _first_bad(path, rows & (values < indicator.min), frame, "value",
+                       f"{name} below its minimum {indicator.min}", f">= {indicator.min}")
+        if indicator.max is not None:
+            _first_bad(path, rows & (values > indicator.max), frame, "value",
+                       f"{name} above its maximum {indicator.max}", f"<= {indicator.max}")
+        if indicator.unit in COUNT_UNITS:
+            _first_bad(path, rows & (values < 0), frame, "value", f"negative {indicator.unit}", ">= 0")
+    return frame
+
+
+def check_entities(path: Path, frame: pd.DataFrame, registry: EntityRegistry) -> pd.Series:
+    codes = registry.codes_for(frame["entity"])
+    _first_bad(path, codes.isna().to_numpy(), frame, "entity", "unknown entity name",
+               "a name listed in config/entities.yaml (add it as an alias there)")
+    names_per_code = frame.assign(_code=codes).groupby(["document", "_code"])["entity"].nunique()
+    doubled = names_per_code[names_per_code > 1]
+    if not doubled.empty:
+        document, code = doubled.index[0]
+        rows = (frame["document"] == document) & (codes == code)
+        names = sorted(frame.loc[rows, "entity"].unique())
+        second = frame.loc[rows & (frame["entity"] == names[1]), "_line"].iloc[0]
+        raise InputError(path, f"one entity ({code}) appears under two names in document {document}: {names}",
+                         line=int(second), field="entity", expected="one name per entity within a document")
+    return codes
+
+
+def check_documents(path: Path, frame: pd.DataFrame, snapshot: Snapshot) -> None:
+    if snapshot.provenance.method == "api":
+        return
+    ids = snapshot.provenance.document_ids()
+    unknown = ~frame["document"].isin(ids)
+    _first_bad(path, unknown.to_numpy(), frame, "document", "document is not listed in provenance.yaml",
+               ", ".join(ids))
+
+
+def check_unique(path: Path, frame: pd.DataFrame) -> None:
+    duplicated = frame.duplicated(KEY + ["document"], keep="first").to_numpy()
+    if duplicated.any():
+        position = int(np.flatnonzero(duplicated)[0])
+        row = frame.iloc[position]
+        first = frame[(frame[KEY + ["document"]] == row[KEY + ["document"]]).all(axis=1)]["_line"].iloc[0]
+        raise InputError(path, f"duplicate row: {row['entity']} {row['indicator']} {row['period']} "
+                               f"already on line {first}", line=int(row["_line"]), field="period",
+                         expected="one row per entity, period, indicator and category in a document")
+
+
+def check_sums(path: Path, frame: pd.DataFrame, spec: SourceSpec) -> None:
+    for check in spec.sum_checks:
+        rows = frame[frame["indicator"] == check.indicator]
+        if check.document is not None:
+            rows = rows[rows["document"] == check.document]
+        for (document, category, period), group in rows.groupby(["document", "category", "period"]):
+            totals = group[group["entity_code"] == check.total]
+            parts = group[group["entity_code"] != check.total]
+            if totals.empty or parts.empty or parts["value"].isna().any():
+                continue
+            total = float(totals["value"].iloc[0])
+            gap = float(parts["value"].sum()) - total
+            if abs(gap) > check.tolerance + 1e-9:
+                raise InputError(path, f"{check.indicator} {period}{' ' + category if category else ''}: parts sum to "
+                                       f"{parts['value'].sum():.4g}, total row says {total:.4g}",
+                                 line=int(totals["_line"].iloc[0]), field="value",
+                                 expected=f"parts within {check.tolerance} of the total")
+
+
+def mark_preferred(frame: pd.DataFrame, document_order: list[str]) -> pd.Series:
+    """For each fact read in several documents, the first document in provenance order wins."""
+    rank = frame["document"].map({d: i for i, d in enumerate(document_order)}).fillna(0)
+    order = frame.assign(_rank=rank).sort_values(KEY + ["_rank"], kind="stable")
+    first = ~order.duplicated(KEY, keep="first")
+    return first.reindex(frame.index)
+
+
+def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
+    spec = project.sources.get(snapshot.source_id)
+    if spec is None:
+        raise InputError(project.root / "config" / "sources.yaml", f"source {snapshot.source_id} is not declared")
+    refresh = project.settings.refresh.sources.get(snapshot.source_id)
+    path = snapshot.payload_path
+    frame = read_payload(snapshot, refresh)
+    check_periods(path, frame, project.settings.min_year, project.settings.max_year)
+    frame = check_indicators_and_units(path, frame, spec)
+    registry = EntityRegistry(project.entities)
+    codes = check_entities(path, frame, registry)
+    frame["entity_code"] = codes
+    check_documents(path, frame, snapshot)
+    check_unique(path, frame)
+    check_sums(path, frame, spec)
+    frame["entity_kind"] = frame["entity_code"].map(lambda c: registry.kind(c))
+    frame["entity"] = frame["entity_code"].map(lambda c: registry.name(c, "en"))
+    frame["source"] = snapshot.source_id
+    frame["vintage"] = snapshot.vintage
+    frame["preferred"] = mark_preferred(frame, snapshot.provenance.document_ids())
+    out = frame.sort_values(KEY + ["document"], kind="stable").reset_index(drop=True)
+    out = out[list(PROCESSED_COLUMNS)]
+    return out.astype(PROCESSED_COLUMNS)
+
+
+def normalize_source(project: Project, source_id: str, vintage: str | None = None) -> pd.DataFrame:
+    vintage = vintage or resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
+    return normalize_snapshot(project, open_snapshot(project.raw_dir, source_id, vintage))

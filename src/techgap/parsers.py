@@ -1,0 +1,257 @@
+"""Read a raw payload into the raw long schema, rejecting anything malformed with the file, line and
+field named. Three payload formats: the project's transcribed CSV, OECD SDMX-CSV, World Bank JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from techgap.errors import InputError
+
+REQUIRED_COLUMNS = ["entity", "period", "indicator", "value", "unit", "document"]
+OPTIONAL_COLUMNS = ["category", "label", "label_en", "flag", "note"]
+ALLOWED_FLAGS = {"", "chart_read", "approx", "forecast", "preliminary", "missing"}
+# Written where a document marks a value as not available; accepted only with flag=missing.
+MISSING_TOKENS = {"", "n.a.", "na", "n/a", "—", "–", "-", "..", "…"}
+PERIOD_PATTERN = re.compile(
+    r"^(?P<y1>\d{4})("
+    r"|Q(?P<q>[1-4])"
+    r"|f"
+    r"|H[12]"
+    r"|Q1-Q3"
+    r"|-(?P<y2>\d{4})"
+    r"|-(?P<m>\d{2})(-(?P<d>\d{2}))?"
+    r")$"
+)
+RAW_COLUMNS = REQUIRED_COLUMNS[:5] + OPTIONAL_COLUMNS[:4] + ["document", "note"]
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if not data.strip():
+        raise InputError(path, "file is empty", expected="a header line and at least one row")
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise InputError(path, "file starts with a UTF-8 byte-order mark", line=1,
+                         expected="UTF-8 without BOM (re-save as plain UTF-8)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(path, f"bytes are not UTF-8 (byte 0x{data[exc.start]:02x}); Big5 or another legacy encoding?",
+                         line=line, expected="UTF-8") from None
+    if not text.endswith("\n"):
+        last = text.count("\n") + 1
+        raise InputError(path, "file does not end with a line break: truncated?", line=last,
+                         expected="every line, the last one too, to end with a newline")
+    return text
+
+
+def _check_header(path: Path, header_line: str) -> list[str]:
+    columns = next(csv.reader([header_line]))
+    if len(columns) == 1:
+        for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if delimiter in header_line:
+                raise InputError(path, f"header is {name}-separated", line=1, expected="comma-separated columns")
+    stripped = [c.strip() for c in columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in stripped]
+    unknown = [c for c in stripped if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise InputError(path, f"unexpected column {unknown[0]!r}", line=1, field=unknown[0],
+                         expected="columns " + ", ".join(REQUIRED_COLUMNS) + " (optional: " + ", ".join(OPTIONAL_COLUMNS) + ")")
+    if missing:
+        raise InputError(path, f"required column {missing[0]!r} is missing", line=1, field=missing[0],
+                         expected="columns " + ", ".join(REQUIRED_COLUMNS))
+    duplicated = {c for c in stripped if stripped.count(c) > 1}
+    if duplicated:
+        name = sorted(duplicated)[0]
+        raise InputError(path, f"column {name!r} appears twice", line=1, field=name)
+    return stripped
+
+
+def _first_bad(path: Path, mask: np.ndarray, frame: pd.DataFrame, field: str, message: str, expected: str) -> None:
+    if mask.any():
+        position = int(np.flatnonzero(mask)[0])
+        count = int(mask.sum())
+        more = f" ({count - 1} more row(s) like it)" if count > 1 else ""
+        value = frame[field].iloc[position] if field in frame else ""
+        if hasattr(value, "item"):
+            value = value.item()
+        raise InputError(path, f"{message}: {value!r}{more}", line=int(frame["_line"].iloc[position]),
+                         field=field, expected=expected)
+
+
+def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
+    """Strict numbers. Full-width digits (１２３) are folded to ASCII on purpose (NFKC); thousands
+    separators, percent signs and words are rejected; 'n.a.'-style tokens need flag=missing."""
+    text = frame["value"].str.strip()
+    non_ascii = text.str.contains(r"[^\x00-\x7f]", regex=True)
+    if non_ascii.any():
+        text = text.where(~non_ascii, text.str.normalize("NFKC"))
+    numbers = pd.to_numeric(text.where(text.str.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")), errors="coerce")
+    missing_token = text.str.lower().isin(MISSING_TOKENS)
+    flagged_missing = frame["flag"] == "missing"
+    bad_missing = missing_token & ~flagged_missing
+    _first_bad(path, bad_missing.to_numpy(), frame, "value", "value is not available",
+               "a number, or flag=missing where the document marks the value as not available")
+    not_number = numbers.isna() & ~missing_token
+    thousands = not_number & text.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+    _first_bad(path, thousands.to_numpy(), frame, "value", "value has a thousands separator",
+               "a plain number without separators, e.g. 30599")
+    percent = not_number & text.str.endswith("%")
+    _first_bad(path, percent.to_numpy(), frame, "value", "value carries a percent sign",
+               "a plain number; the unit column says percent")
+    _first_bad(path, not_number.to_numpy(), frame, "value", "value is not a number",
+               "a plain number with '.' as decimal point")
+    flagged_but_number = flagged_missing & numbers.notna()
+    _first_bad(path, flagged_but_number.to_numpy(), frame, "flag", "flag=missing on a row that has a value",
+               "flag=missing only where the value is empty or n.a.")
+    return numbers.astype("float64")
+
+
+def read_long_csv(path: str | Path) -> pd.DataFrame:
+    """The transcribed payload: strict CSV into the raw long schema (strings + float value)."""
+    path = Path(path)
+    text = _decode(path, path.read_bytes())
+    header_line = text.split("\n", 1)[0]
+    columns = _check_header(path, header_line)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[],
+                            skipinitialspace=False, engine="c")
+    except pd.errors.ParserError as exc:
+        match = re.search(r"line (\d+), saw (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        raise InputError(path, f"row has more fields than the header ({match.group(2) if match else '?'} vs {len(columns)})",
+                         line=line, expected=f"{len(columns)} comma-separated fields; quote text that contains commas") from None
+    frame.columns = columns
+    if frame.empty:
+        raise InputError(path, "file has a header but no rows", line=2)
+    frame["_line"] = np.arange(2, len(frame) + 2)
+    short = frame[columns].isna().any(axis=1).to_numpy()
+    if short.any():
+        position = int(np.flatnonzero(short)[0])
+        raise InputError(path, "row has fewer fields than the header (truncated row?)",
+                         line=int(frame["_line"].iloc[position]), expected=f"{len(columns)} comma-separated fields")
+    for column in OPTIONAL_COLUMNS:
+        if column not in frame:
+            frame[column] = ""
+    for column in ("entity", "period", "indicator", "unit", "document", "flag", "category"):
+        frame[column] = frame[column].str.strip()
+    for column in ("entity", "period", "indicator", "unit", "document"):
+        _first_bad(path, (frame[column] == "").to_numpy(), frame, column, f"{column} is empty", f"a non-empty {column}")
+    bad_flag = ~frame["flag"].isin(ALLOWED_FLAGS)
+    _first_bad(path, bad_flag.to_numpy(), frame, "flag", "unknown flag", ", ".join(sorted(ALLOWED_FLAGS - {""})))
+    frame["value"] = parse_value_column(path, frame)
+    return frame[RAW_COLUMNS + ["_line"]]
+
+
+def check_periods(path: Path, frame: pd.DataFrame, min_year: int, max_year: int) -> None:
+    """Periods follow the grammar of data/raw/README.md and fall within the configured years."""
+    parts = frame["period"].str.extract(PERIOD_PATTERN)
+    malformed = parts["y1"].isna()
+    _first_bad(path, malformed.to_numpy(), frame, "period", "period is not in a known format",
+               "YYYY, YYYYQ1-4, YYYYf, YYYYH1/2, YYYY-YYYY, YYYY-MM or YYYY-MM-DD")
+    years = [parts["y1"].astype(int)]
+    if parts["y2"].notna().any():
+        years.append(parts["y2"].fillna(parts["y1"]).astype(int))
+    for year in years:
+        out = (year < min_year) | (year > max_year)
+        _first_bad(path, out.to_numpy(), frame, "period", "period is out of range", f"years {min_year}-{max_year}")
+    month = pd.to_numeric(parts["m"], errors="coerce")
+    _first_bad(path, ((month < 1) | (month > 12)).to_numpy(), frame, "period", "month out of range", "01-12")
+    day = pd.to_numeric(parts["d"], errors="coerce")
+    _first_bad(path, ((day < 1) | (day > 31)).to_numpy(), frame, "period", "day out of range", "01-31")
+
+
+def read_sdmx_csv(path: str | Path, indicator_map: Mapping[str, str]) -> pd.DataFrame:
+    """OECD SDMX-CSV (1.0 or 2.0, codes only or with labels) into the raw long schema.
+    ``indicator_map`` maps 'MEASURE.UNIT_MEASURE.PRICE_BASE' codes to the project's indicators.
+    Indicators named *_million are scaled to millions by UNIT_MULT; others must have none."""
+    path = Path(path)
+    text = _decode(path, path.read_bytes())
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    # 'REF_AREA: Reference area' headers (labels=both) -> 'REF_AREA'; label-only columns are ignored.
+    frame.columns = [str(c).split(":", 1)[0].strip() for c in frame.columns]
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    needed = ["REF_AREA", "MEASURE", "UNIT_MEASURE", "TIME_PERIOD", "OBS_VALUE"]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputError(path, f"SDMX-CSV column {missing[0]!r} is missing: has the API changed its schema?",
+                         line=1, field=missing[0], expected="columns " + ", ".join(needed))
+    frame["_line"] = np.arange(2, len(frame) + 2)
+
+    def code(column: str) -> pd.Series:  # 'KOR: Korea' (labels=both) -> 'KOR'
+        if column not in frame:
+            return pd.Series("_Z", index=frame.index)
+        return frame[column].str.split(":", n=1).str[0].str.strip()
+
+    key = code("MEASURE") + "." + code("UNIT_MEASURE") + "." + code("PRICE_BASE")
+    frame = frame[key.isin(indicator_map)].copy()
+    if frame.empty:
+        raise InputError(path, "no series of the requested measures in the payload", field="MEASURE",
+                         expected=", ".join(indicator_map))
+    key = key.loc[frame.index]
+    out = pd.DataFrame({
+        "entity": code("REF_AREA").loc[frame.index],
+        "period": frame["TIME_PERIOD"].str.strip(),
+        "indicator": key.map(indicator_map),
+        "value": frame["OBS_VALUE"],
+        "unit": "",
+        "category": "", "label": "", "label_en": "", "flag": "",
+        "document": "api", "note": "",
+        "_line": frame["_line"],
+    })
+    out["flag"] = np.where(out["value"].str.strip() == "", "missing", "")
+    out["value"] = parse_value_column(path, out)
+    multiplier = pd.to_numeric(code("UNIT_MULT").loc[frame.index].replace({"_Z": "", "": "0"}), errors="coerce")
+    millions = out["indicator"].str.endswith("_million").to_numpy()
+    bad_mult = ~millions & (multiplier.fillna(0).to_numpy() != 0)
+    _first_bad(path, bad_mult, out.assign(UNIT_MULT=multiplier.to_numpy()), "UNIT_MULT",
+               "unit multiplier on a ratio indicator", "UNIT_MULT 0 or empty")
+    scale = np.where(millions, 10.0 ** (multiplier.fillna(0).to_numpy() - 6), 1.0)
+    out["value"] = out["value"] * scale
+    return out.reset_index(drop=True)
+
+
+def read_worldbank_json(path: str | Path, indicator_map: Mapping[str, str]) -> pd.DataFrame:
+    """World Bank API v2 JSON ([metadata, records]) into the raw long schema. Null values are
+    dropped: the API lists every country-year, reported or not."""
+    path = Path(path)
+    text = _decode(path, path.read_bytes())
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    if isinstance(body, list) and body and isinstance(body[0], dict) and "message" in body[0]:
+        raise InputError(path, f"the API returned an error: {body[0]['message']}")
+    if not (isinstance(body, list) and len(body) == 2 and isinstance(body[0], dict) and isinstance(body[1], list)):
+        raise InputError(path, "unexpected JSON layout: has the API changed its schema?",
+                         expected="[metadata, records] as World Bank API v2 returns")
+    rows = []
+    for number, record in enumerate(body[1], start=1):
+        try:
+            indicator = record["indicator"]["id"]
+            entity = record["countryiso3code"] or record["country"]["id"]
+            period = str(record["date"])
+            value = record["value"]
+        except (KeyError, TypeError):
+            raise InputError(path, f"record {number} lacks indicator.id, countryiso3code, date or value",
+                             field=f"records[{number}]", expected="World Bank API v2 records") from None
+        if indicator not in indicator_map:
+            raise InputError(path, f"record {number} is for unexpected indicator {indicator!r}",
+                             field="indicator.id", expected=", ".join(indicator_map))
+        if value is None:
+            continue
+        rows.append({"entity": entity, "period": period, "indicator": indicator_map[indicator],
+                     "value": str(value), "unit": "", "category": "", "label": "", "label_en": "",
+                     "flag": "", "document": "api", "note": "", "_line": number})
+    if not rows:
+        raise InputError(path, "the payload has no non-null observations")
+    out = pd.DataFrame(rows)
+    out["value"] = parse_value_column(path, out)
+    return out

@@ -1,0 +1,158 @@
+"""Provenance of a raw snapshot: who published the numbers, where they were read, and the payload's
+checksum. Loaded with pydantic so a missing field is named in the error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from techgap.config import VINTAGE_PATTERN, check_id, load_yaml
+from techgap.errors import InputError
+from techgap.io import sha256_file
+
+PROVENANCE_FILE = "provenance.yaml"
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+    title: str
+    publisher: str
+    url: str
+    locator: str
+    published: str | None = None
+    read_from: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return check_id(value, "document id")
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _published(cls, value: object) -> object:
+        return value.isoformat() if isinstance(value, dt.date) else (None if value is None else str(value))
+
+
+class Provenance(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    source_id: str
+    title: str
+    publisher: str
+    url: str
+    retrieved: str
+    licence: str
+    locator: str
+    method: Literal["api", "transcribed"]
+    format: Literal["techgap-long-csv", "sdmx-csv", "worldbank-json"]
+    payload: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    documents: list[Document] = Field(default_factory=list)
+
+    @field_validator("source_id")
+    @classmethod
+    def _source_id(cls, value: str) -> str:
+        return check_id(value, "source_id")
+
+    @field_validator("retrieved", mode="before")
+    @classmethod
+    def _retrieved(cls, value: object) -> str:
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+    @field_validator("payload")
+    @classmethod
+    def _payload(cls, value: str) -> str:
+        if "/" in value or "\\" in value or value.startswith("."):
+            raise ValueError("payload must be a plain file name inside the vintage folder")
+        return value
+
+    @model_validator(mode="after")
+    def _documents(self) -> Provenance:
+        if self.method == "transcribed" and not self.documents:
+            raise ValueError("a transcribed snapshot must list the documents its values were read in")
+        ids = [d.id for d in self.documents]
+        if len(ids) != len(set(ids)):
+            raise ValueError("document ids must be unique")
+        return self
+
+    def document_ids(self) -> list[str]:
+        return [d.id for d in self.documents]
+
+
+class Snapshot(BaseModel):
+    """One vintage of one source, checked: its provenance parsed and its payload's checksum verified."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source_id: str
+    vintage: str
+    folder: Path
+    provenance: Provenance
+
+    @property
+    def payload_path(self) -> Path:
+        return self.folder / self.provenance.payload
+
+
+def list_vintages(raw_dir: Path, source_id: str) -> list[str]:
+    folder = raw_dir / check_id(source_id, "source id")
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and VINTAGE_PATTERN.match(p.name))
+
+
+def resolve_vintage(raw_dir: Path, source_id: str, pinned: dict[str, str]) -> str:
+    """The vintage config pins for this source, else the newest one on disk."""
+    vintages = list_vintages(raw_dir, source_id)
+    if source_id in pinned:
+        wanted = pinned[source_id]
+        if wanted not in vintages:
+            raise InputError(
+                raw_dir / source_id, f"config pins vintage {wanted}, which does not exist", expected=", ".join(vintages)
+            )
+        return wanted
+    if not vintages:
+        raise InputError(raw_dir / source_id, "no vintage folder (YYYY-MM-DD) found")
+    return vintages[-1]
+
+
+def load_provenance(path: Path) -> Provenance:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(path, "provenance must be a YAML mapping")
+    try:
+        return Provenance.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        kind = "missing required field" if first["type"] == "missing" else first["msg"]
+        raise InputError(path, kind, field=field) from None
+
+
+def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
+    """The offline 'fetch': find the vintage, parse its provenance, verify the payload checksum."""
+    folder = raw_dir / check_id(source_id, "source id") / vintage
+    prov_path = folder / PROVENANCE_FILE
+    if not prov_path.is_file():
+        raise InputError(prov_path, "provenance file is missing")
+    provenance = load_provenance(prov_path)
+    if provenance.source_id != source_id:
+        raise InputError(prov_path, f"source_id {provenance.source_id!r} does not match folder {source_id!r}",
+                         field="source_id")
+    payload = folder / provenance.payload
+    if not payload.is_file():
+        raise InputError(payload, "payload file named in provenance is missing")
+    actual = sha256_file(payload)
+    if actual != provenance.sha256:
+        raise InputError(
+            payload,
+            f"checksum mismatch: the payload is {actual[:12]}…, provenance records {provenance.sha256[:12]}…; "
+            "raw files are immutable — add a new vintage instead of editing one",
+            field="sha256",
+        )
+    return Snapshot(source_id=source_id, vintage=vintage, folder=folder, provenance=provenance)
