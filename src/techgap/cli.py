@@ -56,6 +56,42 @@ def _refresh(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def _claims(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from techgap.claims import compare_vintages, evaluate, load_claims, to_markdown
+    from techgap.config import load_project
+    from techgap.io import write_csv, write_text
+
+    project = load_project(args.root)
+    claims = load_claims(project.root / "config" / "claims.yaml", project)
+    sources = sorted({s for c in claims if c.compute for s in _claim_sources(c)})
+    if args.check:
+        from techgap.normalize import normalize_source
+
+        frames = {s: normalize_source(project, s) for s in sources}
+    else:
+        frames = {s: pd.read_parquet(project.processed_dir / f"{s}.parquet") for s in sources}
+    ledger = evaluate(claims, frames, project)
+    if args.check:
+        for _, row in ledger.iterrows():
+            print(f"{row['status']:<13} {row['id']:<40} stated {row['stated']:g} computed {row['computed']:.6g} {row['detail']}")
+        print(ledger["status"].value_counts().to_string())
+        return
+    out = project.figures_dir / "claims.csv"
+    changes = None
+    if args.previous and Path(args.previous).exists():
+        changes = compare_vintages(ledger, pd.read_csv(args.previous))
+    write_csv(out, ledger)
+    write_text(project.figures_dir / "claims.md", to_markdown(ledger, changes))
+
+
+def _claim_sources(claim) -> list[str]:
+    from techgap.claims import _selectors
+
+    return [s.source for s in _selectors(claim)]
+
+
 def _font(args: argparse.Namespace) -> None:
     from techgap.render.style import extract_font
 
@@ -77,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_render)
     p = sub.add_parser("manifest", help="write figures/manifest.json and figures/index.html")
     p.set_defaults(func=_manifest)
+    p = sub.add_parser("claims", help="evaluate config/claims.yaml into figures/claims.csv and claims.md")
+    p.add_argument("--check", action="store_true", help="print the ledger, computed straight from raw data")
+    p.add_argument("--previous", help="an earlier claims.csv to report status changes against")
+    p.set_defaults(func=_claims)
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
     p.add_argument("out", type=Path)
     p.set_defaults(func=_font)

@@ -95,6 +95,7 @@ class SumCheck(Strict):
 
     indicator: str
     total: str
+    parts: list[str]
     tolerance: float = 0.05
     document: str | None = None
 

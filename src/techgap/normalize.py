@@ -32,6 +32,7 @@ PROCESSED_COLUMNS = {
     "document": "string",
     "preferred": "bool",
     "vintage": "string",
+    "line": "int64",
 }
 KEY = ["entity_code", "category", "indicator", "period"]
 COUNT_UNITS = {"count", "papers", "event", "persons", "rank", "years"}
@@ -117,11 +118,11 @@ def check_sums(path: Path, frame: pd.DataFrame, spec: SourceSpec) -> None:
         rows = frame[frame["indicator"] == check.indicator]
         if check.document is not None:
             rows = rows[rows["document"] == check.document]
-        for (document, category, period), group in rows.groupby(["document", "category", "period"]):
+        for (_document, category, period), group in rows.groupby(["document", "category", "period"]):
             totals = group[group["entity_code"] == check.total]
-            parts = group[group["entity_code"] != check.total]
-            if totals.empty or parts.empty or parts["value"].isna().any():
-                continue
+            parts = group[group["entity_code"].isin(check.parts)]
+            if totals.empty or set(parts["entity_code"]) != set(check.parts) or parts["value"].isna().any():
+                continue  # only a complete set of parts can be checked against its total
             total = float(totals["value"].iloc[0])
             gap = float(parts["value"].sum()) - total
             if abs(gap) > check.tolerance + 1e-9:
@@ -159,6 +160,7 @@ def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
     frame["source"] = snapshot.source_id
     frame["vintage"] = snapshot.vintage
     frame["preferred"] = mark_preferred(frame, snapshot.provenance.document_ids())
+    frame["line"] = frame["_line"]  # where the value sits in the payload, for tracing and source order
     out = frame.sort_values(KEY + ["document"], kind="stable").reset_index(drop=True)
     out = out[list(PROCESSED_COLUMNS)]
     return out.astype(PROCESSED_COLUMNS)

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
-from techgap.config import Project, RefreshSource, RefreshSettings
+from techgap.config import Project, RefreshSettings, RefreshSource
 from techgap.errors import FetchError, InputError
 from techgap.io import sha256_file
 from techgap.provenance import PROVENANCE_FILE, list_vintages

@@ -42,7 +42,8 @@ def finish(fig, item: Any, ctx: Context, spec: dict) -> None:
     footer = "\n".join(lines)
     n_lines = footer.count("\n") + 1
     bottom = min(0.12 + 0.045 * n_lines, 0.4)
-    fig.subplots_adjust(left=0.09, right=0.97, top=0.86, bottom=bottom, wspace=0.28)
+    top = 0.86 if len(fig.axes) == 1 or spec.get("bar_indicator") else 0.8  # panels carry their own titles
+    fig.subplots_adjust(left=0.09, right=0.97, top=top, bottom=bottom, wspace=0.28)
     fig.text(0.01, 0.01, footer, ha="left", va="bottom", fontsize=8, color="#333333", wrap=True)
 
 
@@ -139,17 +140,33 @@ def _grouped(ax, rows: pd.DataFrame, ctx: Context, spec: dict, x_dim: str, serie
             else:
                 ax.annotate(value_format.format(value), (xi, value), xytext=(0, 2), textcoords="offset points",
                             ha="center", fontsize=6.5)
-    tick_labels = [ctx.name(v) for v in x_labels] if x_dim == "entity_code" else x_labels
+    if x_dim == "entity_code":
+        tick_labels = [ctx.name(v) for v in x_labels]
+    elif x_dim == "category":
+        tick_labels = [_category_label(rows, v, ctx) for v in x_labels]
+    else:
+        tick_labels = x_labels
     ax.set_xticks(x, tick_labels)
     ax.set_ylim(0, ymax * 1.15)
 
 
+def _category_label(rows: pd.DataFrame, category: str, ctx: Context) -> str:
+    if ctx.lang == "zh":
+        return category
+    english = rows.loc[rows["category"] == category, "label_en"]
+    english = english[english != ""]
+    return english.iloc[0] if len(english) else category
+
+
 def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
-    """Bars grouped by period (one bar per entity) or by entity (one bar per period)."""
+    """Bars grouped by period (one bar per entity), by entity (one bar per period) or by category
+    (one bar per entity)."""
     fig, (ax,) = new_figure(item, ctx, spec)
-    x_dim = spec.get("x", "period")
-    series_dim = "entity_code" if x_dim == "period" else "period"
+    x_dim = {"entity": "entity_code"}.get(spec.get("x", "period"), spec.get("x", "period"))
+    series_dim = "period" if x_dim == "entity_code" else "entity_code"
     x_order = spec.get("entities") if x_dim == "entity_code" else None
+    if x_dim == "category":
+        x_order = list(dict.fromkeys(rows["category"]))
     series_order = [c for c in spec.get("entities", []) if c in set(rows["entity_code"])] if series_dim == "entity_code" else None
     _grouped(ax, rows, ctx, spec, x_dim, series_dim, x_order, series_order or None, spec.get("format", "{:g}"))
     ax.set_ylabel(ctx.t(spec.get("ylabel")))
@@ -192,20 +209,73 @@ def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """Side-by-side grouped bars, one panel per indicator (e.g. advanced vs mature nodes)."""
     panels = spec["panels"]
     fig, axes = new_figure(item, ctx, spec, ncols=len(panels))
+    field = spec.get("panel_field", "indicator")
     for ax, panel in zip(axes, panels, strict=True):
-        subset = rows[rows["indicator"] == panel["indicator"]]
-        x_order = [c for c in spec["entities"] if c in set(subset["entity_code"])]
-        series_order = [p for p in spec["periods"] if p in set(subset["period"])]
+        subset = rows[rows[field] == panel["indicator"]]
+        x_order = list(spec["entities"])  # every panel shows every region: a gap reads as "not published"
+        series_order = list(spec["periods"])
         _grouped(ax, subset, ctx, spec, "entity_code", "period", x_order, series_order, spec.get("format", "{:g}"))
         ax.set_title(ctx.t(panel["title"]), fontsize=10, loc="center")
         ax.set_ylabel(ctx.t(spec.get("ylabel")))
-        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="x", labelsize=7.5, rotation=25)
         _legend(ax)
     finish(fig, item, ctx, spec)
     return fig
 
 
+def _bars(ax, labels: list[str], values: np.ndarray, colors: list[str], fmt: str) -> None:
+    y = np.arange(len(values))[::-1]
+    ax.barh(y, values, color=colors)
+    ax.set_yticks(y, labels)
+    for yi, value in zip(y, values, strict=True):
+        ax.annotate(fmt.format(value), (value, yi), xytext=(3 if value >= 0 else -3, 0), textcoords="offset points",
+                    va="center", ha="left" if value >= 0 else "right", fontsize=7.5)
+    ax.grid(axis="x")
+    ax.grid(axis="y", visible=False)
+    ax.axvline(0, color="#444444", linewidth=0.8)
+    low, high = min(0.0, float(np.nanmin(values))), max(0.0, float(np.nanmax(values)))
+    pad = (high - low) * 0.15 or 1.0
+    ax.set_xlim(low - (pad if low < 0 else 0), high + pad)
+
+
+def draw_indicator_bars(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+    """Horizontal bars, one per row, labelled by the row's own label, its entity, or a per-indicator
+    label from the spec: for figures that carry a handful of stated facts."""
+    fig, (ax,) = new_figure(item, ctx, spec, height=spec.get("height", 3.8))
+    field = spec.get("label_field", "indicator")
+    labels = []
+    for _, row in rows.iterrows():
+        if field == "label":
+            labels.append(row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]))
+        elif field == "entity":
+            labels.append(ctx.name(row["entity_code"]))
+        else:
+            labels.append(ctx.t(spec["labels"][row["indicator"]]))
+    values = rows["value"].to_numpy(dtype=float)
+    colors = ["#c8102e" if flag == "approx" else "#1f4e99" for flag in rows["flag"]]
+    _bars(ax, labels, values, colors, spec.get("format", "{:g}"))
+    ax.set_xlabel(ctx.t(spec.get("ylabel")))
+    finish(fig, item, ctx, spec)
+    return fig
+
+
+def draw_bar_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+    """One horizontal bar panel per indicator, entities sorted by value."""
+    panels = spec["panels"]
+    fig, axes = new_figure(item, ctx, spec, ncols=len(panels), height=spec.get("height", 3.8))
+    for ax, panel in zip(axes, panels, strict=True):
+        subset = rows[rows["indicator"] == panel["indicator"]].sort_values("value", ascending=False, kind="stable")
+        _bars(ax, [ctx.name(c) for c in subset["entity_code"]], subset["value"].to_numpy(dtype=float),
+              [color_for(c, i) for i, c in enumerate(subset["entity_code"])], spec.get("format", "{:g}"))
+        ax.set_title(ctx.t(panel["title"]), fontsize=10, loc="center")
+        ax.set_xlabel(ctx.t(spec.get("ylabel")))
+    finish(fig, item, ctx, spec)
+    return fig
+
+
 CHARTS: dict[str, Callable[..., Any]] = {
+    "indicator_bars": draw_indicator_bars,
+    "bar_panels": draw_bar_panels,
     "line": draw_line,
     "bar_line": draw_bar_line,
     "grouped_bar": draw_grouped_bar,

@@ -10,7 +10,7 @@ import pandas as pd
 from techgap import compare
 
 ITEM_DATA_COLUMNS = ["entity_code", "entity", "entity_zh", "category", "indicator", "period", "value", "unit",
-                     "label", "label_en", "flag", "source", "document", "vintage"]
+                     "label", "label_en", "flag", "source", "document", "vintage", "line"]
 
 
 def period_in(periods: pd.Series, wanted: Any) -> pd.Series:
@@ -60,7 +60,7 @@ def with_zh_names(rows: pd.DataFrame, names_zh: Mapping[str, str]) -> pd.DataFra
 def derive_yoy(rows: pd.DataFrame, indicator: str, new_indicator: str) -> pd.DataFrame:
     """Year-on-year growth computed from the levels (not copied from the source)."""
     out = []
-    for code, group in rows[rows["indicator"] == indicator].groupby("entity_code", sort=False):
+    for _code, group in rows[rows["indicator"] == indicator].groupby("entity_code", sort=False):
         series = group.set_index(group["period"].astype(int))["value"]
         growth = compare.yoy_growth(series)
         derived = group.copy()
@@ -70,14 +70,17 @@ def derive_yoy(rows: pd.DataFrame, indicator: str, new_indicator: str) -> pd.Dat
         derived["source"] = "techgap"
         derived["document"] = f"compare.yoy_growth({indicator})"
         derived["flag"] = ""
+        derived["line"] = pd.NA
         out.append(derived)
     return pd.concat(out) if out else rows.iloc[0:0]
 
 
 def tidy(rows: pd.DataFrame) -> pd.DataFrame:
     """The CSV written beside a figure: the rows it draws, sorted, in fixed columns."""
+    rows = rows.copy()
     for column in ITEM_DATA_COLUMNS:
         if column not in rows:
             rows[column] = ""
+    rows["line"] = rows["line"].astype("Int64")
     out = rows[ITEM_DATA_COLUMNS].copy()
     return out.sort_values(["indicator", "category", "entity_code", "period", "document"], kind="stable").reset_index(drop=True)

@@ -33,6 +33,8 @@ def item_rows(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: Enti
     selections = item.spec.get("data", [])
     parts = [item_data.select(frames, selection) for selection in selections]
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not rows.empty:
+        rows = rows.sort_values(["source", "line"], kind="stable").reset_index(drop=True)  # source order
     for step in item.spec.get("derive", []):
         if "yoy" in step:
             rows = pd.concat([rows, item_data.derive_yoy(rows, step["yoy"], step["as"])], ignore_index=True)

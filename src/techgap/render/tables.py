@@ -118,10 +118,12 @@ def build_tech(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     leader = rows[rows["indicator"] == spec["leader_indicator"]]
     risk = rows[rows["indicator"] == spec["risk_indicator"]].set_index(["category", "label"])["value"]
     records = []
+    domains_en = spec.get("domains_en", {})
     for _, row in leader.iterrows():
         level = int(risk.get((row["category"], row["label"]), 0))
+        domain = row["category"].split(" / ")[0]
         records.append({
-            _h("domain", ctx): row["category"] if ctx.lang == "zh" else row.get("category_en", row["category"]),
+            _h("domain", ctx): domain if ctx.lang == "zh" else domains_en.get(domain, domain),
             _h("technology", ctx): row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]),
             _h("leader", ctx): ctx.name(row["entity_code"]),
             _h("risk", ctx): RISK.get(level, {"zh": "—", "en": "—"})[ctx.lang],
@@ -175,23 +177,24 @@ def to_markdown(item: Any, display: pd.DataFrame, ctx: Context) -> str:
 def draw(item: Any, display: pd.DataFrame, ctx: Context):
     import matplotlib.pyplot as plt
 
-    from techgap.render.charts import finish
-
     n_rows = len(display) + 1
+    row_height = 0.24
+    footer = 0.55 + (0.2 if item.spec.get("note") else 0)
     width = item.spec.get("width", max(6.0, 1.3 * len(display.columns)))
-    height = item.spec.get("height", 1.6 + 0.28 * n_rows)
-    fig, ax = plt.subplots(figsize=(width, height))
+    height = 0.8 + footer + row_height * n_rows
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes([0.02, footer / height, 0.96, row_height * n_rows / height])
     ax.axis("off")
     table = ax.table(cellText=display.astype(str).to_numpy(), colLabels=[str(c) for c in display.columns],
-                     loc="upper center", cellLoc="center", colLoc="center")
+                     bbox=[0, 0, 1, 1], cellLoc="center", colLoc="center")
     table.auto_set_font_size(False)
     table.set_fontsize(item.spec.get("fontsize", 8))
-    table.scale(1, 1.25)
     for (row, _col), cell in table.get_celld().items():
         cell.set_edgecolor("#bbbbbb")
         if row == 0:
             cell.set_facecolor("#e8eef7")
             cell.set_text_props(color="#000000")
-    finish(fig, item, ctx, dict(item.spec))
-    ax.set_position([0.02, fig.subplotpars.bottom, 0.96, fig.subplotpars.top - fig.subplotpars.bottom])
+    fig.suptitle(ctx.t(item.title), x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=13)
+    lines = [ctx.t(item.source_line)] + ([ctx.t(item.spec["note"])] if item.spec.get("note") else [])
+    fig.text(0.01, 0.06 / height, "\n".join(lines), ha="left", va="bottom", fontsize=8, color="#333333", wrap=True)
     return fig
