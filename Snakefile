@@ -8,7 +8,7 @@ min_version("8.20")
 
 include: "rules/common.smk"
 include: "rules/normalize.smk"
-include: "rules/render.smk"
+include: "rules/build.smk"
 include: "rules/report.smk"
 include: "rules/refresh.smk"
 

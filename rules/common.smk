@@ -8,8 +8,11 @@ from techgap.render.items import item_outputs
 
 PROJECT = load_project(workflow.basedir)
 PYTHON = sys.executable
-SOURCES = sorted({s for item in PROJECT.items for s in item.sources})
 GROUPS = PROJECT.groups()
+GROUPED_SOURCES = sorted({s for group in GROUPS for s in PROJECT.group_sources(group)})
+# Sources no item draws (the claims ledger reads them) are normalized on their own.
+OTHER_SOURCES = sorted(set(PROJECT.sources) - set(GROUPED_SOURCES))
+SOURCES = sorted(PROJECT.sources)
 FONT = "build/fonts/NotoSansCJKtc-Regular.otf"
 # Code is a rerun trigger too: a rule reruns when the modules it runs change.
 NORMALIZE_CODE = [f"src/techgap/{m}.py" for m in ("config", "entities", "errors", "io", "normalize", "parsers", "provenance")]
@@ -18,21 +21,24 @@ RENDER_CODE = sorted(str(p) for p in Path("src/techgap/render").glob("*.py")) + 
     "src/techgap/compare.py",
 ]
 
-wildcard_constraints:
-    source_id="|".join(SOURCES),
 
 
 def vintage_of(wildcards):
     return resolve_vintage(PROJECT.raw_dir, wildcards.source_id, PROJECT.settings.vintages)
 
 
-def snapshot_files(wildcards):
+def raw_files(source_id):
     """The payload and provenance of the vintage config selects (default: the newest)."""
     from techgap.provenance import load_provenance
 
-    folder = Path("data/raw") / wildcards.source_id / vintage_of(wildcards)
+    vintage = resolve_vintage(PROJECT.raw_dir, source_id, PROJECT.settings.vintages)
+    folder = Path("data/raw") / source_id / vintage
     provenance = load_provenance(folder / PROVENANCE_FILE)
-    return {"payload": str(folder / provenance.payload), "provenance": str(folder / PROVENANCE_FILE)}
+    return [str(folder / provenance.payload), str(folder / PROVENANCE_FILE)]
+
+
+def snapshot_files(wildcards):
+    return raw_files(wildcards.source_id)
 
 
 def source_spec(wildcards):
@@ -40,16 +46,27 @@ def source_spec(wildcards):
     return PROJECT.sources[wildcards.source_id].model_dump(mode="json")
 
 
-def group_sources(items):
-    return sorted({f"data/processed/{s}.parquet" for item in items for s in item.sources})
+def group_raw_files(group):
+    return [path for s in PROJECT.group_sources(group) for path in raw_files(s)]
 
 
 def group_outputs(items):
     return [path for item in items for path in item_outputs(item)]
 
 
-def group_specs(items):
-    return {item.id: item.model_dump(mode="json") for item in items}
+def group_specs(group, items):
+    """What the group's job depends on in config: its sources' specs, vintages and its items."""
+    return {
+        "sources": {
+            s: {
+                "spec": PROJECT.sources[s].model_dump(mode="json"),
+                "vintage": resolve_vintage(PROJECT.raw_dir, s, PROJECT.settings.vintages),
+            }
+            for s in PROJECT.group_sources(group)
+        },
+        "items": {item.id: item.model_dump(mode="json") for item in items},
+        "settings": {"min_year": PROJECT.settings.min_year, "max_year": PROJECT.settings.max_year},
+    }
 
 
 def all_item_outputs():
@@ -57,7 +74,12 @@ def all_item_outputs():
 
 
 def all_provenance_files():
-    return [
-        str(Path("data/raw") / s / resolve_vintage(PROJECT.raw_dir, s, PROJECT.settings.vintages) / PROVENANCE_FILE)
-        for s in SOURCES
-    ]
+    return [raw_files(s)[1] for s in GROUPED_SOURCES]
+
+
+def claim_tables():
+    """Processed tables the claims ledger reads (parsed from config/claims.yaml, no data read)."""
+    from techgap.claims import claim_sources, load_claims
+
+    claims = load_claims(Path(workflow.basedir) / "config" / "claims.yaml", PROJECT)
+    return sorted(f"data/processed/{s}.parquet" for s in claim_sources(claims))

@@ -1,5 +1,6 @@
 # Normalize: validate one source's raw snapshot (checksum, schema, entities, units, periods) and
-# write its tidy long table. A failed check writes nothing.
+# write its tidy long table. A failed check writes nothing. Sources that items draw are normalized
+# inside their group's build job (rules/build.smk); this rule serves the others.
 
 
 rule normalize:
@@ -9,6 +10,8 @@ rule normalize:
         code=NORMALIZE_CODE,
     output:
         "data/processed/{source_id}.parquet",
+    wildcard_constraints:
+        source_id="|".join(OTHER_SOURCES) or "__none__",
     params:
         vintage=vintage_of,
         spec=source_spec,

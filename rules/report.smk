@@ -1,10 +1,29 @@
-# Report: the manifest of all items (built or not) and the reviewers' page.
+# Report: the claims ledger, the manifest of all items (built or not) and the reviewers' page.
+
+
+rule claims:
+    input:
+        processed=claim_tables(),
+        claims="config/claims.yaml",
+        code=["src/techgap/claims.py", "src/techgap/compare.py"],
+    output:
+        "figures/claims.csv",
+        "figures/claims.md",
+    params:
+        python=PYTHON,
+    log:
+        "logs/claims.log",
+    conda:
+        "../envs/techgap.yaml"
+    shell:
+        "{params.python} -m techgap --log {log} claims"
 
 
 rule manifest:
     input:
         item_files=all_item_outputs(),
         provenance=all_provenance_files(),
+        claims="figures/claims.csv",
         config="config/items.yaml",
         code=["src/techgap/manifest.py"],
     output:

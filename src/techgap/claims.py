@@ -140,6 +140,10 @@ def load_claims(path: str | Path, project: Project) -> list[Claim]:
     return claims
 
 
+def claim_sources(claims: list[Claim]) -> set[str]:
+    return {s.source for claim in claims for s in _selectors(claim)}
+
+
 def _selectors(claim: Claim) -> list[Selector]:
     if claim.compute is None:
         return []

@@ -36,6 +36,16 @@ def _render(args: argparse.Namespace) -> None:
     render_items(project, groups[args.group])
 
 
+def _build_group(args: argparse.Namespace) -> None:
+    from techgap.build import build_group
+    from techgap.config import load_project
+
+    project = load_project(args.root)
+    if args.group not in project.groups():
+        raise SystemExit(f"unknown group {args.group!r}; known: {', '.join(sorted(project.groups()))}")
+    build_group(project, args.group)
+
+
 def _manifest(args: argparse.Namespace) -> None:
     from techgap.config import load_project
     from techgap.manifest import write_manifest
@@ -59,13 +69,13 @@ def _refresh(args: argparse.Namespace) -> None:
 def _claims(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from techgap.claims import compare_vintages, evaluate, load_claims, to_markdown
+    from techgap.claims import claim_sources, compare_vintages, evaluate, load_claims, to_markdown
     from techgap.config import load_project
     from techgap.io import write_csv, write_text
 
     project = load_project(args.root)
     claims = load_claims(project.root / "config" / "claims.yaml", project)
-    sources = sorted({s for c in claims if c.compute for s in _claim_sources(c)})
+    sources = sorted(claim_sources(claims))
     if args.check:
         from techgap.normalize import normalize_source
 
@@ -84,12 +94,6 @@ def _claims(args: argparse.Namespace) -> None:
         changes = compare_vintages(ledger, pd.read_csv(args.previous))
     write_csv(out, ledger)
     write_text(project.figures_dir / "claims.md", to_markdown(ledger, changes))
-
-
-def _claim_sources(claim) -> list[str]:
-    from techgap.claims import _selectors
-
-    return [s.source for s in _selectors(claim)]
 
 
 def _font(args: argparse.Namespace) -> None:
@@ -111,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("render", help="draw every item of one render group in both languages")
     p.add_argument("group")
     p.set_defaults(func=_render)
+    p = sub.add_parser("build-group", help="normalize a group's sources and draw its items, in one process")
+    p.add_argument("group")
+    p.set_defaults(func=_build_group)
     p = sub.add_parser("manifest", help="write figures/manifest.json and figures/index.html")
     p.set_defaults(func=_manifest)
     p = sub.add_parser("claims", help="evaluate config/claims.yaml into figures/claims.csv and claims.md")

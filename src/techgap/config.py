@@ -138,7 +138,8 @@ class ItemSpec(Strict):
 
     @property
     def render_group(self) -> str:
-        return self.group or self.id
+        """Items that read the same sources are built by one job (see rules/build.smk)."""
+        return self.group or "__".join(sorted(self.sources))
 
     @property
     def renders(self) -> bool:
@@ -206,6 +207,9 @@ class Project(Strict):
             if item.renders:
                 out.setdefault(item.render_group, []).append(item)
         return out
+
+    def group_sources(self, group: str) -> list[str]:
+        return sorted({s for item in self.groups()[group] for s in item.sources})
 
 
 def load_project(root: str | Path = ".") -> Project:

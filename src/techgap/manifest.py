@@ -7,6 +7,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from techgap.config import ItemSpec, Project
 from techgap.io import write_json, write_text
 from techgap.provenance import Provenance, load_provenance, resolve_vintage
@@ -64,7 +66,22 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def render_index(manifest: dict[str, Any]) -> str:
+def claims_section(claims: pd.DataFrame) -> list[str]:
+    counts = claims["status"].value_counts()
+    parts = ['<section id="claims"><h2>Claims ledger 數據查核</h2>',
+             "<p>" + " · ".join(f"{k}: {counts.get(k, 0)}" for k in ("supported", "contradicted", "uncheckable"))
+             + ' — <a href="claims.csv">claims.csv</a> · <a href="claims.md">claims.md</a></p>',
+             "<table><tr><th>id</th><th>quote</th><th>stated</th><th>computed</th><th>status</th></tr>"]
+    for _, row in claims.iterrows():
+        computed = "" if pd.isna(row["computed"]) else f"{row['computed']:.6g}"
+        stated = f"{row['comparison'].replace('==', '')} {row['stated']:g} {row['unit']}"
+        parts.append(f"<tr><td>{_e(row['id'])}</td><td>{_e(row['quote'])}</td><td>{_e(stated)}</td>"
+                     f"<td>{_e(computed)}</td><td class=\"{_e(row['status'])}\">{_e(row['status'])}</td></tr>")
+    parts.append("</table></section>")
+    return parts
+
+
+def render_index(manifest: dict[str, Any], claims: pd.DataFrame | None = None) -> str:
     """A static page: every item in report order, both captions, the image, status, sources, data."""
     parts = [
         "<!DOCTYPE html>",
@@ -73,7 +90,8 @@ def render_index(manifest: dict[str, Any]) -> str:
         "<style>body{font-family:'Noto Sans CJK TC','Noto Sans TC',sans-serif;margin:2em auto;max-width:1100px;"
         "color:#222}section{border-top:1px solid #ccc;padding:1em 0}img{max-width:100%;border:1px solid #eee}"
         ".status{font-weight:bold}.reproduced{color:#2a7d2a}.partial{color:#b36b00}.unavailable{color:#b00020}"
-        ".pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}small{color:#555}</style>",
+        ".pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}small{color:#555}"
+        "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:2px 4px}</style>",
         "</head><body>",
         "<h1>中國推動技術自主之現況與影響 — regenerated figures and tables</h1>",
         "<p>Every item of the report (NDC, 2023) in report order, regenerated from cited, versioned data. "
@@ -110,6 +128,8 @@ def render_index(manifest: dict[str, Any]) -> str:
                          f"retrieved {_e(src['retrieved'])}, vintage {_e(src['vintage'])} "
                          f'(<a href="../{_e(src["provenance"])}">provenance</a>)</li>')
         parts.append("</ul></section>")
+    if claims is not None:
+        parts += claims_section(claims)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -117,4 +137,6 @@ def render_index(manifest: dict[str, Any]) -> str:
 def write_manifest(project: Project) -> None:
     manifest = build_manifest(project)
     write_json(project.figures_dir / "manifest.json", manifest)
-    write_text(project.figures_dir / "index.html", render_index(manifest))
+    claims_path = project.figures_dir / "claims.csv"
+    claims = pd.read_csv(claims_path) if claims_path.exists() else None
+    write_text(project.figures_dir / "index.html", render_index(manifest, claims))

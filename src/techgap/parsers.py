@@ -33,7 +33,7 @@ PERIOD_PATTERN = re.compile(
 RAW_COLUMNS = REQUIRED_COLUMNS[:5] + OPTIONAL_COLUMNS[:4] + ["document", "note"]
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(path: Path, data: bytes, *, require_final_newline: bool = True) -> str:
     if not data.strip():
         raise InputError(path, "file is empty", expected="a header line and at least one row")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -45,7 +45,7 @@ def _decode(path: Path, data: bytes) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(path, f"bytes are not UTF-8 (byte 0x{data[exc.start]:02x}); Big5 or another legacy encoding?",
                          line=line, expected="UTF-8") from None
-    if not text.endswith("\n"):
+    if require_final_newline and not text.endswith("\n"):
         last = text.count("\n") + 1
         raise InputError(path, "file does not end with a line break: truncated?", line=last,
                          expected="every line, the last one too, to end with a newline")
@@ -222,7 +222,7 @@ def read_worldbank_json(path: str | Path, indicator_map: Mapping[str, str]) -> p
     """World Bank API v2 JSON ([metadata, records]) into the raw long schema. Null values are
     dropped: the API lists every country-year, reported or not."""
     path = Path(path)
-    text = _decode(path, path.read_bytes())
+    text = _decode(path, path.read_bytes(), require_final_newline=False)  # JSON truncation fails json.loads
     try:
         body = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -156,7 +156,8 @@ def refresh_source(project: Project, source_id: str, session: Session, today: dt
             try:
                 frame = normalize_snapshot(project, snapshot)
             except InputError as exc:
-                raise FetchError(source_id, f"the new payload does not validate: {exc}") from None
+                detail = str(exc).replace(str(staging), f"data/raw/{source_id}/{vintage} (discarded)")
+                raise FetchError(source_id, f"the new payload does not validate: {detail}") from None
             staging.rename(target)
         finally:
             if staging.exists():

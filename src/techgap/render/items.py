@@ -83,12 +83,13 @@ def load_frames(project: Project, source_ids: Iterable[str]) -> dict[str, pd.Dat
     return {s: pd.read_parquet(project.processed_dir / f"{s}.parquet") for s in sorted(set(source_ids))}
 
 
-def render_items(project: Project, items: list[ItemSpec]) -> list[str]:
+def render_items(project: Project, items: list[ItemSpec], frames: Mapping[str, pd.DataFrame] | None = None) -> list[str]:
     from techgap.render.style import apply_style
 
     apply_style()
     registry = EntityRegistry(project.entities)
-    frames = load_frames(project, [s for item in items for s in item.sources])
+    if frames is None:
+        frames = load_frames(project, [s for item in items for s in item.sources])
     written: list[str] = []
     for item in items:
         written += render_item(item, frames, registry, project.figures_dir)

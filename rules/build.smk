@@ -1,0 +1,43 @@
+# Build: one job per group of items that read the same sources. The job validates and normalizes
+# those sources (nothing is written unless every check passes), writes their processed tables and
+# draws the items in both languages. One process per group pays the interpreter, pandas and
+# matplotlib start-up once (see benchmarks/results.md), while every file stays a declared output
+# with exact rerun triggers: a source's raw snapshot, its config, the items' config and the code.
+
+
+rule font:
+    output:
+        FONT,
+    params:
+        python=PYTHON,
+    log:
+        "logs/font.log",
+    conda:
+        "../envs/techgap.yaml"
+    shell:
+        "{params.python} -m techgap --log {log} font {output}"
+
+
+for _group, _items in GROUPS.items():
+
+    rule:
+        name:
+            f"build_{_group}"
+        input:
+            raw=group_raw_files(_group),
+            entities="config/entities.yaml",
+            code=NORMALIZE_CODE + RENDER_CODE + ["src/techgap/build.py"],
+            font=FONT,
+        output:
+            processed=[f"data/processed/{s}.parquet" for s in PROJECT.group_sources(_group)],
+            item_files=group_outputs(_items),
+        params:
+            specs=group_specs(_group, _items),
+            group=_group,
+            python=PYTHON,
+        log:
+            f"logs/build/{_group}.log",
+        conda:
+            "../envs/techgap.yaml"
+        shell:
+            "{params.python} -m techgap --log {log} build-group {params.group}"

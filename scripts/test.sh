@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up (if needed) and run the test suite: lint, unit tests, the bad-input corpus, the refresh
+# faults, an end-to-end Snakemake run on a copy of the project compared with the checked-in
+# outputs, and the reviewers' page in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  # The page test needs a real browser; Debian's chromium is the one this project tests with.
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "warning: could not install chromium; the browser test will fail in CI" >&2
+fi
+.venv/bin/ruff check src tests benchmarks
+.venv/bin/snakemake --lint --quiet >/dev/null 2>&1 || .venv/bin/snakemake --lint
+exec .venv/bin/pytest "$@"
