@@ -3,6 +3,8 @@
 # draws the items in both languages. One process per group pays the interpreter, pandas and
 # matplotlib start-up once (see benchmarks/results.md), while every file stays a declared output
 # with exact rerun triggers: a source's raw snapshot, its config, the items' config and the code.
+# Outputs are flagged update() and the default profile sets keep-incomplete: a failed validation
+# leaves the last good tables and figures in place.
 
 
 rule font:
@@ -29,8 +31,10 @@ for _group, _items in GROUPS.items():
             code=NORMALIZE_CODE + RENDER_CODE + ["src/techgap/build.py"],
             font=FONT,
         output:
-            processed=[f"data/processed/{s}.parquet" for s in PROJECT.group_sources(_group)],
-            item_files=group_outputs(_items),
+            # update(): the job replaces each file atomically, so Snakemake must not delete the
+            # last good outputs before (or after a failed) run.
+            processed=[update(f"data/processed/{s}.parquet") for s in PROJECT.group_sources(_group)],
+            item_files=[update(path) for path in group_outputs(_items)],
         params:
             specs=group_specs(_group, _items),
             group=_group,

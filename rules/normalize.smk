@@ -9,7 +9,7 @@ rule normalize:
         entities="config/entities.yaml",
         code=NORMALIZE_CODE,
     output:
-        "data/processed/{source_id}.parquet",
+        update("data/processed/{source_id}.parquet"),
     wildcard_constraints:
         source_id="|".join(OTHER_SOURCES) or "__none__",
     params:

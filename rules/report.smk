@@ -7,8 +7,8 @@ rule claims:
         claims="config/claims.yaml",
         code=["src/techgap/claims.py", "src/techgap/compare.py"],
     output:
-        "figures/claims.csv",
-        "figures/claims.md",
+        update("figures/claims.csv"),
+        update("figures/claims.md"),
     params:
         python=PYTHON,
     log:
@@ -27,8 +27,8 @@ rule manifest:
         config="config/items.yaml",
         code=["src/techgap/manifest.py"],
     output:
-        "figures/manifest.json",
-        "figures/index.html",
+        update("figures/manifest.json"),
+        update("figures/index.html"),
     params:
         python=PYTHON,
     log:

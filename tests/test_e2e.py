@@ -1,0 +1,143 @@
+"""End to end: Snakemake builds the whole project in a temporary copy; its tables must equal the
+checked-in ones, its figures must be byte-identical (deterministic output), a second run must have
+nothing to do, and a change reruns exactly what depends on it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import ROOT, copy_project, set_checksum, snapshot_dir, tree_digest
+
+pytestmark = pytest.mark.e2e
+
+
+def snakemake(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=root,
+                            capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def planned_jobs(root: Path) -> set[str]:
+    """Rules a dry run would execute (from Snakemake's job-stats table), 'all' excluded."""
+    out = snakemake(root, "-n").stdout
+    if "Nothing to be done" in out:
+        return set()
+    table = out.split("Job stats:", 1)[1]
+    jobs = set(re.findall(r"^(\w+)\s+\d+\s*$", table, flags=re.M))
+    return jobs - {"all", "total"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("e2e") / "project"
+    root.mkdir()
+    copy_project(root, with_figures=False)
+    snakemake(root, "--quiet")
+    return root
+
+
+def fork(built: Path, tmp_path: Path) -> Path:
+    """A copy of the built project, Snakemake's metadata and file times included."""
+    target = tmp_path / "fork"
+    shutil.copytree(built, target, symlinks=True)
+    return target
+
+
+def readable_diff(item: str, old: pd.DataFrame, new: pd.DataFrame) -> str:
+    if list(old.columns) != list(new.columns):
+        return f"{item}: columns {list(old.columns)} -> {list(new.columns)}"
+    if len(old) != len(new):
+        return f"{item}: {len(old)} rows -> {len(new)} rows"
+    lines = []
+    for column in old.columns:
+        changed = ~((old[column] == new[column]) | (old[column].isna() & new[column].isna()))
+        for row in changed[changed].index[:5]:
+            lines.append(f"{item}: row {row + 2}, column {column}: {old.at[row, column]!r} -> {new.at[row, column]!r}")
+    return "\n".join(lines)
+
+
+def test_tables_match_the_checked_in_ones(built: Path) -> None:
+    checked_in = sorted((ROOT / "figures").rglob("*.csv"))
+    assert len(checked_in) >= 28  # 27 items + the claims ledger
+    problems = []
+    for path in checked_in:
+        relative = path.relative_to(ROOT)
+        rebuilt = built / relative
+        if not rebuilt.exists():
+            problems.append(f"{relative}: not rebuilt")
+            continue
+        old = pd.read_csv(path, dtype=str, keep_default_na=False)
+        new = pd.read_csv(rebuilt, dtype=str, keep_default_na=False)
+        if not old.equals(new):
+            problems.append(readable_diff(str(relative), old, new))
+    assert not problems, "outputs differ from the checked-in tables (regenerate with `bash scripts/accept.sh`):\n" + \
+        "\n".join(problems)
+
+
+def test_figures_and_manifest_are_byte_identical(built: Path) -> None:
+    """Two clean builds (the checked-in one and this one) give the same bytes."""
+    checked_in = {p.relative_to(ROOT): p for p in (ROOT / "figures").rglob("*") if p.is_file()}
+    rebuilt = {p.relative_to(built): p for p in (built / "figures").rglob("*") if p.is_file()}
+    assert set(checked_in) == set(rebuilt)
+    differ = [str(k) for k, p in checked_in.items() if p.read_bytes() != rebuilt[k].read_bytes()]
+    assert not differ, f"{len(differ)} file(s) differ from the checked-in build, e.g. {differ[:5]}"
+
+
+def test_second_run_has_nothing_to_do(built: Path) -> None:
+    assert planned_jobs(built) == set()
+
+
+def test_new_raw_vintage_reruns_only_its_dependents(built: Path, tmp_path: Path) -> None:
+    root = fork(built, tmp_path)
+    old = snapshot_dir(root, "isscc")
+    new = old.parent / "2026-12-01"
+    shutil.copytree(old, new)
+    payload = new / "data.csv"
+    payload.write_text(payload.read_text(encoding="utf-8").replace(",2023,isscc_accepted_papers,59,", ",2023,isscc_accepted_papers,60,"),
+                       encoding="utf-8")
+    set_checksum(new)
+    assert planned_jobs(root) == {"build_isscc", "claims", "manifest"}
+
+
+def test_item_config_change_reruns_only_that_group(built: Path, tmp_path: Path) -> None:
+    root = fork(built, tmp_path)
+    items = root / "config" / "items.yaml"
+    items.write_text(items.read_text(encoding="utf-8").replace("ylabel: {zh: 入選論文數 (篇), en: Accepted papers}",
+                                                              "ylabel: {zh: 入選論文 (篇), en: Papers accepted}"),
+                     encoding="utf-8")
+    # The group's job rewrites its processed table (same bytes), so the ledger that reads it is
+    # re-evaluated too; no other group, no other source.
+    assert planned_jobs(root) == {"build_isscc", "claims", "manifest"}
+
+
+def test_plotting_code_change_reruns_drawing_but_no_standalone_normalize(built: Path, tmp_path: Path) -> None:
+    root = fork(built, tmp_path)
+    charts = root / "src" / "techgap" / "render" / "charts.py"
+    charts.write_text(charts.read_text(encoding="utf-8") + "\n# a changed plotting module\n", encoding="utf-8")
+    jobs = planned_jobs(root)
+    assert "normalize" not in jobs
+    assert {"build_isscc", "build_nbs_rd", "build_semi_wwsems", "manifest"} <= jobs
+
+
+def test_bad_raw_file_stops_the_run_and_loses_nothing(built: Path, tmp_path: Path) -> None:
+    root = fork(built, tmp_path)
+    folder = snapshot_dir(root, "isscc")
+    payload = folder / "data.csv"
+    payload.write_text(payload.read_text(encoding="utf-8").replace(",2023,isscc_accepted_papers,59,",
+                                                                  ",2023,isscc_accepted_papers,fifty-nine,"),
+                       encoding="utf-8")
+    set_checksum(folder)
+    before = tree_digest(root / "figures", root / "data")
+    result = snakemake(root, "--quiet", check=False)
+    assert result.returncode != 0
+    log = (root / "logs" / "build" / "isscc.log").read_text(encoding="utf-8")
+    assert "data.csv" in log and "field 'value'" in log and "'fifty-nine'" in log and "line " in log
+    assert tree_digest(root / "figures", root / "data") == before
