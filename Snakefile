@@ -17,4 +17,5 @@ rule all:
     input:
         "figures/manifest.json",
         "figures/index.html",
+        "figures/drift.md",
     default_target: True

@@ -83,3 +83,8 @@ def claim_tables():
 
     claims = load_claims(Path(workflow.basedir) / "config" / "claims.yaml", PROJECT)
     return sorted(f"data/processed/{s}.parquet" for s in claim_sources(claims))
+
+
+def all_raw_files():
+    """Every vintage of every source: a new vintage anywhere refreshes the drift report."""
+    return sorted(str(p) for p in Path("data/raw").glob("*/*/*") if p.is_file())

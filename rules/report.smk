@@ -37,3 +37,22 @@ rule manifest:
         "../envs/techgap.yaml"
     shell:
         "{params.python} -m techgap --log {log} manifest"
+
+
+rule drift:
+    input:
+        raw=all_raw_files(),
+        item_files=all_item_outputs(),
+        claims="config/claims.yaml",
+        code=["src/techgap/drift.py"],
+    output:
+        update("figures/drift.csv"),
+        update("figures/drift.md"),
+    params:
+        python=PYTHON,
+    log:
+        "logs/drift.log",
+    conda:
+        "../envs/techgap.yaml"
+    shell:
+        "{params.python} -m techgap --log {log} drift"

@@ -12,6 +12,7 @@ import hashlib
 import math
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -51,11 +52,12 @@ def _config_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(techgap.config, "load_yaml", load_yaml)
 
 
-@pytest.fixture
-def root(project_root: Path) -> object:
-    """The conftest copy; removed after the test (it holds a 16 MB font) to keep the run fast."""
-    yield project_root
-    shutil.rmtree(project_root, ignore_errors=True)
+@pytest.fixture(autouse=True)
+def _drop_project_copy(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Remove the test's project copy afterwards (it holds a 16 MB font): keeps tmp small and runs fast."""
+    yield
+    if "project_root" in request.fixturenames:
+        shutil.rmtree(request.getfixturevalue("project_root"), ignore_errors=True)
 
 
 class NoExpected(AssertionError):
@@ -119,25 +121,25 @@ def test_corpus_is_complete_and_each_case_changes_the_real_payload() -> None:
 # --- rejected, named, nothing lost ---------------------------------------------------------------
 
 @pytest.mark.parametrize("case", [_param(c) for c in NEGATIVE])
-def test_bad_input_is_rejected_and_nothing_is_lost(case: dict, root: Path, capsys: pytest.CaptureFixture) -> None:
+def test_bad_input_is_rejected_and_nothing_is_lost(case: dict, project_root: Path, capsys: pytest.CaptureFixture) -> None:
     source = case["source"]
-    with_good_outputs(root, source)
-    plant_payload(root, source, (CORPUS / case["file"]).read_bytes(), fix_checksum=case.get("fix_checksum", True))
+    with_good_outputs(project_root, source)
+    plant_payload(project_root, source, (CORPUS / case["file"]).read_bytes(), fix_checksum=case.get("fix_checksum", True))
     capsys.readouterr()
-    before = tree_digest(*outputs(root))
+    before = tree_digest(*outputs(project_root))
 
-    status = normalize(root, source)
+    status = normalize(project_root, source)
     err = capsys.readouterr().err
 
     assert status == 2, f"normalize accepted the bad input (exit {status}); stderr: {err!r}"
-    where = payload_in_error(root, source)
+    where = payload_in_error(project_root, source)
     if case["line"] is not None:
         where += f", line {case['line']}"
     if case["field"] is not None:
         where += f", field '{case['field']}'"
     assert f"error: {where}: " in err, f"expected the error to start with {where!r}; got {err!r}"
     assert case["message"] in err
-    assert tree_digest(*outputs(root)) == before, "a failed normalize changed, added or removed a file"
+    assert tree_digest(*outputs(project_root)) == before, "a failed normalize changed, added or removed a file"
     if not re.search(r"\(expected .+\)", err):
         raise NoExpected(f"the error does not say what was expected: {err!r}")
 
@@ -145,13 +147,13 @@ def test_bad_input_is_rejected_and_nothing_is_lost(case: dict, root: Path, capsy
 # --- accepted on purpose -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", [_param(c) for c in POSITIVE])
-def test_odd_but_legitimate_input_is_accepted(case: dict, root: Path, capsys: pytest.CaptureFixture) -> None:
+def test_odd_but_legitimate_input_is_accepted(case: dict, project_root: Path, capsys: pytest.CaptureFixture) -> None:
     source = case["source"]
     data = (CORPUS / case["file"]).read_bytes()
-    plant_payload(root, source, data)
-    assert normalize(root, source) == 0, capsys.readouterr().err
+    plant_payload(project_root, source, data)
+    assert normalize(project_root, source) == 0, capsys.readouterr().err
 
-    frame = pd.read_parquet(root / "data" / "processed" / f"{source}.parquet")
+    frame = pd.read_parquet(project_root / "data" / "processed" / f"{source}.parquet")
     assert len(frame) == data.count(b"\n") - 1, "every row of the payload is in the processed table"
     row = frame[(frame["entity_code"] == case["entity_code"]) & (frame["period"] == case["period"])
                 & (frame["indicator"] == case["indicator"])]
@@ -167,22 +169,22 @@ def test_odd_but_legitimate_input_is_accepted(case: dict, root: Path, capsys: py
 # --- caught when a figure needs the series -------------------------------------------------------
 
 @pytest.mark.parametrize("case", [_param(c) for c in RENDER])
-def test_gap_in_a_series_a_figure_needs_stops_the_figure(case: dict, root: Path) -> None:
+def test_gap_in_a_series_a_figure_needs_stops_the_figure(case: dict, project_root: Path) -> None:
     from techgap.config import load_project
     from techgap.entities import EntityRegistry
     from techgap.render.items import check_required, item_rows
 
-    project = load_project(root)
+    project = load_project(project_root)
     item = project.item(case["item"])
     registry = EntityRegistry(project.entities)
     source = case["source"]
 
-    assert normalize(root, source) == 0
+    assert normalize(project_root, source) == 0
     good = pd.read_parquet(project.processed_dir / f"{source}.parquet")
     check_required(item, item_rows(item, {source: good}, registry))  # the real payload is complete
 
-    plant_payload(root, source, (CORPUS / case["file"]).read_bytes())
-    assert normalize(root, source) == 0, "the gap is legal in the table; the figure needs it"
+    plant_payload(project_root, source, (CORPUS / case["file"]).read_bytes())
+    assert normalize(project_root, source) == 0, "the gap is legal in the table; the figure needs it"
     frame = pd.read_parquet(project.processed_dir / f"{source}.parquet")
     with pytest.raises(ValueError, match=re.escape(case["message"])) as excinfo:
         check_required(item, item_rows(item, {source: frame}, registry))
@@ -191,18 +193,18 @@ def test_gap_in_a_series_a_figure_needs_stops_the_figure(case: dict, root: Path)
 
 # --- provenance ----------------------------------------------------------------------------------
 
-def test_provenance_without_licence_is_rejected(root: Path, capsys: pytest.CaptureFixture) -> None:
+def test_provenance_without_licence_is_rejected(project_root: Path, capsys: pytest.CaptureFixture) -> None:
     source = "isscc"
-    with_good_outputs(root, source)
-    provenance = snapshot_dir(root, source) / "provenance.yaml"
+    with_good_outputs(project_root, source)
+    provenance = snapshot_dir(project_root, source) / "provenance.yaml"
     text = provenance.read_text(encoding="utf-8")
     assert re.search(r"^licence: ", text, flags=re.M)
     provenance.write_text(re.sub(r"^licence: .*\n", "", text, flags=re.M), encoding="utf-8")
     capsys.readouterr()
-    before = tree_digest(*outputs(root))
+    before = tree_digest(*outputs(project_root))
 
-    assert normalize(root, source) == 2
+    assert normalize(project_root, source) == 2
     err = capsys.readouterr().err
-    named = snapshot_dir(root.resolve(), source) / "provenance.yaml"
+    named = snapshot_dir(project_root.resolve(), source) / "provenance.yaml"
     assert f"error: {named}, field 'licence': missing required field" in err
-    assert tree_digest(*outputs(root)) == before
+    assert tree_digest(*outputs(project_root)) == before

@@ -4,6 +4,8 @@ refresh URLs outside https + refresh.allowed_hosts are all rejected, naming the 
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,14 @@ PYTHON_TAGS = [
     "!!python/name:os.system",
 ]
 ESCAPING_IDS = ["../etc", "x/../../y", "..", "isscc/../../..", "/etc", "isscc/", "ISSCC", "", "isscc\x00"]
+
+
+@pytest.fixture(autouse=True)
+def _drop_project_copy(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Remove the test's project copy afterwards (it holds a 16 MB font): keeps tmp small and runs fast."""
+    yield
+    if "project_root" in request.fixturenames:
+        shutil.rmtree(request.getfixturevalue("project_root"), ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

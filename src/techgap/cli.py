@@ -96,6 +96,18 @@ def _claims(args: argparse.Namespace) -> None:
     write_text(project.figures_dir / "claims.md", to_markdown(ledger, changes))
 
 
+def _drift(args: argparse.Namespace) -> None:
+    from techgap.claims import load_claims
+    from techgap.config import load_project
+    from techgap.drift import changed_checked_in_tables, drift, to_markdown
+    from techgap.io import write_csv, write_text
+
+    project = load_project(args.root)
+    report = drift(project, load_claims(project.root / "config" / "claims.yaml", project))
+    write_csv(project.figures_dir / "drift.csv", report)
+    write_text(project.figures_dir / "drift.md", to_markdown(report, changed_checked_in_tables(project.root)))
+
+
 def _font(args: argparse.Namespace) -> None:
     from techgap.render.style import extract_font
 
@@ -124,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="print the ledger, computed straight from raw data")
     p.add_argument("--previous", help="an earlier claims.csv to report status changes against")
     p.set_defaults(func=_claims)
+    p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
+    p.set_defaults(func=_drift)
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
     p.add_argument("out", type=Path)
     p.set_defaults(func=_font)
