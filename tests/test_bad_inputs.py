@@ -55,9 +55,10 @@ def _config_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _drop_project_copy(request: pytest.FixtureRequest) -> Iterator[None]:
     """Remove the test's project copy afterwards (it holds a 16 MB font): keeps tmp small and runs fast."""
+    folder = request.getfixturevalue("project_root") if "project_root" in request.fixturenames else None
     yield
-    if "project_root" in request.fixturenames:
-        shutil.rmtree(request.getfixturevalue("project_root"), ignore_errors=True)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class NoExpected(AssertionError):

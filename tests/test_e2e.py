@@ -101,10 +101,10 @@ def test_new_raw_vintage_reruns_only_its_dependents(built: Path, tmp_path: Path)
     new = old.parent / "2026-12-01"
     shutil.copytree(old, new)
     payload = new / "data.csv"
-    payload.write_text(payload.read_text(encoding="utf-8").replace(",2023,isscc_accepted_papers,59,", ",2023,isscc_accepted_papers,60,"),
-                       encoding="utf-8")
+    text = payload.read_text(encoding="utf-8")
+    payload.write_text(text.replace(",2023,isscc_accepted_papers,59,", ",2023,isscc_accepted_papers,60,"), encoding="utf-8")
     set_checksum(new)
-    assert planned_jobs(root) == {"build_isscc", "claims", "manifest"}
+    assert planned_jobs(root) == {"build_isscc", "claims", "drift", "manifest"}
 
 
 def test_item_config_change_reruns_only_that_group(built: Path, tmp_path: Path) -> None:
@@ -114,8 +114,8 @@ def test_item_config_change_reruns_only_that_group(built: Path, tmp_path: Path) 
                                                               "ylabel: {zh: 入選論文 (篇), en: Papers accepted}"),
                      encoding="utf-8")
     # The group's job rewrites its processed table (same bytes), so the ledger that reads it is
-    # re-evaluated too; no other group, no other source.
-    assert planned_jobs(root) == {"build_isscc", "claims", "manifest"}
+    # re-evaluated, and the drift report re-checks the tables; no other group, no other source.
+    assert planned_jobs(root) == {"build_isscc", "claims", "drift", "manifest"}
 
 
 def test_plotting_code_change_reruns_drawing_but_no_standalone_normalize(built: Path, tmp_path: Path) -> None:

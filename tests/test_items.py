@@ -4,6 +4,7 @@ in the report or its sources (written here by hand from those documents, not fro
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
 from techgap.config import load_project
 from techgap.entities import EntityRegistry
@@ -11,8 +12,6 @@ from techgap.normalize import normalize_source
 from techgap.render.charts import Context
 from techgap.render.items import check_required, item_rows
 from techgap.render.tables import build
-
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")

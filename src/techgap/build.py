@@ -23,12 +23,17 @@ def build_group(project: Project, group: str) -> list[str]:
 
 
 def build_all(project: Project) -> list[str]:
+    """Every output of `snakemake`, in this process: processed tables, items, ledger, drift, manifest."""
+    from techgap.claims import write_ledger
+    from techgap.drift import write_drift
     from techgap.manifest import write_manifest
     from techgap.render.items import render_items
 
-    sources = sorted({s for item in project.items for s in item.sources})
-    for source_id in sources:
-        write_parquet(project.processed_dir / f"{source_id}.parquet", normalize_source(project, source_id))
-    written = render_items(project, [item for item in project.items if item.renders])
+    frames = {source_id: normalize_source(project, source_id) for source_id in sorted(project.sources)}
+    for source_id, frame in frames.items():
+        write_parquet(project.processed_dir / f"{source_id}.parquet", frame)
+    written = render_items(project, [item for item in project.items if item.renders], frames)
+    write_ledger(project, frames=frames)
+    write_drift(project)
     write_manifest(project)
-    return written + [str(Path(project.figures_dir) / "manifest.json")]
+    return written + [str(Path(project.figures_dir) / name) for name in ("claims.csv", "drift.md", "manifest.json")]

@@ -287,3 +287,28 @@ def to_markdown(ledger: pd.DataFrame, changes: pd.DataFrame | None = None) -> st
         lines.append(f"| {row['id']} | {row['section']} | {quote} | {row['comparison'].replace('==', '')} "
                      f"{row['stated']:g} {row['unit']} | {computed} | {row['status']} | {row['detail']} |")
     return "\n".join(lines) + "\n"
+
+
+def write_ledger(project: Project, *, check: bool = False, previous: str | None = None,
+                 frames: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Evaluate config/claims.yaml. With ``check``, compute straight from raw data and write nothing;
+    otherwise read the processed tables and write figures/claims.csv and claims.md."""
+    from techgap.io import write_csv, write_text
+    from techgap.normalize import normalize_source
+
+    claims = load_claims(project.root / "config" / "claims.yaml", project)
+    sources = sorted(claim_sources(claims))
+    if frames is None:
+        if check:
+            frames = {s: normalize_source(project, s) for s in sources}
+        else:
+            frames = {s: pd.read_parquet(project.processed_dir / f"{s}.parquet") for s in sources}
+    ledger = evaluate(claims, frames, project)
+    if check:
+        return ledger
+    changes = None
+    if previous and Path(previous).exists():
+        changes = compare_vintages(ledger, pd.read_csv(previous))
+    write_csv(project.figures_dir / "claims.csv", ledger)
+    write_text(project.figures_dir / "claims.md", to_markdown(ledger, changes))
+    return ledger

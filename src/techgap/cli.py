@@ -67,45 +67,32 @@ def _refresh(args: argparse.Namespace) -> None:
 
 
 def _claims(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from techgap.claims import claim_sources, compare_vintages, evaluate, load_claims, to_markdown
+    from techgap.claims import write_ledger
     from techgap.config import load_project
-    from techgap.io import write_csv, write_text
 
-    project = load_project(args.root)
-    claims = load_claims(project.root / "config" / "claims.yaml", project)
-    sources = sorted(claim_sources(claims))
-    if args.check:
-        from techgap.normalize import normalize_source
-
-        frames = {s: normalize_source(project, s) for s in sources}
-    else:
-        frames = {s: pd.read_parquet(project.processed_dir / f"{s}.parquet") for s in sources}
-    ledger = evaluate(claims, frames, project)
+    ledger = write_ledger(load_project(args.root), check=args.check, previous=args.previous)
     if args.check:
         for _, row in ledger.iterrows():
             print(f"{row['status']:<13} {row['id']:<40} stated {row['stated']:g} computed {row['computed']:.6g} {row['detail']}")
         print(ledger["status"].value_counts().to_string())
-        return
-    out = project.figures_dir / "claims.csv"
-    changes = None
-    if args.previous and Path(args.previous).exists():
-        changes = compare_vintages(ledger, pd.read_csv(args.previous))
-    write_csv(out, ledger)
-    write_text(project.figures_dir / "claims.md", to_markdown(ledger, changes))
+
+
+def _readme(args: argparse.Namespace) -> None:
+    import json
+
+    from techgap.io import write_text
+    from techgap.manifest import readme_with_table
+
+    readme = args.root / "README.md"
+    manifest = json.loads((args.root / "figures" / "manifest.json").read_text(encoding="utf-8"))
+    write_text(readme, readme_with_table(readme.read_text(encoding="utf-8"), manifest))
 
 
 def _drift(args: argparse.Namespace) -> None:
-    from techgap.claims import load_claims
     from techgap.config import load_project
-    from techgap.drift import changed_checked_in_tables, drift, to_markdown
-    from techgap.io import write_csv, write_text
+    from techgap.drift import write_drift
 
-    project = load_project(args.root)
-    report = drift(project, load_claims(project.root / "config" / "claims.yaml", project))
-    write_csv(project.figures_dir / "drift.csv", report)
-    write_text(project.figures_dir / "drift.md", to_markdown(report, changed_checked_in_tables(project.root)))
+    write_drift(load_project(args.root))
 
 
 def _font(args: argparse.Namespace) -> None:
@@ -136,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="print the ledger, computed straight from raw data")
     p.add_argument("--previous", help="an earlier claims.csv to report status changes against")
     p.set_defaults(func=_claims)
+    p = sub.add_parser("readme", help="refresh README.md's table of items from figures/manifest.json")
+    p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
@@ -150,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         args.log.write_text("")
     try:
         args.func(args)
-    except (InputError, FetchError) as exc:
+    except (InputError, FetchError, ValueError) as exc:  # ValueError: a bad id or vintage given on the command line
         message = f"error: {exc}"
         print(message, file=sys.stderr)
         if args.log:

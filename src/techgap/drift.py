@@ -113,3 +113,13 @@ def to_markdown(report: pd.DataFrame, changed_tables: list[str]) -> str:
     lines += ["## Checked-in tables that now differ", ""]
     lines += [f"- {path}" for path in changed_tables] or ["None."]
     return "\n".join(lines) + "\n"
+
+
+def write_drift(project: Project) -> pd.DataFrame:
+    from techgap.claims import load_claims
+    from techgap.io import write_csv, write_text
+
+    report = drift(project, load_claims(project.root / "config" / "claims.yaml", project))
+    write_csv(project.figures_dir / "drift.csv", report)
+    write_text(project.figures_dir / "drift.md", to_markdown(report, changed_checked_in_tables(project.root)))
+    return report

@@ -140,3 +140,22 @@ def write_manifest(project: Project) -> None:
     claims_path = project.figures_dir / "claims.csv"
     claims = pd.read_csv(claims_path) if claims_path.exists() else None
     write_text(project.figures_dir / "index.html", render_index(manifest, claims))
+
+
+README_START, README_END = "<!-- items:start -->", "<!-- items:end -->"
+
+
+def status_table(manifest: dict[str, Any]) -> str:
+    """The README's table of items, from the manifest (so the two cannot disagree)."""
+    lines = ["| id | caption | status | reason / note |", "|---|---|---|---|"]
+    for item in manifest["items"]:
+        status, _, reason = item["status"].partition(": ")
+        note = (reason or item.get("note", "")).replace("|", "\\|")
+        lines.append(f"| {item['id']} | {item['title']['zh']} | {status} | {note} |")
+    return "\n".join(lines)
+
+
+def readme_with_table(readme: str, manifest: dict[str, Any]) -> str:
+    head, _, rest = readme.partition(README_START)
+    _, _, tail = rest.partition(README_END)
+    return f"{head}{README_START}\n{status_table(manifest)}\n{README_END}{tail}"

@@ -155,8 +155,9 @@ def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
     check_documents(path, frame, snapshot)
     check_unique(path, frame)
     check_sums(path, frame, spec)
-    frame["entity_kind"] = frame["entity_code"].map(lambda c: registry.kind(c))
-    frame["entity"] = frame["entity_code"].map(lambda c: registry.name(c, "en"))
+    codes = frame["entity_code"].unique()
+    frame["entity_kind"] = frame["entity_code"].map({c: registry.kind(c) for c in codes})
+    frame["entity"] = frame["entity_code"].map({c: registry.name(c, "en") for c in codes})
     frame["source"] = snapshot.source_id
     frame["vintage"] = snapshot.vintage
     frame["preferred"] = mark_preferred(frame, snapshot.provenance.document_ids())

@@ -70,7 +70,7 @@ def _check_header(path: Path, header_line: str) -> list[str]:
     duplicated = {c for c in stripped if stripped.count(c) > 1}
     if duplicated:
         name = sorted(duplicated)[0]
-        raise InputError(path, f"column {name!r} appears twice", line=1, field=name)
+        raise InputError(path, f"column {name!r} appears twice", line=1, field=name, expected="each column once")
     return stripped
 
 
@@ -114,12 +114,41 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
     return numbers.astype("float64")
 
 
+def _check_lines(path: Path, text: str, n_columns: int) -> None:
+    """Line-level checks pandas would paper over: blank lines (which shift line numbers), quoted
+    fields spanning lines, and rows with fewer or more fields than the header (pandas fills
+    missing trailing fields silently)."""
+    lines = pd.Series(text.split("\n")[:-1])
+    numbers = np.arange(1, len(lines) + 1)
+    blank = lines.str.strip() == ""
+    if blank.any():
+        raise InputError(path, "blank line", line=int(numbers[blank.to_numpy()][0]),
+                         expected="one row per line, no empty lines")
+    quoted = lines.str.contains('"', regex=False)
+    odd = quoted & (lines.str.count('"') % 2 == 1)
+    if odd.any():
+        raise InputError(path, "unbalanced quote: a quoted field spans lines or is not closed",
+                         line=int(numbers[odd.to_numpy()][0]), expected="quoted text closed on the same line")
+    fields = lines.str.count(",") + 1
+    if quoted.any():
+        fields[quoted] = [len(next(csv.reader([line]))) for line in lines[quoted]]
+    wrong = (fields != n_columns).to_numpy()
+    if wrong.any():
+        position = int(np.flatnonzero(wrong)[0])
+        kind = "fewer" if fields.iloc[position] < n_columns else "more"
+        raise InputError(path, f"row has {kind} fields than the header ({fields.iloc[position]} vs {n_columns})"
+                               + (": truncated row?" if kind == "fewer" else ""),
+                         line=int(numbers[position]),
+                         expected=f"{n_columns} comma-separated fields; quote text that contains commas")
+
+
 def read_long_csv(path: str | Path) -> pd.DataFrame:
     """The transcribed payload: strict CSV into the raw long schema (strings + float value)."""
     path = Path(path)
     text = _decode(path, path.read_bytes())
     header_line = text.split("\n", 1)[0]
     columns = _check_header(path, header_line)
+    _check_lines(path, text, len(columns))
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[],
                             skipinitialspace=False, engine="c")
@@ -130,7 +159,7 @@ def read_long_csv(path: str | Path) -> pd.DataFrame:
                          line=line, expected=f"{len(columns)} comma-separated fields; quote text that contains commas") from None
     frame.columns = columns
     if frame.empty:
-        raise InputError(path, "file has a header but no rows", line=2)
+        raise InputError(path, "file has a header but no rows", line=2, expected="at least one data row")
     frame["_line"] = np.arange(2, len(frame) + 2)
     short = frame[columns].isna().any(axis=1).to_numpy()
     if short.any():

@@ -130,12 +130,18 @@ def load_provenance(path: Path) -> Provenance:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or None
-        kind = "missing required field" if first["type"] == "missing" else first["msg"]
-        raise InputError(path, kind, field=field) from None
+        if first["type"] == "missing":
+            raise InputError(path, "missing required field", field=field,
+                             expected="title, publisher, url, retrieved, licence, locator, method, format, payload, "
+                                      "sha256 (see data/raw/README.md)") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise InputError(path, f"{message}: {first.get('input')!r}", field=field) from None
 
 
 def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
     """The offline 'fetch': find the vintage, parse its provenance, verify the payload checksum."""
+    if not isinstance(vintage, str) or not VINTAGE_PATTERN.match(vintage):
+        raise ValueError(f"vintage {vintage!r} must be YYYY-MM-DD")
     folder = raw_dir / check_id(source_id, "source id") / vintage
     prov_path = folder / PROVENANCE_FILE
     if not prov_path.is_file():
@@ -154,5 +160,6 @@ def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
             f"checksum mismatch: the payload is {actual[:12]}…, provenance records {provenance.sha256[:12]}…; "
             "raw files are immutable — add a new vintage instead of editing one",
             field="sha256",
+            expected=f"sha256 {provenance.sha256} as recorded in {prov_path.name}",
         )
     return Snapshot(source_id=source_id, vintage=vintage, folder=folder, provenance=provenance)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from techgap.config import ItemSpec, Project
 from techgap.entities import EntityRegistry
+from techgap.errors import InputError
 from techgap.io import save_figure, write_csv, write_text
 from techgap.render import data as item_data
 from techgap.render.charts import CHARTS, Context
@@ -51,8 +52,11 @@ def check_required(item: ItemSpec, rows: pd.DataFrame) -> None:
         have = set(subset["period"])
         missing = [str(y) for y in range(int(need["from"]), int(need["to"]) + 1) if str(y) not in have]
         if missing:
-            raise ValueError(f"item {item.id}: {need['entity']} {need['indicator']} has no value for "
-                             f"{', '.join(missing)} (the figure needs every year {need['from']}-{need['to']})")
+            source = subset["source"].iloc[0] if len(subset) else item.sources[0]
+            vintage = subset["vintage"].iloc[0] if len(subset) else "?"
+            raise InputError(Path("data/raw") / source / vintage, f"item {item.id}: {need['entity']} "
+                             f"{need['indicator']} has no value for {', '.join(missing)} (a gap in a yearly series)",
+                             field="period", expected=f"every year {need['from']}-{need['to']}")
 
 
 def render_item(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: EntityRegistry,

@@ -189,7 +189,10 @@ def draw(item: Any, display: pd.DataFrame, ctx: Context):
                      bbox=[0, 0, 1, 1], cellLoc="center", colLoc="center")
     table.auto_set_font_size(False)
     table.set_fontsize(item.spec.get("fontsize", 8))
-    for (row, _col), cell in table.get_celld().items():
+    widths = item.spec.get("col_widths")
+    for (row, col), cell in table.get_celld().items():
+        if widths:
+            cell.set_width(widths[col])
         cell.set_edgecolor("#bbbbbb")
         if row == 0:
             cell.set_facecolor("#e8eef7")

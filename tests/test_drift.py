@@ -1,0 +1,59 @@
+"""The analyst's loop on a simulated refresh: a new OECD vintage arrives (a fixture standing in for
+the API's next payload, with one revised value), the drift report lists what was added, removed
+and revised with the items and claims it touches, and the rebuilt table no longer matches the
+checked-in one until the baselines are regenerated."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import ROOT
+from test_e2e import readable_diff
+from test_refresh import SDMX_CODES, TODAY, VINTAGE, FakeResponse, FakeSession
+
+from techgap.build import build_group
+from techgap.claims import load_claims
+from techgap.config import load_project
+from techgap.drift import drift, to_markdown
+from techgap.refresh import refresh_sources
+
+OECD_HOST = "sdmx.oecd.org"
+
+
+@pytest.fixture
+def refreshed(project_root):
+    """The project after a refresh whose payload revises Korea's 2021 GERD ratio (4.930 -> 4.91)."""
+    body = SDMX_CODES.read_bytes().replace(b",KOR,A,G,PT_B1GQ,_Z,_Z,2021,4.930120876,", b",KOR,A,G,PT_B1GQ,_Z,_Z,2021,4.91,")
+    project = load_project(project_root)
+    session = FakeSession({OECD_HOST: [FakeResponse(200, body)]})
+    [result] = refresh_sources(project, ["oecd_msti"], session=session, today=TODAY, sleep=lambda s: None)
+    assert result.ok, result.message
+    return load_project(project_root)
+
+
+def test_refresh_adds_a_vintage_beside_the_old_one(refreshed):
+    folders = sorted(p.name for p in (refreshed.raw_dir / "oecd_msti").iterdir())
+    assert folders == ["2026-11-27", VINTAGE]
+
+
+def test_drift_lists_added_removed_and_revised_rows(refreshed):
+    report = drift(refreshed, load_claims(refreshed.root / "config" / "claims.yaml", refreshed))
+    assert set(report["source"]) == {"oecd_msti"}
+    revised = report[report["change"] == "revised"]
+    assert revised[["entity_code", "period", "old_value", "new_value"]].values.tolist() == [
+        ["KOR", "2021", pytest.approx(4.930120876), 4.91]]
+    assert "fig02" in revised["items"].iloc[0]
+    assert "gerd_korea_2021_pct" in revised["claims"].iloc[0].split(";")
+    removed = report[report["change"] == "removed"]
+    assert set(removed["period"]) == {str(y) for y in range(2010, 2020)}  # the fixture starts in 2020
+    added = report[report["change"] == "added"]
+    assert set(added["indicator"]) == {"gerd_pct_gdp", "gerd_usd_current_ppp_million"}
+    assert "## oecd_msti: 2026-11-27 → 2027-01-15" in to_markdown(report, [])
+
+
+def test_rebuilt_table_differs_from_the_checked_in_one(refreshed):
+    build_group(refreshed, "oecd_msti")
+    old = pd.read_csv(ROOT / "figures" / "fig02" / "fig02.csv", dtype=str, keep_default_na=False)
+    new = pd.read_csv(refreshed.figures_dir / "fig02" / "fig02.csv", dtype=str, keep_default_na=False)
+    assert not old.equals(new)
+    assert "fig02" in readable_diff("fig02", old, new)
