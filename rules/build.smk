@@ -10,14 +10,12 @@
 rule font:
     output:
         FONT,
-    params:
-        python=PYTHON,
     log:
         "logs/font.log",
     conda:
         "../envs/techgap.yaml"
     shell:
-        "{params.python} -m techgap --log {log} font {output}"
+        "python -m techgap --log {log} font {output}"
 
 
 for _group, _items in GROUPS.items():
@@ -38,10 +36,9 @@ for _group, _items in GROUPS.items():
         params:
             specs=group_specs(_group, _items),
             group=_group,
-            python=PYTHON,
         log:
             f"logs/build/{_group}.log",
         conda:
             "../envs/techgap.yaml"
         shell:
-            "{params.python} -m techgap --log {log} build-group {params.group}"
+            "python -m techgap --log {log} build-group {params.group}"

@@ -1,13 +1,21 @@
 # Shared helpers: the project's validated configuration and the file lists derived from it.
+import os
 import sys
 from pathlib import Path
 
 from techgap.config import load_project
 from techgap.provenance import PROVENANCE_FILE, resolve_vintage
-from techgap.render.items import item_outputs
+from techgap.layout import item_outputs
 
 PROJECT = load_project(workflow.basedir)
-PYTHON = sys.executable
+envvars:
+    "PATH",
+
+
+# Jobs run `python -m techgap` with the interpreter that runs Snakemake first on PATH. It is set in
+# the environment, not in params or the command, so which path started Snakemake (.venv/bin/python
+# or python3, activated or not) is not a rerun trigger.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 GROUPS = PROJECT.groups()
 GROUPED_SOURCES = sorted({s for group in GROUPS for s in PROJECT.group_sources(group)})
 # Sources no item draws (the claims ledger reads them) are normalized on their own.
@@ -78,11 +86,16 @@ def all_provenance_files():
 
 
 def claim_tables():
-    """Processed tables the claims ledger reads (parsed from config/claims.yaml, no data read)."""
-    from techgap.claims import claim_sources, load_claims
+    """Processed tables the claims ledger reads (the claims rule validates the file itself)."""
+    from techgap.config import load_yaml
 
-    claims = load_claims(Path(workflow.basedir) / "config" / "claims.yaml", PROJECT)
-    return sorted(f"data/processed/{s}.parquet" for s in claim_sources(claims))
+    sources = set()
+    for claim in load_yaml(Path(workflow.basedir) / "config" / "claims.yaml") or []:
+        for value in ((claim.get("compute") or {}).get("args") or {}).values():
+            for selector in value if isinstance(value, list) else [value]:
+                if isinstance(selector, dict) and selector.get("source") in PROJECT.sources:
+                    sources.add(selector["source"])
+    return sorted(f"data/processed/{s}.parquet" for s in sources)
 
 
 def all_raw_files():

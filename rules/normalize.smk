@@ -15,10 +15,9 @@ rule normalize:
     params:
         vintage=vintage_of,
         spec=source_spec,
-        python=PYTHON,
     log:
         "logs/normalize/{source_id}.log",
     conda:
         "../envs/techgap.yaml"
     shell:
-        "{params.python} -m techgap --log {log} normalize {wildcards.source_id} {output} --vintage {params.vintage}"
+        "python -m techgap --log {log} normalize {wildcards.source_id} {output} --vintage {params.vintage}"

@@ -3,11 +3,9 @@
 
 
 rule refresh:
-    params:
-        python=PYTHON,
     log:
         "logs/refresh.log",
     conda:
         "../envs/techgap.yaml"
     shell:
-        "{params.python} -m techgap --log {log} refresh"
+        "python -m techgap --log {log} refresh"

@@ -4,19 +4,18 @@
 rule claims:
     input:
         processed=claim_tables(),
+        raw=all_raw_files(),  # earlier vintages: the ledger reports claims whose status changed
         claims="config/claims.yaml",
         code=["src/techgap/claims.py", "src/techgap/compare.py"],
     output:
         update("figures/claims.csv"),
         update("figures/claims.md"),
-    params:
-        python=PYTHON,
     log:
         "logs/claims.log",
     conda:
         "../envs/techgap.yaml"
     shell:
-        "{params.python} -m techgap --log {log} claims"
+        "python -m techgap --log {log} claims"
 
 
 rule manifest:
@@ -29,14 +28,12 @@ rule manifest:
     output:
         update("figures/manifest.json"),
         update("figures/index.html"),
-    params:
-        python=PYTHON,
     log:
         "logs/manifest.log",
     conda:
         "../envs/techgap.yaml"
     shell:
-        "{params.python} -m techgap --log {log} manifest"
+        "python -m techgap --log {log} manifest"
 
 
 rule drift:
@@ -48,11 +45,9 @@ rule drift:
     output:
         update("figures/drift.csv"),
         update("figures/drift.md"),
-    params:
-        python=PYTHON,
     log:
         "logs/drift.log",
     conda:
         "../envs/techgap.yaml"
     shell:
-        "{params.python} -m techgap --log {log} drift"
+        "python -m techgap --log {log} drift"

@@ -12,9 +12,10 @@ from test_e2e import readable_diff
 from test_refresh import SDMX_CODES, TODAY, VINTAGE, FakeResponse, FakeSession
 
 from techgap.build import build_group
-from techgap.claims import load_claims
+from techgap.claims import load_claims, write_ledger
 from techgap.config import load_project
 from techgap.drift import drift, to_markdown
+from techgap.normalize import normalize_source
 from techgap.refresh import refresh_sources
 
 OECD_HOST = "sdmx.oecd.org"
@@ -57,3 +58,14 @@ def test_rebuilt_table_differs_from_the_checked_in_one(refreshed):
     new = pd.read_csv(refreshed.figures_dir / "fig02" / "fig02.csv", dtype=str, keep_default_na=False)
     assert not old.equals(new)
     assert "fig02" in readable_diff("fig02", old, new)
+
+
+def test_ledger_lists_claims_whose_status_changed_with_the_new_vintage(refreshed):
+    """Korea's 2021 ratio moves from 4.930 (the report's 4.93: supported) to 4.91 (contradicted)."""
+    frames = {s: normalize_source(refreshed, s) for s in refreshed.sources}
+    write_ledger(refreshed, frames=frames)
+    ledger = pd.read_csv(refreshed.figures_dir / "claims.csv").set_index("id")
+    assert ledger.loc["gerd_korea_2021_pct", "status"] == "contradicted"
+    markdown = (refreshed.figures_dir / "claims.md").read_text(encoding="utf-8")
+    changed = markdown.split("## Changed since the previous vintage", 1)[1].split("\n\n", 2)[1]
+    assert "| gerd_korea_2021_pct | supported (4.93012) | contradicted (4.91) |" in changed

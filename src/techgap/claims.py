@@ -275,7 +275,7 @@ def to_markdown(ledger: pd.DataFrame, changes: pd.DataFrame | None = None) -> st
              "`uncheckable`: the data are not in the project.",
              "", " · ".join(f"{k}: {counts.get(k, 0)}" for k in ("supported", "contradicted", "uncheckable")), ""]
     if changes is not None and not changes.empty:
-        lines += ["## Changed since the previous ledger", "", "| id | before | now |", "|---|---|---|"]
+        lines += ["## Changed since the previous vintage", "", "| id | before | now |", "|---|---|---|"]
         for _, row in changes.iterrows():
             lines.append(f"| {row['id']} | {row['status_previous']} ({row['computed_previous']:.6g}) | "
                          f"{row['status']} ({row['computed']:.6g}) |")
@@ -309,6 +309,27 @@ def write_ledger(project: Project, *, check: bool = False, previous: str | None 
     changes = None
     if previous and Path(previous).exists():
         changes = compare_vintages(ledger, pd.read_csv(previous))
+    else:
+        earlier = previous_vintage_frames(project, sources, frames)
+        if earlier is not None:
+            changes = compare_vintages(ledger, evaluate(claims, earlier, project))
     write_csv(project.figures_dir / "claims.csv", ledger)
     write_text(project.figures_dir / "claims.md", to_markdown(ledger, changes))
     return ledger
+
+
+def previous_vintage_frames(project: Project, sources: list[str],
+                            frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame] | None:
+    """The same tables with each source at the vintage before the one in use; None when no source
+    has an earlier vintage (then there is nothing to compare)."""
+    from techgap.normalize import normalize_source
+    from techgap.provenance import list_vintages, resolve_vintage
+
+    out, any_earlier = dict(frames), False
+    for source_id in sources:
+        current = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
+        earlier = [v for v in list_vintages(project.raw_dir, source_id) if v < current]
+        if earlier:
+            out[source_id] = normalize_source(project, source_id, earlier[-1])
+            any_earlier = True
+    return out if any_earlier else None

@@ -154,11 +154,12 @@ class EntitySpec(Strict):
 
 
 def load_yaml(path: str | Path) -> Any:
-    """Safe YAML only: no tags, no object construction."""
+    """Safe YAML only: no tags, no object construction (libyaml's safe loader where available)."""
     path = Path(path)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -28,9 +28,9 @@ class EntityRegistry:
 
     def codes_for(self, names: pd.Series) -> pd.Series:
         """Codes for entity names as sources print them; unknown names map to <NA>."""
-        unique = pd.Series(names.unique())
-        lookup = {name: self._by_name.get(_key(name)) for name in unique}
-        return names.map(lookup).astype("string")
+        codes, unique = pd.factorize(names)
+        mapped = pd.array([self._by_name.get(_key(name)) for name in unique] + [None], dtype="string")
+        return pd.Series(mapped.take(codes, allow_fill=False) if len(codes) else mapped[:0], index=names.index)
 
     def name(self, code: str, lang: str) -> str:
         spec = self.entities.get(code)

@@ -11,8 +11,8 @@ import pandas as pd
 
 from techgap.config import ItemSpec, Project
 from techgap.io import write_json, write_text
+from techgap.layout import LANGS, item_outputs
 from techgap.provenance import Provenance, load_provenance, resolve_vintage
-from techgap.render.items import LANGS, item_outputs
 
 
 def source_record(project: Project, source_id: str) -> tuple[str, Provenance]:

@@ -133,11 +133,16 @@ def check_sums(path: Path, frame: pd.DataFrame, spec: SourceSpec) -> None:
 
 
 def mark_preferred(frame: pd.DataFrame, document_order: list[str]) -> pd.Series:
-    """For each fact read in several documents, the first document in provenance order wins."""
-    rank = frame["document"].map({d: i for i, d in enumerate(document_order)}).fillna(0)
-    order = frame.assign(_rank=rank).sort_values(KEY + ["_rank"], kind="stable")
-    first = ~order.duplicated(KEY, keep="first")
-    return first.reindex(frame.index)
+    """For each fact read in several documents, the first document in provenance order wins.
+    Only facts that appear more than once need ranking."""
+    preferred = pd.Series(True, index=frame.index)
+    repeated = frame.duplicated(KEY, keep=False)
+    if repeated.any():
+        subset = frame[repeated]
+        rank = subset["document"].map({d: i for i, d in enumerate(document_order)}).fillna(0)
+        order = subset.assign(_rank=rank).sort_values(KEY + ["_rank"], kind="stable")
+        preferred[order.index] = ~order.duplicated(KEY, keep="first")
+    return preferred
 
 
 def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
@@ -155,15 +160,14 @@ def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
     check_documents(path, frame, snapshot)
     check_unique(path, frame)
     check_sums(path, frame, spec)
-    codes = frame["entity_code"].unique()
-    frame["entity_kind"] = frame["entity_code"].map({c: registry.kind(c) for c in codes})
-    frame["entity"] = frame["entity_code"].map({c: registry.name(c, "en") for c in codes})
+    positions, codes = pd.factorize(frame["entity_code"])
+    frame["entity_kind"] = np.array([registry.kind(c) for c in codes], dtype=object)[positions]
+    frame["entity"] = np.array([registry.name(c, "en") for c in codes], dtype=object)[positions]
     frame["source"] = snapshot.source_id
     frame["vintage"] = snapshot.vintage
     frame["preferred"] = mark_preferred(frame, snapshot.provenance.document_ids())
     frame["line"] = frame["_line"]  # where the value sits in the payload, for tracing and source order
-    out = frame.sort_values(KEY + ["document"], kind="stable").reset_index(drop=True)
-    out = out[list(PROCESSED_COLUMNS)]
+    out = frame.reset_index(drop=True)[list(PROCESSED_COLUMNS)]  # payload order, traceable by `line`
     return out.astype(PROCESSED_COLUMNS)
 
 

@@ -12,22 +12,9 @@ from techgap.config import ItemSpec, Project
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.io import save_figure, write_csv, write_text
+from techgap.layout import FIGURE_FORMATS, LANGS, item_outputs  # noqa: F401 - re-exported
 from techgap.render import data as item_data
 from techgap.render.charts import CHARTS, Context
-
-LANGS = ("zh", "en")
-FIGURE_FORMATS = ("png", "svg")
-
-
-def item_outputs(item: ItemSpec, figures_dir: str | Path = "figures") -> list[str]:
-    """Every file an item writes, in a fixed order (Snakemake's outputs and the manifest use it)."""
-    base = Path(figures_dir) / item.id
-    files = [str(base / f"{item.id}.csv")]
-    for lang in LANGS:
-        files += [str(base / f"{item.id}_{lang}.{fmt}") for fmt in FIGURE_FORMATS]
-        if item.kind == "table":
-            files.append(str(base / f"{item.id}_{lang}.md"))
-    return files
 
 
 def item_rows(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: EntityRegistry) -> pd.DataFrame:
