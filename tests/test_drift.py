@@ -69,3 +69,16 @@ def test_ledger_lists_claims_whose_status_changed_with_the_new_vintage(refreshed
     markdown = (refreshed.figures_dir / "claims.md").read_text(encoding="utf-8")
     changed = markdown.split("## Changed since the previous vintage", 1)[1].split("\n\n", 2)[1]
     assert "| gerd_korea_2021_pct | supported (4.93012) | contradicted (4.91) |" in changed
+
+
+def test_an_older_vintage_is_rebuilt_exactly_when_pinned(refreshed):
+    """After the refresh the newest vintage is used; pinning the old one in config brings back the
+    exact table the checked-in figure was drawn from."""
+    config = refreshed.root / "config" / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("vintages: {}", "vintages: {oecd_msti: 2026-11-27}"),
+                      encoding="utf-8")
+    pinned = load_project(refreshed.root)
+    assert set(normalize_source(refreshed, "oecd_msti")["vintage"]) == {VINTAGE}
+    build_group(pinned, "oecd_msti")
+    assert (pinned.figures_dir / "fig02" / "fig02.csv").read_bytes() == (ROOT / "figures" / "fig02" / "fig02.csv").read_bytes()
+    assert (pinned.figures_dir / "fig02" / "fig02_en.svg").read_bytes() == (ROOT / "figures" / "fig02" / "fig02_en.svg").read_bytes()

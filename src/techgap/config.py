@@ -4,6 +4,7 @@ Configuration, not code, says which sources, countries, years and items the pipe
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -73,6 +74,14 @@ class Settings(Strict):
     vintages: dict[str, str] = Field(default_factory=dict)
     conversions: dict[str, Conversion] = Field(default_factory=dict)
     refresh: RefreshSettings
+
+    @field_validator("vintages", mode="before")
+    @classmethod
+    def _dates_as_text(cls, value: object) -> object:
+        """`oecd_msti: 2026-11-27` unquoted is a YAML date: accept it as the folder name it names."""
+        if isinstance(value, dict):
+            return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in value.items()}
+        return value
 
     @field_validator("vintages")
     @classmethod
