@@ -141,3 +141,21 @@ def test_bad_raw_file_stops_the_run_and_loses_nothing(built: Path, tmp_path: Pat
     log = (root / "logs" / "build" / "isscc.log").read_text(encoding="utf-8")
     assert "data.csv" in log and "field 'value'" in log and "'fifty-nine'" in log and "line " in log
     assert tree_digest(root / "figures", root / "data") == before
+
+
+def test_gap_in_a_yearly_series_stops_before_anything_is_written(built: Path, tmp_path: Path) -> None:
+    """nbs_rd without China's 2015 R&D: normalize accepts it, fig01 cannot be drawn without that
+    year; the processed table and the figure stay as they were."""
+    root = fork(built, tmp_path)
+    folder = snapshot_dir(root, "nbs_rd")
+    payload = folder / "data.csv"
+    lines = payload.read_text(encoding="utf-8").splitlines(keepends=True)
+    payload.write_text("".join(line for line in lines if not line.startswith("China,2015,rd_expenditure,")),
+                       encoding="utf-8")
+    set_checksum(folder)
+    before = tree_digest(root / "figures", root / "data" / "processed")
+    result = snakemake(root, "--quiet", check=False)
+    assert result.returncode != 0
+    log = (root / "logs" / "build" / "nbs_rd.log").read_text(encoding="utf-8")
+    assert "2015" in log and "fig01" in log and "field 'period'" in log
+    assert tree_digest(root / "figures", root / "data" / "processed") == before

@@ -13,10 +13,14 @@ from techgap.normalize import normalize_source
 def build_group(project: Project, group: str) -> list[str]:
     """Normalize the group's sources (every check passes before anything is written), write their
     processed tables, then draw the group's items from those same tables."""
-    from techgap.render.items import render_items
+    from techgap.entities import EntityRegistry
+    from techgap.render.items import check_required, item_rows, render_items
 
     sources = project.group_sources(group)
     frames = {source_id: normalize_source(project, source_id) for source_id in sources}
+    registry = EntityRegistry(project.entities)
+    for item in project.groups()[group]:  # a gap an item cannot draw around fails before any write
+        check_required(item, item_rows(item, frames, registry))
     for source_id, frame in frames.items():
         write_parquet(project.processed_dir / f"{source_id}.parquet", frame)
     return render_items(project, project.groups()[group], frames)
