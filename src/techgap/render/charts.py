@@ -43,8 +43,17 @@ def finish(fig, item: Any, ctx: Context, spec: dict) -> None:
     n_lines = footer.count("\n") + 1
     bottom = min(0.12 + 0.045 * n_lines, 0.4)
     top = 0.86 if len(fig.axes) == 1 or spec.get("bar_indicator") else 0.8  # panels carry their own titles
-    fig.subplots_adjust(left=0.09, right=0.97, top=top, bottom=bottom, wspace=0.28)
+    left = spec.get("left", 0.09)
+    fig.subplots_adjust(left=left, right=0.97, top=top, bottom=bottom, wspace=0.28 + (left - 0.09) * 2)
     fig.text(0.01, 0.01, footer, ha="left", va="bottom", fontsize=8, color="#333333", wrap=True)
+
+
+def label_margin(labels: list[str], fig_width: float) -> float:
+    """Left margin (figure fraction) that fits the longest tick label of a horizontal bar chart;
+    CJK characters count double."""
+    widest = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in label) for label in labels), default=0)
+    inches = 0.3 + 0.075 * widest
+    return min(0.5, max(0.09, inches / fig_width))
 
 
 def _legend(ax, ncol: int = 6) -> None:
@@ -167,7 +176,10 @@ def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     x_order = spec.get("entities") if x_dim == "entity_code" else None
     if x_dim == "category":
         x_order = list(dict.fromkeys(rows["category"]))
-    series_order = [c for c in spec.get("entities", []) if c in set(rows["entity_code"])] if series_dim == "entity_code" else None
+    if series_dim == "entity_code":
+        series_order = [c for c in spec.get("entities", []) if c in set(rows["entity_code"])]
+    else:
+        series_order = sorted(rows["period"].unique())
     _grouped(ax, rows, ctx, spec, x_dim, series_dim, x_order, series_order or None, spec.get("format", "{:g}"))
     ax.set_ylabel(ctx.t(spec.get("ylabel")))
     _legend(ax)
@@ -186,6 +198,7 @@ def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
               for i, c in enumerate(ordered["entity_code"])]
     fmt = spec.get("format", "{:g}")
     if spec.get("horizontal"):
+        spec["left"] = label_margin(labels, fig.get_figwidth())
         y = np.arange(len(values))[::-1]
         ax.barh(y, values, color=colors)
         ax.set_yticks(y, labels)
@@ -253,6 +266,7 @@ def draw_indicator_bars(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict)
             labels.append(ctx.t(spec["labels"][row["indicator"]]))
     values = rows["value"].to_numpy(dtype=float)
     colors = ["#c8102e" if flag == "approx" else "#1f4e99" for flag in rows["flag"]]
+    spec["left"] = label_margin(labels, fig.get_figwidth())
     _bars(ax, labels, values, colors, spec.get("format", "{:g}"))
     ax.set_xlabel(ctx.t(spec.get("ylabel")))
     finish(fig, item, ctx, spec)
@@ -263,6 +277,8 @@ def draw_bar_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """One horizontal bar panel per indicator, entities sorted by value."""
     panels = spec["panels"]
     fig, axes = new_figure(item, ctx, spec, ncols=len(panels), height=spec.get("height", 3.8))
+    names = [ctx.name(c) for c in rows["entity_code"]]
+    spec["left"] = label_margin(names, fig.get_figwidth() / len(panels))
     for ax, panel in zip(axes, panels, strict=True):
         subset = rows[rows["indicator"] == panel["indicator"]].sort_values("value", ascending=False, kind="stable")
         _bars(ax, [ctx.name(c) for c in subset["entity_code"]], subset["value"].to_numpy(dtype=float),

@@ -74,6 +74,9 @@ def text(value: object, lang: str) -> str:
     if value is None:
         return ""
     if isinstance(value, dict):
+        extra = set(value) - {"zh", "en"}
+        if extra:  # e.g. an unquoted comma in a YAML flow mapping split the text
+            raise ValueError(f"bilingual text has unexpected keys {sorted(extra)}: {value}")
         return str(value.get(lang, value.get("en", "")))
     if hasattr(value, lang):
         return str(getattr(value, lang))
