@@ -128,13 +128,17 @@ def _check_lines(path: Path, data: bytes, n_columns: int) -> None:
     blank = [i for i in short if not data[starts[i]:ends[i]].strip()]
     if blank:
         raise InputError(path, "blank line", line=int(blank[0]) + 1, expected="one row per line, no empty lines")
-    nonempty = starts < ends  # reduceat needs non-empty segments; there are no blank lines now
-    quotes = np.add.reduceat(raw == 34, starts[nonempty], dtype=np.int32)
+
+    def per_line(byte: int) -> np.ndarray:  # occurrences of one byte on each line
+        before_end = np.searchsorted(np.flatnonzero(raw == byte), ends)
+        return np.diff(before_end, prepend=0)
+
+    quotes = per_line(34)
     odd = quotes % 2 == 1
     if odd.any():
         raise InputError(path, "unbalanced quote: a quoted field spans lines or is not closed",
                          line=int(np.flatnonzero(odd)[0]) + 1, expected="quoted text closed on the same line")
-    fields = np.add.reduceat(raw == 44, starts, dtype=np.int32) + 1
+    fields = per_line(44) + 1
     for position in np.flatnonzero(quotes > 0):
         line = data[starts[position]:ends[position]].decode("utf-8")
         fields[position] = len(next(csv.reader([line])))
