@@ -73,7 +73,7 @@ def group_specs(group, items):
             for s in PROJECT.group_sources(group)
         },
         "items": {item.id: item.model_dump(mode="json") for item in items},
-        "settings": {"min_year": PROJECT.settings.min_year, "max_year": PROJECT.settings.max_year},
+        "settings": year_range(),
     }
 
 
@@ -101,3 +101,12 @@ def claim_tables():
 def all_raw_files():
     """Every vintage of every source: a new vintage anywhere refreshes the drift report."""
     return sorted(str(p) for p in Path("data/raw").glob("*/*/*") if p.is_file())
+
+
+def conversion_settings():
+    """Currency rates the ledger converts with (e.g. RMB per USD): a change reruns the ledger."""
+    return {k: v.model_dump(mode="json") for k, v in PROJECT.settings.conversions.items()}
+
+
+def year_range():
+    return {"min_year": PROJECT.settings.min_year, "max_year": PROJECT.settings.max_year}

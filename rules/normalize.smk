@@ -15,6 +15,7 @@ rule normalize:
     params:
         vintage=vintage_of,
         spec=source_spec,
+        years=year_range(),
     log:
         "logs/normalize/{source_id}.log",
     conda:

@@ -10,6 +10,8 @@ rule claims:
     output:
         update("figures/claims.csv"),
         update("figures/claims.md"),
+    params:
+        conversions=conversion_settings(),
     log:
         "logs/claims.log",
     conda:

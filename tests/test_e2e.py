@@ -118,6 +118,23 @@ def test_item_config_change_reruns_only_that_group(built: Path, tmp_path: Path) 
     assert planned_jobs(root) == {"build_isscc", "claims", "drift", "manifest"}
 
 
+def test_source_config_change_reruns_only_that_source(built: Path, tmp_path: Path) -> None:
+    root = fork(built, tmp_path)
+    sources = root / "config" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    start = text.index("isscc:")
+    block_end = text.index("\n", text.index("isscc_accepted_papers:", start) + 1)
+    sources.write_text(text[:block_end] + "\n      min: 0" + text[block_end:], encoding="utf-8")
+    assert planned_jobs(root) == {"build_isscc", "claims", "drift", "manifest"}
+
+
+def test_conversion_rate_change_reruns_only_the_ledger(built: Path, tmp_path: Path) -> None:
+    root = fork(built, tmp_path)
+    config = root / "config" / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("    value: 7.0", "    value: 6.9"), encoding="utf-8")
+    assert planned_jobs(root) == {"claims", "manifest"}
+
+
 def test_plotting_code_change_reruns_drawing_but_no_standalone_normalize(built: Path, tmp_path: Path) -> None:
     root = fork(built, tmp_path)
     charts = root / "src" / "techgap" / "render" / "charts.py"
