@@ -105,19 +105,19 @@ def _read_capped(response: Any, max_bytes: int) -> bytes:
     return body
 
 
-def provenance_for(source: RefreshSource, url: str, payload_name: str, fmt: str, payload: Path,
-                   retrieved: str) -> dict[str, Any]:
+def provenance_for(source_id: str, source: RefreshSource, payload: Path, fmt: str, retrieved: str) -> dict[str, Any]:
+    """The provenance of an API vintage: what was asked, from where, when, and the payload's hash."""
     return {
-        "source_id": None,  # filled by caller
+        "source_id": source_id,
         "title": source.title,
         "publisher": source.publisher,
-        "url": url,
+        "url": source.url,
         "retrieved": retrieved,
         "licence": source.licence,
         "locator": source.locator,
         "method": "api",
         "format": fmt,
-        "payload": payload_name,
+        "payload": payload.name,
         "sha256": sha256_file(payload),
         "indicator_map": dict(source.indicator_map),
         "request": {"params": dict(source.params), "headers": dict(source.headers)},
@@ -148,8 +148,7 @@ def refresh_source(project: Project, source_id: str, session: Session, today: dt
         try:
             payload = staging / payload_name
             payload.write_bytes(body)
-            provenance = provenance_for(source, source.url, payload_name, fmt, payload, vintage)
-            provenance["source_id"] = source_id
+            provenance = provenance_for(source_id, source, payload, fmt, vintage)
             (staging / PROVENANCE_FILE).write_text(yaml.safe_dump(provenance, allow_unicode=True, sort_keys=False),
                                                    encoding="utf-8")
             snapshot = _open_staged(source_id, staging)
