@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,13 @@ def copy_project(target: Path, *, with_figures: bool = True) -> Path:
 
 
 @pytest.fixture
-def project_root(tmp_path: Path) -> Path:
-    """A copy of the project without outputs; tests may break its raw files at will."""
+def project_root(tmp_path: Path) -> Iterator[Path]:
+    """A copy of the project without outputs; tests may break its raw files at will. Removed
+    afterwards (it holds a 16 MB font), which keeps tmp small and the suite fast."""
     target = tmp_path / "project"
     target.mkdir()
-    return copy_project(target, with_figures=False)
+    yield copy_project(target, with_figures=False)
+    shutil.rmtree(target, ignore_errors=True)
 
 
 def snapshot_dir(root: Path, source_id: str) -> Path:

@@ -11,8 +11,6 @@ import copy
 import hashlib
 import math
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -50,15 +48,6 @@ def _config_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return copy.deepcopy(CONFIG_YAML[key])
 
     monkeypatch.setattr(techgap.config, "load_yaml", load_yaml)
-
-
-@pytest.fixture(autouse=True)
-def _drop_project_copy(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Remove the test's project copy afterwards (it holds a 16 MB font): keeps tmp small and runs fast."""
-    folder = request.getfixturevalue("project_root") if "project_root" in request.fixturenames else None
-    yield
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 class NoExpected(AssertionError):

@@ -4,8 +4,6 @@ refresh URLs outside https + refresh.allowed_hosts are all rejected, naming the 
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,15 +22,6 @@ PYTHON_TAGS = [
     "!!python/name:os.system",
 ]
 ESCAPING_IDS = ["../etc", "x/../../y", "..", "isscc/../../..", "/etc", "isscc/", "ISSCC", "", "isscc\x00"]
-
-
-@pytest.fixture(autouse=True)
-def _drop_project_copy(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Remove the test's project copy afterwards (it holds a 16 MB font): keeps tmp small and runs fast."""
-    folder = request.getfixturevalue("project_root") if "project_root" in request.fixturenames else None
-    yield
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
