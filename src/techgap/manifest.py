@@ -87,7 +87,8 @@ def render_index(manifest: dict[str, Any], claims: pd.DataFrame | None = None) -
         "<!DOCTYPE html>",
         '<html lang="zh-Hant"><head><meta charset="utf-8">',
         "<title>techgap — 中國推動技術自主之現況與影響: figures and tables</title>",
-        "<style>body{font-family:'Noto Sans CJK TC','Noto Sans TC','PingFang TC','Microsoft JhengHei','Heiti TC',sans-serif;margin:2em auto;max-width:1100px;"
+        "<style>body{font-family:'Noto Sans CJK TC','Noto Sans TC','PingFang TC','Microsoft JhengHei','Heiti TC',"
+        "sans-serif;margin:2em auto;max-width:1100px;"
         "color:#222}section{border-top:1px solid #ccc;padding:1em 0}img{max-width:100%;border:1px solid #eee}"
         ".status{font-weight:bold}.reproduced{color:#2a7d2a}.partial{color:#b36b00}.unavailable{color:#b00020}"
         ".pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}small{color:#555}"
