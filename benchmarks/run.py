@@ -8,6 +8,7 @@ speed is measured here, not asserted in a timed test."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import re
@@ -59,7 +60,7 @@ def jobs_run(output: str) -> list[str]:
 
 def incremental(root: Path) -> tuple[float, list[str]]:
     old = snapshot_dir(root, "isscc")
-    new = old.parent / "2026-12-01"
+    new = old.parent / (dt.date.fromisoformat(old.name) + dt.timedelta(days=1)).isoformat()  # after any real vintage
     shutil.rmtree(new, ignore_errors=True)
     shutil.copytree(old, new)
     payload = new / "data.csv"

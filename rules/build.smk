@@ -1,6 +1,6 @@
 # Build: one job per group of items that read the same sources. The job validates and normalizes
-# those sources (nothing is written unless every check passes), writes their processed tables and
-# draws the items in both languages. One process per group pays the interpreter, pandas and
+# the snapshots those items read (nothing is written unless every check passes), writes their
+# processed tables and draws both editions of the items (report, latest) in both languages. One process per group pays the interpreter, pandas and
 # matplotlib start-up once (see benchmarks/results.md), while every file stays a declared output
 # with exact rerun triggers: a source's raw snapshot, its config, the items' config and the code.
 # Outputs are flagged update() and the default profile sets keep-incomplete: a failed validation
@@ -31,7 +31,7 @@ for _group, _items in GROUPS.items():
         output:
             # update(): the job replaces each file atomically, so Snakemake must not delete the
             # last good outputs before (or after a failed) run.
-            processed=[update(f"data/processed/{s}.parquet") for s in PROJECT.group_sources(_group)],
+            processed=[update(path) for path in group_processed(_group)],
             item_files=[update(path) for path in group_outputs(_items)],
         params:
             specs=group_specs(_group, _items),

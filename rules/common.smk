@@ -4,8 +4,9 @@ import sys
 from pathlib import Path
 
 from techgap.config import load_project
+from techgap.editions import available, group_snapshots
 from techgap.provenance import PROVENANCE_FILE, resolve_vintage
-from techgap.layout import item_outputs
+from techgap.layout import EDITIONS, item_outputs, processed_path
 
 PROJECT = load_project(workflow.basedir)
 envvars:
@@ -17,9 +18,14 @@ envvars:
 # or python3, activated or not) is not a rerun trigger.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 GROUPS = PROJECT.groups()
-GROUPED_SOURCES = sorted({s for group in GROUPS for s in PROJECT.group_sources(group)})
-# Sources no item draws (the claims ledger reads them) are normalized on their own.
-OTHER_SOURCES = sorted(set(PROJECT.sources) - set(GROUPED_SOURCES))
+# (source, vintage) snapshots each group's job normalizes: those its items read in either edition.
+GROUP_SNAPSHOTS = {group: group_snapshots(PROJECT, group) for group in GROUPS}
+GROUPED = {pair for pairs in GROUP_SNAPSHOTS.values() for pair in pairs}
+# Newest snapshots no group normalizes (the claims ledger reads them) are normalized on their own.
+NEWEST = {
+    s: resolve_vintage(PROJECT.raw_dir, s, PROJECT.settings.vintages) for s in PROJECT.sources if available(PROJECT, s)
+}
+OTHER_SOURCES = sorted(s for s, v in NEWEST.items() if (s, v) not in GROUPED)
 FONT = "build/fonts/NotoSansCJKtc-Regular.otf"
 # Code is a rerun trigger too: a rule reruns when the modules it runs change.
 NORMALIZE_CODE = [f"src/techgap/{m}.py" for m in ("config", "entities", "errors", "io", "normalize", "parsers", "provenance")]
@@ -30,22 +36,17 @@ RENDER_CODE = sorted(str(p) for p in Path("src/techgap/render").glob("*.py")) + 
 
 
 
-def vintage_of(wildcards):
-    return resolve_vintage(PROJECT.raw_dir, wildcards.source_id, PROJECT.settings.vintages)
-
-
-def raw_files(source_id):
-    """The payload and provenance of the vintage config selects (default: the newest)."""
+def raw_files(source_id, vintage):
+    """The payload and provenance of one vintage of one source."""
     from techgap.provenance import load_provenance
 
-    vintage = resolve_vintage(PROJECT.raw_dir, source_id, PROJECT.settings.vintages)
     folder = Path("data/raw") / source_id / vintage
     provenance = load_provenance(folder / PROVENANCE_FILE)
     return [str(folder / provenance.payload), str(folder / PROVENANCE_FILE)]
 
 
 def snapshot_files(wildcards):
-    return raw_files(wildcards.source_id)
+    return raw_files(wildcards.source_id, wildcards.vintage)
 
 
 def source_spec(wildcards):
@@ -54,23 +55,22 @@ def source_spec(wildcards):
 
 
 def group_raw_files(group):
-    return [path for s in PROJECT.group_sources(group) for path in raw_files(s)]
+    return [path for s, v in GROUP_SNAPSHOTS[group] for path in raw_files(s, v)]
+
+
+def group_processed(group):
+    return [str(processed_path(s, v)) for s, v in GROUP_SNAPSHOTS[group]]
 
 
 def group_outputs(items):
-    return [path for item in items for path in item_outputs(item)]
+    return [path for item in items for edition in EDITIONS for path in item_outputs(item, edition)]
 
 
 def group_specs(group, items):
-    """What the group's job depends on in config: its sources' specs, vintages and its items."""
+    """What the group's job depends on in config: its sources' specs, the snapshots and its items."""
     return {
-        "sources": {
-            s: {
-                "spec": PROJECT.sources[s].model_dump(mode="json"),
-                "vintage": resolve_vintage(PROJECT.raw_dir, s, PROJECT.settings.vintages),
-            }
-            for s in PROJECT.group_sources(group)
-        },
+        "sources": {s: PROJECT.sources[s].model_dump(mode="json") for s in sorted({s for s, _ in GROUP_SNAPSHOTS[group]})},
+        "snapshots": [f"{s}/{v}" for s, v in GROUP_SNAPSHOTS[group]],
         "items": {item.id: item.model_dump(mode="json") for item in items},
         "settings": year_range(),
     }
@@ -81,20 +81,21 @@ def all_item_outputs():
 
 
 def all_provenance_files():
-    return [raw_files(s)[1] for s in GROUPED_SOURCES]
+    pairs = sorted(GROUPED | set(NEWEST.items()))
+    return [raw_files(s, v)[1] for s, v in pairs]
 
 
 def claim_tables():
-    """Processed tables the claims ledger reads (the claims rule validates the file itself)."""
+    """Newest processed tables the claims ledger reads (the claims rule validates the file itself)."""
     from techgap.config import load_yaml
 
     sources = set()
     for claim in load_yaml(Path(workflow.basedir) / "config" / "claims.yaml") or []:
         for value in ((claim.get("compute") or {}).get("args") or {}).values():
             for selector in value if isinstance(value, list) else [value]:
-                if isinstance(selector, dict) and selector.get("source") in PROJECT.sources:
+                if isinstance(selector, dict) and selector.get("source") in NEWEST:
                     sources.add(selector["source"])
-    return sorted(f"data/processed/{s}.parquet" for s in sources)
+    return sorted(str(processed_path(s, NEWEST[s])) for s in sources)
 
 
 def all_raw_files():

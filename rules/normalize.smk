@@ -9,16 +9,16 @@ rule normalize:
         entities="config/entities.yaml",
         code=NORMALIZE_CODE,
     output:
-        update("data/processed/{source_id}.parquet"),
+        update("data/processed/{source_id}/{vintage}.parquet"),
     wildcard_constraints:
         source_id="|".join(OTHER_SOURCES) or "__none__",
+        vintage=r"\d{4}-\d{2}-\d{2}",
     params:
-        vintage=vintage_of,
         spec=source_spec,
         years=year_range(),
     log:
-        "logs/normalize/{source_id}.log",
+        "logs/normalize/{source_id}/{vintage}.log",
     conda:
         "../envs/techgap.yaml"
     shell:
-        "python -m techgap --log {log} normalize {wildcards.source_id} {output} --vintage {params.vintage}"
+        "python -m techgap --log {log} normalize {wildcards.source_id} {output} --vintage {wildcards.vintage}"

@@ -41,7 +41,6 @@ rule manifest:
 rule drift:
     input:
         raw=all_raw_files(),
-        item_files=all_item_outputs(),
         claims="config/claims.yaml",
         code=["src/techgap/drift.py"],
     output:

@@ -4,6 +4,7 @@ nothing to do, and a change reruns exactly what depends on it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -98,7 +99,7 @@ def test_second_run_has_nothing_to_do(built: Path) -> None:
 def test_new_raw_vintage_reruns_only_its_dependents(built: Path, tmp_path: Path) -> None:
     root = fork(built, tmp_path)
     old = snapshot_dir(root, "isscc")
-    new = old.parent / "2026-12-01"
+    new = old.parent / (dt.date.fromisoformat(old.name) + dt.timedelta(days=1)).isoformat()  # after any real vintage
     shutil.copytree(old, new)
     payload = new / "data.csv"
     text = payload.read_text(encoding="utf-8")

@@ -5,25 +5,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from techgap.config import Project
-from techgap.io import write_parquet
+from techgap.config import ItemSpec, Project
+from techgap.editions import available, edition_vintages, group_snapshots, item_snapshots
+from techgap.io import write_bytes, write_parquet
+from techgap.layout import processed_path
 from techgap.normalize import normalize_source
 
 
-def build_group(project: Project, group: str) -> list[str]:
-    """Normalize the group's sources (every check passes before anything is written), write their
-    processed tables, then draw the group's items from those same tables."""
-    from techgap.entities import EntityRegistry
-    from techgap.render.items import check_required, item_rows, render_items
+def build_snapshots(project: Project, pairs: list[tuple[str, str]], items: list[ItemSpec]) -> list[str]:
+    """Normalize the snapshots and draw both editions of the items, all in memory (every check passes
+    before anything is written), then write the processed tables and the item files."""
+    from techgap.provenance import load_provenance
+    from techgap.render.items import render_items
 
-    sources = project.group_sources(group)
-    frames = {source_id: normalize_source(project, source_id) for source_id in sources}
-    registry = EntityRegistry(project.entities)
-    for item in project.groups()[group]:  # a gap an item cannot draw around fails before any write
-        check_required(item, item_rows(item, frames, registry))
-    for source_id, frame in frames.items():
-        write_parquet(project.processed_dir / f"{source_id}.parquet", frame)
-    return render_items(project, project.groups()[group], frames)
+    frames = {(s, v): normalize_source(project, s, v) for s, v in pairs}
+    provenances = {(s, v): load_provenance(project.raw_dir / s / v / "provenance.yaml") for s, v in pairs}
+    files = render_items(project, items, frames, provenances)
+    written = []
+    for (source_id, vintage), frame in frames.items():
+        target = processed_path(source_id, vintage, project.processed_dir)
+        write_parquet(target, frame)
+        written.append(str(target))
+    for path, data in files.items():
+        write_bytes(project.root / path, data)
+        written.append(path)
+    return written
+
+
+def build_group(project: Project, group: str) -> list[str]:
+    return build_snapshots(project, group_snapshots(project, group), project.groups()[group])
 
 
 def build_all(project: Project) -> list[str]:
@@ -31,13 +41,12 @@ def build_all(project: Project) -> list[str]:
     from techgap.claims import write_ledger
     from techgap.drift import write_drift
     from techgap.manifest import write_manifest
-    from techgap.render.items import render_items
 
-    frames = {source_id: normalize_source(project, source_id) for source_id in sorted(project.sources)}
-    for source_id, frame in frames.items():
-        write_parquet(project.processed_dir / f"{source_id}.parquet", frame)
-    written = render_items(project, [item for item in project.items if item.renders], frames)
-    write_ledger(project, frames=frames)
+    items = [item for item in project.items if item.renders]
+    pairs = {pair for item in items for pair in item_snapshots(project, item)}
+    pairs |= set(edition_vintages(project, "latest", [s for s in project.sources if available(project, s)]).items())
+    written = build_snapshots(project, sorted(pairs), items)
+    write_ledger(project)
     write_drift(project)
     write_manifest(project)
     return written + [str(Path(project.figures_dir) / name) for name in ("claims.csv", "drift.md", "manifest.json")]

@@ -302,7 +302,11 @@ def write_ledger(project: Project, *, check: bool = False, previous: str | None 
         if check:
             frames = {s: normalize_source(project, s) for s in sources}
         else:
-            frames = {s: pd.read_parquet(project.processed_dir / f"{s}.parquet") for s in sources}
+            from techgap.layout import processed_path
+            from techgap.provenance import resolve_vintage
+
+            frames = {s: pd.read_parquet(processed_path(s, resolve_vintage(project.raw_dir, s, project.settings.vintages),
+                                                        project.processed_dir)) for s in sources}
     ledger = evaluate(claims, frames, project)
     if check:
         return ledger

@@ -71,11 +71,15 @@ class RefreshSettings(Strict):
 class Settings(Strict):
     min_year: int = 1990
     max_year: int = 2030
+    # The latest edition reads each source's newest vintage unless it is pinned here.
     vintages: dict[str, str] = Field(default_factory=dict)
+    # The report edition reads exactly these vintages: the data that match the report. A new vintage
+    # never changes it; re-pinning here is a deliberate, reviewed change.
+    report_vintages: dict[str, str] = Field(default_factory=dict)
     conversions: dict[str, Conversion] = Field(default_factory=dict)
     refresh: RefreshSettings
 
-    @field_validator("vintages", mode="before")
+    @field_validator("vintages", "report_vintages", mode="before")
     @classmethod
     def _dates_as_text(cls, value: object) -> object:
         """`oecd_msti: 2026-11-27` unquoted is a YAML date: accept it as the folder name it names."""
@@ -83,7 +87,7 @@ class Settings(Strict):
             return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in value.items()}
         return value
 
-    @field_validator("vintages")
+    @field_validator("vintages", "report_vintages")
     @classmethod
     def _vintages(cls, value: dict[str, str]) -> dict[str, str]:
         for source_id, vintage in value.items():
@@ -115,16 +119,26 @@ class SourceSpec(Strict):
     sum_checks: list[SumCheck] = Field(default_factory=list)
 
 
+STATUSES = ("reproduced", "transcribed", "partial", "unavailable", "analysis")
+Status = Literal["reproduced", "transcribed", "partial", "unavailable", "analysis"]
+
+
 class ItemSpec(Strict):
+    """One item of the report (or of techgap's own analysis). Any value in ``spec``, ``status``,
+    ``status_reason`` and ``source_note`` may be an edition switch ``{report: ..., latest: ...}``;
+    texts may hold ``{placeholders}`` filled from the data the item draws (see editions.py)."""
+
     id: str
     kind: Literal["figure", "table"]
     title: Bilingual
-    source_line: Bilingual
+    source_note: Bilingual | dict[str, Any] | None = None
     sources: list[str]
     chart: str
     spec: dict[str, Any] = Field(default_factory=dict)
-    status: Literal["reproduced", "partial", "unavailable"]
-    status_reason: str = ""
+    facts: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    fixed_terms: list[str] = Field(default_factory=list)
+    status: Status | dict[str, Status]
+    status_reason: str | dict[str, str] = ""
     group: str | None = None
 
     @field_validator("id")
@@ -139,8 +153,10 @@ class ItemSpec(Strict):
 
     @model_validator(mode="after")
     def _reason(self) -> ItemSpec:
-        if self.status != "reproduced" and not self.status_reason.strip():
-            raise ValueError(f"item {self.id}: status {self.status} needs a status_reason")
+        statuses = self.status.values() if isinstance(self.status, dict) else [self.status]
+        reasons = self.status_reason.values() if isinstance(self.status_reason, dict) else [self.status_reason]
+        if any(s != "reproduced" for s in statuses) and not all(str(r).strip() for r in reasons):
+            raise ValueError(f"item {self.id}: a status other than reproduced needs a status_reason")
         if self.group is not None:
             check_id(self.group, "group")
         return self
@@ -153,6 +169,10 @@ class ItemSpec(Strict):
     @property
     def renders(self) -> bool:
         return self.status != "unavailable"
+
+    @property
+    def is_analysis(self) -> bool:
+        return self.status == "analysis"
 
 
 class EntitySpec(Strict):
@@ -237,10 +257,13 @@ def load_project(root: str | Path = ".") -> Project:
             raise InputError(sources_path, str(exc), field=str(source_id)) from None
         sources[source_id] = _validated(sources_path, SourceSpec, body, f"source {source_id}")
 
-    items_path = cfg / "items.yaml"
-    items = [_validated(items_path, ItemSpec, body, "item") for body in load_yaml(items_path) or []]
+    items = []
+    # The report's items, then techgap's own analysis items (a file of their own).
+    for items_path in (cfg / "items.yaml", cfg / "analysis.yaml"):
+        if items_path.exists():
+            items += [(items_path, _validated(items_path, ItemSpec, body, "item")) for body in load_yaml(items_path) or []]
     seen: set[str] = set()
-    for item in items:
+    for items_path, item in items:
         if item.id in seen:
             raise InputError(items_path, f"item id {item.id} appears twice", field="id")
         seen.add(item.id)
@@ -253,4 +276,101 @@ def load_project(root: str | Path = ".") -> Project:
         code: _validated(entities_path, EntitySpec, body, f"entity {code}")
         for code, body in (load_yaml(entities_path) or {}).items()
     }
+    for items_path, item in items:
+        check_item_references(items_path, item, sources, entities)
+    for key in ("vintages", "report_vintages"):
+        for source_id in getattr(settings, key):
+            if source_id not in sources:
+                raise InputError(cfg / "config.yaml", f"{key} pins unknown source {source_id!r}", field=f"{key}.{source_id}",
+                                 expected="a source id of config/sources.yaml")
+    items = [item for _, item in items]
     return Project(root=root, settings=settings, sources=sources, items=items, entities=entities)
+
+
+# Chart kinds an item may name (the drawing functions live in render/; this list keeps config
+# loading free of plotting imports). A test checks it against the registries.
+CHART_KINDS = frozenset({
+    "indicator_bars", "bar_panels", "line", "bar_line", "grouped_bar", "ranked_bar", "panels",
+    "table_rank_share", "table_windows", "table_yoy", "table_matrix", "table_tech", "table_timeline",
+    "gap_multiples", "gap_table", "none",
+})
+SELECTION_KEYS = frozenset({"source", "indicator", "entities", "periods", "category", "document", "preferred_only",
+                            "period_shape", "min_coverage", "optional", "unless_source"})
+
+
+def _branches(value: Any) -> list[Any]:
+    """Both branches of an edition switch, or the value itself."""
+    if isinstance(value, dict) and set(value) == {"report", "latest"}:
+        return [value["report"], value["latest"]]
+    return [value]
+
+
+def check_item_references(path: Path, item: ItemSpec, sources: dict[str, SourceSpec],
+                          entities: dict[str, EntitySpec]) -> None:
+    """Every source, indicator, entity and period an item names exists: a typo ('GER' for DEU) is an
+    error naming the item and the field, not a silently missing line."""
+    if item.chart not in CHART_KINDS:
+        raise InputError(path, f"item {item.id}: unknown chart {item.chart!r}", field="chart",
+                         expected=", ".join(sorted(CHART_KINDS)))
+    for data in _branches(item.spec.get("data", [])):
+        for number, selection in enumerate(data or []):
+            where = f"spec.data[{number}]"
+            for one in _branches(selection):
+                _check_selection(path, item, one, where, sources, entities)
+    for name, fact in item.facts.items():
+        for one in _branches(fact):
+            if one.get("source") and one["source"] not in item.sources:
+                raise InputError(path, f"item {item.id}: fact {name} reads {one['source']!r}, which the item does not "
+                                 "list in sources", field=f"facts.{name}.source", expected=", ".join(item.sources))
+
+
+def _check_selection(path: Path, item: ItemSpec, selection: Any, where: str, sources: dict[str, SourceSpec],
+                     entities: dict[str, EntitySpec]) -> None:
+    if not isinstance(selection, dict):
+        raise InputError(path, f"item {item.id}: a data selection must be a mapping", field=where)
+    unknown = sorted(set(selection) - SELECTION_KEYS)
+    if unknown:
+        raise InputError(path, f"item {item.id}: unknown key {unknown[0]!r} in a data selection", field=f"{where}.{unknown[0]}",
+                         expected=", ".join(sorted(SELECTION_KEYS)))
+    source_id = selection.get("source")
+    if source_id not in item.sources:
+        raise InputError(path, f"item {item.id}: selection reads {source_id!r}, which the item does not list in sources",
+                         field=f"{where}.source", expected=", ".join(item.sources))
+    for indicator in _as_list(selection.get("indicator")):
+        for one in _branches(indicator):
+            if one not in sources[source_id].indicators:
+                raise InputError(path, f"item {item.id}: source {source_id} has no indicator {one!r}",
+                                 field=f"{where}.indicator", expected=", ".join(sorted(sources[source_id].indicators)))
+    for codes in _branches(selection.get("entities")):
+        for code in codes or []:
+            if code not in entities:
+                raise InputError(path, f"item {item.id}: unknown entity code {code!r}", field=f"{where}.entities",
+                                 expected="a code of config/entities.yaml (e.g. DEU for Germany)")
+    for periods in _branches(selection.get("periods")):
+        _check_periods(path, item, periods, f"{where}.periods")
+
+
+PERIOD_TOKEN = re.compile(r"^(latest(-\d+y)?|\d{4}(Q[1-4]|f|H[12]|Q1-Q3|-\d{4}|-\d{2}(-\d{2})?)?)$")
+
+
+def _check_periods(path: Path, item: ItemSpec, periods: Any, field: str) -> None:
+    if periods is None:
+        return
+    if isinstance(periods, dict):
+        unknown = sorted(set(periods) - {"from", "to", "latest"})
+        bad = unknown or [k for k in ("from", "to") if k in periods and not re.match(r"^(\d{4}|latest)$", str(periods[k]))]
+        if bad or ("latest" in periods and not str(periods["latest"]).isdigit()):
+            raise InputError(path, f"item {item.id}: bad period range {periods!r}", field=field,
+                             expected="{from: YYYY, to: YYYY | latest} or {latest: N}")
+        if str(periods.get("to")) != "latest" and "from" in periods and "to" in periods \
+                and int(periods["from"]) > int(periods["to"]):
+            raise InputError(path, f"item {item.id}: period range runs backwards {periods!r}", field=field)
+        return
+    for period in _as_list(periods):
+        if not PERIOD_TOKEN.match(str(period)):
+            raise InputError(path, f"item {item.id}: period {period!r} is not a period", field=field,
+                             expected="YYYY, YYYYQn, YYYYf, YYYY-YYYY, latest or latest-Ny")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

@@ -61,9 +61,33 @@ def write_csv(target: str | Path, frame: pd.DataFrame) -> None:
     write_text(target, text)
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The checked-in, diffable form of a table: fixed float format, '\\n' line ends, no index."""
+    return frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n").encode("utf-8")
+
+
 def write_parquet(target: str | Path, frame: pd.DataFrame) -> None:
     with atomic_path(target) as tmp:
         frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+
+
+def figure_bytes(fig: Any, fmt: str, *, salt: str) -> bytes:
+    """A matplotlib figure as PNG or SVG bytes that two runs give identically: no dates, no
+    software version, a fixed SVG id salt."""
+    import io
+
+    import matplotlib
+
+    if fmt == "svg":
+        metadata = {"Date": None, "Creator": None}
+    elif fmt == "png":
+        metadata = {"Software": None}
+    else:
+        raise ValueError(f"unsupported figure format: {fmt}")
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.hashsalt": salt}):
+        fig.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()
 
 
 def save_figure(fig: Any, target: str | Path, *, salt: str) -> None:

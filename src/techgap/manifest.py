@@ -4,62 +4,66 @@ the one page reviewers open from disk."""
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from techgap.config import ItemSpec, Project
+from techgap.editions import edition_item
 from techgap.io import write_json, write_text
-from techgap.layout import LANGS, item_outputs
-from techgap.provenance import Provenance, load_provenance, resolve_vintage
-
-
-def source_record(project: Project, source_id: str) -> tuple[str, Provenance]:
-    vintage = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
-    return vintage, load_provenance(project.raw_dir / source_id / vintage / "provenance.yaml")
+from techgap.layout import EDITIONS, LANGS, item_outputs
+from techgap.provenance import load_provenance
 
 
 def item_record(project: Project, item: ItemSpec) -> dict[str, Any]:
+    """One item with both editions, from the records the build wrote beside the files."""
     rel = project.figures_dir.relative_to(project.root)
-    files: dict[str, list[str]] = {lang: [] for lang in LANGS}
-    data = None
-    if item.renders:
-        outputs = item_outputs(item, rel)
-        data = outputs[0]
-        for path in outputs[1:]:
-            lang = Path(path).stem.rsplit("_", 1)[1]
-            files[lang].append(path)
-    status = item.status if item.status == "reproduced" else f"{item.status}: {item.status_reason}"
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "title": {"zh": item.title.zh, "en": item.title.en},
-        "files": files,
-        "data": data,
-        "sources": list(item.sources),
-        "status": status,
-        "note": item.status_reason if item.status == "reproduced" else "",
-    }
+    editions: dict[str, Any] = {}
+    for edition in EDITIONS:
+        record: dict[str, Any] = {"files": {lang: [] for lang in LANGS}, "data": None}
+        if item.renders:
+            outputs = item_outputs(item, edition, rel)
+            meta = json.loads((project.root / outputs[1]).read_text(encoding="utf-8"))
+            record["data"] = outputs[0]
+            for path in outputs[2:]:
+                record["files"][Path(path).stem.rsplit("_", 1)[1]].append(path)
+            record.update({k: v for k, v in meta.items() if k not in ("id", "edition", "texts")})
+            record["texts"] = meta.get("texts", {})
+        else:
+            resolved = edition_item(item, edition)
+            record.update({"status": resolved.status, "reason": str(resolved.status_reason), "vintages": {},
+                           "periods": [], "warnings": [], "sources": [], "alt": {}})
+        editions[edition] = record
+    return {"id": item.id, "kind": item.kind, "chapter": None,
+            "title": {"zh": item.title.zh, "en": item.title.en}, "editions": editions}
 
 
 def build_manifest(project: Project) -> dict[str, Any]:
-    sources = {}
-    for source_id in sorted({s for item in project.items for s in item.sources}):
-        vintage, prov = source_record(project, source_id)
-        sources[source_id] = {
-            "title": prov.title,
-            "publisher": prov.publisher,
-            "url": prov.url,
-            "retrieved": prov.retrieved,
-            "vintage": vintage,
-            "method": prov.method,
-            "licence": prov.licence,
-            "provenance": f"data/raw/{source_id}/{vintage}/provenance.yaml",
-            "documents": [{"id": d.id, "title": d.title, "publisher": d.publisher, "url": d.url,
-                           "published": d.published} for d in prov.documents],
-        }
-    return {"items": [item_record(project, item) for item in project.items], "sources": sources}
+    items = [item_record(project, item) for item in project.items]
+    sources: dict[str, Any] = {}
+    for item in items:
+        for edition, record in item["editions"].items():
+            for source_id, vintage in record.get("vintages", {}).items():
+                entry = sources.setdefault(source_id, {"vintages": {}})
+                entry["vintages"][edition] = vintage
+    for source_id, entry in sorted(sources.items()):
+        vintage = entry["vintages"].get("latest") or entry["vintages"]["report"]
+        prov = load_provenance(project.raw_dir / source_id / vintage / "provenance.yaml")
+        entry.update({"title": prov.title, "publisher": prov.publisher, "url": prov.url, "licence": prov.licence,
+                      "method": prov.method,
+                      "provenance": {e: f"data/raw/{source_id}/{v}/provenance.yaml" for e, v in entry["vintages"].items()}})
+    summary: dict[str, Any] = {}
+    for edition in EDITIONS:
+        counts: dict[str, int] = {}
+        for item in items:
+            status = item["editions"][edition]["status"]
+            counts[status] = counts.get(status, 0) + 1
+        summary[edition] = counts
+    summary["warnings"] = sum(len(i["editions"][e].get("warnings", [])) for i in items for e in EDITIONS)
+    summary["latest_differs"] = sorted(i["id"] for i in items if not i["editions"]["latest"].get("same_as_report", True))
+    return {"items": items, "sources": dict(sorted(sources.items())), "summary": summary}
 
 
 def _e(value: object) -> str:
@@ -81,54 +85,55 @@ def claims_section(claims: pd.DataFrame) -> list[str]:
     return parts
 
 
+def edition_summary(record: dict[str, Any]) -> str:
+    """What the latest edition adds to the report's: periods added, values revised, or nothing."""
+    if record.get("same_as_report", True):
+        return "same data as the report edition: the sources hold nothing newer"
+    parts = []
+    if record.get("added_periods"):
+        parts.append("adds " + ", ".join(record["added_periods"]))
+    if record.get("removed_periods"):
+        parts.append("drops " + ", ".join(record["removed_periods"]))
+    if record.get("revised"):
+        parts.append(f"{len(record['revised'])} value(s) revised")
+    return "; ".join(parts) or "differs from the report edition"
+
+
 def render_index(manifest: dict[str, Any], claims: pd.DataFrame | None = None) -> str:
-    """A static page: every item in report order, both captions, the image, status, sources, data."""
+    """A static page: every item in report order, both editions, status, sources, data."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-Hant"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>techgap — 中國推動技術自主之現況與影響: figures and tables</title>",
-        "<style>body{font-family:'Noto Sans CJK TC','Noto Sans TC','PingFang TC','Microsoft JhengHei','Heiti TC',"
-        "sans-serif;margin:2em auto;max-width:1100px;"
-        "color:#222}section{border-top:1px solid #ccc;padding:1em 0}img{max-width:100%;border:1px solid #eee}"
-        ".status{font-weight:bold}.reproduced{color:#2a7d2a}.partial{color:#b36b00}.unavailable{color:#b00020}"
-        ".pair{display:grid;grid-template-columns:1fr 1fr;gap:1em}small{color:#555}"
+        "<style>body{font-family:'Noto Sans CJK TC','Noto Sans TC','PingFang TC','Microsoft JhengHei',"
+        "'Heiti TC',sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}"
+        "section{border-top:1px solid #ccc;padding:1em 0}img{max-width:100%;border:1px solid #eee}"
+        ".status{font-weight:bold}small{color:#555}"
         "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:2px 4px}</style>",
         "</head><body>",
         "<h1>中國推動技術自主之現況與影響 — regenerated figures and tables</h1>",
-        "<p>Every item of the report (NDC, 2023) in report order, regenerated from cited, versioned data. "
-        "Status, sources and the data behind each item are given with it.</p>",
+        "<p>Every item of the report (NDC, 2023) in report order, in two editions: as the report printed it "
+        "(report) and on the newest data (latest).</p>",
     ]
     for item in manifest["items"]:
-        status_kind = item["status"].split(":", 1)[0]
         parts.append(f'<section id="{_e(item["id"])}">')
-        parts.append(f"<h2>{_e(item['title']['zh'])}<br><small>{_e(item['title']['en'])}</small></h2>")
-        parts.append(f'<p class="status {status_kind}">{_e(item["status"])}</p>')
-        if item.get("note"):
-            parts.append(f"<p><small>{_e(item['note'])}</small></p>")
-        pngs = [f for lang in ("zh", "en") for f in item["files"][lang] if f.endswith(".png")]
-        if pngs:
-            parts.append('<div class="pair">')
-            for path in pngs:
-                rel = Path(path).relative_to("figures").as_posix()
-                parts.append(f'<a href="{_e(rel)}"><img src="{_e(rel)}" alt="{_e(item["id"])}" loading="lazy"></a>')
-            parts.append("</div>")
-        links = []
-        if item["data"]:
-            links.append(f'<a href="{_e(Path(item["data"]).relative_to("figures").as_posix())}">data (CSV)</a>')
-        for lang in ("zh", "en"):
-            for path in item["files"][lang]:
-                if path.endswith(".md") or path.endswith(".svg"):
+        parts.append(f"<h2>{_e(item['title']['zh'])}<br><small lang=\"en\">{_e(item['title']['en'])}</small></h2>")
+        for edition, record in item["editions"].items():
+            parts.append(f"<h3>{_e(edition)}</h3>")
+            reason = f": {record['reason']}" if record.get("reason") else ""
+            parts.append(f'<p class="status">{_e(record["status"])}{_e(reason)}</p>')
+            if edition == "latest":
+                parts.append(f"<p><small>{_e(edition_summary(record))}</small></p>")
+            for warning in record.get("warnings", []):
+                parts.append(f"<p><small>warning: {_e(warning)}</small></p>")
+            for lang in ("zh", "en"):
+                for path in record["files"][lang]:
                     rel = Path(path).relative_to("figures").as_posix()
-                    links.append(f'<a href="{_e(rel)}">{_e(Path(path).name)}</a>')
-        if links:
-            parts.append("<p>" + " · ".join(links) + "</p>")
-        parts.append("<ul>")
-        for source_id in item["sources"]:
-            src = manifest["sources"][source_id]
-            parts.append(f'<li><a href="{_e(src["url"])}">{_e(src["title"])}</a> — {_e(src["publisher"])}; '
-                         f"retrieved {_e(src['retrieved'])}, vintage {_e(src['vintage'])} "
-                         f'(<a href="../{_e(src["provenance"])}">provenance</a>)</li>')
-        parts.append("</ul></section>")
+                    if path.endswith(".png"):
+                        alt = record.get("alt", {}).get(lang, item["id"])
+                        parts.append(f'<a href="{_e(rel)}"><img src="{_e(rel)}" alt="{_e(alt)}" loading="lazy"></a>')
+        parts.append("</section>")
     if claims is not None:
         parts += claims_section(claims)
     parts.append("</body></html>")
@@ -148,11 +153,12 @@ README_START, README_END = "<!-- items:start -->", "<!-- items:end -->"
 
 def status_table(manifest: dict[str, Any]) -> str:
     """The README's table of items, from the manifest (so the two cannot disagree)."""
-    lines = ["| id | caption | status | reason / note |", "|---|---|---|---|"]
+    lines = ["| id | caption | status (report edition) | reason | latest edition |", "|---|---|---|---|---|"]
     for item in manifest["items"]:
-        status, _, reason = item["status"].partition(": ")
-        note = (reason or item.get("note", "")).replace("|", "\\|")
-        lines.append(f"| {item['id']} | {item['title']['zh']} | {status} | {note} |")
+        report, latest = item["editions"]["report"], item["editions"]["latest"]
+        reason = str(report.get("reason", "")).replace("|", "\\|")
+        lines.append(f"| {item['id']} | {item['title']['zh']} | {report['status']} | {reason} | "
+                     f"{edition_summary(latest)} |")
     return "\n".join(lines)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +13,107 @@ from techgap import compare
 
 ITEM_DATA_COLUMNS = ["entity_code", "entity", "entity_zh", "category", "indicator", "period", "value", "unit",
                      "label", "label_en", "flag", "source", "document", "vintage", "line"]
+
+
+PERIOD_SHAPES = {
+    "year": re.compile(r"^\d{4}$"),
+    "quarter": re.compile(r"^\d{4}Q[1-4]$"),
+    "half": re.compile(r"^\d{4}H[12]$"),
+    "forecast": re.compile(r"^\d{4}f$"),
+    "window": re.compile(r"^\d{4}-\d{4}$"),
+    "month": re.compile(r"^\d{4}-\d{2}$"),
+    "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "part_year": re.compile(r"^\d{4}Q1-Q3$"),
+}
+LATEST_TOKEN = re.compile(r"^latest(?:-(?P<back>\d+)y)?$")
+DEFAULT_MIN_COVERAGE = 0.5
+
+
+def period_shape(period: str) -> str:
+    for shape, pattern in PERIOD_SHAPES.items():
+        if pattern.match(period):
+            return shape
+    raise ValueError(f"period {period!r} has no known shape")
+
+
+def period_end(period: str) -> tuple[int, int, int]:
+    """When a period ends, for ordering periods of different shapes (2023 after 2023Q3)."""
+    shape = period_shape(period)
+    year = int(period[:4])
+    if shape == "quarter":
+        return (year, 3 * int(period[5]), 31)
+    if shape == "half":
+        return (year, 6 * int(period[5]), 30)
+    if shape == "part_year":
+        return (year, 9, 30)
+    if shape == "window":
+        return (int(period[5:9]), 12, 31)
+    if shape == "month":
+        return (year, int(period[5:7]), 31)
+    if shape == "date":
+        return (year, int(period[5:7]), int(period[8:10]))
+    return (year, 12, 31)  # year and forecast year
+
+
+def shift_years(period: str, years: int) -> str:
+    """The same period ``years`` earlier: 2024Q1 -> 2023Q1, 2019-2021 -> 2018-2020."""
+    shape = period_shape(period)
+    if shape == "window":
+        return f"{int(period[:4]) - years}-{int(period[5:9]) - years}"
+    return f"{int(period[:4]) - years}{period[4:]}"
+
+
+def eligible_periods(candidates: pd.DataFrame, spec: Mapping[str, Any]) -> list[str]:
+    """Periods a `latest` token may resolve to, oldest first: those where at least `min_coverage` of
+    the requested entities have a value (any entity when none is requested). Forecast years count
+    only where `period_shape` asks for them."""
+    present = candidates[candidates["value"].notna()]
+    entities = spec.get("entities")
+    needed = 1
+    if entities:
+        needed = max(1, math.ceil(float(spec.get("min_coverage", DEFAULT_MIN_COVERAGE)) * len(entities)))
+    counts = present.groupby("period")["entity_code"].nunique()
+    shapes = spec.get("period_shape")
+    periods = [p for p, n in counts.items() if n >= needed
+               and (period_shape(p) != "forecast" or (shapes and "forecast" in _as_list(shapes)))]
+    return sorted(periods, key=period_end)
+
+
+def resolve_periods(candidates: pd.DataFrame, spec: Mapping[str, Any]) -> Any:
+    """The spec's `periods` with `latest` tokens replaced by periods the data hold:
+    `{from: 2010, to: latest}`, `[latest, latest-1y]`, `{latest: 4}` (the four newest)."""
+    wanted = spec.get("periods")
+    tokens = _tokens(wanted)
+    if not tokens:
+        return wanted
+    eligible = eligible_periods(candidates, spec)
+    if not eligible:
+        return []
+    newest = eligible[-1]
+    if isinstance(wanted, Mapping):
+        if "latest" in wanted:
+            return eligible[-int(wanted["latest"]):]
+        resolved = dict(wanted)
+        if str(wanted.get("to")) == "latest":
+            resolved["to"] = int(newest[:4])
+        return resolved
+    out = []
+    for period in wanted:
+        match = LATEST_TOKEN.match(str(period))
+        out.append(shift_years(newest, int(match.group("back") or 0)) if match else str(period))
+    return out
+
+
+def _tokens(wanted: Any) -> bool:
+    if isinstance(wanted, Mapping):
+        return "latest" in wanted or str(wanted.get("to")) == "latest"
+    if isinstance(wanted, list):
+        return any(LATEST_TOKEN.match(str(p)) for p in wanted)
+    return False
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def period_in(periods: pd.Series, wanted: Any) -> pd.Series:
@@ -28,22 +131,35 @@ def period_in(periods: pd.Series, wanted: Any) -> pd.Series:
     return periods.isin([str(p) for p in wanted])
 
 
-def select(frames: Mapping[str, pd.DataFrame], spec: Mapping[str, Any]) -> pd.DataFrame:
+def newest_document(candidates: pd.DataFrame, published: Mapping[str, str | None]) -> str | None:
+    """The document published last among those the candidate rows cite (`document: newest`)."""
+    documents = [d for d in dict.fromkeys(candidates["document"]) if d]
+    dated = [(published.get(d) or "", position, d) for position, d in enumerate(documents)]
+    return max(dated)[2] if dated else None
+
+
+def select(frames: Mapping[str, pd.DataFrame], spec: Mapping[str, Any],
+           published: Mapping[str, Mapping[str, str | None]] | None = None) -> pd.DataFrame:
     """Rows of one source matching the spec's indicator(s), entities, periods, category, document."""
     frame = frames[spec["source"]]
     indicators = spec["indicator"] if isinstance(spec["indicator"], list) else [spec["indicator"]]
-    keep = frame["indicator"].isin(indicators) & period_in(frame["period"], spec.get("periods"))
+    keep = frame["indicator"].isin(indicators)
     if spec.get("entities") is not None:
         keep &= frame["entity_code"].isin(spec["entities"])
     if spec.get("category") is not None:
-        categories = spec["category"] if isinstance(spec["category"], list) else [spec["category"]]
-        keep &= frame["category"].isin(categories)
-    if spec.get("document") is not None:
-        documents = spec["document"] if isinstance(spec["document"], list) else [spec["document"]]
-        keep &= frame["document"].isin(documents)
+        keep &= frame["category"].isin(_as_list(spec["category"]))
+    if spec.get("period_shape") is not None:
+        shapes = set(_as_list(spec["period_shape"]))
+        keep &= frame["period"].map(lambda p: period_shape(p) in shapes).astype(bool)
+    document = spec.get("document")
+    if document == "newest":
+        document = newest_document(frame[keep], (published or {}).get(spec["source"], {}))
+    if document is not None:
+        keep &= frame["document"].isin(_as_list(document))
     elif spec.get("preferred_only", True):
         keep &= frame["preferred"]
-    rows = frame[keep].copy()
+    candidates = frame[keep]
+    rows = candidates[period_in(candidates["period"], resolve_periods(candidates, spec))].copy()
     if spec.get("entities") is not None:
         order = {code: i for i, code in enumerate(spec["entities"])}
         rows = rows.sort_values(["entity_code", "period"], key=lambda s: s.map(order) if s.name == "entity_code" else s,

@@ -1,25 +1,60 @@
-"""Render items: for each, the tidy CSV behind it, then the figure (or table) in Traditional
-Chinese and English as PNG and SVG — all from processed tables only."""
+"""Render items: for each edition, the tidy CSV behind it, a record of what was built (meta JSON), then
+the figure (or table) in Traditional Chinese and English as PNG and SVG — all from processed tables.
+
+Everything is drawn in memory first; files are written only when every item of the job has been
+validated and drawn, so a failure writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from techgap import texts
 from techgap.config import ItemSpec, Project
+from techgap.editions import applies, edition_item, edition_vintages
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
-from techgap.io import save_figure, write_csv, write_text
-from techgap.layout import FIGURE_FORMATS, LANGS, item_outputs  # noqa: F401 - re-exported
+from techgap.io import figure_bytes
+from techgap.layout import EDITIONS, FIGURE_FORMATS, LANGS, item_dir, item_outputs
+from techgap.provenance import Provenance
 from techgap.render import data as item_data
 from techgap.render.charts import CHARTS, Context
 
+ITEMS_FILE = Path("config/items.yaml")
+EXTRA_CHARTS: dict[str, Any] = {}  # chart kinds registered by other modules (e.g. the gap analysis)
 
-def item_rows(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: EntityRegistry) -> pd.DataFrame:
-    selections = item.spec.get("data", [])
-    parts = [item_data.select(frames, selection) for selection in selections]
+
+@dataclass(frozen=True)
+class DrawnItem:
+    """What a chart function sees: the item with every text resolved for one edition."""
+
+    id: str
+    kind: str
+    chart: str
+    title: Any
+    source_line: dict[str, str]
+    spec: dict[str, Any]
+
+
+@dataclass
+class EditionBuild:
+    item_id: str
+    edition: str
+    rows: pd.DataFrame
+    meta: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+def item_rows(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: EntityRegistry,
+              published: Mapping[str, Mapping[str, str | None]] | None = None) -> pd.DataFrame:
+    """The rows an (edition-resolved) item draws, in source order, with derived series appended."""
+    selections = [s for s in item.spec.get("data", []) if s["source"] in frames]
+    parts = [item_data.select(frames, selection, published) for selection in selections]
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if not rows.empty:
         rows = rows.sort_values(["source", "line"], kind="stable").reset_index(drop=True)  # source order
@@ -27,7 +62,8 @@ def item_rows(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: Enti
         if "yoy" in step:
             rows = pd.concat([rows, item_data.derive_yoy(rows, step["yoy"], step["as"])], ignore_index=True)
     if rows.empty:
-        raise ValueError(f"item {item.id}: its data selection matched no rows")
+        raise InputError(ITEMS_FILE, f"item {item.id}: its data selection matched no rows", field="spec.data",
+                         expected="selections that match rows of the vintages in use")
     names_zh = {code: registry.name(code, "zh") for code in rows["entity_code"].unique()}
     return item_data.with_zh_names(rows, names_zh)
 
@@ -37,7 +73,8 @@ def check_required(item: ItemSpec, rows: pd.DataFrame) -> None:
     for need in item.spec.get("require_complete", []):
         subset = rows[(rows["indicator"] == need["indicator"]) & (rows["entity_code"] == need["entity"])]
         have = set(subset["period"])
-        missing = [str(y) for y in range(int(need["from"]), int(need["to"]) + 1) if str(y) not in have]
+        last = int(need["to"]) if str(need["to"]) != "latest" else max((int(p[:4]) for p in have), default=0)
+        missing = [str(y) for y in range(int(need["from"]), last + 1) if str(y) not in have]
         if missing:
             source = subset["source"].iloc[0] if len(subset) else item.sources[0]
             vintage = subset["vintage"].iloc[0] if len(subset) else "?"
@@ -46,42 +83,226 @@ def check_required(item: ItemSpec, rows: pd.DataFrame) -> None:
                              field="period", expected=f"every year {need['from']}-{need['to']}")
 
 
-def render_item(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: EntityRegistry,
-                figures_dir: Path) -> list[str]:
+def absent_entities(item: ItemSpec, rows: pd.DataFrame) -> list[str]:
+    """Warnings: entities a selection asks for that have no row in the vintage in use."""
+    warnings = []
+    for number, selection in enumerate(item.spec.get("data", [])):
+        got = set(rows.loc[rows["source"] == selection["source"], "entity_code"])
+        for code in selection.get("entities") or []:
+            if code not in got:
+                warnings.append(f"item {item.id}: entity {code} requested in spec.data[{number}].entities has no "
+                                f"rows in {selection['source']}")
+    return warnings
+
+
+def resolved_item(project: Project, item: ItemSpec, edition: str) -> ItemSpec:
+    """The item as one edition builds it, with selections that do not apply left out."""
+    resolved = edition_item(item, edition)
+    spec = dict(resolved.spec)
+    spec["data"] = [s for s in spec.get("data", []) if applies(project, s)]
+    return resolved.model_copy(update={"spec": spec})
+
+
+def bilingual_texts(item: ItemSpec, rows: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
+                    provenances: Mapping[str, Provenance], registry: EntityRegistry, edition: str) -> dict[str, Any]:
+    """Every text of the item for both languages, filled from the data."""
+    spec = item.spec
+    out: dict[str, Any] = {"source_line": {}, "spec": {}}
+    for lang in LANGS:
+        def name(code: str, lang: str = lang) -> str:
+            return registry.name(code, lang)
+        values = texts.text_values(item, rows, frames, spec, provenances, name, lang)
+        line = texts.source_line(rows, provenances, lang)
+        if item.source_note:
+            line += " " + texts.fill(texts_of(item.source_note, lang), values, item.id, "source_note")
+        out["source_line"][lang] = line
+        for key in texts.TEXT_FIELDS:
+            if spec.get(key) is not None:
+                out["spec"].setdefault(key, {})[lang] = texts.fill(texts_of(spec[key], lang), values, item.id,
+                                                                   f"spec.{key}")
+        subtitle = out["spec"].get("subtitle", {}).get(lang) or out["spec"].get("ylabel", {}).get(lang) or ""
+        label = texts.EDITION_LABEL[edition][lang]
+        drawn = values["periods"]
+        parts = [p for p in (subtitle, drawn, label) if p]
+        out["spec"].setdefault("subtitle", {})[lang] = (" · " if lang == "en" else "・").join(parts)
+        if lang == "en":
+            out["status_reason"] = texts.fill(str(item.status_reason or ""), values, item.id, "status_reason")
+            out["periods"] = values["periods"]
+    return out
+
+
+def resolve_spec_tokens(spec: dict[str, Any], rows: pd.DataFrame) -> dict[str, Any]:
+    """Drawing parameters that name periods (`current: latest`, `previous: latest-1y`) resolved to the
+    periods the rows hold; a chart that lists its periods (`periods: null`) gets the rows' own."""
+    observed = [p for p in set(rows.loc[rows["value"].notna(), "period"]) if item_data.period_shape(p) != "forecast"]
+    newest = max(observed, key=item_data.period_end) if observed else None
+    out = dict(spec)
+    for key, value in spec.items():
+        match = item_data.LATEST_TOKEN.match(str(value)) if isinstance(value, str) else None
+        if match and newest is not None:
+            out[key] = item_data.shift_years(newest, int(match.group("back") or 0))
+    if "periods" in out and out["periods"] is None:
+        out["periods"] = sorted(set(rows["period"]), key=item_data.period_end)
+    labels = dict(out.get("series_labels") or {})
+    for period in set(rows["period"]):  # forecast years say so in every legend
+        if item_data.period_shape(period) == "forecast" and period not in labels:
+            labels[period] = {"zh": f"{period[:4]} 年 (預測)", "en": f"{period[:4]} (forecast)"}
+    if labels:
+        out["series_labels"] = labels
+    return out
+
+
+def texts_of(value: Any, lang: str) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get(lang, value.get("en", "")))
+    if hasattr(value, lang):
+        return str(getattr(value, lang))
+    return str(value)
+
+
+def alt_text(item: ItemSpec, rows: pd.DataFrame, registry: EntityRegistry, lang: str, subtitle: str) -> str:
+    """A description a screen reader can read: what is drawn, for whom, over which periods."""
+    codes = list(dict.fromkeys(rows["entity_code"]))
+    names = [registry.name(c, lang) for c in codes[:8]]
+    more = len(codes) - len(names)
+    kind = {"figure": {"zh": "圖", "en": "Chart"}, "table": {"zh": "表", "en": "Table"}}[item.kind][lang]
+    who = ("、" if lang == "zh" else ", ").join(names) + (f" (+{more})" if more > 0 else "")
+    return f"{kind}: {texts_of(item.title, lang)} — {subtitle}; {who}"
+
+
+def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping[str, pd.DataFrame],
+                 registry: EntityRegistry, provenances: Mapping[str, Provenance],
+                 published: Mapping[str, Mapping[str, str | None]], figures_dir: Path) -> EditionBuild:
+    """One edition of one item, drawn in memory: rows, texts, images, tables and its record."""
     import matplotlib.pyplot as plt
 
     from techgap.render import tables
 
-    rows = item_rows(item, frames, registry)
-    check_required(item, rows)
-    outputs = item_outputs(item, figures_dir)
-    write_csv(outputs[0], item_data.tidy(rows))
+    resolved = resolved_item(project, item, edition)
+    rows = item_rows(resolved, frames, registry, published)
+    check_required(resolved, rows)
+    warnings = absent_entities(resolved, rows)
+    if warnings and edition == "report":
+        raise InputError(ITEMS_FILE, warnings[0] + " (the report edition must draw every entity it names)",
+                         field="spec.data.entities", expected="entities the pinned report vintage holds")
+    made = bilingual_texts(resolved, rows, frames, provenances, registry, edition)
+    spec = resolve_spec_tokens({**resolved.spec, **made["spec"]}, rows)
+    drawn = DrawnItem(id=item.id, kind=item.kind, chart=item.chart, title=item.title,
+                      source_line=made["source_line"], spec=spec)
+    base = item_dir(item.id, edition, figures_dir)
+    build = EditionBuild(item.id, edition, item_data.tidy(rows), meta={})
+    alt = {}
     for lang in LANGS:
         ctx = Context(lang=lang, name=lambda code, lang=lang: registry.name(code, lang))
         if item.kind == "table":
-            display = tables.build(item, rows, ctx)
-            write_text(Path(figures_dir) / item.id / f"{item.id}_{lang}.md", tables.to_markdown(item, display, ctx))
-            fig = tables.draw(item, display, ctx)
+            display = tables.build(drawn, rows, ctx)
+            build.files[str(base / f"{item.id}_{lang}.md")] = tables.to_markdown(drawn, display, ctx).encode("utf-8")
+            fig = tables.draw(drawn, display, ctx)
         else:
-            fig = CHARTS[item.chart](item, rows, ctx, dict(item.spec))
+            chart = EXTRA_CHARTS.get(item.chart) or CHARTS[item.chart]
+            fig = chart(drawn, rows, ctx, dict(spec))
         for fmt in FIGURE_FORMATS:
-            save_figure(fig, Path(figures_dir) / item.id / f"{item.id}_{lang}.{fmt}", salt=f"{item.id}-{lang}")
+            build.files[str(base / f"{item.id}_{lang}.{fmt}")] = figure_bytes(fig, fmt, salt=f"{item.id}-{lang}")
         plt.close(fig)
-    return outputs
+        alt[lang] = alt_text(item, rows, registry, lang, spec["subtitle"][lang])
+    status = resolved.status
+    build.meta = {
+        "id": item.id,
+        "edition": edition,
+        "status": status,
+        "reason": made["status_reason"],
+        "periods": texts.drawn_periods(rows),
+        "warnings": warnings,
+        "alt": alt,
+        "texts": {"source_line": made["source_line"], "subtitle": spec["subtitle"],
+                  "note": spec.get("note") or {}},
+        "sources": source_records(rows, provenances),
+    }
+    return build
 
 
-def load_frames(project: Project, source_ids: Iterable[str]) -> dict[str, pd.DataFrame]:
-    return {s: pd.read_parquet(project.processed_dir / f"{s}.parquet") for s in sorted(set(source_ids))}
+def source_records(rows: pd.DataFrame, provenances: Mapping[str, Provenance]) -> list[dict[str, Any]]:
+    """The documents behind the rows, with the vintage and provenance file they come from."""
+    out = []
+    cited = rows[["source", "document", "vintage"]].drop_duplicates()
+    for source_id, document, vintage in cited.itertuples(index=False):
+        provenance = provenances.get(source_id)
+        if provenance is None:
+            continue
+        doc = next((d for d in provenance.documents if d.id == document), None)
+        out.append({
+            "source": source_id, "document": doc.id if doc else None,
+            "title": doc.title if doc else provenance.title,
+            "publisher": doc.publisher if doc else provenance.publisher,
+            "url": doc.url if doc else provenance.url,
+            "published": doc.published if doc else None,
+            "retrieved": provenance.retrieved, "vintage": vintage,
+            "provenance": f"data/raw/{source_id}/{vintage}/provenance.yaml",
+        })
+    return out
 
 
-def render_items(project: Project, items: list[ItemSpec], frames: Mapping[str, pd.DataFrame] | None = None) -> list[str]:
+def edition_changes(report: pd.DataFrame, latest: pd.DataFrame) -> dict[str, Any]:
+    """How the latest edition differs from the report's: periods added, values revised."""
+    key = ["entity_code", "category", "indicator", "period"]
+    old = report[key + ["value"]].drop_duplicates(key)
+    new = latest[key + ["value"]].drop_duplicates(key)
+    both = old.merge(new, on=key, how="outer", suffixes=("_report", "_latest"), indicator=True)
+    revised = both[(both["_merge"] == "both") & ~((both["value_report"] - both["value_latest"]).abs().fillna(0) < 1e-9)
+                   & ~(both["value_report"].isna() & both["value_latest"].isna())]
+    added = sorted(set(new["period"]) - set(old["period"]), key=item_data.period_end)
+    removed = sorted(set(old["period"]) - set(new["period"]), key=item_data.period_end)
+    same = bool(both["_merge"].eq("both").all()) and revised.empty
+    return {
+        "same_as_report": same,
+        "added_periods": added,
+        "removed_periods": removed,
+        "revised": [{"entity": r.entity_code, "indicator": r.indicator, "period": r.period,
+                     "category": r.category, "report": _num(r.value_report), "latest": _num(r.value_latest)}
+                    for r in revised.itertuples(index=False)],
+    }
+
+
+def _num(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def build_item(project: Project, item: ItemSpec, frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
+               registry: EntityRegistry, provenances: Mapping[tuple[str, str], Provenance],
+               figures_dir: Path) -> dict[str, bytes]:
+    """Both editions of one item, in memory: {path: bytes}."""
+    from techgap.io import csv_bytes
+
+    builds = {}
+    for edition in EDITIONS:
+        sources = sorted({s["source"] for s in resolved_item(project, item, edition).spec.get("data", [])}
+                         | {f["source"] for f in edition_item(item, edition).facts.values() if f.get("source")})
+        vintages = edition_vintages(project, edition, sources)
+        frames = {s: frames_by_vintage[(s, v)] for s, v in vintages.items()}
+        edition_provenance = {s: provenances[(s, v)] for s, v in vintages.items()}
+        published = {s: {d.id: d.published for d in p.documents} for s, p in edition_provenance.items()}
+        build = draw_edition(project, item, edition, frames, registry, edition_provenance, published, figures_dir)
+        build.meta["vintages"] = vintages
+        builds[edition] = build
+    builds["latest"].meta.update(edition_changes(builds["report"].rows, builds["latest"].rows))
+    files: dict[str, bytes] = {}
+    for edition, build in builds.items():
+        outputs = item_outputs(item, edition, figures_dir)
+        files[outputs[0]] = csv_bytes(build.rows)
+        files[outputs[1]] = (json.dumps(build.meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        files.update(build.files)
+        assert set(files) >= set(outputs), set(outputs) - set(files)
+    return files
+
+
+def render_items(project: Project, items: list[ItemSpec], frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
+                 provenances: Mapping[tuple[str, str], Provenance]) -> dict[str, bytes]:
+    """Every file of both editions of ``items``, in memory (nothing is written here)."""
     from techgap.render.style import apply_style
 
     apply_style()
     registry = EntityRegistry(project.entities)
-    if frames is None:
-        frames = load_frames(project, [s for item in items for s in item.sources])
-    written: list[str] = []
+    files: dict[str, bytes] = {}
     for item in items:
-        written += render_item(item, frames, registry, project.figures_dir)
-    return written
+        files.update(build_item(project, item, frames_by_vintage, registry, provenances, project.figures_dir))
+    return files

@@ -1,0 +1,114 @@
+"""Editions: one item spec, two builds.
+
+`report` is the item as the report printed it — its periods, entities and categories, on the vintages
+pinned in `config/config.yaml: report_vintages` — and never moves when new data arrive. `latest` is the
+same design on the newest vintage of every source, extended to the newest data (period tokens such as
+`to: latest`, see render/data.py). Any value of an item's spec may be an *edition switch*
+``{report: A, latest: B}``; everything else is shared, so there is no second copy of an item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from techgap.config import ItemSpec, Project
+from techgap.errors import InputError
+from techgap.layout import EDITIONS
+from techgap.provenance import list_vintages, resolve_vintage
+
+SWITCH_KEYS = frozenset(EDITIONS)
+
+
+def is_switch(value: object) -> bool:
+    return isinstance(value, dict) and set(value) == SWITCH_KEYS
+
+
+def for_edition(value: Any, edition: str) -> Any:
+    """``value`` with every edition switch replaced by the edition's branch, recursively."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; known: {', '.join(EDITIONS)}")
+    if is_switch(value):
+        return for_edition(value[edition], edition)
+    if isinstance(value, dict):
+        return {key: for_edition(inner, edition) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [for_edition(inner, edition) for inner in value]
+    return value
+
+
+def edition_item(item: ItemSpec, edition: str) -> ItemSpec:
+    """The item as one edition builds it: every switch resolved."""
+    return item.model_copy(update={
+        "spec": for_edition(item.spec, edition),
+        "facts": for_edition(item.facts, edition),
+        "status": for_edition(item.status, edition),
+        "status_reason": for_edition(item.status_reason, edition),
+        "source_note": for_edition(item.source_note, edition),
+    })
+
+
+def selections(item: ItemSpec) -> list[dict[str, Any]]:
+    """The item's data selections (after edition resolution)."""
+    return list(item.spec.get("data", []))
+
+
+def available(project: Project, source_id: str) -> bool:
+    """Whether a source has any vintage on disk (API sources have none before their first refresh)."""
+    return bool(list_vintages(project.raw_dir, source_id))
+
+
+def edition_sources(project: Project, item: ItemSpec, edition: str) -> list[str]:
+    """Sources one edition of an item reads: the sources of its selections that apply (a selection
+    marked `optional` is skipped while its source has no vintage; `unless_source` skips a selection
+    once the named source has one)."""
+    resolved = edition_item(item, edition)
+    out = []
+    for selection in selections(resolved):
+        if applies(project, selection):
+            out.append(selection["source"])
+    for fact in resolved.facts.values():
+        if fact.get("source"):
+            out.append(fact["source"])
+    return sorted(set(out))
+
+
+def applies(project: Project, selection: dict[str, Any]) -> bool:
+    if selection.get("optional") and not available(project, selection["source"]):
+        return False
+    unless = selection.get("unless_source")
+    return not (unless and available(project, unless))
+
+
+def edition_vintages(project: Project, edition: str, source_ids: Iterable[str]) -> dict[str, str]:
+    """The vintage each source is read at in one edition."""
+    source_ids = sorted(set(source_ids))
+    if edition == "latest":
+        return {s: resolve_vintage(project.raw_dir, s, project.settings.vintages) for s in source_ids}
+    pins = project.settings.report_vintages
+    unpinned = [s for s in source_ids if s not in pins]
+    if unpinned:
+        raise InputError(project.root / "config" / "config.yaml",
+                         f"the report edition reads {', '.join(unpinned)} but no vintage is pinned for it",
+                         field="report_vintages",
+                         expected="a vintage (YYYY-MM-DD folder under data/raw/<source>/) per source the report "
+                                  "edition reads")
+    return {s: resolve_vintage(project.raw_dir, s, pins) for s in source_ids}
+
+
+def item_vintages(project: Project, item: ItemSpec) -> dict[str, dict[str, str]]:
+    """{edition: {source: vintage}} for one item."""
+    return {edition: edition_vintages(project, edition, edition_sources(project, item, edition)) for edition in EDITIONS}
+
+
+def item_snapshots(project: Project, item: ItemSpec) -> set[tuple[str, str]]:
+    """The (source, vintage) pairs one item reads in either edition, plus the newest vintage of each
+    of its sources (so the ledger finds every source's newest table)."""
+    pairs = set()
+    for edition in EDITIONS:
+        pairs |= set(edition_vintages(project, edition, edition_sources(project, item, edition)).items())
+    newest = edition_vintages(project, "latest", [s for s in item.sources if available(project, s)])
+    return pairs | set(newest.items())
+
+
+def group_snapshots(project: Project, group: str) -> list[tuple[str, str]]:
+    return sorted({pair for item in project.groups()[group] for pair in item_snapshots(project, item)})

@@ -1,0 +1,244 @@
+"""Editions: the report edition never moves when new data arrive; the latest edition takes the new
+data in, with texts made from them; item config naming things that do not exist is refused.
+
+Every test that needs a vintage makes its own in a temporary copy, dated after whatever the real data
+hold, so the tests do not depend on which vintages the project happens to have."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import ROOT, set_checksum, snapshot_dir
+
+from techgap.build import build_group
+from techgap.config import load_project
+from techgap.errors import InputError
+from techgap.render.data import resolve_periods, select
+from techgap.texts import fill, stray_numbers
+
+
+def new_vintage(root: Path, source_id: str) -> Path:
+    """A copy of the source's newest vintage, dated the day after it (never a real date in the data)."""
+    old = snapshot_dir(root, source_id)
+    new = old.parent / (dt.date.fromisoformat(old.name) + dt.timedelta(days=1)).isoformat()
+    shutil.copytree(old, new)
+    return new
+
+
+def add_document(folder: Path, document: dict) -> None:
+    provenance = folder / "provenance.yaml"
+    body = yaml.safe_load(provenance.read_text(encoding="utf-8"))
+    body["documents"].insert(0, document)
+    provenance.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def files_of(root: Path, edition: str, item: str) -> dict[str, bytes]:
+    folder = root / "figures" / edition / item
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+SEMI_Q1_2024 = {  # a hypothetical release for the test: the numbers only have to be plausible
+    "China": 12.5, "Taiwan": 2.5, "Korea": 5.0, "North America": 2.0, "Japan": 1.8, "Europe": 1.5,
+    "Rest of World": 1.0, "Total": 26.3,
+}
+
+
+def add_semi_quarter(root: Path) -> Path:
+    folder = new_vintage(root, "semi_wwsems")
+    rows = "".join(f"{region},2024Q1,semi_equipment_billings,{value},USD billion,,,,,test_semi_release_q1,\n"
+                   for region, value in SEMI_Q1_2024.items())
+    with open(folder / "data.csv", "a", encoding="utf-8") as handle:
+        handle.write(rows)
+    add_document(folder, {"id": "test_semi_release_q1", "title": "Test release on Q1 billings",
+                          "publisher": "SEMI (test)", "url": "https://www.semi.org/", "published": "2024-06-04",
+                          "locator": "table 'Billings by region'"})
+    set_checksum(folder)
+    return folder
+
+
+def test_a_new_semi_quarter_reaches_the_latest_edition_and_not_the_report(project_root):
+    project = load_project(project_root)
+    build_group(project, "semi_wwsems")
+    report_before = files_of(project_root, "report", "tab07")
+    add_semi_quarter(project_root)
+    build_group(load_project(project_root), "semi_wwsems")
+    assert files_of(project_root, "report", "tab07") == report_before
+    latest = pd.read_csv(project_root / "figures" / "latest" / "tab07" / "tab07.csv", dtype=str)
+    assert set(latest["period"]) == {"2024Q1", "2023Q1"}  # the newest quarter and the same quarter a year before
+    assert latest.loc[latest["period"] == "2024Q1", "document"].unique().tolist() == ["test_semi_release_q1"]
+    meta = json.loads((project_root / "figures" / "latest" / "tab07" / "tab07.meta.json").read_text(encoding="utf-8"))
+    assert meta["added_periods"] == ["2023Q1", "2024Q1"] and meta["same_as_report"] is False
+    assert "SEMI (test), Test release on Q1 billings (2024-06-04)" in meta["texts"]["source_line"]["en"]
+    table = (project_root / "figures" / "latest" / "tab07" / "tab07_en.md").read_text(encoding="utf-8")
+    assert "| China | 12.50 |" in table  # the new quarter's value is in the table, not only in the data
+
+
+def test_texts_follow_the_data_when_a_vintage_revises_a_value(project_root):
+    """NBS revises its final 2022 figure in a new vintage: the latest edition's note and status reason
+    say the new number; the report edition (pinned) keeps the old text byte for byte."""
+    project = load_project(project_root)
+    build_group(project, "nbs_rd")
+    report_before = files_of(project_root, "report", "fig01")
+    folder = new_vintage(project_root, "nbs_rd")
+    payload = folder / "data.csv"
+    text = payload.read_text(encoding="utf-8")
+    assert "China,2022,rd_expenditure,30782.9," in text
+    payload.write_text(text.replace("China,2022,rd_expenditure,30782.9,", "China,2022,rd_expenditure,30811.5,")
+                       .replace("China,2022,rd_expenditure_growth_yoy,10.1,", "China,2022,rd_expenditure_growth_yoy,10.2,"),
+                       encoding="utf-8")
+    set_checksum(folder)
+    build_group(load_project(project_root), "nbs_rd")
+    assert files_of(project_root, "report", "fig01") == report_before
+    meta = json.loads((project_root / "figures" / "latest" / "fig01" / "fig01.meta.json").read_text(encoding="utf-8"))
+    assert "30,811.5" in meta["texts"]["note"]["en"] and "+10.2%" in meta["texts"]["note"]["en"]
+    assert "30,782.9" not in json.dumps(meta, ensure_ascii=False)
+    revised = {(r["indicator"], r["period"]): (r["report"], r["latest"]) for r in meta["revised"]}
+    assert set(revised) == {("rd_expenditure", "2022"), ("rd_expenditure_growth_yoy_computed", "2022")}
+    assert revised["rd_expenditure", "2022"] == (30782.9, 30811.5)
+    assert f"(retrieved {yaml.safe_load((folder / 'provenance.yaml').read_text())['retrieved']})" \
+        in meta["texts"]["source_line"]["en"]
+
+
+def edit_items(root: Path, old: str, new: str) -> None:
+    path = root / "config" / "items.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+FIG02_ENTITIES = "        entities: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL]\n        periods: {report:"
+
+
+def test_a_misspelt_entity_fails_naming_the_item_and_the_field(project_root):
+    edit_items(project_root, FIG02_ENTITIES, FIG02_ENTITIES.replace("OECD_TOTAL]", "OECD_TOTAL, GER]"))
+    with pytest.raises(InputError) as caught:
+        load_project(project_root)
+    message = str(caught.value)
+    assert "item fig02" in message and "'GER'" in message and "field 'spec.data[0].entities'" in message
+    assert "items.yaml" in message
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("indicator: gerd_pct_gdp\n        entities: [KOR", "indicator: gerd_pct_gpd\n        entities: [KOR",
+     "spec.data[0].indicator"),
+    ("      - source: oecd_msti\n        indicator: gerd_pct_gdp", "      - source: oecd_mstj\n        indicator: gerd_pct_gdp",
+     "spec.data[0].source"),
+    ("latest: {from: 2010, to: latest}}\n    entities: [KOR", "latest: {from: 2010, to: latset}}\n    entities: [KOR",
+     "spec.data[0].periods"),
+    ("  group: oecd_msti\n  chart: line", "  group: oecd_msti\n  chart: lines", "chart"),
+])
+def test_other_misspelt_references_fail_naming_the_field(project_root, old, new, field):
+    edit_items(project_root, old, new)
+    with pytest.raises(InputError, match=re.escape(f"field '{field}'")):
+        load_project(project_root)
+
+
+def test_an_entity_without_rows_warns_in_the_latest_edition_and_stops_the_report_edition(project_root):
+    # Israel is a known entity, but MSTI in the project has no row for it.
+    edit_items(project_root, FIG02_ENTITIES,
+               "        entities: {report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL], latest: [KOR, JPN, TWN, USA, CHN, "
+               "OECD_TOTAL, ISR]}\n        periods: {report:")
+    build_group(load_project(project_root), "oecd_msti")
+    meta = json.loads((project_root / "figures" / "latest" / "fig02" / "fig02.meta.json").read_text(encoding="utf-8"))
+    assert meta["warnings"] == ["item fig02: entity ISR requested in spec.data[0].entities has no rows in oecd_msti"]
+    edit_items(project_root, "latest: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL, ISR]}",
+               "latest: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL]}")
+    edit_items(project_root, "{report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL]",
+               "{report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL, ISR]")
+    before = files_of(project_root, "report", "fig02")
+    with pytest.raises(InputError, match="entity ISR .*the report edition must draw every entity it names") as caught:
+        build_group(load_project(project_root), "oecd_msti")
+    assert "items.yaml" in str(caught.value) and "item fig02" in str(caught.value)
+    assert files_of(project_root, "report", "fig02") == before
+
+
+def test_the_report_edition_needs_a_pinned_vintage(project_root):
+    config = project_root / "config" / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  semi_wwsems: 2026-11-27\n", ""), encoding="utf-8")
+    with pytest.raises(InputError, match="the report edition reads semi_wwsems but no vintage is pinned"):
+        build_group(load_project(project_root), "semi_wwsems")
+
+
+# ------------------------------------------------------------------ texts
+
+TEXT_KEYS = ("note", "subtitle", "ylabel", "unit_line", "labels", "panels", "series_labels", "bar_label", "line_label")
+
+
+def configured_texts(item) -> list[tuple[str, str]]:
+    """Every configured text of an item that is drawn or shown, except the report's own caption."""
+    out = []
+
+    def walk(where: str, value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{where}.{key}", inner)
+        elif isinstance(value, list):
+            for number, inner in enumerate(value):
+                walk(f"{where}[{number}]", inner)
+        elif isinstance(value, str):
+            out.append((where, value))
+
+    for key in TEXT_KEYS:
+        if key in item.spec:
+            walk(f"spec.{key}", {k: v for k, v in item.spec[key].items() if k not in ("indicator",)}
+                 if key != "panels" else [{"title": p["title"]} for p in item.spec[key]])
+    walk("status_reason", item.status_reason)
+    walk("source_note", item.source_note.model_dump() if hasattr(item.source_note, "model_dump") else item.source_note)
+    return out
+
+
+def test_no_configured_text_carries_a_number_that_no_data_produced():
+    problems = []
+    for item in load_project(ROOT).items:
+        for where, text in configured_texts(item):
+            stray = stray_numbers(text, item.fixed_terms)
+            if stray:
+                problems.append(f"{item.id} {where}: {stray} in {text!r}")
+    assert not problems, "numbers written by hand (use a fact or a built-in placeholder):\n" + "\n".join(problems)
+
+
+def test_the_number_scan_catches_a_hand_written_number():
+    assert stray_numbers("EU inflows were negative in {eu_period} (-150).") == ["150"]
+    assert stray_numbers("NeurIPS 2019 authors; {share}%", ["NeurIPS 2019"]) == []
+
+
+def test_a_placeholder_nothing_defines_is_an_error_naming_item_and_field():
+    with pytest.raises(InputError, match=r"field 'spec.note': item fig09: text names \{nokai\}"):
+        fill("Nokia ~{nokai}", {"nokia": "20"}, "fig09", "spec.note")
+
+
+# ------------------------------------------------------------------ period tokens
+
+def frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=["entity_code", "period", "value"])
+    out["indicator"], out["category"], out["document"], out["preferred"] = "x", "", "d", True
+    return out
+
+
+def test_latest_tokens_resolve_to_the_newest_period_with_enough_coverage():
+    data = frame([("A", "2021", 1), ("B", "2021", 2), ("A", "2022", 3), ("B", "2022", 4), ("A", "2023", 5)])
+    spec = {"source": "s", "indicator": "x", "entities": ["A", "B"]}
+    assert resolve_periods(data, {**spec, "periods": {"from": 2021, "to": "latest"}}) == {"from": 2021, "to": 2023}
+    strict = {**spec, "min_coverage": 1.0}
+    assert resolve_periods(data, {**strict, "periods": {"from": 2021, "to": "latest"}}) == {"from": 2021, "to": 2022}
+    assert resolve_periods(data, {**strict, "periods": ["latest", "latest-1y"]}) == ["2022", "2021"]
+    assert resolve_periods(data, {**spec, "periods": {"latest": 2}}) == ["2022", "2023"]
+
+
+def test_latest_quarter_and_the_same_quarter_a_year_before():
+    data = frame([("A", "2023", 9), ("A", "2023Q3", 1), ("A", "2024Q1", 2), ("A", "2023Q1", 3)])
+    rows = select({"s": data}, {"source": "s", "indicator": "x", "period_shape": "quarter",
+                                "periods": ["latest", "latest-1y"]})
+    assert sorted(rows["period"]) == ["2023Q1", "2024Q1"]
+
+
+def test_forecast_years_are_not_the_latest_data():
+    data = frame([("A", "2023", 1), ("A", "2027f", 2)])
+    assert resolve_periods(data, {"source": "s", "indicator": "x", "periods": ["latest"]}) == ["2023"]
