@@ -220,11 +220,12 @@ def check_periods(path: Path, frame: pd.DataFrame, min_year: int, max_year: int)
             _first_bad(path, bad_unique[codes], frame, "period", message, expected)
 
 
-def _refuse_markup(path: Path, text: str, what: str) -> None:
-    """An HTML error page or an XML message served with status 200 is not data: say so, plainly."""
-    head = text.lstrip("\ufeff \t\r\n")[:200].lower()
-    if head.startswith("<"):
-        kind = "an HTML page" if "<html" in head or "<!doctype html" in head else "XML"
+def _refuse_markup(path: Path, data: bytes, what: str) -> None:
+    """An HTML error page or an XML message served with status 200 is not data: say so, plainly
+    (checked on the bytes, before decoding, so that a byte-order mark does not hide it)."""
+    head = data[:300].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<"):
+        kind = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "XML"
         raise InputError(path, f"the payload is {kind}, not {what}: an error page or a changed API?", line=1,
                          expected=what)
 
@@ -262,8 +263,9 @@ def read_sdmx_csv(path: str | Path, indicator_map: Mapping[str, str]) -> pd.Data
     Indicators named *_million are scaled to millions by UNIT_MULT; others must have none.
     NaN, #N/A and empty values become missing rows (flag 'missing'); OBS_STATUS becomes the flag."""
     path = Path(path)
-    text = _decode(path, path.read_bytes(), require_final_newline=False)
-    _refuse_markup(path, text, "SDMX-CSV")
+    data = path.read_bytes()
+    _refuse_markup(path, data, "SDMX-CSV")
+    text = _decode(path, data, require_final_newline=False)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -307,8 +309,9 @@ def read_sdmx_csv(path: str | Path, indicator_map: Mapping[str, str]) -> pd.Data
 
 
 def _json_body(path: Path, what: str) -> object:
-    text = _decode(path, path.read_bytes(), require_final_newline=False)  # JSON truncation fails json.loads
-    _refuse_markup(path, text, what)
+    data = path.read_bytes()
+    _refuse_markup(path, data, what)
+    text = _decode(path, data, require_final_newline=False)  # JSON truncation fails json.loads
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -28,7 +28,7 @@ from urllib.parse import urljoin
 import requests
 import yaml
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NameResolutionError, ProtocolError
+from urllib3.exceptions import DecodeError, NameResolutionError, ProtocolError, ReadTimeoutError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util import Retry, parse_url
 
@@ -252,12 +252,12 @@ def read_body(response: requests.Response, max_bytes: int, deadline: Deadline) -
             if size > max_bytes:
                 raise FetchError("", f"payload exceeds the {max_bytes}-byte limit (decoded)")
             chunks.append(chunk)
-    except (ProtocolError, requests.exceptions.ChunkedEncodingError) as exc:
+    except ProtocolError as exc:
         raise FetchError("", f"truncated body: the connection ended early ({_reason(exc)})") from None
-    except requests.exceptions.ContentDecodingError as exc:
+    except DecodeError as exc:
         raise FetchError("", f"the body could not be decoded ({_reason(exc)})") from None
-    except OSError as exc:  # a read timeout inside the body
-        raise FetchError("", f"the body stopped arriving: {_reason(exc)}") from None
+    except (ReadTimeoutError, OSError) as exc:
+        raise FetchError("", f"the body stopped arriving (read timeout): {_reason(exc)}") from None
     on_wire = raw.tell()
     if wire_length is not None and on_wire != wire_length:
         raise FetchError("", f"truncated body: {on_wire} of {wire_length} bytes (Content-Length) arrived")
