@@ -62,10 +62,6 @@ class RefreshResult:
         return self.status != "failed"
 
 
-class UnsafeURL(ValueError):
-    """A URL the refresh will not request."""
-
-
 class DeadlineExceeded(Exception):
     """The source's download ran past refresh.deadline_seconds (or a server asked to wait past it)."""
 
@@ -136,26 +132,26 @@ def check_url(url: str, settings: RefreshSettings) -> None:
     way urllib3 parses it to connect): https, no user info, no backslash, default port, and a host
     (IDNA-encoded, lower case) that is exactly one of refresh.allowed_hosts."""
     if "\\" in url:
-        raise UnsafeURL(f"backslash in URL refused: {url!r}")
+        raise ValueError(f"backslash in URL refused: {url!r}")
     parts = parse_url(url)
     if parts.scheme != "https":
-        raise UnsafeURL(f"only https URLs may be fetched, not {parts.scheme or 'no scheme'}: {url!r}")
+        raise ValueError(f"only https URLs may be fetched, not {parts.scheme or 'no scheme'}: {url!r}")
     if parts.auth is not None:
-        raise UnsafeURL(f"user info in URL refused (it can hide the real host {parts.host!r}): {url!r}")
+        raise ValueError(f"user info in URL refused (it can hide the real host {parts.host!r}): {url!r}")
     if parts.port not in (None, 443):
-        raise UnsafeURL(f"port {parts.port} refused; only the default https port: {url!r}")
+        raise ValueError(f"port {parts.port} refused; only the default https port: {url!r}")
     if parts.host not in settings.allowed_hosts:
-        raise UnsafeURL(f"host {parts.host!r} is not in refresh.allowed_hosts ({', '.join(settings.allowed_hosts)})")
+        raise ValueError(f"host {parts.host!r} is not in refresh.allowed_hosts ({', '.join(settings.allowed_hosts)})")
 
 
 def prepare(session: requests.Session, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str],
             settings: RefreshSettings) -> requests.PreparedRequest:
     if "\\" in url:
-        raise UnsafeURL(f"backslash in URL refused: {url!r}")
+        raise ValueError(f"backslash in URL refused: {url!r}")
     try:
         prepared = session.prepare_request(requests.Request("GET", url, params=dict(params or {}), headers=dict(headers)))
     except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, UnicodeError, ValueError) as exc:
-        raise UnsafeURL(f"not a valid URL: {url!r} ({exc})") from None
+        raise ValueError(f"not a valid URL: {url!r} ({exc})") from None
     check_url(prepared.url or "", settings)
     return prepared
 
@@ -167,7 +163,7 @@ def fetch(session: requests.Session, url: str, params: Mapping[str, str] | None,
     for hop in range(MAX_REDIRECTS + 1):
         try:
             prepared = prepare(session, url, params, headers, settings)
-        except UnsafeURL as exc:
+        except ValueError as exc:  # the host check's refusal
             raise FetchError("", f"redirect refused: {exc}" if hop else str(exc)) from None
         response = _send(session, prepared, settings, deadline)
         if response.status_code in REDIRECT_STATUS:
