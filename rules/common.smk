@@ -19,7 +19,7 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get(
 GROUPS = PROJECT.groups()
 GROUPED_SOURCES = sorted({s for group in GROUPS for s in PROJECT.group_sources(group)})
 # Sources no item draws (the claims ledger reads them) are normalized on their own.
-OTHER_SOURCES = sorted(set(PROJECT.sources) - set(GROUPED_SOURCES))
+OTHER_SOURCES = sorted(set(PROJECT.sources_with_vintages()) - set(GROUPED_SOURCES))
 FONT = "build/fonts/NotoSansCJKtc-Regular.otf"
 # Code is a rerun trigger too: a rule reruns when the modules it runs change.
 NORMALIZE_CODE = [f"src/techgap/{m}.py" for m in ("config", "entities", "errors", "io", "normalize", "parsers", "provenance")]

@@ -33,7 +33,7 @@ def build_all(project: Project) -> list[str]:
     from techgap.manifest import write_manifest
     from techgap.render.items import render_items
 
-    frames = {source_id: normalize_source(project, source_id) for source_id in sorted(project.sources)}
+    frames = {source_id: normalize_source(project, source_id) for source_id in project.sources_with_vintages()}
     for source_id, frame in frames.items():
         write_parquet(project.processed_dir / f"{source_id}.parquet", frame)
     written = render_items(project, [item for item in project.items if item.renders], frames)

@@ -256,6 +256,14 @@ class Project(Strict):
     def figures_dir(self) -> Path:
         return self.root / "figures"
 
+    def sources_with_vintages(self) -> list[str]:
+        """Declared sources that have data: an API source has no vintage until its first refresh."""
+        def has_vintage(source_id: str) -> bool:
+            folder = self.raw_dir / source_id
+            return folder.is_dir() and any(p.is_dir() and VINTAGE_PATTERN.match(p.name) for p in folder.iterdir())
+
+        return sorted(s for s in self.sources if has_vintage(s))
+
     def item(self, item_id: str) -> ItemSpec:
         for item in self.items:
             if item.id == item_id:
