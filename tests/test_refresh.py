@@ -725,3 +725,22 @@ def test_refreshed_msti_vintage_is_read_by_normalize(root: Path) -> None:
     assert values[("USA", "2019", "gerd_usd_current_ppp_million")] == pytest.approx(668351.2)
     assert len(normalize_source(project, "oecd_msti", "2026-11-27")) == 84  # the old vintage still reads
 
+
+
+def test_refresh_then_build_draws_fig02_from_the_new_vintage(root: Path) -> None:
+    """refresh -> normalize -> build, end to end: the item's data file holds the refreshed values."""
+    from techgap.build import build_group
+
+    edit_config(root, expect_msti_sample)
+    with ReplayServer() as server:
+        server.route("/", Reply(200, msti_body(), gzip=True))
+        [result] = run(root, server, "oecd_msti")
+    assert result.status == "new", result.message
+    project = load_project(root)
+    build_group(project, project.item("fig02").render_group)
+    [data] = [p for p in (root / "figures").rglob("fig02.csv")]
+    table = pd.read_csv(data, dtype=str, keep_default_na=False)
+    assert set(table["vintage"]) == {VINTAGE}
+    assert float(table.set_index(["entity_code", "period"])["value"][("KOR", "2021")]) == 4.930120876
+    assert set(table["period"]) == {"2020", "2021"}  # the old vintage's 2010-2019 are not drawn
+    assert list((root / "figures").rglob("fig02_en.svg"))
