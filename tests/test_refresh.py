@@ -744,3 +744,13 @@ def test_refresh_then_build_draws_fig02_from_the_new_vintage(root: Path) -> None
     assert float(table.set_index(["entity_code", "period"])["value"][("KOR", "2021")]) == 4.930120876
     assert set(table["period"]) == {"2020", "2021"}  # the old vintage's 2010-2019 are not drawn
     assert list((root / "figures").rglob("fig02_en.svg"))
+
+
+def test_shaped_us_imports_plant_gives_fig16_shares(project_root: Path) -> None:
+    """The shaped answer (tests/fixtures/comtrade/us_imports_shaped_2022.provenance.yaml) planted as a
+    vintage: partner rows and the World row of the same reporter and year, so shares can be derived."""
+    plant_api_vintage(project_root, "comtrade_us_imports", "comtrade/us_imports_shaped_2022.json", "2027-02-01")
+    frame = normalize_source(load_project(project_root), "comtrade_us_imports")
+    value = frame.set_index(["entity_code", "category", "period"])["value"]
+    assert value[("CHN", "USA", "2022")] / value[("WORLD", "USA", "2022")] * 100 == pytest.approx(16.5, abs=1e-6)
+    assert round(value[("TWN", "USA", "2022")] / value[("WORLD", "USA", "2022")] * 100, 1) == 2.8  # the report's label
