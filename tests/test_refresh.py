@@ -754,3 +754,49 @@ def test_shaped_us_imports_plant_gives_fig16_shares(project_root: Path) -> None:
     value = frame.set_index(["entity_code", "category", "period"])["value"]
     assert value[("CHN", "USA", "2022")] / value[("WORLD", "USA", "2022")] * 100 == pytest.approx(16.5, abs=1e-6)
     assert round(value[("TWN", "USA", "2022")] / value[("WORLD", "USA", "2022")] * 100, 1) == 2.8  # the report's label
+
+
+REPLAYS = {  # real recording -> (client, indicator code, unit, expected status, words in the summary line)
+    "worldbank/wdi_sp_pop_totl_usa_jpn_2022_2023.json": ("worldbank", "SP.POP.TOTL", "persons", "new", "(4 rows)"),
+    "worldbank/wdi_sp_pop_grow_usa_jpn_2022_2023.json": ("worldbank", "SP.POP.GROW", "percent", "new", "(4 rows)"),
+    "worldbank/wdi_sp_pop_0014_to_zs_usa_jpn_2022_2023.json": ("worldbank", "SP.POP.0014.TO.ZS", "percent", "new",
+                                                               "(4 rows)"),
+    "worldbank/gdp_jpn_usa_page1_of_3.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed", "page 2 of 3"),
+    "worldbank/gdp_jpn_usa_2018_2019_page1_of_2.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed", "page 2 of 2"),
+    "worldbank/error_invalid_indicator.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed",
+                                               "returned an error: Invalid value"),
+    "worldbank/error_invalid_country.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed",
+                                             "returned an error: Invalid value"),
+    "worldbank/error_invalid_source_http400.xml": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed", "HTTP 400"),
+    "comtrade/chn_arg_deu_total_2010.json": ("comtrade", "M", "USD", "new", "(2 rows)"),
+    "comtrade/usa_jpn_total_2023.json": ("comtrade", "M", "USD", "new", "(1 rows)"),
+}
+
+
+@pytest.mark.parametrize("name", list(REPLAYS))
+def test_every_real_recording_replays_through_refresh(root: Path, name: str) -> None:
+    """Each real answer, served with its recorded status and headers, ends as a vintage or as a one-line
+    failure that names the cause, and a failure leaves data/raw as it was."""
+    client, code, unit, status, words = REPLAYS[name]
+    recorded = yaml.safe_load((FIXTURES / name).with_suffix(".provenance.yaml").read_text(encoding="utf-8"))
+    assert recorded["real"] is True
+    url = recorded["request"]["url"].split("?")[0]
+    with open(root / "config" / "entities.yaml", "a", encoding="utf-8") as handle:
+        handle.write("ARG: {en: Argentina, zh: 阿根廷, kind: economy, aliases: []}\n")
+    add_test_source(root, "api_replay", client, url, {code: "replayed"}, unit,
+                    params={"format": "json"} if client == "worldbank" else {"period": "2010"})
+    headers = {k: str(v) for k, v in recorded["response"]["headers"].items()
+               if k in ("Content-Type", "Content-Length") and k != "note"}
+    body = (FIXTURES / name).read_bytes()
+    before = tree_digest(root / "data" / "raw")
+    with ReplayServer() as server:
+        server.route(lambda s: "page" not in s.query, Reply(recorded["response"]["status"], body, headers,
+                                                           content_length="auto" if "Content-Length" not in headers
+                                                           else None))
+        [result] = run(root, server, "api_replay")
+    assert result.status == status and words in result.message, result.message
+    if status == "failed":
+        assert_failed_cleanly(root, result, before, words)
+    else:
+        frame = normalize_source(load_project(root), "api_replay")
+        assert set(frame["vintage"]) == {VINTAGE} and frame["value"].notna().all()
