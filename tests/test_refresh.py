@@ -477,6 +477,17 @@ def test_dns_failure_is_not_retried_but_a_refused_connection_is() -> None:
     assert policy.increment("GET", "/x", error=refused).total == policy.total - 1
 
 
+def test_the_production_session_runs_the_retry_policy() -> None:
+    """Without a test adapter the refresh mounts requests' HTTPAdapter with the same Retry policy."""
+    from techgap.refresh import DEFAULT_HEADERS, build_session
+
+    policy = retry_policy(load_project(ROOT).settings.refresh, Deadline(60))
+    session = build_session(policy)
+    assert session.get_adapter("https://sdmx.oecd.org/x").max_retries is policy
+    assert session.headers["Accept-Language"] == DEFAULT_HEADERS["Accept-Language"] == "en"
+    assert policy.status_forcelist >= {429, 503} and policy.respect_retry_after_header
+
+
 def test_404_on_the_pinned_dataflow_says_how_to_find_the_current_version(root: Path) -> None:
     before = tree_digest(root / "data" / "raw")
     with ReplayServer() as server:

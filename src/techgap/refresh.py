@@ -423,7 +423,7 @@ def refresh_source(project: Project, source_id: str, adapter: AdapterFactory | N
         rows = _stage_and_commit(project, source_id, source, body, vintage)
         return RefreshResult(source_id, "new", f"{source_id}: new vintage {vintage} ({rows} rows){suffix}", vintage, rows)
     except FetchError as exc:
-        return RefreshResult(source_id, "failed", f"{exc}{suffix}")
+        return RefreshResult(source_id, "failed", " ".join(f"{exc}{suffix}".split()))  # one line, whatever the cause
 
 
 def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, body: bytes, vintage: str) -> int:
