@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import time
 from decimal import Decimal
@@ -458,6 +459,7 @@ def test_refused_connection_is_retried_then_named(root: Path) -> None:
     assert_failed_cleanly(root, result, before, "connection failed after 3 attempt(s)", "connection refused")
 
 
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
 def test_tls_error_is_not_retried(root: Path, tmp_path: Path) -> None:
     before = tree_digest(root / "data" / "raw")
     with ReplayServer(tls_cert=self_signed_cert(tmp_path)) as server:
