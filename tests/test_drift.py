@@ -8,8 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import ROOT
+from fixtures.replay import ReplayServer, Reply, loopback
 from test_e2e import readable_diff
-from test_refresh import SDMX_CODES, TODAY, VINTAGE, FakeResponse, FakeSession
+from test_refresh import SDMX_CODES, TODAY, VINTAGE, edit_config, expect_msti_sample
 
 from techgap.build import build_group
 from techgap.claims import load_claims, write_ledger
@@ -18,16 +19,16 @@ from techgap.drift import drift, to_markdown
 from techgap.normalize import normalize_source
 from techgap.refresh import refresh_sources
 
-OECD_HOST = "sdmx.oecd.org"
-
 
 @pytest.fixture
 def refreshed(project_root):
     """The project after a refresh whose payload revises Korea's 2021 GERD ratio (4.930 -> 4.91)."""
     body = SDMX_CODES.read_bytes().replace(b",KOR,A,G,PT_B1GQ,_Z,_Z,2021,4.930120876,", b",KOR,A,G,PT_B1GQ,_Z,_Z,2021,4.91,")
+    edit_config(project_root, expect_msti_sample)  # the fixture covers 2020-2021 only
     project = load_project(project_root)
-    session = FakeSession({OECD_HOST: [FakeResponse(200, body)]})
-    [result] = refresh_sources(project, ["oecd_msti"], session=session, today=TODAY, sleep=lambda s: None)
+    with ReplayServer() as server:
+        server.route("/", Reply(200, body))
+        [result] = refresh_sources(project, ["oecd_msti"], adapter=loopback(server), today=TODAY)
     assert result.ok, result.message
     return load_project(project_root)
 
@@ -62,7 +63,7 @@ def test_rebuilt_table_differs_from_the_checked_in_one(refreshed):
 
 def test_ledger_lists_claims_whose_status_changed_with_the_new_vintage(refreshed):
     """Korea's 2021 ratio moves from 4.930 (the report's 4.93: supported) to 4.91 (contradicted)."""
-    frames = {s: normalize_source(refreshed, s) for s in refreshed.sources}
+    frames = {s: normalize_source(refreshed, s) for s in refreshed.sources_with_vintages()}
     write_ledger(refreshed, frames=frames)
     ledger = pd.read_csv(refreshed.figures_dir / "claims.csv").set_index("id")
     assert ledger.loc["gerd_korea_2021_pct", "status"] == "contradicted"

@@ -13,7 +13,7 @@ from techgap.cli import main
 from techgap.config import check_id, load_project, load_yaml
 from techgap.errors import FetchError, InputError
 from techgap.provenance import load_provenance, open_snapshot, resolve_vintage
-from techgap.refresh import check_url, download
+from techgap.refresh import Deadline, build_session, check_url, fetch, retry_policy
 
 VINTAGE = "2026-11-27"
 PYTHON_TAGS = [
@@ -216,29 +216,16 @@ def test_configured_refresh_urls_are_allowed(refresh_settings) -> None:
         check_url(source.url, refresh_settings)
 
 
-class _Redirect:
-    status_code = 302
-
-    def __init__(self, location: str) -> None:
-        self.headers = {"Location": location}
-
-
-class _Session:
-    def __init__(self, location: str) -> None:
-        self.location = location
-        self.urls: list[str] = []
-
-    def get(self, url: str, **kwargs: object) -> _Redirect:
-        self.urls.append(url)
-        return _Redirect(self.location)
-
-
 @pytest.mark.parametrize("location", ["http://sdmx.oecd.org/x", "https://evil.example/x"])
 def test_redirect_outside_allowed_hosts_is_not_followed(location: str, refresh_settings) -> None:
-    session = _Session(location)
+    from fixtures.replay import ReplayServer, Reply, loopback
+
     url = next(iter(refresh_settings.sources.values())).url
-    with pytest.raises(FetchError, match="redirect refused") as excinfo:
-        download(session, url, {}, {}, refresh_settings, sleep=lambda seconds: None)
+    with ReplayServer() as server:
+        server.route("/", Reply(302, b"", {"Location": location}))
+        session = build_session(retry_policy(refresh_settings, Deadline(10)), loopback(server))
+        with pytest.raises(FetchError, match="redirect refused") as excinfo:
+            fetch(session, url, {}, {}, refresh_settings, Deadline(10))
     assert excinfo.type is FetchError
-    assert session.urls == [url], "the refused location was requested"
+    assert len(server.seen) == 1, "the refused location was requested"
     assert (location if location.startswith("http:") else "'evil.example'") in str(excinfo.value)

@@ -54,16 +54,25 @@ def _manifest(args: argparse.Namespace) -> None:
 
 
 def _refresh(args: argparse.Namespace) -> None:
+    """One summary line per source (new vintage with its row count / unchanged / failed and why); a
+    non-zero exit if any source failed. Progress goes to stderr so that a slow API is visibly working."""
     from techgap.config import load_project
     from techgap.refresh import refresh_sources
 
     project = load_project(args.root)
-    results = refresh_sources(project, args.source_ids or None)
-    failed = [r for r in results if not r.ok]
+    wanted = args.source_ids or sorted(project.settings.refresh.sources)
+    results = []
+    for source_id in wanted:
+        print(f"refreshing {source_id} ...", file=sys.stderr, flush=True)
+        results.extend(refresh_sources(project, [source_id]))
+    print("refresh summary:")
     for result in results:
-        print(result.message)
+        print(f"  {result.status.upper():<9} {result.message}")
+    failed = [r.source_id for r in results if not r.ok]
     if failed:
-        raise SystemExit(1)
+        if args.log:
+            args.log.write_text("\n".join(r.message for r in results) + "\n", encoding="utf-8")
+        raise SystemExit(f"refresh failed for {len(failed)} of {len(results)} source(s): {', '.join(failed)}")
 
 
 def _claims(args: argparse.Namespace) -> None:

@@ -40,25 +40,76 @@ class Conversion(Strict):
     citation: str
 
 
+YEAR_RANGE_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
+
+
 class RefreshSource(Strict):
-    client: Literal["oecd_sdmx", "worldbank"]
+    client: Literal["oecd_sdmx", "worldbank", "comtrade"]
     url: str
     params: dict[str, str] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
     indicator_map: dict[str, str]
+    # What the request asks for, in the project's entity codes and years: a refresh whose answer lacks
+    # one of them fails, naming it, unless it is listed in expected_gaps (known holes of the API).
+    expect_entities: list[str] = Field(default_factory=list)
+    expect_years: list[str] = Field(default_factory=list)
+    expected_gaps: list[str] = Field(default_factory=list)
+    pause_seconds: float = Field(default=0, ge=0)  # between the requests of one source (politeness)
     title: str
     publisher: str
     licence: str
     locator: str
 
+    @field_validator("expect_years", mode="before")
+    @classmethod
+    def _year_ranges(cls, value: object) -> object:
+        """'2010-2021' stands for every year from 2010 to 2021."""
+        if not isinstance(value, list):
+            return value
+        years: list[object] = []
+        for item in value:
+            match = YEAR_RANGE_PATTERN.match(str(item))
+            if match and int(match.group(1)) <= int(match.group(2)):
+                years.extend(str(y) for y in range(int(match.group(1)), int(match.group(2)) + 1))
+            elif match:
+                raise ValueError(f"year range {item!r} runs backwards")
+            else:
+                years.append(str(item))
+        return years
+
+    @field_validator("expect_years")
+    @classmethod
+    def _years(cls, value: list[str]) -> list[str]:
+        for year in value:
+            if not re.fullmatch(r"\d{4}", year):
+                raise ValueError(f"expected year {year!r} must be YYYY or a range YYYY-YYYY")
+        return value
+
+    @model_validator(mode="after")
+    def _gaps_are_expectations(self) -> RefreshSource:
+        unknown = [g for g in self.expected_gaps if g not in self.expect_entities and g not in self.expect_years]
+        if unknown:
+            raise ValueError(f"expected_gaps {unknown} name neither an expected entity nor an expected year")
+        return self
+
 
 class RefreshSettings(Strict):
     allowed_hosts: list[str]
-    timeout_seconds: float = Field(default=30, gt=0)
+    timeout_seconds: float = Field(default=30, gt=0)  # connect and per-read timeout
+    deadline_seconds: float = Field(default=300, gt=0)  # one source's whole download: retries and pages included
     retries: int = Field(default=3, ge=0, le=10)
     backoff_seconds: float = Field(default=2.0, ge=0)
-    max_bytes: int = Field(default=50_000_000, gt=0)
+    max_bytes: int = Field(default=50_000_000, gt=0)  # decoded size
+    max_pages: int = Field(default=20, ge=1)
     sources: dict[str, RefreshSource]
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", host):
+                raise ValueError(f"allowed host {host!r} must be a lower-case ASCII host name without port or dot at the end")
+        return value
 
     @field_validator("sources")
     @classmethod
@@ -224,6 +275,14 @@ class Project(Strict):
     @property
     def figures_dir(self) -> Path:
         return self.root / "figures"
+
+    def sources_with_vintages(self) -> list[str]:
+        """Declared sources that have data: an API source has no vintage until its first refresh."""
+        def has_vintage(source_id: str) -> bool:
+            folder = self.raw_dir / source_id
+            return folder.is_dir() and any(p.is_dir() and VINTAGE_PATTERN.match(p.name) for p in folder.iterdir())
+
+        return sorted(s for s in self.sources if has_vintage(s))
 
     def item(self, item_id: str) -> ItemSpec:
         for item in self.items:

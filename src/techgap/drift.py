@@ -62,7 +62,7 @@ def touched_claims(claims: list[Claim], source_id: str, row: pd.Series) -> str:
 
 def drift(project: Project, claims: list[Claim]) -> pd.DataFrame:
     parts = []
-    for source_id in sorted(project.sources):
+    for source_id in project.sources_with_vintages():
         old_vintage, new_vintage = previous_vintage(project, source_id)
         if old_vintage is None:
             continue

@@ -13,7 +13,14 @@ import pandas as pd
 from techgap.config import Project, RefreshSource, SourceSpec
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
-from techgap.parsers import _first_bad, check_periods, read_long_csv, read_sdmx_csv, read_worldbank_json
+from techgap.parsers import (
+    _first_bad,
+    check_periods,
+    read_comtrade_json,
+    read_long_csv,
+    read_sdmx_csv,
+    read_worldbank_json,
+)
 from techgap.provenance import Snapshot, open_snapshot, resolve_vintage
 
 PROCESSED_COLUMNS = {
@@ -47,6 +54,8 @@ def read_payload(snapshot: Snapshot, refresh: RefreshSource | None) -> pd.DataFr
         indicator_map = dict(refresh.indicator_map)
     if fmt == "sdmx-csv":
         return read_sdmx_csv(snapshot.payload_path, indicator_map)
+    if fmt == "comtrade-json":
+        return read_comtrade_json(snapshot.payload_path, indicator_map)
     return read_worldbank_json(snapshot.payload_path, indicator_map)
 
 

@@ -1,5 +1,6 @@
 """Read a raw payload into the raw long schema, rejecting anything malformed with the file, line and
-field named. Three payload formats: the project's transcribed CSV, OECD SDMX-CSV, World Bank JSON."""
+field named. Four payload formats: the project's transcribed CSV, OECD SDMX-CSV, World Bank API v2 JSON
+and UN Comtrade API JSON."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from techgap.errors import InputError
 
 REQUIRED_COLUMNS = ["entity", "period", "indicator", "value", "unit", "document"]
 OPTIONAL_COLUMNS = ["category", "label", "label_en", "flag", "note"]
-ALLOWED_FLAGS = {"", "chart_read", "approx", "forecast", "preliminary", "missing"}
+ALLOWED_FLAGS = {"", "chart_read", "approx", "forecast", "preliminary", "missing",
+                 # observation statuses an API attaches to a value (SDMX OBS_STATUS, Comtrade isReported)
+                 "provisional", "estimated", "break", "definition_differs", "low_reliability"}
+# SDMX OBS_STATUS codes (SDMX cross-domain code list CL_OBS_STATUS) -> the row's flag.
+OBS_STATUS_FLAGS = {"A": "", "P": "provisional", "E": "estimated", "I": "estimated", "B": "break", "F": "forecast",
+                    "D": "definition_differs", "U": "low_reliability", "M": "missing", "L": "missing", "O": "missing"}
+# How APIs write an intentionally missing number (SDMX-CSV writes NaN; spreadsheet exports #N/A).
+API_MISSING_TOKENS = {"", "nan", "#n/a", "n/a", "na", ".."}
+UNIT_MULT_RANGE = (0, 15)  # SDMX CL_UNIT_MULT: powers of ten from units to 10^15
 # Written where a document marks a value as not available; accepted only with flag=missing.
 MISSING_TOKENS = {"", "n.a.", "na", "n/a", "—", "–", "-", "..", "…"}
 PERIOD_PATTERN = re.compile(
@@ -211,13 +220,56 @@ def check_periods(path: Path, frame: pd.DataFrame, min_year: int, max_year: int)
             _first_bad(path, bad_unique[codes], frame, "period", message, expected)
 
 
+def _refuse_markup(path: Path, data: bytes, what: str) -> None:
+    """An HTML error page or an XML message served with status 200 is not data: say so, plainly
+    (checked on the bytes, before decoding, so that a byte-order mark does not hide it)."""
+    head = data[:300].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<"):
+        kind = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "XML"
+        raise InputError(path, f"the payload is {kind}, not {what}: an error page or a changed API?", line=1,
+                         expected=what)
+
+
+def _codes(frame: pd.DataFrame, column: str, default: str = "_Z") -> pd.Series:
+    """A code column without its label ('KOR: Korea' with labels=both -> 'KOR'); ``default`` where absent."""
+    if column not in frame:
+        return pd.Series(default, index=frame.index)
+    return frame[column].str.split(":", n=1).str[0].str.strip()
+
+
+def _obs_flags(path: Path, frame: pd.DataFrame, status: pd.Series, field: str) -> pd.Series:
+    """The row's flag from an SDMX OBS_STATUS code; an unknown code is an error, not a silent blank."""
+    known = status.isin(OBS_STATUS_FLAGS) | (status == "")
+    _first_bad(path, (~known).to_numpy(), frame.assign(**{field: status}), field, "unknown observation status",
+               ", ".join(f"{code} ({flag or 'normal'})" for code, flag in OBS_STATUS_FLAGS.items()))
+    return status.map(OBS_STATUS_FLAGS).fillna("")
+
+
+def _unit_multiplier(path: Path, frame: pd.DataFrame, raw: pd.Series) -> np.ndarray:
+    """UNIT_MULT is the exponent of a power of ten: an integer in UNIT_MULT_RANGE ('' and _Z mean 0)."""
+    text = raw.replace({"_Z": "", "": "0"})
+    integer = text.str.fullmatch(r"\d{1,2}")
+    exponent = pd.to_numeric(text.where(integer), errors="coerce")
+    low, high = UNIT_MULT_RANGE
+    bad = exponent.isna() | (exponent < low) | (exponent > high)
+    _first_bad(path, bad.to_numpy(), frame.assign(UNIT_MULT=raw.to_numpy()), "UNIT_MULT",
+               "unit multiplier is not a power-of-ten exponent", f"an integer {low}-{high}, or empty")
+    return exponent.to_numpy(dtype=float)
+
+
 def read_sdmx_csv(path: str | Path, indicator_map: Mapping[str, str]) -> pd.DataFrame:
     """OECD SDMX-CSV (1.0 or 2.0, codes only or with labels) into the raw long schema.
     ``indicator_map`` maps 'MEASURE.UNIT_MEASURE.PRICE_BASE' codes to the project's indicators.
-    Indicators named *_million are scaled to millions by UNIT_MULT; others must have none."""
+    Indicators named *_million are scaled to millions by UNIT_MULT; others must have none.
+    NaN, #N/A and empty values become missing rows (flag 'missing'); OBS_STATUS becomes the flag."""
     path = Path(path)
-    text = _decode(path, path.read_bytes())
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    data = path.read_bytes()
+    _refuse_markup(path, data, "SDMX-CSV")
+    text = _decode(path, data, require_final_newline=False)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(path, f"not readable as CSV: {' '.join(str(exc).split())}", expected="SDMX-CSV") from None
     # 'REF_AREA: Reference area' headers (labels=both) -> 'REF_AREA'; label-only columns are ignored.
     frame.columns = [str(c).split(":", 1)[0].strip() for c in frame.columns]
     frame = frame.loc[:, ~frame.columns.duplicated()]
@@ -227,74 +279,160 @@ def read_sdmx_csv(path: str | Path, indicator_map: Mapping[str, str]) -> pd.Data
         raise InputError(path, f"SDMX-CSV column {missing[0]!r} is missing: has the API changed its schema?",
                          line=1, field=missing[0], expected="columns " + ", ".join(needed))
     frame["_line"] = np.arange(2, len(frame) + 2)
-
-    def code(column: str) -> pd.Series:  # 'KOR: Korea' (labels=both) -> 'KOR'
-        if column not in frame:
-            return pd.Series("_Z", index=frame.index)
-        return frame[column].str.split(":", n=1).str[0].str.strip()
-
-    key = code("MEASURE") + "." + code("UNIT_MEASURE") + "." + code("PRICE_BASE")
+    key = _codes(frame, "MEASURE") + "." + _codes(frame, "UNIT_MEASURE") + "." + _codes(frame, "PRICE_BASE")
     frame = frame[key.isin(indicator_map)].copy()
     if frame.empty:
         raise InputError(path, "no series of the requested measures in the payload", field="MEASURE",
                          expected=", ".join(indicator_map))
     key = key.loc[frame.index]
+    value = frame["OBS_VALUE"].str.strip()
+    absent = value.str.lower().isin(API_MISSING_TOKENS)
     out = pd.DataFrame({
-        "entity": code("REF_AREA").loc[frame.index],
+        "entity": _codes(frame, "REF_AREA"),
         "period": frame["TIME_PERIOD"].str.strip(),
         "indicator": key.map(indicator_map),
-        "value": frame["OBS_VALUE"],
+        "value": value.where(~absent, ""),
         "unit": "",
         "category": "", "label": "", "label_en": "", "flag": "",
         "document": "api", "note": "",
         "_line": frame["_line"],
     })
-    out["flag"] = np.where(out["value"].str.strip() == "", "missing", "")
+    status = _codes(frame, "OBS_STATUS", default="")
+    out["flag"] = _obs_flags(path, out, status, "OBS_STATUS").where(~absent, "missing")
     out["value"] = parse_value_column(path, out)
-    multiplier = pd.to_numeric(code("UNIT_MULT").loc[frame.index].replace({"_Z": "", "": "0"}), errors="coerce")
+    exponent = _unit_multiplier(path, out, _codes(frame, "UNIT_MULT", default=""))
     millions = out["indicator"].str.endswith("_million").to_numpy()
-    bad_mult = ~millions & (multiplier.fillna(0).to_numpy() != 0)
-    _first_bad(path, bad_mult, out.assign(UNIT_MULT=multiplier.to_numpy()), "UNIT_MULT",
+    _first_bad(path, ~millions & (exponent != 0), out.assign(UNIT_MULT=exponent), "UNIT_MULT",
                "unit multiplier on a ratio indicator", "UNIT_MULT 0 or empty")
-    scale = np.where(millions, 10.0 ** (multiplier.fillna(0).to_numpy() - 6), 1.0)
-    out["value"] = out["value"] * scale
+    out["value"] = out["value"] * np.where(millions, 10.0 ** (exponent - 6), 1.0)
     return out.reset_index(drop=True)
 
 
-def read_worldbank_json(path: str | Path, indicator_map: Mapping[str, str]) -> pd.DataFrame:
-    """World Bank API v2 JSON ([metadata, records]) into the raw long schema. Null values are
-    dropped: the API lists every country-year, reported or not."""
-    path = Path(path)
-    text = _decode(path, path.read_bytes(), require_final_newline=False)  # JSON truncation fails json.loads
+def _json_body(path: Path, what: str) -> object:
+    data = path.read_bytes()
+    _refuse_markup(path, data, what)
+    text = _decode(path, data, require_final_newline=False)  # JSON truncation fails json.loads
     try:
-        body = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+        raise InputError(path, f"not valid JSON: {exc.msg}", line=exc.lineno, expected=what) from None
+
+
+def _worldbank_pages(path: Path, body: object) -> list[tuple[dict, list]]:
+    """The pages of a World Bank payload: one page [metadata, records], or the refresh's list of pages.
+    Every page must be there: a page 1 of 3 alone is an incomplete download, not a vintage."""
     if isinstance(body, list) and body and isinstance(body[0], dict) and "message" in body[0]:
-        raise InputError(path, f"the API returned an error: {body[0]['message']}")
-    if not (isinstance(body, list) and len(body) == 2 and isinstance(body[0], dict) and isinstance(body[1], list)):
-        raise InputError(path, "unexpected JSON layout: has the API changed its schema?",
-                         expected="[metadata, records] as World Bank API v2 returns")
+        messages = body[0]["message"] if isinstance(body[0]["message"], list) else [body[0]["message"]]
+        text = "; ".join(f"{m.get('key', '')}: {m.get('value', '')}".strip(": ") if isinstance(m, dict) else str(m)
+                         for m in messages)
+        raise InputError(path, f"the API returned an error: {text}")
+    pages = body if isinstance(body, list) and body and all(isinstance(p, list) for p in body) else [body]
+    out = []
+    for number, page in enumerate(pages, start=1):
+        if not (isinstance(page, list) and len(page) == 2 and isinstance(page[0], dict) and isinstance(page[1], list)):
+            raise InputError(path, "unexpected JSON layout: has the API changed its schema?", field=f"page {number}",
+                             expected="[metadata, records] as World Bank API v2 returns")
+        out.append((page[0], page[1]))
+    try:
+        declared = [(int(meta["page"]), int(meta["pages"])) for meta, _ in out]
+        total = int(out[0][0]["total"])
+    except (KeyError, TypeError, ValueError):
+        raise InputError(path, "page metadata lacks page, pages or total", field="metadata",
+                         expected="World Bank API v2 page metadata") from None
+    count = declared[0][1]
+    if declared != [(n, count) for n in range(1, count + 1)]:
+        got = ", ".join(f"{page} of {pages}" for page, pages in declared)
+        raise InputError(path, f"incomplete download: the API has {count} page(s), the payload holds page(s) {got}",
+                         field="pages", expected=f"pages 1 to {count}")
+    records = sum(len(recs) for _, recs in out)
+    if records != total:
+        raise InputError(path, f"{records} records on {count} page(s), but the API reports a total of {total}",
+                         field="total", expected=f"{total} records")
+    return out
+
+
+def read_worldbank_json(path: str | Path, indicator_map: Mapping[str, str]) -> pd.DataFrame:
+    """World Bank API v2 JSON (one page, or all pages of a refresh) into the raw long schema. Null
+    values become missing rows (flag 'missing'): the API lists every country-year, reported or not."""
+    path = Path(path)
+    pages = _worldbank_pages(path, _json_body(path, "World Bank API v2 JSON"))
     rows = []
-    for number, record in enumerate(body[1], start=1):
-        try:
-            indicator = record["indicator"]["id"]
-            entity = record["countryiso3code"] or record["country"]["id"]
-            period = str(record["date"])
-            value = record["value"]
-        except (KeyError, TypeError):
-            raise InputError(path, f"record {number} lacks indicator.id, countryiso3code, date or value",
-                             field=f"records[{number}]", expected="World Bank API v2 records") from None
-        if indicator not in indicator_map:
-            raise InputError(path, f"record {number} is for unexpected indicator {indicator!r}",
-                             field="indicator.id", expected=", ".join(indicator_map))
-        if value is None:
-            continue
-        rows.append({"entity": entity, "period": period, "indicator": indicator_map[indicator],
-                     "value": str(value), "unit": "", "category": "", "label": "", "label_en": "",
-                     "flag": "", "document": "api", "note": "", "_line": number})
-    if not rows:
+    number = 0
+    for _, records in pages:
+        for record in records:
+            number += 1
+            try:
+                indicator = record["indicator"]["id"]
+                entity = record["countryiso3code"] or record["country"]["id"]
+                period = str(record["date"])
+                value = record["value"]
+                status = str(record.get("obs_status") or "").strip()
+            except (KeyError, TypeError, AttributeError):
+                raise InputError(path, f"record {number} lacks indicator.id, countryiso3code, date or value",
+                                 field=f"records[{number}]", expected="World Bank API v2 records") from None
+            if indicator not in indicator_map:
+                raise InputError(path, f"record {number} is for unexpected indicator {indicator!r}",
+                                 field="indicator.id", expected=", ".join(indicator_map))
+            rows.append({"entity": entity, "period": period, "indicator": indicator_map[indicator],
+                         "value": "" if value is None else str(value), "unit": "", "category": "", "label": "",
+                         "label_en": "", "flag": status, "document": "api", "note": "", "_line": number})
+    out = pd.DataFrame(rows, columns=RAW_COLUMNS + ["_line"])
+    if out.empty or (out["value"] == "").all():
         raise InputError(path, "the payload has no non-null observations")
-    out = pd.DataFrame(rows)
+    absent = out["value"].str.lower().isin(API_MISSING_TOKENS)
+    out["flag"] = _obs_flags(path, out, out["flag"], "obs_status").where(~absent, "missing")
+    out["value"] = parse_value_column(path, out.assign(value=out["value"].where(~absent, "")))
+    return out
+
+
+def _comtrade_records(path: Path, answer: object, where: str) -> list:
+    if not (isinstance(answer, dict) and isinstance(answer.get("data"), list)):
+        raise InputError(path, "unexpected JSON layout: has the API changed its schema?", field=where,
+                         expected="{count, data: [records], error} as the Comtrade API returns")
+    if str(answer.get("error") or "").strip():
+        raise InputError(path, f"the API returned an error: {answer['error']}", field=where)
+    records = answer["data"]
+    if answer.get("count") is not None and answer["count"] != len(records):
+        raise InputError(path, f"the API reports {answer['count']} records but sent {len(records)}: truncated answer?",
+                         field=where, expected=f"{answer['count']} records")
+    return records
+
+
+def read_comtrade_json(path: str | Path, indicator_map: Mapping[str, str]) -> pd.DataFrame:
+    """UN Comtrade API JSON ({count, data, error}) into the raw long schema: one row per reporter,
+    partner and year, entity = partner (ISO code as Comtrade writes it), category = reporter,
+    value = primaryValue in US dollars. ``indicator_map`` maps flowCode (M, X) to the project's
+    indicators; other flows are left out. A value Comtrade did not take as reported is 'estimated'."""
+    path = Path(path)
+    body = _json_body(path, "UN Comtrade API JSON")
+    answers = body if isinstance(body, list) else [body]  # a refresh stores one answer per period
+    records: list = []
+    for number, answer in enumerate(answers, start=1):
+        records.extend(_comtrade_records(path, answer, f"answer {number}" if len(answers) > 1 else "data"))
+    rows = []
+    for number, record in enumerate(records, start=1):
+        try:
+            flow, reporter, partner = record["flowCode"], record["reporterISO"], record["partnerISO"]
+            period, value = str(record["period"]), record["primaryValue"]
+            reported = record.get("isReported", True)
+            if record.get("cmdCode", "TOTAL") != "TOTAL" or str(record.get("partner2Code", 0)) != "0":
+                raise InputError(path, f"record {number} is not a total-goods, all-routes figure "
+                                       f"(cmdCode {record.get('cmdCode')}, partner2Code {record.get('partner2Code')})",
+                                 field=f"data[{number}]", expected="cmdCode TOTAL and partner2Code 0")
+        except (KeyError, TypeError):
+            raise InputError(path, f"record {number} lacks flowCode, reporterISO, partnerISO, period or primaryValue",
+                             field=f"data[{number}]", expected="Comtrade API records") from None
+        if flow not in indicator_map:
+            continue
+        rows.append({"entity": str(partner), "period": period, "indicator": indicator_map[flow],
+                     "value": "" if value is None else str(value), "unit": "", "category": str(reporter),
+                     "label": "", "label_en": "", "flag": "" if reported is not False else "estimated",
+                     "document": "api", "note": "", "_line": number})
+    if not rows:
+        raise InputError(path, "no record of the requested trade flows in the payload", field="flowCode",
+                         expected=", ".join(indicator_map))
+    out = pd.DataFrame(rows, columns=RAW_COLUMNS + ["_line"])
+    absent = out["value"] == ""
+    out["flag"] = out["flag"].where(~absent, "missing")
     out["value"] = parse_value_column(path, out)
     return out
