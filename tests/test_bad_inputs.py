@@ -162,10 +162,10 @@ def test_odd_but_legitimate_input_is_accepted(case: dict, project_root: Path, ca
 def test_gap_in_a_series_a_figure_needs_stops_the_figure(case: dict, project_root: Path) -> None:
     from techgap.config import load_project
     from techgap.entities import EntityRegistry
-    from techgap.render.items import check_required, item_rows
+    from techgap.render.items import check_required, item_rows, resolved_item
 
     project = load_project(project_root)
-    item = project.item(case["item"])
+    item = resolved_item(project, project.item(case["item"]), "report")
     registry = EntityRegistry(project.entities)
     source = case["source"]
 
