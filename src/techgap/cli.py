@@ -214,6 +214,15 @@ def _schema(args: argparse.Namespace) -> None:
     log_written(log, [target])
 
 
+def _conda_env(args: argparse.Namespace) -> None:
+    from techgap.envfile import ENV_RELATIVE_PATH, LOCK_RELATIVE_PATH, conda_env_text
+    from techgap.io import write_text
+
+    target = args.root / ENV_RELATIVE_PATH
+    write_text(target, conda_env_text((args.root / LOCK_RELATIVE_PATH).read_text(encoding="utf-8")))
+    log_written(log, [target])
+
+
 def _data_terms(args: argparse.Namespace) -> None:
     from techgap.config import load_project
     from techgap.export import data_terms_table
@@ -266,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_export)
     p = sub.add_parser("schema", help="regenerate workflow/schemas/config.schema.json from the settings model")
     p.set_defaults(func=_schema)
+    p = sub.add_parser("conda-env", help="regenerate envs/techgap.yaml (for --use-conda) from requirements.lock")
+    p.set_defaults(func=_conda_env)
     p = sub.add_parser("data-terms", help="print each source's licence or terms (Markdown table, from provenance)")
     p.set_defaults(func=_data_terms)
     return parser
