@@ -88,11 +88,12 @@ def source_rows(project: Project) -> pd.DataFrame:
 
 
 def data_terms_table(project: Project) -> str:
-    """A Markdown table of each source's licence or terms, from provenance (docs/data-terms.md)."""
+    """A Markdown table of each source's licence or terms, from the provenance of the vintage in use
+    (docs/data-terms.md). No vintage column: the page changes only when terms do."""
     sources = source_rows(project)
-    lines = ["| source | title | publisher | licence / terms | vintage in use |", "|---|---|---|---|---|"]
+    lines = ["| source | title | publisher | licence / terms |", "|---|---|---|---|"]
     for row in sources.itertuples(index=False):
-        cells = [row.source, row.title, row.publisher, row.licence, row.vintage]
+        cells = [row.source, row.title, row.publisher, row.licence]
         lines.append("| " + " | ".join(str(cell).replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
