@@ -161,3 +161,47 @@ def test_schema_command_writes_the_generated_schema(tmp_path):
 
     assert _run("--root", tmp_path, "schema") == 0
     assert (tmp_path / SCHEMA_RELATIVE_PATH).read_text(encoding="utf-8") == schema_text()
+
+
+def _log_file(path: Path, *records: tuple[str, str]) -> None:
+    from techgap.logs import FILE_FORMAT
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    import logging
+
+    formatter = logging.Formatter(FILE_FORMAT)
+    lines = [formatter.format(logging.LogRecord("techgap.cli", getattr(logging, level), __file__, 1, message, None, None))
+             for level, message in records]
+    path.write_text("\n".join(lines) + "\nTraceback (most recent call last):\n  ERROR in a traceback line\n", encoding="utf-8")
+
+
+def test_build_summary_counts_items_and_warnings_and_says_where_to_look(tmp_path):
+    from techgap.logs import build_summary
+
+    _log_file(tmp_path / "logs" / "build" / "isscc.log", ("INFO", "read isscc"), ("WARNING", "a gap in 2016"))
+    _log_file(tmp_path / "logs" / "claims.log", ("DEBUG", "claims done"))
+    line = build_summary({"partial": 2, "reproduced": 3, "unavailable": 1}, tmp_path / "logs")
+    assert line.startswith("techgap: built 5 items (partial 2, reproduced 3, unavailable 1); 1 warning")
+    assert str(tmp_path / "logs" / "build" / "isscc.log") in line
+    assert "figures/index.html" in line and "figures/drift.md" in line
+
+
+def test_failure_summary_names_each_failing_job_and_its_first_error(tmp_path):
+    from techgap.logs import failure_summary
+
+    _log_file(tmp_path / "logs" / "build" / "isscc.log", ("ERROR", "data.csv, line 3, field 'value': not a number"),
+              ("ERROR", "second"))
+    _log_file(tmp_path / "logs" / "manifest.log", ("INFO", "fine"))
+    text = failure_summary(tmp_path / "logs")
+    assert f"{tmp_path / 'logs' / 'build' / 'isscc.log'}: data.csv, line 3, field 'value': not a number" in text
+    assert "second" not in text and "manifest.log" not in text and "traceback line" not in text
+    assert "read Snakemake's message" in failure_summary(tmp_path / "empty")
+
+
+def test_main_writes_records_the_summaries_can_read(project_root, tmp_path):
+    from techgap.logs import problem_lines
+
+    plant_payload(project_root, "isscc", "entity,period\nUS,2020\n")
+    _run("--root", project_root, "--log", tmp_path / "logs" / "n.log", "normalize", "isscc", tmp_path / "o.parquet")
+    [(path, message)] = problem_lines(tmp_path / "logs", "ERROR")
+    assert path.name == "n.log" and "data.csv" in message

@@ -127,19 +127,23 @@ def _readme(args: argparse.Namespace) -> None:
     readme = args.root / "README.md"
     manifest = json.loads((args.root / "figures" / "manifest.json").read_text(encoding="utf-8"))
     write_text(readme, readme_with_table(readme.read_text(encoding="utf-8"), manifest))
+    log_written(log, [readme])
 
 
 def _drift(args: argparse.Namespace) -> None:
     from techgap.config import load_project
     from techgap.drift import write_drift
 
-    write_drift(load_project(args.root))
+    project = load_project(args.root)
+    report = write_drift(project)
+    log.info("drift: %d changed values between vintages", len(report))
+    log_written(log, [project.figures_dir / "drift.csv", project.figures_dir / "drift.md"])
 
 
 def _font(args: argparse.Namespace) -> None:
     from techgap.render.style import extract_font
 
-    extract_font(args.out)
+    log_written(log, [extract_font(args.out)])
 
 
 def source_status(project: Project) -> list[dict[str, str]]:

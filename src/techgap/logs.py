@@ -5,6 +5,7 @@ Snakemake build stays readable and `--show-failed-logs` has something to show.""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 LOGGER_NAME = "techgap"
 FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+FILE_RECORD = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) +(?P<name>[\w.]+): (?P<message>.*)$")  # a line FILE_FORMAT wrote
 _HANDLER_MARK = "_techgap_handler"
 
 
@@ -88,3 +90,38 @@ def log_written(logger: logging.Logger, paths: Iterable[str | Path]) -> None:
     for path in paths:
         logger.debug("wrote %s", path)
     logger.info("wrote %d file%s", len(paths), "" if len(paths) == 1 else "s")
+
+
+def problem_lines(log_dir: Path, level: str) -> list[tuple[Path, str]]:
+    """Every record of ``level`` (WARNING, ERROR, CRITICAL) in the logs under ``log_dir``: (file, message)."""
+    found = []
+    for path in sorted(Path(log_dir).rglob("*.log")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            record = FILE_RECORD.match(line)
+            if record and record["level"] == level:
+                found.append((path, record["message"]))
+    return found
+
+
+def build_summary(items_by_status: dict[str, int], log_dir: Path) -> str:
+    """The one line a build ends with (Snakefile `onsuccess:`): what was built, how many warnings, and
+    where to look next."""
+    drawn = sum(n for status, n in items_by_status.items() if status != "unavailable")
+    statuses = ", ".join(f"{status} {n}" for status, n in sorted(items_by_status.items()))
+    warnings = problem_lines(log_dir, "WARNING")
+    where = f" (see {', '.join(sorted({str(path) for path, _ in warnings}))})" if warnings else ""
+    return (f"techgap: built {drawn} items ({statuses}); {len(warnings)} warning{'' if len(warnings) == 1 else 's'}"
+            f"{where}. Open figures/index.html; what changed between vintages: figures/drift.md.")
+
+
+def failure_summary(log_dir: Path) -> str:
+    """The line a failed build ends with (Snakefile `onerror:`): each failing job's first error and its log."""
+    errors = problem_lines(log_dir, "ERROR") + problem_lines(log_dir, "CRITICAL")
+    if not errors:
+        return "techgap: the build failed before any techgap job logged an error; read Snakemake's message above."
+    first: dict[Path, str] = {}
+    for path, message in errors:
+        first.setdefault(path, message)
+    lines = [f"techgap: the build failed; last good outputs are kept. {len(first)} job(s) reported:"]
+    lines += [f"  {path}: {message}" for path, message in sorted(first.items())]
+    return "\n".join(lines)
