@@ -30,6 +30,7 @@ def _plant_figures(root: Path) -> dict[str, str]:
         "tab02/tab02.csv": "rank,country,count\n1,美國,100\n",
         "claims.csv": "id,status\nc1,supported\n",
         "report/fig01/notes.csv": "not,item,data\n",
+        ".staging-abc/fig09/fig09.csv": "a,job,still,drawing\n",
     }
     for relative, text in planted.items():
         path = root / "figures" / relative

@@ -49,9 +49,9 @@ def find_item_tables(figures_dir: Path, item_order: Iterable[str] = ()) -> list[
     order (report before latest); items not in ``item_order`` follow, sorted."""
     tables = []
     for path in sorted(Path(figures_dir).rglob("*.csv")):
-        if path.stem != path.parent.name:
-            continue  # claims.csv, drift.csv and the like are not item data
         relative = path.parent.relative_to(figures_dir).parts
+        if path.stem != path.parent.name or any(part.startswith(".") for part in relative):
+            continue  # claims.csv, drift.csv and a job's unfinished staging folder are not item data
         edition = relative[-2] if len(relative) >= 2 else None
         tables.append(ItemTable(item_id=path.stem, edition=edition, path=path))
     position = {item_id: index for index, item_id in enumerate(item_order)}
