@@ -1,9 +1,12 @@
 """Command line used by the Snakemake rules (thin adapters) and by people.
 
-    python -m techgap normalize SOURCE_ID OUT.parquet
-    python -m techgap render GROUP
-    python -m techgap manifest
-    python -m techgap refresh [SOURCE_ID ...]
+    techgap status                          sources, vintages in use, item statuses
+    techgap build-group GROUP               normalize a group's sources and draw its items
+    techgap render ITEM_OR_GROUP            draw one item (or a group) from processed tables
+    techgap export --xlsx PATH --csv-dir DIR   every item's data for spreadsheets
+    techgap claims --check | refresh | drift | manifest | normalize | schema | data-terms
+
+Every command logs to `--log FILE` (the rule's log) and, concisely, to stderr (`-v` for more).
 """
 
 from __future__ import annotations
@@ -11,8 +14,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from techgap.errors import FetchError, InputError
+from techgap.logs import get_logger, log_read, log_written, setup_logging
+
+if TYPE_CHECKING:
+    from techgap.config import ItemSpec, Project
+
+log = get_logger("cli")
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("techgap")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        return "unknown (not installed)"
 
 
 def _normalize(args: argparse.Namespace) -> None:
@@ -22,7 +41,23 @@ def _normalize(args: argparse.Namespace) -> None:
 
     project = load_project(args.root)
     frame = normalize_source(project, args.source_id, args.vintage)
+    log_read(log, args.source_id, frame)
     write_parquet(args.out, frame)
+    log_written(log, [args.out])
+
+
+def items_to_render(project: Project, name: str) -> list[ItemSpec]:
+    """An item id (its own item only) or a render group name (all its items)."""
+    groups = project.groups()
+    if name in groups:
+        return groups[name]
+    for item in project.items:
+        if item.id == name:
+            if not item.renders:
+                raise ValueError(f"item {name} is {item.status}: nothing to draw ({item.status_reason})")
+            return [item]
+    raise ValueError(f"unknown item or group {name!r}; items: {', '.join(i.id for i in project.items if i.renders)}; "
+                     f"groups: {', '.join(sorted(groups))}")
 
 
 def _render(args: argparse.Namespace) -> None:
@@ -30,27 +65,33 @@ def _render(args: argparse.Namespace) -> None:
     from techgap.render.items import render_items
 
     project = load_project(args.root)
-    groups = project.groups()
-    if args.group not in groups:
-        raise SystemExit(f"unknown render group {args.group!r}; known: {', '.join(sorted(groups))}")
-    render_items(project, groups[args.group])
+    items = items_to_render(project, args.target)
+    log.info("drawing %s from processed tables", ", ".join(item.id for item in items))
+    log_written(log, render_items(project, items))
 
 
 def _build_group(args: argparse.Namespace) -> None:
     from techgap.build import build_group
     from techgap.config import load_project
+    from techgap.provenance import resolve_vintage
 
     project = load_project(args.root)
     if args.group not in project.groups():
-        raise SystemExit(f"unknown group {args.group!r}; known: {', '.join(sorted(project.groups()))}")
-    build_group(project, args.group)
+        raise ValueError(f"unknown group {args.group!r}; known: {', '.join(sorted(project.groups()))}")
+    for source_id in project.group_sources(args.group):
+        vintage = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
+        log.info("reading %s vintage %s", source_id, vintage)
+    log.info("items: %s", ", ".join(item.id for item in project.groups()[args.group]))
+    log_written(log, build_group(project, args.group))
 
 
 def _manifest(args: argparse.Namespace) -> None:
     from techgap.config import load_project
     from techgap.manifest import write_manifest
 
-    write_manifest(load_project(args.root))
+    project = load_project(args.root)
+    write_manifest(project)
+    log_written(log, [project.figures_dir / "manifest.json", project.figures_dir / "index.html"])
 
 
 def _refresh(args: argparse.Namespace) -> None:
@@ -95,63 +136,177 @@ def _readme(args: argparse.Namespace) -> None:
     readme = args.root / "README.md"
     manifest = json.loads((args.root / "figures" / "manifest.json").read_text(encoding="utf-8"))
     write_text(readme, readme_with_table(readme.read_text(encoding="utf-8"), manifest))
+    log_written(log, [readme])
 
 
 def _drift(args: argparse.Namespace) -> None:
     from techgap.config import load_project
     from techgap.drift import write_drift
 
-    write_drift(load_project(args.root))
+    project = load_project(args.root)
+    report = write_drift(project)
+    log.info("drift: %d changed values between vintages", len(report))
+    log_written(log, [project.figures_dir / "drift.csv", project.figures_dir / "drift.md"])
 
 
 def _font(args: argparse.Namespace) -> None:
     from techgap.render.style import extract_font
 
-    extract_font(args.out)
+    log_written(log, [extract_font(args.out)])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="techgap")
-    parser.add_argument("--root", default=".", type=Path, help="project folder (default: .)")
-    parser.add_argument("--log", type=Path, help="also write errors to this file (Snakemake's log)")
-    sub = parser.add_subparsers(dest="command", required=True)
+def source_status(project: Project) -> list[dict[str, str]]:
+    """Per source: the vintage in use, why (newest or pinned), and newer vintages a pin holds back."""
+    from techgap.provenance import list_vintages
+
+    rows = []
+    for source_id in sorted(project.sources):
+        vintages = list_vintages(project.raw_dir, source_id)
+        pinned = project.settings.vintages.get(source_id)
+        if pinned is not None:
+            in_use, why = pinned, "pinned" if pinned in vintages else "pinned, MISSING"
+        else:
+            in_use, why = (vintages[-1] if vintages else "-"), ("newest" if vintages else "no vintage")
+        newer = [v for v in vintages if v > in_use] if in_use != "-" else []
+        rows.append({"source": source_id, "vintage": in_use, "why": why, "newer": ", ".join(newer) or "-",
+                     "vintages": str(len(vintages))})
+    return rows
+
+
+def _table(rows: list[dict[str, str]], columns: list[str]) -> list[str]:
+    widths = {c: max([len(c)] + [len(row[c]) for row in rows]) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
+    lines += ["  ".join(row[c].ljust(widths[c]) for c in columns).rstrip() for row in rows]
+    return lines
+
+
+def status_text(project: Project) -> str:
+    """What `techgap status` prints: sources and their vintages, then items and their statuses."""
+    from collections import Counter
+
+    sources = source_status(project)
+    items = [{"item": item.id, "kind": item.kind, "status": item.status,
+              "group": item.render_group if item.renders else "-", "sources": ", ".join(item.sources)}
+             for item in project.items]
+    counts = Counter(item.status for item in project.items)
+    lines = [f"techgap {package_version()} - project {project.root}", "",
+             f"Sources ({len(sources)}): vintage in use; why: newest on disk or pinned in config/config.yaml",
+             *_table(sources, ["source", "vintage", "why", "newer", "vintages"]), "",
+             f"Items ({len(items)}): " + ", ".join(f"{status} {n}" for status, n in sorted(counts.items())),
+             *_table(items, ["item", "kind", "status", "group", "sources"])]
+    return "\n".join(lines) + "\n"
+
+
+def _status(args: argparse.Namespace) -> None:
+    from techgap.config import load_project
+
+    sys.stdout.write(status_text(load_project(args.root)))
+
+
+def _export(args: argparse.Namespace) -> None:
+    from techgap.config import load_project
+    from techgap.export import export_csv_dir, export_xlsx
+
+    if args.xlsx is None and args.csv_dir is None:
+        raise ValueError("export: say where to write: --xlsx PATH and/or --csv-dir DIR")
+    project = load_project(args.root)
+    if args.xlsx is not None:
+        tables = export_xlsx(project, args.xlsx)
+        print(f"wrote {args.xlsx}: {len(tables)} item sheets and a sources sheet")
+    if args.csv_dir is not None:
+        written = export_csv_dir(project, args.csv_dir)
+        print(f"wrote {len(written)} CSV files (UTF-8 with BOM) to {args.csv_dir}")
+
+
+def _schema(args: argparse.Namespace) -> None:
+    from techgap.io import write_text
+    from techgap.schema import SCHEMA_RELATIVE_PATH, schema_text
+
+    target = args.root / SCHEMA_RELATIVE_PATH
+    write_text(target, schema_text())
+    log_written(log, [target])
+
+
+def _conda_env(args: argparse.Namespace) -> None:
+    from techgap.envfile import ENV_RELATIVE_PATH, LOCK_RELATIVE_PATH, conda_env_text
+    from techgap.io import write_text
+
+    target = args.root / ENV_RELATIVE_PATH
+    write_text(target, conda_env_text((args.root / LOCK_RELATIVE_PATH).read_text(encoding="utf-8")))
+    log_written(log, [target])
+
+
+def _data_terms(args: argparse.Namespace) -> None:
+    from techgap.config import load_project
+    from techgap.export import data_terms_table
+
+    sys.stdout.write(data_terms_table(load_project(args.root)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="techgap", description="Rebuild, check and export the NDC 2023 report's "
+                                     "figures and tables from cited, versioned data.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--root", default=".", type=Path, help="project folder (default: the current folder)")
+    parser.add_argument("--log", type=Path, help="write the full record (what was read and written, warnings, "
+                        "tracebacks) to this file; Snakemake passes each rule's {log}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also print progress (not only warnings and errors)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("status", help="list sources (vintage in use and why, newer vintages) and items with their status")
+    p.set_defaults(func=_status)
     p = sub.add_parser("normalize", help="validate one source's snapshot and write its processed table")
-    p.add_argument("source_id")
-    p.add_argument("out", type=Path)
-    p.add_argument("--vintage")
+    p.add_argument("source_id", metavar="SOURCE_ID", help="a source folder under data/raw/, e.g. oecd_msti")
+    p.add_argument("out", type=Path, metavar="OUT", help="the parquet file to write")
+    p.add_argument("--vintage", help="YYYY-MM-DD folder to read (default: the pinned or newest vintage)")
     p.set_defaults(func=_normalize)
-    p = sub.add_parser("render", help="draw every item of one render group in both languages")
-    p.add_argument("group")
+    p = sub.add_parser("render", help="draw one item (or every item of a group) in both languages from processed tables")
+    p.add_argument("target", metavar="ITEM_OR_GROUP", help="an item id such as fig02, or a group name (see `status`)")
     p.set_defaults(func=_render)
     p = sub.add_parser("build-group", help="normalize a group's sources and draw its items, in one process")
-    p.add_argument("group")
+    p.add_argument("group", metavar="GROUP", help="a render group: the items that read the same sources")
     p.set_defaults(func=_build_group)
     p = sub.add_parser("manifest", help="write figures/manifest.json and figures/index.html")
     p.set_defaults(func=_manifest)
     p = sub.add_parser("claims", help="evaluate config/claims.yaml into figures/claims.csv and claims.md")
     p.add_argument("--check", action="store_true", help="print the ledger, computed straight from raw data")
-    p.add_argument("--previous", help="an earlier claims.csv to report status changes against")
+    p.add_argument("--previous", metavar="CSV", help="an earlier claims.csv to report status changes against")
     p.set_defaults(func=_claims)
     p = sub.add_parser("readme", help="refresh README.md's table of items from figures/manifest.json")
     p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
-    p.add_argument("out", type=Path)
+    p.add_argument("out", type=Path, metavar="OUT", help="the .otf file to write")
     p.set_defaults(func=_font)
     p = sub.add_parser("refresh", help="download a new vintage from the sources' APIs")
-    p.add_argument("source_ids", nargs="*")
+    p.add_argument("source_ids", nargs="*", metavar="SOURCE_ID", help="sources to refresh (default: every source "
+                   "with an API in config/config.yaml: refresh)")
     p.set_defaults(func=_refresh)
-    args = parser.parse_args(argv)
-    if args.log:
-        args.log.parent.mkdir(parents=True, exist_ok=True)
-        args.log.write_text("")
+    p = sub.add_parser("export", help="write every item's data to one .xlsx and/or UTF-8-with-BOM CSVs for Excel")
+    p.add_argument("--xlsx", type=Path, metavar="PATH", help="the workbook to write: a sheet per item, and `sources`")
+    p.add_argument("--csv-dir", type=Path, metavar="DIR", help="folder for one CSV per item (and sources.csv)")
+    p.set_defaults(func=_export)
+    p = sub.add_parser("schema", help="regenerate workflow/schemas/config.schema.json from the settings model")
+    p.set_defaults(func=_schema)
+    p = sub.add_parser("conda-env", help="regenerate envs/techgap.yaml (for --use-conda) from requirements.lock")
+    p.set_defaults(func=_conda_env)
+    p = sub.add_parser("data-terms", help="print each source's licence or terms (Markdown table, from provenance)")
+    p.set_defaults(func=_data_terms)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logger = setup_logging(args.log, args.verbose)
+    logger.debug("techgap %s: %s", package_version(), " ".join(sys.argv[1:] if argv is None else argv))
+    where = f" (details in {args.log})" if args.log else ""
     try:
         args.func(args)
     except (InputError, FetchError, ValueError) as exc:  # ValueError: a bad id or vintage given on the command line
-        message = f"error: {exc}"
-        print(message, file=sys.stderr)
-        if args.log:
-            args.log.write_text(message + "\n", encoding="utf-8")
+        logger.error("%s%s", exc, where, exc_info=True)
         return 2
+    except Exception as exc:
+        logger.critical("%s failed: %s: %s%s", args.command, type(exc).__name__, exc, where, exc_info=True)
+        return 1
+    logger.debug("%s done", args.command)
     return 0

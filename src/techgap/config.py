@@ -255,6 +255,11 @@ def _validated(path: Path, model: type[BaseModel], data: Any, what: str) -> Any:
         raise InputError(path, f"{what}: {first['msg']}", field=field or None) from None
 
 
+def settings_from_mapping(mapping: Any, origin: str | Path = "config/config.yaml") -> Settings:
+    """Settings from an already loaded mapping (Snakemake's merged `config`), with pydantic's deeper checks."""
+    return _validated(Path(origin), Settings, mapping, "settings")
+
+
 class Project(Strict):
     """Everything the pipeline reads from ``config/``."""
 

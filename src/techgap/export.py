@@ -1,0 +1,181 @@
+"""Every item's data for spreadsheet users: one .xlsx (a sheet per item and edition, and a `sources`
+sheet from provenance) and/or CSVs in UTF-8 with a byte-order mark, which Excel on Windows needs to
+show Chinese text. Both are deterministic: the same figures give the same bytes.
+
+Items are found as figures/**/<item>/<item>.csv, so the export follows the layout whether or not
+outputs are split by edition (figures/<edition>/<item>/<item>.csv)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from techgap.config import Project
+from techgap.io import write_bytes
+from techgap.provenance import list_vintages, load_provenance, resolve_vintage
+
+UTF8_BOM = b"\xef\xbb\xbf"
+EDITION_ORDER = ("report", "latest")
+SOURCE_COLUMNS = ["source", "title", "publisher", "url", "vintage", "retrieved", "method", "licence", "locator",
+                  "provenance"]
+SHEET_NAME_LIMIT = 31  # Excel's limit on a sheet name
+# Zip entries carry a modification time; a fixed one (the earliest zip can store) keeps bytes stable.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class ItemTable:
+    """One item's data CSV as found under figures/."""
+
+    item_id: str
+    edition: str | None
+    path: Path
+
+    @property
+    def name(self) -> str:
+        """Sheet and file name: `fig01` or, with editions, `fig01_report`."""
+        return self.item_id if self.edition is None else f"{self.item_id}_{self.edition}"
+
+
+def find_item_tables(figures_dir: Path, item_order: Iterable[str] = ()) -> list[ItemTable]:
+    """Every `<item>/<item>.csv` under ``figures_dir``, in report order (``item_order``), then edition
+    order (report before latest); items not in ``item_order`` follow, sorted."""
+    tables = []
+    for path in sorted(Path(figures_dir).rglob("*.csv")):
+        relative = path.parent.relative_to(figures_dir).parts
+        if path.stem != path.parent.name or any(part.startswith(".") for part in relative):
+            continue  # claims.csv, drift.csv and a job's unfinished staging folder are not item data
+        edition = relative[-2] if len(relative) >= 2 else None
+        tables.append(ItemTable(item_id=path.stem, edition=edition, path=path))
+    position = {item_id: index for index, item_id in enumerate(item_order)}
+
+    def order(table: ItemTable) -> tuple[Any, ...]:
+        edition_rank = EDITION_ORDER.index(table.edition) if table.edition in EDITION_ORDER else len(EDITION_ORDER)
+        return (position.get(table.item_id, len(position)), table.item_id, edition_rank, table.edition or "")
+
+    return sorted(tables, key=order)
+
+
+def read_item_table(path: Path) -> pd.DataFrame:
+    """The CSV as written: numbers as numbers, text as text; only empty cells are missing (so a code
+    such as `NA` stays text)."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], encoding="utf-8")
+
+
+def source_rows(project: Project) -> pd.DataFrame:
+    """One row per source: what it is, where it came from, the vintage in use and its licence."""
+    rows = []
+    for source_id in sorted(project.sources):
+        if not list_vintages(project.raw_dir, source_id):
+            continue
+        vintage = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
+        provenance_path = project.raw_dir / source_id / vintage / "provenance.yaml"
+        provenance = load_provenance(provenance_path)
+        rows.append({
+            "source": source_id, "title": provenance.title, "publisher": provenance.publisher, "url": provenance.url,
+            "vintage": vintage, "retrieved": provenance.retrieved, "method": provenance.method,
+            "licence": provenance.licence, "locator": provenance.locator,
+            "provenance": provenance_path.relative_to(project.root).as_posix(),
+        })
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+
+
+def data_terms_table(project: Project) -> str:
+    """A Markdown table of each source's licence or terms, from the provenance of the vintage in use
+    (docs/data-terms.md). No vintage column: the page changes only when terms do."""
+    sources = source_rows(project)
+    lines = ["| source | title | publisher | licence / terms |", "|---|---|---|---|"]
+    for row in sources.itertuples(index=False):
+        cells = [row.source, row.title, row.publisher, row.licence]
+        lines.append("| " + " | ".join(str(cell).replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry ZIP_EPOCH and fixed permissions, whatever openpyxl passes in."""
+
+    def _entry(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: ANN001 - ZipFile's signature
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        super().writestr(self._entry(name), data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: ANN001 - ZipFile's signature
+        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+
+
+def _fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Font
+
+    sheet.append([str(column) for column in frame.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for record in frame.itertuples(index=False):
+        sheet.append([None if pd.isna(value) else value for value in record])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text from a source, never a formula Excel would run
+    sheet.freeze_panes = "A2"
+
+
+def workbook_bytes(tables: list[ItemTable], sources: pd.DataFrame, stamp: dt.datetime) -> bytes:
+    """The .xlsx: one sheet per item table, then `sources`. ``stamp`` is the document's created and
+    modified time (openpyxl would write the clock's)."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in tables:
+        if len(table.name) > SHEET_NAME_LIMIT:
+            raise ValueError(f"{table.path}: sheet name {table.name!r} is longer than Excel's {SHEET_NAME_LIMIT} characters")
+        _fill_sheet(workbook.create_sheet(table.name), read_item_table(table.path))
+    _fill_sheet(workbook.create_sheet("sources"), sources)
+    workbook.properties.creator = "techgap"
+    workbook.properties.created = stamp
+    workbook.properties.modified = stamp
+    buffer = io.BytesIO()
+    ExcelWriter(workbook, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    return buffer.getvalue()
+
+
+def data_stamp(sources: pd.DataFrame) -> dt.datetime:
+    """The newest vintage in use: when the data last changed, a date that is the same on every run."""
+    newest = max(sources["vintage"], default="1980-01-01")
+    return dt.datetime.fromisoformat(newest)
+
+
+def export_xlsx(project: Project, target: Path) -> list[ItemTable]:
+    tables = find_item_tables(project.figures_dir, [item.id for item in project.items])
+    if not tables:
+        raise ValueError(f"{project.figures_dir}: no item data (<item>/<item>.csv) found; build the figures first")
+    sources = source_rows(project)
+    write_bytes(target, workbook_bytes(tables, sources, data_stamp(sources)))
+    return tables
+
+
+def export_csv_dir(project: Project, target_dir: Path) -> list[Path]:
+    """Each item CSV, byte for byte, behind a UTF-8 byte-order mark; plus sources.csv."""
+    tables = find_item_tables(project.figures_dir, [item.id for item in project.items])
+    if not tables:
+        raise ValueError(f"{project.figures_dir}: no item data (<item>/<item>.csv) found; build the figures first")
+    written = []
+    for table in tables:
+        path = Path(target_dir) / f"{table.name}.csv"
+        write_bytes(path, UTF8_BOM + table.path.read_bytes())
+        written.append(path)
+    sources_csv = source_rows(project).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    write_bytes(Path(target_dir) / "sources.csv", UTF8_BOM + sources_csv)
+    return written + [Path(target_dir) / "sources.csv"]

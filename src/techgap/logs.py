@@ -1,0 +1,127 @@
+"""Logging for every `python -m techgap` command: the full record (what the job read, wrote, warned
+about and, on failure, the traceback) goes to the rule's `{log}` file; stderr gets concise lines so a
+Snakemake build stays readable and `--show-failed-logs` has something to show."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LOGGER_NAME = "techgap"
+FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+FILE_RECORD = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) +(?P<name>[\w.]+): (?P<message>.*)$")  # a line FILE_FORMAT wrote
+_HANDLER_MARK = "_techgap_handler"
+
+
+class ConciseFormatter(logging.Formatter):
+    """One line per record. Tracebacks belong in the log file; without one, an unexpected failure
+    (CRITICAL) still shows its traceback, while bad input (ERROR) needs only its message."""
+
+    def __init__(self, show_tracebacks: bool) -> None:
+        super().__init__("%(message)s")
+        self.show_tracebacks = show_tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
+        line = prefix + record.getMessage()
+        if self.show_tracebacks and record.exc_info and record.levelno >= logging.CRITICAL:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _own_handlers(logger: logging.Logger) -> list[logging.Handler]:
+    return [handler for handler in logger.handlers if getattr(handler, _HANDLER_MARK, False)]
+
+
+def setup_logging(log_path: Path | None, verbose: bool) -> logging.Logger:
+    """The `techgap` logger writing everything (DEBUG up) to ``log_path``, truncated first (one job, one
+    log), and INFO (``verbose``) or WARNING up to stderr. Python warnings are logged too. Calling it
+    again replaces the handlers it added before (tests and repeated `main()` calls)."""
+    logger = logging.getLogger(LOGGER_NAME)
+    warnings_logger = logging.getLogger("py.warnings")
+    for target in (logger, warnings_logger):
+        for handler in _own_handlers(target):
+            target.removeHandler(handler)
+            handler.close()
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    handlers: list[logging.Handler] = []
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(logging.INFO if verbose else logging.WARNING)
+    stderr.setFormatter(ConciseFormatter(show_tracebacks=log_path is None))
+    handlers.append(stderr)
+    if log_path is not None:
+        log_path = Path(log_path)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+        to_file.setLevel(logging.DEBUG)
+        to_file.setFormatter(logging.Formatter(FILE_FORMAT))
+        handlers.append(to_file)
+    logging.captureWarnings(True)
+    warnings_logger.propagate = False
+    for handler in handlers:
+        setattr(handler, _HANDLER_MARK, True)
+        logger.addHandler(handler)
+        warnings_logger.addHandler(handler)
+    return logger
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A child of the `techgap` logger, e.g. get_logger(__name__) in a module of the package."""
+    return logging.getLogger(name if name.startswith(LOGGER_NAME) else f"{LOGGER_NAME}.{name}")
+
+
+def log_read(logger: logging.Logger, source_id: str, frame: pd.DataFrame) -> None:
+    """What a job read: the source, the vintage(s) the rows come from and the row count."""
+    vintages = sorted(frame["vintage"].dropna().unique()) if "vintage" in frame.columns else []
+    logger.info("read %s vintage %s: %d rows", source_id, ", ".join(map(str, vintages)) or "?", len(frame))
+
+
+def log_written(logger: logging.Logger, paths: Iterable[str | Path]) -> None:
+    """What a job wrote: one line per file in the log, a count on stderr when verbose."""
+    paths = [str(path) for path in paths]
+    for path in paths:
+        logger.debug("wrote %s", path)
+    logger.info("wrote %d file%s", len(paths), "" if len(paths) == 1 else "s")
+
+
+def problem_lines(log_dir: Path, level: str) -> list[tuple[Path, str]]:
+    """Every record of ``level`` (WARNING, ERROR, CRITICAL) in the logs under ``log_dir``: (file, message)."""
+    found = []
+    for path in sorted(Path(log_dir).rglob("*.log")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            record = FILE_RECORD.match(line)
+            if record and record["level"] == level:
+                found.append((path, record["message"]))
+    return found
+
+
+def build_summary(items_by_status: dict[str, int], log_dir: Path) -> str:
+    """The one line a build ends with (Snakefile `onsuccess:`): what was built, how many warnings, and
+    where to look next."""
+    drawn = sum(n for status, n in items_by_status.items() if status != "unavailable")
+    statuses = ", ".join(f"{status} {n}" for status, n in sorted(items_by_status.items()))
+    warnings = problem_lines(log_dir, "WARNING")
+    where = f" (see {', '.join(sorted({str(path) for path, _ in warnings}))})" if warnings else ""
+    return (f"techgap: built {drawn} items ({statuses}); {len(warnings)} warning{'' if len(warnings) == 1 else 's'}"
+            f"{where}. Open figures/index.html; what changed between vintages: figures/drift.md.")
+
+
+def failure_summary(log_dir: Path) -> str:
+    """The line a failed build ends with (Snakefile `onerror:`): each failing job's first error and its log."""
+    errors = problem_lines(log_dir, "ERROR") + problem_lines(log_dir, "CRITICAL")
+    if not errors:
+        return "techgap: the build failed before any techgap job logged an error; read Snakemake's message above."
+    first: dict[Path, str] = {}
+    for path, message in errors:
+        first.setdefault(path, message)
+    lines = [f"techgap: the build failed; last good outputs are kept. {len(first)} job(s) reported:"]
+    lines += [f"  {path}: {message}" for path, message in sorted(first.items())]
+    return "\n".join(lines)

@@ -1,0 +1,207 @@
+"""The command line as a user and Snakemake meet it: help, version, status, logs, item selection."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import ROOT, plant_payload, snapshot_dir
+
+from techgap import cli
+from techgap.config import load_project
+
+
+def _run(*argv: object) -> int:
+    return cli.main([str(a) for a in argv])
+
+
+def test_version_is_the_installed_packages(capsys):
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    with pytest.raises(SystemExit) as stopped:
+        _run("--version")
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out.strip() == f"techgap {declared}"
+
+
+def _all_actions(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subparser in action.choices.items():
+                yield from ((f"{name} {a.dest}", a) for a in subparser._actions)
+        else:
+            yield action.dest, action
+
+
+def test_every_command_and_argument_has_help():
+    parser = cli.build_parser()
+    missing = [name for name, action in _all_actions(parser) if not (action.help or "").strip()]
+    assert missing == []
+    subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert {"status", "export", "render", "build-group"} <= set(subcommands.choices)
+    assert all(choice.help for choice in subcommands._choices_actions)
+
+
+def _pin(root: Path, source_id: str, vintage: str) -> None:
+    config = root / "config" / "config.yaml"
+    text = config.read_text(encoding="utf-8").replace("vintages: {}", f"vintages: {{{source_id}: '{vintage}'}}")
+    config.write_text(text, encoding="utf-8")
+
+
+def _status_rows(output: str, header: str) -> dict[str, list[str]]:
+    """The rows of one of the status tables, keyed by their first column."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.split(r"\s+", line.strip())[:len(header.split())] == header.split())
+    rows = {}
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        cells = re.split(r"\s{2,}", line.strip())
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_status_says_which_vintage_is_in_use_and_why(project_root, capsys):
+    old = snapshot_dir(project_root, "isscc").name
+    newer = "2099-01-01"
+    shutil.copytree(project_root / "data" / "raw" / "isscc" / old, project_root / "data" / "raw" / "isscc" / newer)
+    shutil.copytree(project_root / "data" / "raw" / "nbs_rd" / snapshot_dir(project_root, "nbs_rd").name,
+                    project_root / "data" / "raw" / "nbs_rd" / newer)
+    _pin(project_root, "isscc", old)
+
+    assert _run("--root", project_root, "status") == 0
+    output = capsys.readouterr().out
+    sources = _status_rows(output, "source vintage why")
+    assert sources["isscc"] == [old, "pinned", newer, "2"]
+    assert sources["nbs_rd"] == [newer, "newest", "-", "2"]
+
+
+def test_status_lists_every_item_with_its_configured_status(project_root, capsys):
+    assert _run("--root", project_root, "status") == 0
+    items = _status_rows(capsys.readouterr().out, "item kind status")
+    configured = {item.id: item.status for item in load_project(project_root).items}
+    assert {item_id: cells[1] for item_id, cells in items.items()} == configured
+    assert items["fig14"][2] == "-"  # an unavailable item is in no render group
+
+
+def test_status_flags_a_pin_to_a_missing_vintage(project_root, capsys):
+    _pin(project_root, "isscc", "1999-01-01")
+    assert _run("--root", project_root, "status") == 0
+    assert _status_rows(capsys.readouterr().out, "source vintage why")["isscc"][:2] == ["1999-01-01", "pinned, MISSING"]
+
+
+def test_normalize_logs_source_vintage_and_rows(project_root, tmp_path, capsys):
+    log = tmp_path / "logs" / "normalize.log"
+    out = tmp_path / "isscc.parquet"
+    assert _run("--root", project_root, "--log", log, "normalize", "isscc", out) == 0
+    rows = len(pd.read_parquet(out))
+    vintage = snapshot_dir(project_root, "isscc").name
+    text = log.read_text(encoding="utf-8")
+    assert f"read isscc vintage {vintage}: {rows} rows" in text
+    assert f"wrote {out}" in text
+    assert capsys.readouterr().err == ""  # success is quiet on stderr unless -v
+
+
+def test_verbose_prints_progress_to_stderr(project_root, tmp_path, capsys):
+    assert _run("--root", project_root, "-v", "normalize", "isscc", tmp_path / "isscc.parquet") == 0
+    assert "read isscc vintage" in capsys.readouterr().err
+
+
+def test_a_failing_command_leaves_its_traceback_in_the_log(project_root, tmp_path, capsys):
+    payload = plant_payload(project_root, "isscc", "entity,period\nUS,2020\n")
+    log = tmp_path / "build.log"
+    log.write_text("an earlier run's log\n", encoding="utf-8")
+
+    assert _run("--root", project_root, "--log", log, "normalize", "isscc", tmp_path / "out.parquet") == 2
+    text = log.read_text(encoding="utf-8")
+    assert "an earlier run's log" not in text
+    assert "Traceback (most recent call last)" in text
+    assert str(payload) in text
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and str(payload) in err[0] and str(log) in err[0]
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_an_unexpected_failure_is_logged_with_its_traceback(project_root, tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("techgap.normalize.normalize_source", broken)
+    log = tmp_path / "x.log"
+    assert _run("--root", project_root, "--log", log, "normalize", "isscc", tmp_path / "out.parquet") == 1
+    assert "RuntimeError: disk on fire" in log.read_text(encoding="utf-8")
+    assert "Traceback" in log.read_text(encoding="utf-8")
+    err = capsys.readouterr().err
+    assert "disk on fire" in err and "Traceback" not in err
+
+
+def test_render_accepts_an_item_id_or_a_group(project_root):
+    project = load_project(project_root)
+    assert [item.id for item in cli.items_to_render(project, "fig05")] == ["fig05"]
+    group = project.item("tab02").render_group
+    assert [item.id for item in cli.items_to_render(project, group)] == [i.id for i in project.groups()[group]]
+    assert len(project.groups()[group]) > 1  # tab02 and tab03 read the same source
+
+
+def test_render_refuses_an_unavailable_or_unknown_item_saying_why(project_root):
+    project = load_project(project_root)
+    unavailable = next(item for item in project.items if not item.renders)
+    with pytest.raises(ValueError, match=f"{unavailable.id} is unavailable"):
+        cli.items_to_render(project, unavailable.id)
+    with pytest.raises(ValueError, match="unknown item or group 'fig99'.*fig01"):
+        cli.items_to_render(project, "fig99")
+
+
+def test_schema_command_writes_the_generated_schema(tmp_path):
+    from techgap.schema import SCHEMA_RELATIVE_PATH, schema_text
+
+    assert _run("--root", tmp_path, "schema") == 0
+    assert (tmp_path / SCHEMA_RELATIVE_PATH).read_text(encoding="utf-8") == schema_text()
+
+
+def _log_file(path: Path, *records: tuple[str, str]) -> None:
+    from techgap.logs import FILE_FORMAT
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    import logging
+
+    formatter = logging.Formatter(FILE_FORMAT)
+    lines = [formatter.format(logging.LogRecord("techgap.cli", getattr(logging, level), __file__, 1, message, None, None))
+             for level, message in records]
+    path.write_text("\n".join(lines) + "\nTraceback (most recent call last):\n  ERROR in a traceback line\n", encoding="utf-8")
+
+
+def test_build_summary_counts_items_and_warnings_and_says_where_to_look(tmp_path):
+    from techgap.logs import build_summary
+
+    _log_file(tmp_path / "logs" / "build" / "isscc.log", ("INFO", "read isscc"), ("WARNING", "a gap in 2016"))
+    _log_file(tmp_path / "logs" / "claims.log", ("DEBUG", "claims done"))
+    line = build_summary({"partial": 2, "reproduced": 3, "unavailable": 1}, tmp_path / "logs")
+    assert line.startswith("techgap: built 5 items (partial 2, reproduced 3, unavailable 1); 1 warning")
+    assert str(tmp_path / "logs" / "build" / "isscc.log") in line
+    assert "figures/index.html" in line and "figures/drift.md" in line
+
+
+def test_failure_summary_names_each_failing_job_and_its_first_error(tmp_path):
+    from techgap.logs import failure_summary
+
+    _log_file(tmp_path / "logs" / "build" / "isscc.log", ("ERROR", "data.csv, line 3, field 'value': not a number"),
+              ("ERROR", "second"))
+    _log_file(tmp_path / "logs" / "manifest.log", ("INFO", "fine"))
+    text = failure_summary(tmp_path / "logs")
+    assert f"{tmp_path / 'logs' / 'build' / 'isscc.log'}: data.csv, line 3, field 'value': not a number" in text
+    assert "second" not in text and "manifest.log" not in text and "traceback line" not in text
+    assert "read Snakemake's message" in failure_summary(tmp_path / "empty")
+
+
+def test_main_writes_records_the_summaries_can_read(project_root, tmp_path):
+    from techgap.logs import problem_lines
+
+    plant_payload(project_root, "isscc", "entity,period\nUS,2020\n")
+    _run("--root", project_root, "--log", tmp_path / "logs" / "n.log", "normalize", "isscc", tmp_path / "o.parquet")
+    [(path, message)] = problem_lines(tmp_path / "logs", "ERROR")
+    assert path.name == "n.log" and "data.csv" in message
