@@ -341,11 +341,14 @@ def holds(computed: float, stated: float, tolerance: float, comparison: str) -> 
 
 
 def probe_values(check: Check, computed: float) -> tuple[float, float]:
-    """Two values the data could plausibly have given instead. An equality moves by 3 x its tolerance or 10 %
-    (whichever is larger); a bound (>=, <, ...) is an order of magnitude claim, so the value moves by its own
-    size (anywhere between 0 and twice the value, or by 3 x the tolerance near 0)."""
-    if check.comparison == "==":
-        delta = max(3 * check.tolerance, 0.1 * max(abs(computed), abs(check.stated)))
+    """Two values the data could plausibly have given instead. An equality moves by 10 % of its size or 3 x its
+    tolerance, whichever is larger; a bound (>=, <, ...) moves by its own size (anywhere between 0 and twice
+    the value: a sign change breaks an ordering). Near 0, by 3 x the tolerance or 1."""
+    size = max(abs(computed), abs(check.stated))
+    if size == 0:
+        delta = max(3 * check.tolerance, 1.0)
+    elif check.comparison == "==":
+        delta = max(0.1 * size, 3 * check.tolerance)
     else:
         delta = max(abs(computed), 3 * check.tolerance)
     return computed - delta, computed + delta
