@@ -179,7 +179,7 @@ def check_lines(rows: pd.DataFrame) -> list[tuple[str, str]]:
         if not pd.isna(row["later"]):
             parts.append(f"later release {_number(row['later'])}")
         if not pd.isna(row["today"]):
-            parts.append(f"today ({row['today_label']}): {_number(row['today'])} {row['unit']}")
+            parts.append(f"what it would say today ({row['today_label']}): {_number(row['today'])} {row['unit']}")
         if isinstance(row["detail"], str) and row["detail"]:
             parts.append(row["detail"])
         out.append((str(row["status"]), " — ".join(parts)))
@@ -332,9 +332,9 @@ def write_annotated_report(project: Project, statements: pd.DataFrame | None = N
     from techgap.io import write_text
 
     if statements is None:
-        statements = pd.read_csv(project.figures_dir / "claims.csv")
+        statements = pd.read_csv(project.figures_dir / "claims.csv", dtype={"today_label": str})
     if checks is None:
-        checks = pd.read_csv(project.figures_dir / "claims_checks.csv")
+        checks = pd.read_csv(project.figures_dir / "claims_checks.csv", dtype={"today_label": str})
     sections = load_report_text(project)
     sources = {s for value in checks["sources"].fillna("") for s in str(value).split(";") if s}
     summary = summary_line(statements)
