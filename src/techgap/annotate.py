@@ -173,7 +173,8 @@ def check_lines(rows: pd.DataFrame) -> list[tuple[str, str]]:
     """(verdict, one line of text) per check of a statement."""
     out = []
     for _, row in rows.iterrows():
-        parts = [f"{row['id']}: report {str(row['comparison']).replace('==', '')} {row['stated']:g} {row['unit']}"]
+        bound = "" if row["comparison"] == "==" else f"{row['comparison']} "
+        parts = [f"{row['id']}: report {bound}{row['stated']:g} {row['unit']}"]
         if not pd.isna(row["computed"]):
             parts.append(f"computed {_number(row['computed'])}")
         if not pd.isna(row["later"]):
