@@ -3,12 +3,13 @@
 
 rule claims:
     input:
-        processed=claim_tables(),
-        raw=all_raw_files(),  # earlier vintages: the ledger reports claims whose status changed
+        raw=all_raw_files(),  # the ledger reads every source's raw snapshot (cited and newest vintages)
         claims="config/claims.yaml",
+        sources="config/sources.yaml",
         code=["src/techgap/claims.py", "src/techgap/compare.py"],
     output:
         update("figures/claims.csv"),
+        update("figures/claims_checks.csv"),
         update("figures/claims.md"),
     params:
         conversions=conversion_settings(),
@@ -17,7 +18,25 @@ rule claims:
     conda:
         "../envs/techgap.yaml"
     shell:
-        "python -m techgap --log {log} claims"
+        "python -m techgap --log {log} claims --previous --write"
+
+
+rule report:
+    input:
+        statements="figures/claims.csv",
+        checks="figures/claims_checks.csv",
+        text=sorted(str(p) for p in Path("data/raw/ndc_report").glob("*/*") if p.is_file()),
+        provenance=all_provenance_files(),
+        code=["src/techgap/annotate.py"],
+    output:
+        update("figures/report.html"),
+        update("figures/report.md"),
+    log:
+        "logs/report.log",
+    conda:
+        "../envs/techgap.yaml"
+    shell:
+        "python -m techgap.annotate > {log} 2>&1"
 
 
 rule manifest:

@@ -1,8 +1,11 @@
-"""The claims ledger on a small fixture with known supported, contradicted and uncheckable claims,
-and malformed claim entries rejected with the claim id and field named."""
+"""The claims ledger. Each verdict kind on a small fixture (the rules, not the data), statements judged by
+their weakest checked part, malformed entries rejected with statement and field named, changes between two
+runs judged by each check's tolerance, the command line writing nothing unless asked, and on the project's
+own ledger: every quote is in the report, coverage, and no check that no plausible value could break."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pandas as pd
@@ -10,7 +13,19 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from techgap.claims import compare_vintages, evaluate, load_claims, to_markdown
+from techgap.annotate import load_report_text, locate
+from techgap.claims import (
+    Check,
+    build_ledger,
+    can_fail,
+    compare_vintages,
+    evaluate,
+    load_claims,
+    statement_verdict,
+    streak,
+    summary_line,
+    to_markdown,
+)
 from techgap.config import load_project
 from techgap.errors import InputError
 
@@ -21,102 +36,261 @@ def project():
 
 
 def frame(rows):
-    out = pd.DataFrame(rows, columns=["entity_code", "indicator", "period", "value"])
-    for column, default in (("category", ""), ("label", ""), ("document", "doc"), ("preferred", True)):
-        out[column] = default
+    """Long-table rows (entity, indicator, period, value, document); the first document of a key is preferred."""
+    out = pd.DataFrame(rows, columns=["entity_code", "indicator", "period", "value", "document"])
+    out["category"] = ""
+    out["label"] = ""
+    out["preferred"] = ~out.duplicated(["entity_code", "indicator", "period"], keep="first")
     return out
 
 
-FRAMES = {
-    "isscc": frame([("CHN", "isscc_accepted_papers", "2022", 29.0), ("USA", "isscc_accepted_papers", "2022", 69.0),
-                    ("KOR", "isscc_accepted_papers", "2022", 41.0), ("CHN", "isscc_accepted_papers", "2023", 59.0),
-                    ("WORLD", "isscc_accepted_papers", "2023", 198.0)]),
-}
+PAPERS = "isscc_accepted_papers"
+FRAMES = {"isscc": frame([
+    ("CHN", PAPERS, "2022", 29.0, "nikkei"), ("USA", PAPERS, "2022", 69.0, "nikkei"), ("KOR", PAPERS, "2022", 41.0, "nikkei"),
+    ("CHN", PAPERS, "2023", 59.0, "ieee_2023"), ("WORLD", PAPERS, "2023", 198.0, "ieee_2023"),
+    ("CHN", PAPERS, "2021", 45.0, "ndc2023_text"),  # only the report's own number
+    ("JPN", PAPERS, "2023", 12.0, "ieee_2023"), ("JPN", PAPERS, "2023", 14.0, "ieee_2024_recount"),  # a later release
+    ("KOR", PAPERS, "2023", 32.0, "ieee_2024_recount"),  # held only in a later release
+    ("CHN", PAPERS, "2019", 8.0, "a"), ("CHN", PAPERS, "2020", 11.0, "a"),
+])}
+
+
+def x(**selector):
+    return {"source": "isscc", "indicator": PAPERS, **selector}
+
+
+def value(**selector):
+    return {"function": "value", "args": {"x": x(**selector)}}
+
+
+def statement(statement_id, *checks, quote="q"):
+    return {"id": statement_id, "section": "s", "quote": quote, "checks": list(checks)}
+
+
+def check(check_id, stated, **fields):
+    return {"id": check_id, "stated": stated, "unit": "papers", **fields}
+
 
 FIXTURE = [
-    {"id": "china_59", "section": "s", "quote": "59 篇", "stated": 59, "unit": "papers",
-     "compute": {"function": "value", "args": {"x": {"source": "isscc", "indicator": "isscc_accepted_papers",
-                                                      "entity": "CHN", "period": "2023"}}}},
-    {"id": "china_share", "section": "s", "quote": "占 29.8%", "stated": 29.8, "unit": "percent", "tolerance": 0.05,
-     "compute": {"function": "share", "args": {
-         "part": {"source": "isscc", "indicator": "isscc_accepted_papers", "entity": "CHN", "period": "2023"},
-         "total": {"source": "isscc", "indicator": "isscc_accepted_papers", "entity": "WORLD", "period": "2023"}}}},
-    {"id": "china_45", "section": "s", "quote": "中國則有 45 篇", "stated": 45, "unit": "papers",
-     "compute": {"function": "value", "args": {"x": {"source": "isscc", "indicator": "isscc_accepted_papers",
-                                                      "entity": "CHN", "period": "2022"}}}},
-    {"id": "china_second", "section": "s", "quote": "第二", "stated": 2, "unit": "rank",
-     "compute": {"function": "rank", "args": {"among": {"source": "isscc", "indicator": "isscc_accepted_papers",
-                                                         "period": "2022"}, "entity": "CHN"}}},
-    {"id": "japan_2021", "section": "s", "quote": "日本", "stated": 12, "unit": "papers",
-     "compute": {"function": "value", "args": {"x": {"source": "isscc", "indicator": "isscc_accepted_papers",
-                                                      "entity": "JPN", "period": "2021"}}}},
-    {"id": "stem", "section": "s", "quote": "65,770 人", "stated": 65770, "unit": "persons",
-     "uncheckable": "Taiwan MOE statistics on STEM graduates"},
+    statement("supported", check("china_59", 59, compute=value(entity="CHN", period="2023"))),
+    statement("share", check("china_share", 29.8, tolerance=0.05, compute={"function": "share", "args": {
+        "part": x(entity="CHN", period="2023"), "total": x(entity="WORLD", period="2023")}})),
+    statement("consistent", check("china_2021", 45, compute=value(entity="CHN", period="2021"))),
+    statement("contradicted", check("china_45", 45, compute=value(entity="CHN", period="2022"))),
+    statement("self_contradicted", check("china_2021_50", 50, compute=value(entity="CHN", period="2021"))),
+    statement("revised", check("japan_12", 12, compute=value(entity="JPN", period="2023", document="ieee_2023"),
+                               later=[value(entity="JPN", period="2023", document="ieee_2024_recount")])),
+    statement("later_only", check("korea_32", 32, cited="IEEE ISSCC 2023 press kit",
+                                  later=[value(entity="KOR", period="2023", document="ieee_2024_recount")])),
+    statement("later_only_differs", check("korea_30", 30, cited="IEEE ISSCC 2023 press kit",
+                                          later=[value(entity="KOR", period="2023", document="ieee_2024_recount")])),
+    statement("uncheckable", check("stem", 65770, uncheckable="Taiwan MOE statistics on STEM graduates")),
+    statement("missing_data", check("japan_2021", 12, compute=value(entity="JPN", period="2021"))),
+    statement("weakest", check("w_supported", 59, compute=value(entity="CHN", period="2023")),
+              check("w_consistent", 45, compute=value(entity="CHN", period="2021")),
+              check("w_unchecked", 1, uncheckable="not held")),
+    statement("streak", check("streak_years", 2, unit="years", compute={"function": "streak", "args": {
+        "rows": x(entity="CHN"), "threshold": 10, "last": "2021"}})),
 ]
 
 
-def write(tmp_path, claims):
+def write(tmp_path, statements):
     path = tmp_path / "claims.yaml"
-    path.write_text(yaml.safe_dump(claims, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.safe_dump(statements, allow_unicode=True), encoding="utf-8")
     return path
 
 
-def test_fixture_ledger(project, tmp_path):
-    claims = load_claims(write(tmp_path, FIXTURE), project)
-    ledger = evaluate(claims, FRAMES, project).set_index("id")
-    assert ledger.loc["china_59", "status"] == "supported"
-    assert ledger.loc["china_share", "computed"] == pytest.approx(29.797, abs=1e-3)
-    assert ledger.loc["china_share", "status"] == "supported"
-    assert ledger.loc["china_45", "status"] == "contradicted"
-    assert "45" in ledger.loc["china_45", "detail"] and "29" in ledger.loc["china_45", "detail"]
-    assert ledger.loc["china_second", "computed"] == 3 and ledger.loc["china_second", "status"] == "contradicted"
-    assert ledger.loc["japan_2021", "status"] == "uncheckable" and "JPN" in ledger.loc["japan_2021", "detail"]
-    assert ledger.loc["stem", "status"] == "uncheckable" and "MOE" in ledger.loc["stem", "detail"]
-    assert math.isnan(ledger.loc["stem", "computed"])
-    assert "contradicted: 2" in to_markdown(ledger.reset_index())
+def run(project, tmp_path, statements, frames=FRAMES, latest=None):
+    loaded = load_claims(write(tmp_path, statements), project)
+    summary, checks = evaluate(loaded, frames, project, latest)
+    return summary.set_index("id"), checks.set_index("id")
 
 
-def test_status_changes_between_two_ledgers(project, tmp_path):
-    claims = load_claims(write(tmp_path, FIXTURE[:3]), project)
-    before = evaluate(claims, FRAMES, project)
-    revised = {"isscc": FRAMES["isscc"].copy()}
-    revised["isscc"].loc[revised["isscc"]["period"] == "2022", "value"] = [45.0, 69.0, 41.0]
-    after = evaluate(claims, revised, project)
-    changes = compare_vintages(after, before)
-    assert changes["id"].tolist() == ["china_45"]
-    assert changes.iloc[0]["status_previous"] == "contradicted" and changes.iloc[0]["status"] == "supported"
+def test_each_verdict_kind_follows_its_rule(project, tmp_path):
+    summary, checks = run(project, tmp_path, FIXTURE)
+    verdict = summary["status"].to_dict()
+    assert verdict["supported"] == "supported" and verdict["share"] == "supported"
+    assert checks.loc["china_share", "computed"] == pytest.approx(29.797, abs=1e-3)
+    assert verdict["consistent"] == "consistent"  # its only document is the report's own (id ndc...)
+    assert verdict["contradicted"] == "contradicted"
+    assert "45" in checks.loc["china_45", "detail"] and "29" in checks.loc["china_45", "detail"]
+    assert verdict["self_contradicted"] == "contradicted" and "own numbers" in checks.loc["china_2021_50", "detail"]
+    assert verdict["revised"] == "revised"
+    assert checks.loc["japan_12", "computed"] == 12 and checks.loc["japan_12", "later"] == 14
+    assert verdict["later_only"] == "supported"
+    assert verdict["later_only_differs"] == "revised" and "press kit" in checks.loc["korea_30", "detail"]
+    assert verdict["uncheckable"] == "uncheckable" and "MOE" in summary.loc["uncheckable", "detail"]
+    assert verdict["missing_data"] == "uncheckable" and "JPN" in summary.loc["missing_data", "detail"]
+    assert math.isnan(checks.loc["stem", "computed"])
+    assert verdict["streak"] == "supported" and checks.loc["streak_years", "computed"] == 2
+
+
+def test_a_statement_is_as_strong_as_its_weakest_checked_part(project, tmp_path):
+    summary, _ = run(project, tmp_path, FIXTURE)
+    assert summary.loc["weakest", "status"] == "consistent"
+    assert summary.loc["weakest", "checks"] == 3 and summary.loc["weakest", "checked"] == 2
+    assert "1 of 3 parts unchecked" in summary.loc["weakest", "detail"]
+    assert statement_verdict(["supported", "revised", "consistent"]) == "revised"
+    assert statement_verdict(["supported", "contradicted", "revised"]) == "contradicted"
+    assert statement_verdict(["uncheckable", "uncheckable"]) == "uncheckable"
+
+
+def test_newest_vintage_that_differs_makes_a_supported_check_revised(project, tmp_path):
+    latest = {"isscc": FRAMES["isscc"].assign(value=lambda f: f["value"].where(~((f["entity_code"] == "CHN") & (
+        f["period"] == "2023")), 61.0))}
+    summary, checks = run(project, tmp_path, FIXTURE[:1], latest=latest)
+    assert summary.loc["supported", "status"] == "revised"
+    assert checks.loc["china_59", "computed"] == 59 and checks.loc["china_59", "later"] == 61
+    same, _ = run(project, tmp_path, FIXTURE[:1], latest=FRAMES)
+    assert same.loc["supported", "status"] == "supported"
+
+
+def test_summary_line_separates_supported_from_consistent(project, tmp_path):
+    summary, _ = run(project, tmp_path, FIXTURE)
+    line = summary_line(summary.reset_index())
+    assert "supported: 4" in line and "consistent: 2" in line and "revised: 2" in line
+    assert line in to_markdown(summary.reset_index())
+
+
+def test_streak_counts_back_from_the_last_period():
+    growth = pd.Series({"2015": 8.9, "2016": 10.6, "2017": 12.3, "2018": 11.8, "2019": 9.0, "2020": 10.2})
+    assert streak(growth, 10, "2018") == 3
+    assert streak(growth, 10, "2020") == 1
+    assert streak(growth, 10, "2015") == 0
 
 
 @pytest.mark.parametrize(("mutate", "field", "words"), [
-    (lambda c: c["compute"]["args"]["x"].update(source="no_such_series"), "compute.args.source", "unknown series"),
-    (lambda c: c["compute"].update(function="evaluate"), "compute", "unknown function"),
-    (lambda c: c.pop("stated"), "stated", "missing required field"),
-    (lambda c: c["compute"]["args"]["x"].update(indicator="papers_typo"), "compute.args.indicator", "no indicator"),
-    (lambda c: c["compute"]["args"].update(y={}), "compute", "does not take"),
+    (lambda s: s["checks"][0]["compute"]["args"]["x"].update(source="no_such_series"), "checks.0.compute.args.source",
+     "unknown series"),
+    (lambda s: s["checks"][0]["compute"].update(function="evaluate"), "checks.0.compute", "unknown function"),
+    (lambda s: s["checks"][0].pop("stated"), "checks.0.stated", "missing required field"),
+    (lambda s: s["checks"][0]["compute"]["args"]["x"].update(indicator="papers_typo"), "checks.0.compute.args.indicator",
+     "no indicator"),
+    (lambda s: s["checks"][0]["compute"]["args"].update(y={}), "checks.0.compute", "does not take"),
+    (lambda s: s.update(checks=[]), "checks", "at least 1"),
+    (lambda s: s["checks"][0].update(later=[s["checks"][0].pop("compute")]), "checks.0", "name the release"),
 ])
-def test_malformed_claim_is_rejected_naming_id_and_field(project, tmp_path, mutate, field, words):
-    import copy
-
-    claim = copy.deepcopy(FIXTURE[0])
-    mutate(claim)
+def test_malformed_statement_is_rejected_naming_id_and_field(project, tmp_path, mutate, field, words):
+    entry = copy.deepcopy(FIXTURE[0])
+    mutate(entry)
     with pytest.raises(InputError) as caught:
-        load_claims(write(tmp_path, [claim]), project)
+        load_claims(write(tmp_path, [entry]), project)
     message = str(caught.value)
-    assert "claim china_59" in message and words in message
+    assert "statement supported" in message and words in message
     assert caught.value.field == field
 
 
-def test_the_projects_ledger_has_at_least_60_claims_in_every_section(project):
-    claims = load_claims(ROOT / "config" / "claims.yaml", project)
-    assert len(claims) >= 60
-    sections = {c.section.split("、")[0][:2] for c in claims}
-    assert {"壹", "參", "肆", "伍"} <= {s[0] for s in sections}
+def test_changes_are_judged_by_each_checks_tolerance(project, tmp_path):
+    statements = [statement("share", check("china_share", 29.8, tolerance=0.05, compute={"function": "share", "args": {
+        "part": x(entity="CHN", period="2023"), "total": x(entity="WORLD", period="2023")}})), FIXTURE[3]]
+    _, before = run(project, tmp_path, statements)
+    nudged = {"isscc": FRAMES["isscc"].copy()}
+    table = nudged["isscc"]
+    table.loc[(table["entity_code"] == "WORLD"), "value"] = 198.2  # share 29.77: moves 0.03, inside 0.05
+    _, within = run(project, tmp_path, statements, nudged)
+    assert compare_vintages(within.reset_index(), before.reset_index()).empty
+    table.loc[(table["entity_code"] == "CHN") & (table["period"] == "2022"), "value"] = 45.0
+    table.loc[(table["entity_code"] == "WORLD"), "value"] = 190.0  # share 31.05: beyond the tolerance
+    _, after = run(project, tmp_path, statements, nudged)
+    changes = compare_vintages(after.reset_index(), before.reset_index()).set_index("id")
+    assert sorted(changes.index) == ["china_45", "china_share"]
+    assert changes.loc["china_45", "status_previous"] == "contradicted" and changes.loc["china_45", "status"] == "supported"
+    assert changes.loc["china_share", "status"] == "contradicted"
 
 
-def test_checked_in_ledger_reports_contradictions_with_both_numbers():
-    ledger = pd.read_csv(ROOT / "figures" / "claims.csv")
-    contradicted = ledger[ledger["status"] == "contradicted"].set_index("id")
-    assert contradicted.loc["isscc_2022_china_45", "computed"] == 29
-    assert contradicted.loc["isscc_2022_china_45", "stated"] == 45
-    assert set(ledger["status"]) == {"supported", "contradicted", "uncheckable"}
-    assert ledger.loc[ledger["status"] == "uncheckable", "detail"].str.startswith("missing:").all()
+@pytest.mark.parametrize(("fields", "computed", "vacuous"), [
+    ({"stated": 10, "comparison": "<="}, 4.0, True),  # "in the top 10" for a firm ranked 4th
+    ({"stated": 10, "comparison": "<="}, 9.0, False),
+    ({"stated": 29.8, "tolerance": 0.05}, 29.797, False),
+    ({"stated": 8, "comparison": ">="}, 14.4, False),  # a bound: 0 would break it
+    ({"stated": 0, "comparison": ">="}, 3.0, True),  # a count of at least 0
+    ({"stated": 0, "comparison": ">"}, 28.0, False),  # an ordering: a sign change breaks it
+])
+def test_the_probe_tells_vacuous_checks(fields, computed, vacuous):
+    probe = Check.model_validate({"id": "c", "unit": "u", "uncheckable": "n/a", **fields})
+    assert can_fail(probe, computed) is not vacuous
+
+
+# ── the project's own ledger ─────────────────────────────────────────────────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def ledger(project):
+    return build_ledger(project)
+
+
+@pytest.fixture(scope="module")
+def statements(project):
+    return load_claims(ROOT / "config" / "claims.yaml", project)
+
+
+def test_every_quote_is_in_the_report_text(project, statements):
+    marks, missing = locate(load_report_text(project), {s.id: s.quote for s in statements})
+    assert missing == []
+    assert not [m.statement for m in marks if m.nested], "statements overlap: merge them into one"
+
+
+def test_the_ledger_covers_the_report(statements):
+    assert len(statements) >= 250
+    assert {"壹", "貳", "參", "肆", "伍"} <= {s.section[0] for s in statements}
+    uncheckable = [c for s in statements for c in s.checks if c.uncheckable is not None]
+    assert all(len(c.uncheckable) > 20 for c in uncheckable), "an uncheckable check names what is missing"
+
+
+def test_no_check_is_vacuous(statements, ledger):
+    by_id = {c.id: c for s in statements for c in s.checks}
+    values = ledger.checks["computed"].fillna(ledger.checks["later"])
+    computed = dict(zip(ledger.checks["id"], values, strict=True))
+    vacuous = [i for i, v in computed.items() if not math.isnan(v) and not can_fail(by_id[i], v)]
+    assert vacuous == []
+
+
+def test_the_four_verdicts_the_audit_found_wrong(ledger):
+    checks = ledger.checks.set_index("id")
+    assert checks.loc["tab07_yoy_north_america", "status"] == "supported"  # SEMI's own release gives -5%
+    assert "cna_2023_12_01_semi_q3_2023" in checks.loc["tab07_yoy_north_america", "documents"]
+    # the World Bank's 2018-2022 figure is not held; the ITC 2017-2022 series is another source
+    assert checks.loc["wb_china_import_share_from_us", "status"] == "uncheckable"
+    assert "World Bank" in checks.loc["wb_china_import_share_from_us", "detail"]
+    assert checks.loc["ni_2015_china_third_of_us", "status"] == "supported"
+    assert checks.loc["delloro_huawei_five_of_six", "status"] == "supported"
+    assert checks.loc["isscc_2022_china_45", "status"] == "contradicted"
+
+
+def test_self_referential_support_is_never_called_supported(ledger):
+    checks = ledger.checks
+    documents = checks["documents"].fillna("").str.split(";")
+    only_report = documents.map(lambda ds: bool(ds) and all(d.startswith("ndc") for d in ds if d) and any(ds))
+    assert not (only_report & (checks["status"] == "supported")).any()
+    assert (only_report & (checks["status"] == "consistent")).sum() > 20
+
+
+def test_claims_previous_prints_changes_and_writes_nothing_unless_asked(project_root, capsys):
+    """A newer isscc vintage in which China's 2022 count becomes 45: the statement that said 45 changes."""
+    import shutil
+
+    from conftest import set_checksum
+
+    from techgap.cli import main
+
+    old = sorted(p for p in (project_root / "data" / "raw" / "isscc").iterdir() if p.is_dir())[-1]
+    new = old.parent / "2099-01-01"
+    shutil.copytree(old, new)
+    payload = new / "data.csv"
+    row = "China (incl. Hong Kong & Macau),2022,isscc_accepted_papers,"
+    payload.write_text(payload.read_text(encoding="utf-8").replace(row + "29,", row + "45,"), encoding="utf-8")
+    set_checksum(new)
+    figures = project_root / "figures"
+    assert main(["--root", str(project_root), "claims", "--previous"]) == 0
+    out = capsys.readouterr().out
+    assert "isscc_2022_china_45:\n  isscc_2022_china_45: contradicted (29) -> supported (45)" in out
+    assert "statements — supported:" in out
+    assert not (figures / "claims.csv").exists() and not (figures / "claims_checks.csv").exists()
+    assert main(["--root", str(project_root), "claims", "--previous", "--write"]) == 0
+    written = pd.read_csv(figures / "claims_checks.csv")
+    capsys.readouterr()
+    assert main(["--root", str(project_root), "claims", "--previous", str(figures / "claims_checks.csv")]) == 0
+    assert "no statement changed" in capsys.readouterr().out
+    statements = pd.read_csv(figures / "claims.csv")
+    assert set(written["statement"]) == set(statements["id"])
+    assert {"id", "quote", "status", "detail", "stated", "computed", "comparison", "unit"} <= set(statements.columns)

@@ -1,10 +1,22 @@
-"""The claims ledger: every numeric statement of the report, computed from processed data by a
-named comparison function (never code in YAML) and compared with the stated value."""
+"""The claims ledger: every numeric statement of the report, one verdict each.
+
+A statement is a sentence (or table row) of the report, quoted verbatim; each number in it is a check.
+A check names a computation (never code in YAML) on the release the report cites, and optionally the
+same quantity in later releases. Verdicts, per check and per statement:
+
+- supported: an independent source agrees with the report within its rounding;
+- consistent: only the report's own numbers (documents whose id starts with ``ndc``) are available, and
+  they agree with each other;
+- revised: the release the report cites agrees, a later release (or the newest vintage) differs;
+- contradicted: the cited source, or every source found, disagrees;
+- uncheckable: the data are not in the project (what is missing, and the document that would settle it).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +27,11 @@ from techgap import compare
 from techgap.config import Project, check_id, load_yaml
 from techgap.errors import InputError
 
-SELECTOR_KEYS = {"source", "indicator", "entity", "period", "category", "document", "label"}
+VERDICTS = ("supported", "consistent", "revised", "contradicted", "uncheckable")
+# A statement is as strong as its weakest checked part: the first verdict of this order found among its
+# checks is the statement's (uncheckable parts do not lower it; they are counted in `checked`).
+STATEMENT_ORDER = ("contradicted", "revised", "consistent", "supported")
+SELF_REFERENCE_PREFIX = "ndc"  # document ids of the report itself (its text, tables and figure labels)
 
 
 class Selector(BaseModel):
@@ -51,6 +67,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "count": (("rows",), ("where",)),
     "rank": (("among",), ("entity",)),
     "convert": (("x",), ("rate",)),
+    "streak": (("rows",), ("threshold", "last")),
 }
 
 
@@ -79,82 +96,138 @@ class Compute(BaseModel):
             Selector.model_validate(item)
         return self
 
+    def selectors(self) -> list[Selector]:
+        names, _ = FUNCTIONS[self.function]
+        out = [Selector.model_validate(self.args[n]) for n in names]
+        return out + [Selector.model_validate(s) for s in self.args.get("of", [])]
 
-class Claim(BaseModel):
+
+class Today(BaseModel):
+    """The statement's computation rerun for the newest period the project holds: what it would say today."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    compute: Compute
+
+
+class Check(BaseModel):
+    """One number of a statement."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
-    section: str
-    quote: str
     stated: float
     unit: str
     tolerance: float = Field(default=0.0, ge=0)
     comparison: Literal["==", ">=", "<=", ">", "<"] = "=="
     compute: Compute | None = None
+    cited: str | None = None
+    later: list[Compute] = Field(default_factory=list)
+    today: Today | None = None
     uncheckable: str | None = None
     note: str = ""
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        return check_id(value, "claim id")
+        return check_id(value, "check id")
 
     @model_validator(mode="after")
-    def _one_of(self) -> Claim:
-        if (self.compute is None) == (self.uncheckable is None):
-            raise ValueError("give either compute or uncheckable")
+    def _one_of(self) -> Check:
+        checkable = self.compute is not None or bool(self.later)
+        if checkable == (self.uncheckable is not None):
+            raise ValueError("give either compute (or later) or uncheckable")
+        if self.compute is None and self.later and not self.cited:
+            raise ValueError("name the release the report cites (cited:) when only later releases are in the project")
         return self
 
+    def computes(self) -> list[Compute]:
+        out = [self.compute] if self.compute else []
+        return out + list(self.later) + ([self.today.compute] if self.today else [])
 
-def load_claims(path: str | Path, project: Project) -> list[Claim]:
+
+class Statement(BaseModel):
+    """One statement of the report (a sentence or a table row), quoted verbatim, with its checks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    section: str
+    page: int | None = None
+    quote: str
+    checks: list[Check] = Field(min_length=1)
+    note: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return check_id(value, "statement id")
+
+
+def load_claims(path: str | Path, project: Project) -> list[Statement]:
     path = Path(path)
     body = load_yaml(path)
     if not isinstance(body, list):
-        raise InputError(path, "claims file must be a YAML list")
-    claims, seen = [], set()
+        raise InputError(path, "claims file must be a YAML list of statements")
+    statements: list[Statement] = []
+    seen_statements: set[str] = set()
+    seen_checks: set[str] = set()
     for number, entry in enumerate(body, start=1):
-        claim_id = entry.get("id", f"#{number}") if isinstance(entry, dict) else f"#{number}"
+        statement_id = entry.get("id", f"#{number}") if isinstance(entry, dict) else f"#{number}"
         try:
-            claim = Claim.model_validate(entry)
+            statement = Statement.model_validate(entry)
         except ValidationError as exc:
             first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or None
+            where = ".".join(str(p) for p in first["loc"]) or None
             message = first["msg"].removeprefix("Value error, ")
             if first["type"] == "missing":
                 message = "missing required field"
-            raise InputError(path, f"claim {claim_id}: {message}", field=field) from None
-        if claim.id in seen:
-            raise InputError(path, f"claim {claim.id}: id appears twice", field="id")
-        seen.add(claim.id)
-        for selector in _selectors(claim):
-            if selector.source not in project.sources:
-                raise InputError(path, f"claim {claim.id}: unknown series {selector.source!r}", field="compute.args.source")
-            if selector.indicator not in project.sources[selector.source].indicators:
-                raise InputError(path, f"claim {claim.id}: series {selector.source} has no indicator {selector.indicator!r}",
-                                 field="compute.args.indicator")
-        if claim.compute and claim.compute.function == "convert":
-            rate = claim.compute.args.get("rate")
-            if rate not in project.settings.conversions:
-                raise InputError(path, f"claim {claim.id}: unknown conversion {rate!r}", field="compute.args.rate")
-        claims.append(claim)
-    return claims
+            raise InputError(path, f"statement {statement_id}: {message}", field=where) from None
+        if statement.id in seen_statements:
+            raise InputError(path, f"statement {statement.id}: id appears twice", field="id")
+        seen_statements.add(statement.id)
+        for number, check in enumerate(statement.checks):
+            if check.id in seen_checks:
+                raise InputError(path, f"statement {statement.id}: check id {check.id} appears twice",
+                                 field=f"checks.{number}.id")
+            seen_checks.add(check.id)
+        check_references(path, statement, project)
+        statements.append(statement)
+    return statements
 
 
-def claim_sources(claims: list[Claim]) -> set[str]:
-    return {s.source for claim in claims for s in _selectors(claim)}
+def check_references(path: Path, statement: Statement, project: Project) -> None:
+    """Every selector names a declared series and indicator; every conversion is configured."""
+    for number, check in enumerate(statement.checks):
+        where = f"checks.{number}.compute"
+        for compute in check.computes():
+            for selector in compute.selectors():
+                if selector.source not in project.sources:
+                    raise InputError(path, f"statement {statement.id}, check {check.id}: unknown series {selector.source!r}",
+                                     field=f"{where}.args.source")
+                if selector.indicator not in project.sources[selector.source].indicators:
+                    raise InputError(path, f"statement {statement.id}, check {check.id}: series {selector.source} has no "
+                                     f"indicator {selector.indicator!r}", field=f"{where}.args.indicator")
+            if compute.function == "convert" and compute.args.get("rate") not in project.settings.conversions:
+                raise InputError(path, f"statement {statement.id}, check {check.id}: unknown conversion "
+                                 f"{compute.args.get('rate')!r}", field=f"{where}.args.rate")
 
 
-def _selectors(claim: Claim) -> list[Selector]:
-    if claim.compute is None:
-        return []
-    names, _ = FUNCTIONS[claim.compute.function]
-    out = [Selector.model_validate(claim.compute.args[n]) for n in names]
-    out += [Selector.model_validate(s) for s in claim.compute.args.get("of", [])]
-    return out
+def claim_sources(statements: list[Statement]) -> set[str]:
+    return {s.source for statement in statements for s in _selectors(statement)}
+
+
+def _selectors(statement: Statement) -> list[Selector]:
+    """Every selector of every check of a statement (drift.py reports which statements a revision touches)."""
+    return [s for check in statement.checks for compute in check.computes() for s in compute.selectors()]
+
+
+Claim = Statement  # the name drift.py imports: a ledger entry is a statement
 
 
 class Missing(Exception):
-    """The data a claim needs are not in the project."""
+    """The data a check needs are not in the project."""
 
 
 def match(frames: Mapping[str, pd.DataFrame], selector: Selector) -> pd.DataFrame:
@@ -177,7 +250,19 @@ def match(frames: Mapping[str, pd.DataFrame], selector: Selector) -> pd.DataFram
     return frame[keep]
 
 
-def one(frames: Mapping[str, pd.DataFrame], selector: Selector) -> float:
+@dataclass
+class Computed:
+    """A computation's value and the documents it was read from."""
+
+    value: float
+    documents: set[str] = field(default_factory=set)
+
+    @property
+    def self_referential(self) -> bool:
+        return bool(self.documents) and all(d.startswith(SELF_REFERENCE_PREFIX) for d in self.documents)
+
+
+def one(frames: Mapping[str, pd.DataFrame], selector: Selector, documents: set[str]) -> float:
     rows = match(frames, selector)
     if rows.empty:
         raise Missing(f"no value for {selector.describe()}")
@@ -186,41 +271,66 @@ def one(frames: Mapping[str, pd.DataFrame], selector: Selector) -> float:
     value = float(rows["value"].iloc[0])
     if math.isnan(value):
         raise Missing(f"value not available for {selector.describe()}")
+    documents.add(str(rows["document"].iloc[0]))
     return value
 
 
-def evaluate_compute(compute: Compute, frames: Mapping[str, pd.DataFrame], project: Project) -> float:
-    args = compute.args
-    s: Callable[[str], float] = lambda name: one(frames, Selector.model_validate(args[name]))  # noqa: E731
+def evaluate_compute(compute: Compute, frames: Mapping[str, pd.DataFrame], project: Project) -> Computed:
+    args, documents = compute.args, set()
+
+    def s(name: str) -> float:
+        return one(frames, Selector.model_validate(args[name]), documents)
+
     fn = compute.function
     if fn == "value":
-        return s("x")
-    if fn == "ratio":
-        return compare.ratio(s("numerator"), s("denominator")) * float(args.get("scale", 1))
-    if fn == "share":
-        return compare.share(s("part"), s("total"))
-    if fn == "growth":
-        return compare.growth(s("current"), s("previous"))
-    if fn == "cagr":
-        return compare.cagr(s("first"), s("last"), float(args["years"]))
-    if fn == "difference":
-        return compare.difference(s("a"), s("b"))
-    if fn == "sum":
-        return float(sum(one(frames, Selector.model_validate(x)) for x in args["of"]))
-    if fn == "convert":
-        return compare.convert(s("x"), project.settings.conversions[args["rate"]].value)
-    if fn == "count":
+        value = s("x")
+    elif fn == "ratio":
+        value = compare.ratio(s("numerator"), s("denominator")) * float(args.get("scale", 1))
+    elif fn == "share":
+        value = compare.share(s("part"), s("total"))
+    elif fn == "growth":
+        value = compare.growth(s("current"), s("previous"))
+    elif fn == "cagr":
+        value = compare.cagr(s("first"), s("last"), float(args["years"]))
+    elif fn == "difference":
+        value = compare.difference(s("a"), s("b"))
+    elif fn == "sum":
+        value = float(sum(one(frames, Selector.model_validate(x), documents) for x in args["of"]))
+    elif fn == "convert":
+        value = compare.convert(s("x"), project.settings.conversions[args["rate"]].value)
+    elif fn == "count":
         rows = match(frames, Selector.model_validate(args["rows"]))
-        for field, wanted in (args.get("where") or {}).items():
-            column = "entity_code" if field == "entity" else field
+        for column_name, wanted in (args.get("where") or {}).items():
+            column = "entity_code" if column_name == "entity" else column_name
             rows = rows[rows[column] == wanted] if column != "value" else rows[rows["value"] == float(wanted)]
-        return float(len(rows))
-    if fn == "rank":
+        documents.update(rows["document"].astype(str))
+        value = float(len(rows))
+    elif fn == "streak":
+        rows = match(frames, Selector.model_validate(args["rows"]))
+        value = float(streak(rows.set_index("period")["value"], float(args["threshold"]), str(args["last"])))
+        read = sorted((p for p in rows["period"] if p <= str(args["last"])), reverse=True)[:int(value) + 1]
+        documents.update(rows.loc[rows["period"].isin(read), "document"].astype(str))
+    elif fn == "rank":
         rows = match(frames, Selector.model_validate(args["among"]))
         if rows.empty:
             raise Missing(f"no rows for {Selector.model_validate(args['among']).describe()}")
-        return float(compare.rank(rows.set_index("entity_code")["value"], args["entity"]))
-    raise AssertionError(fn)
+        documents.update(rows["document"].astype(str))
+        value = float(compare.rank(rows.set_index("entity_code")["value"], args["entity"]))
+    else:
+        raise AssertionError(fn)
+    return Computed(value, documents)
+
+
+def streak(values: pd.Series, threshold: float, last: str) -> int:
+    """How many consecutive periods, counted back from ``last``, have a value of at least ``threshold``."""
+    if last not in values.index:
+        raise Missing(f"no value for period {last}")
+    count = 0
+    for period in sorted((p for p in values.index if p <= last), reverse=True):
+        if values[period] < threshold:
+            break
+        count += 1
+    return count
 
 
 def holds(computed: float, stated: float, tolerance: float, comparison: str) -> bool:
@@ -230,96 +340,213 @@ def holds(computed: float, stated: float, tolerance: float, comparison: str) -> 
             "<": computed < stated}[comparison]
 
 
-def evaluate(claims: list[Claim], frames: Mapping[str, pd.DataFrame], project: Project) -> pd.DataFrame:
+def probe_values(check: Check, computed: float) -> tuple[float, float]:
+    """Two values the data could plausibly have given instead. An equality moves by 10 % of its size or 3 x its
+    tolerance, whichever is larger; a bound (>=, <, ...) moves by its own size (anywhere between 0 and twice
+    the value: a sign change breaks an ordering). Near 0, by 3 x the tolerance or 1."""
+    size = max(abs(computed), abs(check.stated))
+    if size == 0:
+        delta = max(3 * check.tolerance, 1.0)
+    elif check.comparison == "==":
+        delta = max(0.1 * size, 3 * check.tolerance)
+    else:
+        delta = max(abs(computed), 3 * check.tolerance)
+    return computed - delta, computed + delta
+
+
+def can_fail(check: Check, computed: float) -> bool:
+    """False for a vacuous check: one that no plausible value of the data would break."""
+    return not all(holds(value, check.stated, check.tolerance, check.comparison) for value in probe_values(check, computed))
+
+
+def _evaluate_or_missing(compute: Compute, frames: Mapping[str, pd.DataFrame], project: Project,
+                         where: str) -> Computed | str:
+    try:
+        return evaluate_compute(compute, frames, project)
+    except Missing as exc:
+        return str(exc)
+    except (ValueError, ZeroDivisionError, KeyError) as exc:
+        raise InputError(project.root / "config" / "claims.yaml", f"{where}: {exc}", field="compute") from None
+
+
+def judge_check(check: Check, statement: Statement, frames: Mapping[str, pd.DataFrame], project: Project,
+                latest_frames: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """One check's verdict: the cited release first, then later releases and the newest vintage."""
+    record: dict[str, Any] = {
+        "statement": statement.id, "id": check.id, "stated": check.stated, "comparison": check.comparison,
+        "tolerance": check.tolerance, "unit": check.unit, "computed": math.nan, "later": math.nan,
+        "today": math.nan, "today_label": "", "status": "", "detail": "", "documents": "", "later_documents": "",
+        "function": check.compute.function if check.compute else "",
+        "sources": ";".join(sorted({s.source for c in check.computes() for s in c.selectors()})), "note": check.note}
+    where = f"statement {statement.id}, check {check.id}"
+    if check.uncheckable is not None:
+        record.update(status="uncheckable", detail=f"missing: {check.uncheckable}")
+        return record
+    if check.compute is None:
+        return judge_later_only(check, record, frames, project, where)
+    cited = _evaluate_or_missing(check.compute, frames, project, where)
+    if isinstance(cited, str):
+        record.update(status="uncheckable", detail=f"missing: {cited}")
+        return record
+    record.update(computed=cited.value, documents=";".join(sorted(cited.documents)))
+    if check.today is not None and latest_frames is not None:
+        today = _evaluate_or_missing(check.today.compute, latest_frames, project, where)
+        if not isinstance(today, str):
+            record.update(today=today.value, today_label=check.today.label)
+    ok = holds(cited.value, check.stated, check.tolerance, check.comparison)
+    if not ok:
+        whose = "the report's own numbers disagree" if cited.self_referential else "the cited source disagrees"
+        record.update(status="contradicted",
+                      detail=f"{whose}: report says {check.comparison} {check.stated:g}, data give {cited.value:.6g}")
+        return record
+    revision = first_revision(check, cited, frames, project, where, latest_frames)
+    if revision is not None:
+        record.update(status="revised", later=revision.value, later_documents=";".join(sorted(revision.documents)),
+                      detail=f"the cited release gives {cited.value:.6g} (as the report says); "
+                             f"a later release gives {revision.value:.6g}")
+    elif cited.self_referential:
+        record.update(status="consistent", detail="only the report's own numbers are in the project; they agree")
+    else:
+        record.update(status="supported")
+    return record
+
+
+def judge_later_only(check: Check, record: dict[str, Any], frames: Mapping[str, pd.DataFrame], project: Project,
+                     where: str) -> dict[str, Any]:
+    """The release the report cites is not in the project, only later ones: agreement there supports the
+    number; a difference is a revision (it appeared after the report) that the cited release would settle."""
+    values = [v for v in (_evaluate_or_missing(c, frames, project, where) for c in check.later) if not isinstance(v, str)]
+    if not values:
+        record.update(status="uncheckable", detail=f"missing: {check.cited} (and no later release holds the value)")
+        return record
+    differing = [v for v in values if not holds(v.value, check.stated, check.tolerance, check.comparison)]
+    shown = differing[0] if differing else values[0]
+    record.update(later=shown.value, later_documents=";".join(sorted(shown.documents)))
+    if differing:
+        record.update(status="revised", detail=f"the cited release ({check.cited}) is not in the project; a later release "
+                                              f"gives {shown.value:.6g}, the report {check.stated:g}")
+    elif all(v.self_referential for v in values):
+        record.update(status="consistent", detail="only the report's own numbers are in the project; they agree")
+    else:
+        record.update(status="supported", detail=f"a later release agrees (the cited one, {check.cited}, is not in the project)")
+    return record
+
+
+def first_revision(check: Check, cited: Computed, frames: Mapping[str, pd.DataFrame], project: Project, where: str,
+                   latest_frames: Mapping[str, pd.DataFrame] | None) -> Computed | None:
+    """The first later value (a later release named in `later`, then the cited computation on the newest
+    vintage) that the report's number no longer matches; None when every later value still agrees."""
+    candidates = [(compute, frames) for compute in check.later]
+    if latest_frames is not None and check.compute is not None:
+        candidates.append((check.compute, latest_frames))
+    for compute, source_frames in candidates:
+        later = _evaluate_or_missing(compute, source_frames, project, where)
+        if isinstance(later, str) or later.self_referential:
+            continue
+        if not holds(later.value, check.stated, check.tolerance, check.comparison):
+            return later
+    return None
+
+
+def statement_verdict(statuses: list[str]) -> str:
+    for verdict in STATEMENT_ORDER:
+        if verdict in statuses:
+            return verdict
+    return "uncheckable"
+
+
+def evaluate_checks(statements: list[Statement], frames: Mapping[str, pd.DataFrame], project: Project,
+                    latest_frames: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """One row per check."""
+    records = [judge_check(check, statement, frames, project, latest_frames)
+               for statement in statements for check in statement.checks]
+    return pd.DataFrame(records, columns=CHECK_COLUMNS)
+
+
+CHECK_COLUMNS = ["statement", "id", "stated", "comparison", "tolerance", "unit", "computed", "later", "today",
+                 "today_label", "status", "detail", "documents", "later_documents", "function", "sources", "note"]
+STATEMENT_COLUMNS = ["id", "section", "page", "quote", "status", "checks", "checked", "stated", "comparison", "unit",
+                     "computed", "later", "today", "today_label", "documents", "detail", "note"]
+
+
+def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> pd.DataFrame:
+    """One row per statement: its verdict, and the numbers of the check that decided it."""
+    by_statement = {key: rows for key, rows in checks.groupby("statement", sort=False)}
     records = []
-    for claim in claims:
-        record = {"id": claim.id, "section": claim.section, "quote": claim.quote, "stated": claim.stated,
-                  "comparison": claim.comparison, "tolerance": claim.tolerance, "unit": claim.unit,
-                  "computed": math.nan, "difference": math.nan, "status": "", "detail": "",
-                  "function": claim.compute.function if claim.compute else "",
-                  "sources": ";".join(sorted({s.source for s in _selectors(claim)}))}
-        if claim.compute is None:
-            record.update(status="uncheckable", detail=f"missing: {claim.uncheckable}")
-        else:
-            try:
-                value = evaluate_compute(claim.compute, frames, project)
-            except Missing as exc:
-                record.update(status="uncheckable", detail=f"missing: {exc}")
-            except (ValueError, ZeroDivisionError, KeyError) as exc:
-                raise InputError(project.root / "config" / "claims.yaml", f"claim {claim.id}: {exc}",
-                                 field="compute") from None
-            else:
-                ok = holds(value, claim.stated, claim.tolerance, claim.comparison)
-                record.update(computed=value, difference=value - claim.stated,
-                              status="supported" if ok else "contradicted",
-                              detail="" if ok else f"report says {claim.comparison} {claim.stated:g}, data give {value:.6g}")
-        record["note"] = claim.note
-        records.append(record)
-    return pd.DataFrame(records)
+    for statement in statements:
+        rows = by_statement[statement.id]
+        verdict = statement_verdict(rows["status"].tolist())
+        deciding = rows[rows["status"] == verdict].iloc[0]
+        checked = int((rows["status"] != "uncheckable").sum())
+        detail = deciding["detail"]
+        if 0 < checked < len(rows):
+            detail = (detail + "; " if detail else "") + f"{len(rows) - checked} of {len(rows)} parts unchecked"
+        records.append({"id": statement.id, "section": statement.section, "page": statement.page,
+                        "quote": statement.quote, "status": verdict, "checks": len(rows), "checked": checked,
+                        "stated": deciding["stated"], "comparison": deciding["comparison"], "unit": deciding["unit"],
+                        "computed": deciding["computed"], "later": deciding["later"], "today": deciding["today"],
+                        "today_label": deciding["today_label"], "documents": deciding["documents"],
+                        "detail": detail, "note": statement.note})
+    return pd.DataFrame(records, columns=STATEMENT_COLUMNS)
+
+
+def evaluate(statements: list[Statement], frames: Mapping[str, pd.DataFrame], project: Project,
+             latest_frames: Mapping[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(statements, checks): the ledger at statement level and at check level."""
+    checks = evaluate_checks(statements, frames, project, latest_frames)
+    return summarize_statements(statements, checks), checks
 
 
 def compare_vintages(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """Claims whose status changed between two ledger runs (e.g. before and after a refresh)."""
-    both = current[["id", "status", "computed"]].merge(previous[["id", "status", "computed"]], on="id",
-                                                        how="outer", suffixes=("", "_previous"))
-    changed = both[(both["status"] != both["status_previous"]) | ~(
-        (both["computed"] - both["computed_previous"]).abs().fillna(0) < 1e-9)]
+    """Checks whose verdict changed, or whose computed value moved by more than the check's tolerance,
+    between two ledger runs (check-level tables, e.g. before and after a refresh)."""
+    both = current[["statement", "id", "status", "computed", "tolerance"]].merge(
+        previous[["id", "status", "computed"]], on="id", how="outer", suffixes=("", "_previous"))
+    moved = (both["computed"] - both["computed_previous"]).abs() > both["tolerance"].fillna(0) + 1e-9
+    appeared = both["computed"].isna() != both["computed_previous"].isna()
+    changed = both[(both["status"] != both["status_previous"]) | moved | appeared]
     return changed.reset_index(drop=True)
 
 
-def to_markdown(ledger: pd.DataFrame, changes: pd.DataFrame | None = None) -> str:
-    counts = ledger["status"].value_counts()
+def summary_line(statements: pd.DataFrame) -> str:
+    counts = statements["status"].value_counts()
+    return f"{len(statements)} statements — " + " · ".join(f"{k}: {counts.get(k, 0)}" for k in VERDICTS)
+
+
+def to_markdown(statements: pd.DataFrame, changes: pd.DataFrame | None = None) -> str:
     lines = ["# Claims ledger", "",
-             "Each numeric statement of the report, recomputed from the project's data. "
-             "`supported`: within the stated rounding; `contradicted`: outside it; "
-             "`uncheckable`: the data are not in the project.",
-             "", " · ".join(f"{k}: {counts.get(k, 0)}" for k in ("supported", "contradicted", "uncheckable")), ""]
+             "Each numeric statement of the report, one verdict per statement (its numbers are checked one by "
+             "one in claims_checks.csv). `supported`: an independent source agrees within the report's rounding; "
+             "`consistent`: only the report's own numbers are available and they agree; `revised`: the cited "
+             "release agrees, a later one differs; `contradicted`: the cited source disagrees; `uncheckable`: "
+             "the data are not in the project.", "", summary_line(statements), ""]
     if changes is not None and not changes.empty:
-        lines += ["## Changed since the previous vintage", "", "| id | before | now |", "|---|---|---|"]
+        lines += ["## Changed since the previous vintage", "", "| statement | check | before | now |", "|---|---|---|---|"]
         for _, row in changes.iterrows():
-            lines.append(f"| {row['id']} | {row['status_previous']} ({row['computed_previous']:.6g}) | "
-                         f"{row['status']} ({row['computed']:.6g}) |")
+            lines.append(f"| {row['statement']} | {row['id']} | {row['status_previous']} ({_number(row['computed_previous'])}) | "
+                         f"{row['status']} ({_number(row['computed'])}) |")
         lines.append("")
-    lines += ["| id | section | quote | stated | computed | status | detail |", "|---|---|---|---|---|---|---|"]
-    for _, row in ledger.iterrows():
-        computed = "" if pd.isna(row["computed"]) else f"{row['computed']:.6g}"
+    lines += ["| id | section | quote | stated | computed | later | status | detail |", "|---|---|---|---|---|---|---|---|"]
+    for _, row in statements.iterrows():
         quote = str(row["quote"]).replace("|", "\\|")
         lines.append(f"| {row['id']} | {row['section']} | {quote} | {row['comparison'].replace('==', '')} "
-                     f"{row['stated']:g} {row['unit']} | {computed} | {row['status']} | {row['detail']} |")
+                     f"{row['stated']:g} {row['unit']} | {_number(row['computed'])} | {_number(row['later'])} | "
+                     f"{row['status']} | {str(row['detail']).replace('|', '/')} |")
     return "\n".join(lines) + "\n"
 
 
-def write_ledger(project: Project, *, check: bool = False, previous: str | None = None,
-                 frames: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Evaluate config/claims.yaml. With ``check``, compute straight from raw data and write nothing;
-    otherwise read the processed tables and write figures/claims.csv and claims.md."""
-    from techgap.io import write_csv, write_text
+def _number(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):.6g}"
+
+
+def ledger_frames(project: Project, sources: list[str], *, newest: bool = False) -> dict[str, pd.DataFrame]:
+    """Each source's long table: at the vintage config pins (the report edition), or at the newest one."""
     from techgap.normalize import normalize_source
+    from techgap.provenance import list_vintages
 
-    claims = load_claims(project.root / "config" / "claims.yaml", project)
-    sources = sorted(claim_sources(claims))
-    if frames is None:
-        if check:
-            frames = {s: normalize_source(project, s) for s in sources}
-        else:
-            from techgap.layout import processed_path
-            from techgap.provenance import resolve_vintage
-
-            frames = {s: pd.read_parquet(processed_path(s, resolve_vintage(project.raw_dir, s, project.settings.vintages),
-                                                        project.processed_dir)) for s in sources}
-    ledger = evaluate(claims, frames, project)
-    if check:
-        return ledger
-    changes = None
-    if previous and Path(previous).exists():
-        changes = compare_vintages(ledger, pd.read_csv(previous))
-    else:
-        earlier = previous_vintage_frames(project, sources, frames)
-        if earlier is not None:
-            changes = compare_vintages(ledger, evaluate(claims, earlier, project))
-    write_csv(project.figures_dir / "claims.csv", ledger)
-    write_text(project.figures_dir / "claims.md", to_markdown(ledger, changes))
-    return ledger
+    if newest:
+        return {s: normalize_source(project, s, list_vintages(project.raw_dir, s)[-1]) for s in sources}
+    return {s: normalize_source(project, s) for s in sources}
 
 
 def previous_vintage_frames(project: Project, sources: list[str],
@@ -337,3 +564,43 @@ def previous_vintage_frames(project: Project, sources: list[str],
             out[source_id] = normalize_source(project, source_id, earlier[-1])
             any_earlier = True
     return out if any_earlier else None
+
+
+@dataclass
+class Ledger:
+    statements: pd.DataFrame
+    checks: pd.DataFrame
+    changes: pd.DataFrame | None = None
+
+
+def build_ledger(project: Project, *, frames: Mapping[str, pd.DataFrame] | None = None,
+                 latest_frames: Mapping[str, pd.DataFrame] | None = None, previous: str | Path | None = None,
+                 against_previous_vintage: bool = False) -> Ledger:
+    """Evaluate config/claims.yaml; with ``previous`` (an earlier claims_checks.csv) or
+    ``against_previous_vintage``, also list the checks that changed. Writes nothing."""
+    statements = load_claims(project.root / "config" / "claims.yaml", project)
+    sources = sorted(claim_sources(statements))
+    frames = frames if frames is not None else ledger_frames(project, sources)
+    latest_frames = latest_frames if latest_frames is not None else ledger_frames(project, sources, newest=True)
+    summary, checks = evaluate(statements, frames, project, latest_frames)
+    changes = None
+    if previous is not None:
+        if not Path(previous).exists():
+            raise InputError(Path(previous), "no such earlier ledger", expected="a claims_checks.csv written by techgap")
+        changes = compare_vintages(checks, pd.read_csv(previous))
+    elif against_previous_vintage:
+        earlier = previous_vintage_frames(project, sources, frames)
+        if earlier is not None:
+            changes = compare_vintages(checks, evaluate_checks(statements, earlier, project))
+        else:
+            changes = checks.iloc[0:0].assign(status_previous="", computed_previous=math.nan)
+    return Ledger(summary, checks, changes)
+
+
+def write_ledger(project: Project, ledger: Ledger) -> None:
+    """figures/claims.csv (one row per statement), claims_checks.csv (one per check) and claims.md."""
+    from techgap.io import write_csv, write_text
+
+    write_csv(project.figures_dir / "claims.csv", ledger.statements)
+    write_csv(project.figures_dir / "claims_checks.csv", ledger.checks)
+    write_text(project.figures_dir / "claims.md", to_markdown(ledger.statements, ledger.changes))

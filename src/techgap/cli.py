@@ -117,14 +117,30 @@ def _refresh(args: argparse.Namespace) -> None:
 
 
 def _claims(args: argparse.Namespace) -> None:
-    from techgap.claims import write_ledger
+    from techgap.claims import build_ledger, summary_line, write_ledger
     from techgap.config import load_project
 
-    ledger = write_ledger(load_project(args.root), check=args.check, previous=args.previous)
+    project = load_project(args.root)
+    comparing = args.previous is not None
+    ledger = build_ledger(project, previous=None if args.previous in (None, "vintage") else args.previous,
+                          against_previous_vintage=args.previous == "vintage")
     if args.check:
-        for _, row in ledger.iterrows():
+        for _, row in ledger.checks.iterrows():
             print(f"{row['status']:<13} {row['id']:<40} stated {row['stated']:g} computed {row['computed']:.6g} {row['detail']}")
-        print(ledger["status"].value_counts().to_string())
+    if comparing:
+        changes = ledger.changes
+        if changes is None or changes.empty:
+            print("no statement changed")
+        else:
+            for statement_id, rows in changes.groupby("statement", sort=False, dropna=False):
+                print(f"{statement_id}:")
+                for _, row in rows.iterrows():
+                    print(f"  {row['id']}: {row['status_previous']} ({row['computed_previous']:.6g}) -> "
+                          f"{row['status']} ({row['computed']:.6g})")
+    if args.check or comparing:
+        print(summary_line(ledger.statements))
+    if args.write or not (args.check or comparing):
+        write_ledger(project, ledger)
 
 
 def _readme(args: argparse.Namespace) -> None:
@@ -267,9 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_build_group)
     p = sub.add_parser("manifest", help="write figures/manifest.json and figures/index.html")
     p.set_defaults(func=_manifest)
-    p = sub.add_parser("claims", help="evaluate config/claims.yaml into figures/claims.csv and claims.md")
-    p.add_argument("--check", action="store_true", help="print the ledger, computed straight from raw data")
-    p.add_argument("--previous", metavar="CSV", help="an earlier claims.csv to report status changes against")
+    p = sub.add_parser("claims", help="evaluate config/claims.yaml into figures/claims.csv, claims_checks.csv, claims.md")
+    p.add_argument("--check", action="store_true", help="print every check's verdict; write nothing")
+    p.add_argument("--previous", nargs="?", const="vintage", metavar="CLAIMS_CHECKS_CSV",
+                   help="print the statements whose checks changed (verdict, or value beyond the check's tolerance) "
+                        "against an earlier claims_checks.csv, or without a file against each source's previous "
+                        "vintage; writes nothing unless --write")
+    p.add_argument("--write", action="store_true", help="with --check or --previous, also write the ledger files")
     p.set_defaults(func=_claims)
     p = sub.add_parser("readme", help="refresh README.md's table of items from figures/manifest.json")
     p.set_defaults(func=_readme)

@@ -49,7 +49,7 @@ class Provenance(BaseModel):
     licence: str
     locator: str
     method: Literal["api", "transcribed"]
-    format: Literal["techgap-long-csv", "sdmx-csv", "worldbank-json", "comtrade-json"]
+    format: Literal["techgap-long-csv", "sdmx-csv", "worldbank-json", "comtrade-json", "plain-text"]
     payload: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     documents: list[Document] = Field(default_factory=list)
