@@ -18,4 +18,5 @@ rule all:
         "figures/manifest.json",
         "figures/index.html",
         "figures/drift.md",
+        "figures/report.html",
     default_target: True

@@ -540,13 +540,13 @@ def _number(value: object) -> str:
 
 
 def ledger_frames(project: Project, sources: list[str], *, newest: bool = False) -> dict[str, pd.DataFrame]:
-    """Each source's long table: at the vintage config pins (the report edition), or at the newest one."""
+    """Each source's long table: at the vintage the report edition is pinned to (the releases that
+    match the report), or at the newest one the latest edition reads."""
     from techgap.normalize import normalize_source
-    from techgap.provenance import list_vintages
+    from techgap.provenance import resolve_vintage
 
-    if newest:
-        return {s: normalize_source(project, s, list_vintages(project.raw_dir, s)[-1]) for s in sources}
-    return {s: normalize_source(project, s) for s in sources}
+    pins = project.settings.report_vintages if not newest else project.settings.vintages
+    return {s: normalize_source(project, s, resolve_vintage(project.raw_dir, s, pins)) for s in sources}
 
 
 def previous_vintage_frames(project: Project, sources: list[str],
