@@ -68,6 +68,11 @@ def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
     outcome = summary["outcome"]
     if outcome == "overtook":
         return _words("overtook", ctx, period=summary["overtook_in"])
+    reason = summary["reason_zh"] if ctx.lang == "zh" else summary["reason"]
+    fell_back = pd.notna(summary["overtook_in"]) and outcome != "ahead"
+    prefix = ""
+    if fell_back:
+        prefix = _words("overtook_behind", ctx, period=summary["overtook_in"], last=summary["last_period"]) + "; "
     if outcome in {"converging", "trend_misfit"}:
         kind = summary["period_kind"]
         horizon = gaps.time_label(gaps.period_time(summary["last_period"]) + settings.horizon_years, kind)
@@ -75,14 +80,8 @@ def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
         high_text = _words("beyond", ctx, horizon=horizon) if math.isinf(high) else gaps.time_label(high, kind)
         cell = _words("projected", ctx, at=gaps.time_label(summary["crossover"], kind),
                       low=gaps.time_label(summary["crossover_low"], kind), high=high_text)
-        if outcome == "trend_misfit":
-            cell += "; " + (summary["reason_zh"] if ctx.lang == "zh" else summary["reason"])
-        return cell
-    if pd.notna(summary["overtook_in"]) and outcome != "ahead":
-        prefix = _words("overtook_behind", ctx, period=summary["overtook_in"], last=summary["last_period"]) + "; "
-    else:
-        prefix = ""
-    return prefix + (summary["reason_zh"] if ctx.lang == "zh" else summary["reason"])
+        return prefix + cell + (f"; {reason}" if reason else "")
+    return prefix + reason
 
 
 def build_gap_table(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
