@@ -380,12 +380,12 @@ def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSe
         newest = int((rows["segment"] == rows["segment"].max()).sum())
         after_en, after_zh = (" after the break", "斷層後") if rows["segment"].max() > 0 else ("", "")
         return ("behind_no_trend", f"{newest} period{'' if newest == 1 else 's'}{after_en} (a trend needs {settings.min_points})",
-                f"{after_zh}僅 {newest} 期(推估趨勢需 {settings.min_points} 期)")
+                f"{after_zh}僅 {newest} 期（推估趨勢需 {settings.min_points} 期）")
     last = float(rows["time"].iloc[-1])
     horizon = last + settings.horizon_years
     if out["trend_slope"] <= 0:
         return ("not_within", f"not within {years} years at the current trend (the ratio is not rising)",
-                f"依目前趨勢 {years} 年內不會追上(比值未上升)")
+                f"依目前趨勢 {years} 年內不會追上（比值未上升）")
     crossing = out["trend_centre"] - out["trend_level"] / out["trend_slope"]
     if crossing > horizon:
         return "not_within", f"not within {years} years at the current trend", f"依目前趨勢 {years} 年內不會追上"
@@ -395,7 +395,7 @@ def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSe
         at = time_label(crossing, out["period_kind"])
         return ("trend_misfit", f"the trend line is at parity by {at}, yet China is still behind in {out['last_period']}: "
                 "the trend does not describe the latest periods",
-                f"趨勢線於 {at} 已達對等,但中國在 {out['last_period']} 仍落後:趨勢不符近期數據")
+                f"趨勢線於 {at} 已達對等，但中國在 {out['last_period']} 仍落後：趨勢不符近期數據")
     return "converging", "", ""
 
 

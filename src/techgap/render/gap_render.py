@@ -31,7 +31,7 @@ HEAD = {
 }
 WORDS = {
     "overtook": {"zh": "{period} 超越", "en": "overtook in {period}"},
-    "overtook_behind": {"zh": "{period} 曾超越,{last} 落後", "en": "overtook in {period}, behind in {last}"},
+    "overtook_behind": {"zh": "{period} 曾超越，{last} 落後", "en": "overtook in {period}, behind in {last}"},
     "projected": {"zh": "預估 {at} ({low}–{high})", "en": "projected {at} ({low}–{high})"},
     "beyond": {"zh": "{horizon} 年後", "en": "after {horizon}"},
     "parity": {"zh": "對等 = 1", "en": "parity = 1"},
@@ -70,9 +70,10 @@ def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
         return _words("overtook", ctx, period=summary["overtook_in"])
     reason = summary["reason_zh"] if ctx.lang == "zh" else summary["reason"]
     fell_back = pd.notna(summary["overtook_in"]) and outcome != "ahead"
+    separator = "；" if ctx.lang == "zh" else "; "
     prefix = ""
     if fell_back:
-        prefix = _words("overtook_behind", ctx, period=summary["overtook_in"], last=summary["last_period"]) + "; "
+        prefix = _words("overtook_behind", ctx, period=summary["overtook_in"], last=summary["last_period"]) + separator
     if outcome in {"converging", "trend_misfit"}:
         kind = summary["period_kind"]
         horizon = gaps.time_label(gaps.period_time(summary["last_period"]) + settings.horizon_years, kind)
@@ -80,7 +81,7 @@ def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
         high_text = _words("beyond", ctx, horizon=horizon) if math.isinf(high) else gaps.time_label(high, kind)
         cell = _words("projected", ctx, at=gaps.time_label(summary["crossover"], kind),
                       low=gaps.time_label(summary["crossover_low"], kind), high=high_text)
-        return prefix + cell + (f"; {reason}" if reason else "")
+        return prefix + cell + (separator + reason if reason else "")
     return prefix + reason
 
 
