@@ -37,6 +37,7 @@ WORDS = {
     "parity": {"zh": "對等 = 1", "en": "parity = 1"},
     "break": {"zh": "斷層", "en": "break"},
     "trend": {"zh": "趨勢", "en": "trend"},
+    "misfit": {"zh": "(趨勢不符近期數據)", "en": "(the trend does not fit the latest periods)"},
 }
 
 
@@ -199,6 +200,8 @@ def _panel(ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series,
             label = _words("projected", ctx, at=gaps.time_label(summary["crossover"], summary["period_kind"]),
                            low=gaps.time_label(summary["crossover_low"], summary["period_kind"]),
                            high=gaps.time_label(high, summary["period_kind"]))
+            if summary["outcome"] == "trend_misfit":
+                label += "\n" + _words("misfit", ctx)
             ax.annotate(escape_mathtext(label), (summary["crossover"], 1), xytext=(0, 7), textcoords="offset points",
                         fontsize=7, ha="center", color=CHINA_COLOR)
     if pd.notna(summary["overtook_in"]):
@@ -213,6 +216,8 @@ def _panel(ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series,
     ax.axhline(1, color=PARITY_COLOR, linewidth=0.9, linestyle="--")
     shown = np.concatenate([ratios, [1.0]])
     bottom, top = float(shown.min()) / 1.6, float(shown.max()) * 1.8
+    if summary["outcome"] in {"converging", "trend_misfit"}:
+        top *= 2.5  # room for the crossover label above the parity line
     ax.set_ylim(bottom, top)
     ax.set_yticks(_log_ticks(bottom, top), [f"{t:g}" for t in _log_ticks(bottom, top)])
     ax.minorticks_off()
