@@ -1,0 +1,411 @@
+"""Gap trajectories: China's value as a multiple of a comparator's, per indicator and period, when China
+overtook, the trend of the ratio and, where China is still behind, when the trend would reach parity.
+
+Pure analysis (no drawing, no file writes). Method, in brief (docs/gaps.md has the full text):
+- ratio = China / comparator in each period both have, on the same source, indicator and unit;
+- the trend is an ordinary least-squares line through log(ratio) against time over the last ``window``
+  periods of the newest segment (a declared break splits a series; only the segment after it is used),
+  never from fewer than ``min_points`` periods;
+- the projected crossover is where that line reaches log(ratio) = 0; its interval comes from a residual
+  bootstrap with a fixed seed (deterministic); beyond ``horizon_years`` after the last period it is
+  reported as "not within N years at the current trend".
+Time is measured in years: a year is its number, a quarter its middle (2023Q3 -> 2023.625), a month its
+middle, a window such as 2019-2021 its middle year (2020). Forecast periods (2027f) are not observations
+and are dropped."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from techgap import compare
+from techgap.errors import InputError
+
+YEAR = re.compile(r"^(\d{4})$")
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+WINDOW = re.compile(r"^(\d{4})-(\d{4})$")
+FORECAST = re.compile(r"^\d{4}(Q[1-4])?f$")
+
+PeriodKind = Literal["year", "quarter", "month", "window"]
+
+ROW_COLUMNS = ["pair", "period", "period_kind", "time", "segment", "in_trend", "china", "comparator", "china_value",
+               "comparator_value", "unit", "ratio", "source", "indicator", "vintage", "china_document", "china_line",
+               "comparator_document", "comparator_line"]
+
+
+# --- configuration -------------------------------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    zh: str
+    en: str
+
+
+class SeriesSpec(_Strict):
+    """Where a pair's values come from. ``indicator`` may list several (same measure, different units such as
+    USD billion and USD million): per period the first listed indicator that has both values is used."""
+
+    source: str
+    indicator: list[str]
+    category: str | None = None
+
+    @field_validator("indicator", mode="before")
+    @classmethod
+    def _as_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class PairSpec(_Strict):
+    id: str
+    label: Text
+    measure: Text
+    basis: Text
+    china: str = "CHN"
+    comparator: str
+    series: list[SeriesSpec] = Field(min_length=1)
+    period_kind: PeriodKind | None = None
+
+
+class BreakSpec(_Strict):
+    source: str
+    indicator: str
+    period: str
+    why: Text
+
+
+class LeftOutSpec(_Strict):
+    """A pair the issue asks for that cannot be formed from any data the project could hold (a definitional
+    reason, not a count of periods: counts are computed)."""
+
+    id: str
+    label: Text
+    comparator: str
+    sources: list[str]
+    why: Text
+
+
+class GapSettings(_Strict):
+    window: int = Field(default=10, ge=5, le=30)
+    min_points: int = Field(default=5, ge=5)
+    horizon_years: float = Field(default=15, gt=0)
+    level: float = Field(default=0.8, gt=0, lt=1)
+    draws: int = Field(default=2000, ge=100)
+    seed: int = 20231
+
+    @model_validator(mode="after")
+    def _window_holds_min(self) -> GapSettings:
+        if self.window < self.min_points:
+            raise ValueError(f"window {self.window} is shorter than min_points {self.min_points}")
+        return self
+
+
+class AnalysisSpec(_Strict):
+    settings: GapSettings = Field(default_factory=GapSettings)
+    pairs: list[PairSpec]
+    breaks: list[BreakSpec] = Field(default_factory=list)
+    left_out: list[LeftOutSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> AnalysisSpec:
+        ids = [p.id for p in self.pairs] + [p.id for p in self.left_out]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"pair ids appear twice: {twice}")
+        return self
+
+    def sources(self) -> list[str]:
+        found = [s.source for p in self.pairs for s in p.series] + [s for p in self.left_out for s in p.sources]
+        return list(dict.fromkeys(found))
+
+
+def analysis_spec(spec: dict, path: str | Path = "config/analysis.yaml") -> AnalysisSpec:
+    """The ``analysis`` block an item's spec carries, validated; an error names the field."""
+    try:
+        return AnalysisSpec.model_validate(spec["analysis"])
+    except KeyError:
+        raise InputError(path, "the item's spec has no 'analysis' block", field="spec.analysis") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in ("spec", "analysis", *first["loc"]))
+        raise InputError(path, first["msg"], field=field) from None
+
+
+def load_analysis(root: str | Path = ".") -> tuple[AnalysisSpec, list[dict]]:
+    """config/analysis.yaml: the shared analysis block and the item entries (the items.yaml schema)."""
+    from techgap.config import load_yaml
+
+    path = Path(root) / "config" / "analysis.yaml"
+    data = load_yaml(path) or {}
+    if "items" not in data or "analysis" not in data:
+        raise InputError(path, "needs top-level 'analysis' and 'items'", field="items" if "items" not in data else "analysis")
+    return analysis_spec({"analysis": data["analysis"]}, path), list(data["items"])
+
+
+# --- periods -------------------------------------------------------------------------------------------------
+
+def period_kind(period: str) -> str | None:
+    """year, quarter, month or window; None for a forecast or anything else."""
+    if FORECAST.match(period):
+        return None
+    for kind, pattern in (("year", YEAR), ("quarter", QUARTER), ("month", MONTH), ("window", WINDOW)):
+        if pattern.match(period):
+            return kind
+    return None
+
+
+def period_time(period: str) -> float | None:
+    """A period's position in years (see the module docstring); None for a forecast or an unknown label."""
+    kind = period_kind(period)
+    if kind == "year":
+        return float(period)
+    if kind == "quarter":
+        year, quarter = QUARTER.match(period).groups()
+        return int(year) + (int(quarter) - 0.5) / 4
+    if kind == "month":
+        year, month = MONTH.match(period).groups()
+        return int(year) + (int(month) - 0.5) / 12
+    if kind == "window":
+        first, last = (int(v) for v in WINDOW.match(period).groups())
+        return (first + last) / 2 if first < last else None
+    return None
+
+
+def time_label(time: float, kind: str) -> str:
+    """The first period of ``kind`` whose position is at or after ``time`` (a crossover reads as the first
+    year, or quarter, in which the trend is at parity)."""
+    if kind == "quarter":
+        index = math.ceil((time - 0.125) * 4 - 1e-9)  # quarters sit at year + 0.125, 0.375, ...
+        return f"{index // 4}Q{index % 4 + 1}"
+    return str(math.ceil(time - 1e-9))
+
+
+# --- rows ----------------------------------------------------------------------------------------------------
+
+def _series_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, series: SeriesSpec) -> pd.DataFrame:
+    """China and comparator side by side per period for one source, first listed indicator winning."""
+    if series.source not in frames:
+        raise KeyError(f"gap pair {pair.id}: source {series.source!r} was not loaded (add it to the item's sources)")
+    frame = frames[series.source]
+    keep = frame["preferred"] & frame["indicator"].isin(series.indicator) & frame["entity_code"].isin([pair.china,
+                                                                                                          pair.comparator])
+    if series.category is not None:
+        keep &= frame["category"] == series.category
+    rows = frame[keep]
+    wide = []
+    for indicator in series.indicator:
+        sides = {}
+        for role, code in (("china", pair.china), ("comparator", pair.comparator)):
+            side = rows[(rows["indicator"] == indicator) & (rows["entity_code"] == code)]
+            twice = side["period"][side["period"].duplicated()]
+            if len(twice):
+                raise InputError(Path("data/raw") / series.source / str(side["vintage"].iloc[0]),
+                                 f"gap pair {pair.id}: {code} {indicator} has several preferred rows for {twice.iloc[0]}",
+                                 line=int(side.loc[twice.index[0], "line"]) + 1, field="period",
+                                 expected="one preferred value per period (set category in config/analysis.yaml)")
+            sides[role] = side.set_index("period")[["value", "unit", "document", "line", "vintage"]].add_prefix(f"{role}_")
+        both = sides["china"].join(sides["comparator"], how="inner")
+        both = both[both["china_unit"] == both["comparator_unit"]]
+        both["indicator"] = indicator
+        wide.append(both)
+    out = pd.concat(wide)
+    out = out[~out.index.duplicated(keep="first")]  # the first listed indicator wins a period
+    out["source"] = series.source
+    return out
+
+
+def pair_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, breaks: list[BreakSpec], settings: GapSettings) -> pd.DataFrame:
+    """One row per period China and the comparator both have: values, ratio, time, segment and whether
+    the period is in the trend window. The first listed series wins a period."""
+    parts = [_series_rows(frames, pair, series) for series in pair.series]
+    both = pd.concat(parts)
+    both = both[~both.index.duplicated(keep="first")].rename_axis("period").reset_index()
+    both["period"] = both["period"].astype(str)
+    both["period_kind"] = both["period"].map(period_kind)
+    both = both[both["period_kind"].notna()]  # forecasts are not observations
+    kinds = sorted(set(both["period_kind"]))
+    if pair.period_kind is not None:
+        both = both[both["period_kind"] == pair.period_kind]
+    elif len(kinds) > 1:
+        raise InputError("config/analysis.yaml", f"gap pair {pair.id} mixes period kinds {kinds}", field="period_kind",
+                         expected="period_kind: one of year, quarter, month, window")
+    both["time"] = both["period"].map(period_time).astype(float)
+    both = both.dropna(subset=["time"]).sort_values("time", kind="stable").reset_index(drop=True)
+    both["ratio"] = [compare.ratio(c, k) for c, k in zip(both["china_value"], both["comparator_value"], strict=True)]
+    both["segment"] = _segments(both, pair, breaks)
+    both["in_trend"] = _in_trend(both, settings)
+    both["pair"] = pair.id
+    both["china"] = pair.china
+    both["comparator"] = pair.comparator
+    both["unit"] = both["china_unit"]
+    both["vintage"] = both["china_vintage"]
+    return both[ROW_COLUMNS]
+
+
+def _segments(rows: pd.DataFrame, pair: PairSpec, breaks: list[BreakSpec]) -> pd.Series:
+    """0 before the first declared break that applies to the pair, 1 after it, and so on."""
+    starts = sorted(period_time(b.period) for b in breaks
+                    if any(b.source == s.source and b.indicator in s.indicator for s in pair.series))
+    return pd.Series([sum(t >= start for start in starts) for t in rows["time"]], index=rows.index, dtype="int64")
+
+
+def _in_trend(rows: pd.DataFrame, settings: GapSettings) -> pd.Series:
+    """The last ``window`` periods of the newest segment, if there are at least ``min_points`` of them."""
+    flags = pd.Series(False, index=rows.index)
+    if rows.empty:
+        return flags
+    newest = rows.index[rows["segment"] == rows["segment"].max()][-settings.window:]
+    if len(newest) >= settings.min_points:
+        flags[newest] = True
+    return flags
+
+
+def gap_rows(frames: dict[str, pd.DataFrame], spec: dict) -> pd.DataFrame:
+    """The item's tidy rows (the CSV beside gap01/gap02): per pair and period the China value, the
+    comparator value and the ratio, with source, documents, vintage and lines so every number traces back."""
+    analysis = analysis_spec(spec)
+    parts = [pair_rows(frames, pair, analysis.breaks, analysis.settings) for pair in analysis.pairs]
+    rows = pd.concat(parts, ignore_index=True)
+    rows["china_line"] = rows["china_line"].astype("Int64")
+    rows["comparator_line"] = rows["comparator_line"].astype("Int64")
+    return rows
+
+
+# --- trend and crossover -------------------------------------------------------------------------------------
+
+def fit_log_trend(time: np.ndarray, ratio: np.ndarray) -> tuple[float, float, float]:
+    """OLS of log(ratio) on time: (centre time, log ratio at the centre, slope per year)."""
+    x = np.asarray(time, dtype=float)
+    y = np.log(np.asarray(ratio, dtype=float))
+    centre = float(x.mean())
+    slope = float(((x - centre) * (y - y.mean())).sum() / ((x - centre) ** 2).sum())
+    return centre, float(y.mean()), slope
+
+
+def bootstrap_fits(time: np.ndarray, ratio: np.ndarray, settings: GapSettings) -> tuple[float, np.ndarray, np.ndarray]:
+    """Residual bootstrap of the log-linear fit with a fixed seed: (centre, levels at centre, slopes).
+    Residuals are inflated by sqrt(n / (n - 2)) so their spread estimates the error variance unbiasedly."""
+    x = np.asarray(time, dtype=float)
+    y = np.log(np.asarray(ratio, dtype=float))
+    centre, level, slope = fit_log_trend(x, np.exp(y))
+    fitted = level + slope * (x - centre)
+    residuals = (y - fitted) * math.sqrt(len(x) / (len(x) - 2))
+    rng = np.random.default_rng(settings.seed)
+    samples = fitted + rng.choice(residuals, size=(settings.draws, len(x)), replace=True)
+    dx = x - centre
+    slopes = (samples - samples.mean(axis=1, keepdims=True)) @ dx / (dx ** 2).sum()
+    return centre, samples.mean(axis=1), slopes
+
+
+def crossover_interval(time: np.ndarray, ratio: np.ndarray, settings: GapSettings) -> tuple[float, float]:
+    """The central ``level`` interval of the bootstrap crossover times; a draw whose trend does not rise
+    never crosses (infinity), so an upper bound may be infinite."""
+    centre, levels, slopes = bootstrap_fits(time, ratio, settings)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crossings = np.where(slopes > 0, centre - levels / slopes, np.inf)
+    tail = (1 - settings.level) / 2
+    low = float(np.quantile(crossings, tail, method="lower"))
+    high = float(np.quantile(crossings, 1 - tail, method="higher"))
+    return low, high
+
+
+def trend_band(time: np.ndarray, ratio: np.ndarray, settings: GapSettings, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The central ``level`` band of the bootstrap trend lines (as ratios) at the times ``at``."""
+    centre, levels, slopes = bootstrap_fits(time, ratio, settings)
+    lines = levels[:, None] + slopes[:, None] * (np.asarray(at, dtype=float)[None, :] - centre)
+    tail = (1 - settings.level) / 2
+    return np.exp(np.quantile(lines, tail, axis=0)), np.exp(np.quantile(lines, 1 - tail, axis=0))
+
+
+SUMMARY_COLUMNS = ["pair", "china", "comparator", "periods", "first_period", "last_period", "period_kind", "latest_ratio",
+                   "overtook_in", "ahead_now", "trend_points", "trend_from", "trend_to", "trend_centre", "trend_level",
+                   "trend_slope", "trend_pct_per_year", "crossover", "crossover_low", "crossover_high", "outcome",
+                   "reason", "reason_zh", "sources", "documents"]
+
+
+def summarize_pair(rows: pd.DataFrame, pair_id: str, settings: GapSettings) -> dict:
+    """One pair's summary from its rows (see ``pair_rows``). ``outcome`` is one of: overtook (ahead in the
+    latest period), ahead (ahead in every period), converging (a crossover within the horizon), not_within
+    (no crossover within the horizon at the current trend), trend_misfit (the trend line
+    reaches parity no later than the last period although China is still behind in it), behind_no_trend (fewer than min_points) or
+    left_out (fewer than two periods)."""
+    rows = rows.sort_values("time", kind="stable")
+    out = {column: None for column in SUMMARY_COLUMNS}
+    out.update(pair=pair_id, periods=len(rows), sources=", ".join(dict.fromkeys(rows["source"])),
+               documents=", ".join(dict.fromkeys(list(rows["china_document"]) + list(rows["comparator_document"]))))
+    if len(rows) < 2:
+        only = f" ({rows['period'].iloc[0]})" if len(rows) else ""
+        out.update(outcome="left_out", reason=f"{len(rows)} period{'' if len(rows) == 1 else 's'} with both values{only}",
+                   reason_zh=f"雙方皆有數值的期間僅 {len(rows)} 個{only}")
+        return out
+    out.update(china=rows["china"].iloc[0], comparator=rows["comparator"].iloc[0], first_period=rows["period"].iloc[0],
+               last_period=rows["period"].iloc[-1], period_kind=rows["period_kind"].iloc[0],
+               latest_ratio=float(rows["ratio"].iloc[-1]), ahead_now=bool(rows["ratio"].iloc[-1] > 1))
+    out["overtook_in"] = _first_overtake(rows)
+    trend = rows[rows["in_trend"]]
+    if len(trend):
+        centre, level, slope = fit_log_trend(trend["time"].to_numpy(), trend["ratio"].to_numpy())
+        out.update(trend_points=len(trend), trend_from=trend["period"].iloc[0], trend_to=trend["period"].iloc[-1],
+                   trend_centre=centre, trend_level=level, trend_slope=slope, trend_pct_per_year=100 * math.expm1(slope))
+    out["outcome"], out["reason"], out["reason_zh"] = _outcome(rows, trend, out, settings)
+    return out
+
+
+def _first_overtake(rows: pd.DataFrame) -> str | None:
+    """compare.first_overtake on time-ordered positions (period labels of different kinds do not sort)."""
+    position = compare.first_overtake(pd.Series(rows["comparator_value"].to_numpy(), index=rows["time"].to_numpy()),
+                                      pd.Series(rows["china_value"].to_numpy(), index=rows["time"].to_numpy()))
+    if position is None:
+        return None
+    return rows.loc[rows["time"] == position, "period"].iloc[0]
+
+
+def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSettings) -> tuple[str, str, str]:
+    """(outcome, reason in English, reason in Chinese)."""
+    years = f"{settings.horizon_years:g}"
+    if (rows["ratio"] > 1).all():
+        return "ahead", "ahead in every period with both values", "各期皆領先"
+    if out["ahead_now"]:
+        return "overtook", "", ""
+    if not len(trend):
+        newest = int((rows["segment"] == rows["segment"].max()).sum())
+        after_en, after_zh = (" after the break", "斷層後") if rows["segment"].max() > 0 else ("", "")
+        return ("behind_no_trend", f"{newest} period{'' if newest == 1 else 's'}{after_en} (a trend needs {settings.min_points})",
+                f"{after_zh}僅 {newest} 期（推估趨勢需 {settings.min_points} 期）")
+    last = float(rows["time"].iloc[-1])
+    horizon = last + settings.horizon_years
+    if out["trend_slope"] <= 0:
+        return ("not_within", f"not within {years} years at the current trend (the ratio is not rising)",
+                f"依目前趨勢 {years} 年內不會追上（比值未上升）")
+    crossing = out["trend_centre"] - out["trend_level"] / out["trend_slope"]
+    if crossing > horizon:
+        return "not_within", f"not within {years} years at the current trend", f"依目前趨勢 {years} 年內不會追上"
+    low, high = crossover_interval(trend["time"].to_numpy(), trend["ratio"].to_numpy(), settings)
+    out.update(crossover=crossing, crossover_low=low, crossover_high=high if high <= horizon else math.inf)
+    if crossing <= last:  # the line says parity is behind us while the latest period is still below it
+        at = time_label(crossing, out["period_kind"])
+        return ("trend_misfit", f"the trend line is at parity by {at}, yet China is still behind in {out['last_period']}: "
+                "the trend does not describe the latest periods",
+                f"趨勢線於 {at} 已達對等，但中國在 {out['last_period']} 仍落後：趨勢不符近期數據")
+    return "converging", "", ""
+
+
+def summarize(rows: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """One row per configured pair, in configuration order (left-out pairs last, with their reason)."""
+    analysis = analysis_spec(spec)
+    records = [summarize_pair(rows[rows["pair"] == pair.id], pair.id, analysis.settings) for pair in analysis.pairs]
+    for pair in analysis.left_out:
+        record = {column: None for column in SUMMARY_COLUMNS}
+        record.update(pair=pair.id, comparator=pair.comparator, periods=0, outcome="left_out", reason=pair.why.en,
+                      reason_zh=pair.why.zh, sources=", ".join(pair.sources))
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=SUMMARY_COLUMNS)

@@ -1,0 +1,255 @@
+"""Drawing techgap's gap analysis: gap01 (small multiples of the China/comparator ratio) and gap02 (the gap
+table). Both start from the rows ``techgap.gaps.gap_rows`` builds (the CSV beside the items) and the
+analysis block in the item's spec; every number shown is computed from those rows."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from techgap import gaps
+from techgap.render.charts import Context, finish
+from techgap.render.style import color_for
+
+CHINA_COLOR = color_for("CHN", 0)
+PARITY_COLOR = "#555555"
+DRAWN_OUTCOMES = {"overtook", "ahead", "converging", "not_within", "trend_misfit", "behind_no_trend"}
+PROJECTED_OUTCOMES = {"converging", "not_within", "trend_misfit"}
+
+HEAD = {
+    "indicator": {"zh": "指標", "en": "Indicator"},
+    "comparator": {"zh": "比較對象", "en": "Comparator"},
+    "periods": {"zh": "期間 (期數)", "en": "Periods (n)"},
+    "latest": {"zh": "最新比值", "en": "Latest ratio"},
+    "trend": {"zh": "趨勢 (每年)", "en": "Trend per year"},
+    "when": {"zh": "超越時點 / 預估追上 (80% 區間)", "en": "Overtook in / projected crossover (80% interval)"},
+    "basis": {"zh": "資料基礎與來源", "en": "Data basis and sources"},
+}
+WORDS = {
+    "overtook": {"zh": "{period} 超越", "en": "overtook in {period}"},
+    "overtook_behind": {"zh": "{period} 曾超越，{last} 落後", "en": "overtook in {period}, behind in {last}"},
+    "projected": {"zh": "預估 {at} ({low}–{high})", "en": "projected {at} ({low}–{high})"},
+    "beyond": {"zh": "{horizon} 年後", "en": "after {horizon}"},
+    "parity": {"zh": "對等 = 1", "en": "parity = 1"},
+    "break": {"zh": "斷層", "en": "break"},
+    "trend": {"zh": "趨勢", "en": "trend"},
+    "misfit": {"zh": "(趨勢不符近期數據)", "en": "(the trend does not fit the latest periods)"},
+}
+
+
+def escape_mathtext(value: object) -> str:
+    """Text for matplotlib: a `$` would start mathtext, so it is drawn literally."""
+    return str(value).replace("$", r"\$")
+
+
+def _words(key: str, ctx: Context, **values: object) -> str:
+    return WORDS[key][ctx.lang].format(**values)
+
+
+def _pairs(item: Any) -> dict[str, gaps.PairSpec]:
+    return {pair.id: pair for pair in gaps.analysis_spec(item.spec).pairs}
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _percent(value: float) -> str:
+    return f"{value:+.1f}%"
+
+
+# --- gap02: the table ----------------------------------------------------------------------------------------
+
+def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
+    """The 'overtook in / projected crossover' cell, or the reason there is none."""
+    outcome = summary["outcome"]
+    if outcome == "overtook":
+        return _words("overtook", ctx, period=summary["overtook_in"])
+    reason = summary["reason_zh"] if ctx.lang == "zh" else summary["reason"]
+    fell_back = pd.notna(summary["overtook_in"]) and outcome != "ahead"
+    separator = "；" if ctx.lang == "zh" else "; "
+    prefix = ""
+    if fell_back:
+        prefix = _words("overtook_behind", ctx, period=summary["overtook_in"], last=summary["last_period"]) + separator
+    if outcome in {"converging", "trend_misfit"}:
+        kind = summary["period_kind"]
+        horizon = gaps.time_label(gaps.period_time(summary["last_period"]) + settings.horizon_years, kind)
+        high = summary["crossover_high"]
+        high_text = _words("beyond", ctx, horizon=horizon) if math.isinf(high) else gaps.time_label(high, kind)
+        cell = _words("projected", ctx, at=gaps.time_label(summary["crossover"], kind),
+                      low=gaps.time_label(summary["crossover_low"], kind), high=high_text)
+        return prefix + cell + (separator + reason if reason else "")
+    return prefix + reason
+
+
+def build_gap_table(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """gap02: one row per configured pair (left-out pairs last, with the reason), numbers with fixed decimals."""
+    analysis = gaps.analysis_spec(item.spec)
+    summaries = gaps.summarize(rows, item.spec)
+    labels = {pair.id: pair for pair in analysis.pairs} | {pair.id: pair for pair in analysis.left_out}
+    records = []
+    for _, summary in summaries.iterrows():
+        pair = labels[summary["pair"]]
+        has_rows = summary["outcome"] != "left_out"
+        basis = ctx.t(pair.basis.model_dump()) if hasattr(pair, "basis") else ""
+        sources = summary["sources"] or ""
+        records.append({
+            HEAD["indicator"][ctx.lang]: ctx.t(pair.label.model_dump()),
+            HEAD["comparator"][ctx.lang]: ctx.name(pair.comparator),
+            HEAD["periods"][ctx.lang]: f"{summary['first_period']}–{summary['last_period']} ({summary['periods']})"
+            if has_rows else f"({summary['periods']})",
+            HEAD["latest"][ctx.lang]: f"{_ratio(summary['latest_ratio'])} ({summary['last_period']})" if has_rows else "—",
+            HEAD["trend"][ctx.lang]: f"{_percent(summary['trend_pct_per_year'])} ({summary['trend_from']}–{summary['trend_to']})"
+            if pd.notna(summary["trend_slope"]) else "—",
+            HEAD["when"][ctx.lang]: _when(summary, ctx, analysis.settings),
+            HEAD["basis"][ctx.lang]: f"{basis} [{sources}]" if basis else f"[{sources}]",
+        })
+    return pd.DataFrame.from_records(records)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def wrap_cell(text: str, width: int) -> str:
+    """Wrap a table cell at ``width`` display columns (CJK characters count double), at spaces where possible."""
+    lines, current = [], ""
+    for token in str(text).replace(" ", " \0").split("\0"):
+        pieces = [token] if _display_width(token) <= width else list(token)
+        for piece in pieces:
+            if current and _display_width(current + piece) > width:
+                lines.append(current.rstrip())
+                current = ""
+            current += piece
+    if current.strip():
+        lines.append(current.rstrip())
+    return "\n".join(lines)
+
+
+def draw_gap_table(item: Any, display: pd.DataFrame, ctx: Context):
+    """The gap table as an image, long cells wrapped (tables.draw gives every row one line)."""
+    import matplotlib.pyplot as plt
+
+    widths = item.spec.get("col_chars", [16, 10, 14, 12, 16, 34, 40])
+    cells = [[escape_mathtext(wrap_cell(v, w)) for v, w in zip(row, widths, strict=True)]
+             for row in display.astype(str).to_numpy()]
+    header = [escape_mathtext(wrap_cell(c, w)) for c, w in zip(display.columns, widths, strict=True)]
+    line_counts = [max(c.count("\n") + 1 for c in row) for row in [header, *cells]]
+    line_height = 0.15
+    footer = 0.75
+    width = item.spec.get("width", 15)
+    body = sum(line_counts) * line_height + 0.06 * len(line_counts)
+    height = 0.8 + footer + body
+    fig = plt.figure(figsize=(width, height))
+    ax = fig.add_axes([0.01, footer / height, 0.98, body / height])
+    ax.axis("off")
+    table = ax.table(cellText=cells, colLabels=header, bbox=[0, 0, 1, 1], cellLoc="left", colLoc="left")
+    table.auto_set_font_size(False)
+    table.set_fontsize(item.spec.get("fontsize", 7))
+    total_chars = sum(widths)
+    for (row, col), cell in table.get_celld().items():
+        cell.set_width(widths[col] / total_chars)
+        cell.set_height((line_counts[row] * line_height + 0.06) / body)
+        cell.set_edgecolor("#bbbbbb")
+        if row == 0:
+            cell.set_facecolor("#e8eef7")
+    fig.suptitle(escape_mathtext(ctx.t(item.title)), x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=13)
+    lines = [ctx.t(item.source_line)] + ([ctx.t(item.spec["note"])] if item.spec.get("note") else [])
+    fig.text(0.01, 0.06 / height, escape_mathtext("\n".join(lines)), ha="left", va="bottom", fontsize=8, color="#333333")
+    return fig
+
+
+# --- gap01: small multiples ----------------------------------------------------------------------------------
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    candidates = [m * 10.0 ** e for e in range(-3, 3) for m in (1, 2, 5)]
+    return [t for t in candidates if low <= t <= high]
+
+
+def _panel(ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series, ctx: Context,
+           settings: gaps.GapSettings) -> None:
+    times = pair_rows["time"].to_numpy(dtype=float)
+    ratios = pair_rows["ratio"].to_numpy(dtype=float)
+    last = times[-1]
+    ax.set_yscale("log")
+    ax.plot(times, ratios, color=CHINA_COLOR, marker="o", markersize=3.5, linewidth=1.2)
+    ax.annotate(f"{_ratio(ratios[-1])} ({pair_rows['period'].iloc[-1]})", (last, ratios[-1]), xytext=(3, 5),
+                textcoords="offset points", fontsize=7, va="bottom", color=CHINA_COLOR)
+    x_high = last
+    if pd.notna(summary["trend_slope"]):
+        trend = pair_rows[pair_rows["in_trend"]]
+        fit_times = np.linspace(trend["time"].iloc[0], last, 30)
+        fitted = np.exp(summary["trend_level"] + summary["trend_slope"] * (fit_times - summary["trend_centre"]))
+        ax.plot(fit_times, fitted, color="#333333", linewidth=0.9, linestyle="-", alpha=0.7)
+        if summary["outcome"] in PROJECTED_OUTCOMES:
+            x_high = last + settings.horizon_years
+            ahead = np.linspace(last, x_high, 40)
+            projected = np.exp(summary["trend_level"] + summary["trend_slope"] * (ahead - summary["trend_centre"]))
+            low, high = gaps.trend_band(trend["time"].to_numpy(), trend["ratio"].to_numpy(), settings, ahead)
+            ax.fill_between(ahead, low, high, color=CHINA_COLOR, alpha=0.15, linewidth=0)
+            ax.plot(ahead, projected, color=CHINA_COLOR, linestyle="--", linewidth=1.0)
+        if summary["outcome"] in {"converging", "trend_misfit"}:
+            high = summary["crossover_high"] if math.isfinite(summary["crossover_high"]) else x_high
+            ax.plot([summary["crossover_low"], high], [1, 1], color=CHINA_COLOR, linewidth=4, alpha=0.5,
+                    solid_capstyle="butt")
+            ax.plot([summary["crossover"]], [1], marker="D", color=CHINA_COLOR, markersize=5)
+            label = _words("projected", ctx, at=gaps.time_label(summary["crossover"], summary["period_kind"]),
+                           low=gaps.time_label(summary["crossover_low"], summary["period_kind"]),
+                           high=gaps.time_label(high, summary["period_kind"]))
+            if summary["outcome"] == "trend_misfit":
+                label += "\n" + _words("misfit", ctx)
+            ax.annotate(escape_mathtext(label), (summary["crossover"], 1), xytext=(0, 7), textcoords="offset points",
+                        fontsize=7, ha="center", color=CHINA_COLOR)
+    if pd.notna(summary["overtook_in"]):
+        at = float(pair_rows.loc[pair_rows["period"] == summary["overtook_in"], "time"].iloc[0])
+        ax.axvline(at, color=CHINA_COLOR, linestyle=":", linewidth=1)
+        ax.annotate(escape_mathtext(_words("overtook", ctx, period=summary["overtook_in"])), (at, 1), xytext=(-3, -10),
+                    textcoords="offset points", fontsize=7, ha="right", color=CHINA_COLOR)
+    for start in pair_rows.loc[pair_rows["segment"].diff() > 0, "time"]:
+        ax.axvline(start - 0.5, color="#888888", linestyle="-.", linewidth=0.8)
+        ax.annotate(_words("break", ctx), (start - 0.5, 1), xytext=(2, 12), textcoords="offset points", fontsize=6.5,
+                    color="#888888")
+    ax.axhline(1, color=PARITY_COLOR, linewidth=0.9, linestyle="--")
+    shown = np.concatenate([ratios, [1.0]])
+    bottom, top = float(shown.min()) / 1.6, float(shown.max()) * 1.8
+    if summary["outcome"] in {"converging", "trend_misfit"}:
+        top *= 2.5  # room for the crossover label above the parity line
+    ax.set_ylim(bottom, top)
+    ax.set_yticks(_log_ticks(bottom, top), [f"{t:g}" for t in _log_ticks(bottom, top)])
+    ax.minorticks_off()
+    span = x_high - times[0]
+    ax.set_xlim(times[0] - 0.05 * span - 0.5, x_high + 0.18 * span + 0.5)  # room for the direct labels
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.tick_params(labelsize=7)
+    comparator = ctx.name(pair.comparator)
+    ax.set_title(escape_mathtext(f"{ctx.t(pair.label.model_dump())} — {comparator}"), fontsize=9, loc="left", pad=14)
+    ax.text(0, 1.02, escape_mathtext(ctx.t(pair.measure.model_dump())), transform=ax.transAxes, fontsize=6.5,
+            color="#444444", va="bottom")
+
+
+def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+    """gap01: one panel per pair with at least two periods: the ratio on a log scale, parity at 1, the first
+    overtake marked, the recent trend and, where China is behind, its projection with the 80% band and the
+    crossover interval on the parity line."""
+    import matplotlib.pyplot as plt
+
+    analysis = gaps.analysis_spec(spec)
+    summaries = gaps.summarize(rows, spec).set_index("pair")
+    pairs = [pair for pair in analysis.pairs if summaries.loc[pair.id, "outcome"] in DRAWN_OUTCOMES]
+    ncols = int(spec.get("ncols", 3))
+    nrows = max(1, math.ceil(len(pairs) / ncols))
+    height = 3.0 * nrows + 1.3
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, height), squeeze=False)
+    flat = list(axes.ravel())
+    for ax, pair in zip(flat, pairs, strict=False):
+        _panel(ax, pair, rows[rows["pair"] == pair.id].sort_values("time"), summaries.loc[pair.id], ctx, analysis.settings)
+    for ax in flat[len(pairs):]:
+        ax.axis("off")
+    finish(fig, item, ctx, {**spec, "left": spec.get("left", 0.05)})
+    footer_lines = 1 + (1 if spec.get("note") else 0)
+    fig.subplots_adjust(top=1 - 0.95 / height, bottom=(0.45 + 0.16 * footer_lines) / height, hspace=0.65, wspace=0.22)
+    return fig

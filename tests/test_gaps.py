@@ -1,0 +1,334 @@
+"""Gap trajectories (techgap.gaps, techgap.render.gap_render) on synthetic series with known answers, and
+on a copy of the project's real data."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import set_checksum, snapshot_dir
+
+from techgap import gaps
+from techgap.config import Bilingual, load_project
+from techgap.errors import InputError
+from techgap.normalize import normalize_source
+from techgap.render.charts import Context
+
+NAMES = {"CHN": "China", "USA": "United States", "TWN": "Taiwan"}
+
+
+def frame(source: str, indicator: str, series: dict[str, dict[str, float]], unit: str = "units") -> pd.DataFrame:
+    """A processed long frame holding ``series`` ({entity code: {period: value}}), one document, all preferred."""
+    records = []
+    for code, values in series.items():
+        for period, value in values.items():
+            records.append({"entity": NAMES.get(code, code), "entity_code": code, "category": "", "indicator": indicator,
+                            "period": period, "value": float(value), "unit": unit, "flag": "", "source": source,
+                            "document": f"{source}_doc", "preferred": True, "vintage": "2000-01-01"})
+    out = pd.DataFrame.from_records(records)
+    out["line"] = np.arange(2, len(out) + 2)
+    return out
+
+
+def spec(*pairs: dict, breaks: list[dict] | None = None, **settings) -> dict:
+    return {"analysis": {"settings": settings, "pairs": list(pairs), "breaks": breaks or []}}
+
+
+def pair(pair_id: str = "p", source: str = "s", indicator: str = "x", comparator: str = "USA", **extra) -> dict:
+    return {"id": pair_id, "label": {"zh": "指標", "en": "Indicator"}, "measure": {"zh": "倍數", "en": "multiple"},
+            "basis": {"zh": "基礎", "en": "basis"}, "comparator": comparator,
+            "series": [{"source": source, "indicator": indicator}], **extra}
+
+
+def years(first: int, values: list[float]) -> dict[str, float]:
+    return {str(first + i): v for i, v in enumerate(values)}
+
+
+def summary_of(frames: dict, the_spec: dict) -> pd.Series:
+    rows = gaps.gap_rows(frames, the_spec)
+    return gaps.summarize(rows, the_spec).iloc[0]
+
+
+def converging(crossover: float, growth: float, first: int, n: int, noise: list[float] | None = None) -> dict:
+    """China / US = growth ** (t - crossover): parity exactly at ``crossover``; US constant at 100."""
+    noise = noise or [1.0] * n
+    china = {str(first + i): 100 * growth ** (first + i - crossover) * noise[i] for i in range(n)}
+    return {"s": frame("s", "x", {"CHN": china, "USA": {p: 100 for p in china}})}
+
+
+# --- periods -------------------------------------------------------------------------------------------------
+
+def test_period_positions_years_quarters_windows_and_forecasts():
+    assert gaps.period_time("2021") == 2021.0
+    assert gaps.period_time("2023Q3") == 2023.625
+    assert gaps.period_time("2019-2021") == 2020.0
+    assert gaps.period_time("2020-02") == pytest.approx(2020 + 1.5 / 12)
+    assert gaps.period_time("2027f") is None
+    assert gaps.period_kind("2027f") is None
+    assert gaps.time_label(2030.2, "year") == "2031"
+    assert gaps.time_label(2030.0, "year") == "2030"
+    assert gaps.time_label(2023.63, "quarter") == "2023Q4"
+    assert gaps.time_label(2023.625, "quarter") == "2023Q3"
+
+
+# --- synthetic series with known answers ---------------------------------------------------------------------
+
+def test_overtaking_in_a_given_year():
+    frames = {"s": frame("s", "x", {"CHN": years(2015, [10, 20, 30, 40, 50]), "USA": years(2015, [35] * 5)})}
+    summary = summary_of(frames, spec(pair()))
+    assert summary["overtook_in"] == "2018"
+    assert summary["outcome"] == "overtook"
+    assert summary["latest_ratio"] == pytest.approx(50 / 35)
+
+
+def test_always_ahead_is_not_an_overtake():
+    frames = {"s": frame("s", "x", {"CHN": years(2015, [50, 60, 70]), "USA": years(2015, [35] * 3)})}
+    summary = summary_of(frames, spec(pair()))
+    assert pd.isna(summary["overtook_in"])
+    assert summary["outcome"] == "ahead"
+
+
+def test_converging_pair_has_its_known_crossover_and_the_interval_contains_it():
+    frames = converging(crossover=2030.0, growth=1.1, first=2015, n=8)
+    summary = summary_of(frames, spec(pair()))
+    assert summary["outcome"] == "converging"
+    assert summary["trend_pct_per_year"] == pytest.approx(10.0)
+    assert summary["crossover"] == pytest.approx(2030.0)
+    assert summary["crossover_low"] <= 2030.0 + 1e-9 and summary["crossover_high"] >= 2030.0 - 1e-9
+    assert gaps.time_label(summary["crossover"], "year") == "2030"
+
+
+def test_noisy_converging_pair_interval_is_wide_deterministic_and_contains_the_true_crossover():
+    noise = [1.03, 0.97, 1.02, 0.99, 1.04, 0.96, 1.01, 0.98, 1.03, 0.97]
+    frames = converging(crossover=2030.0, growth=1.08, first=2014, n=10, noise=noise)
+    first = summary_of(frames, spec(pair()))
+    again = summary_of(frames, spec(pair()))
+    assert first["outcome"] == "converging"
+    assert first["crossover_low"] < 2030.0 < first["crossover_high"]
+    assert first["crossover_high"] - first["crossover_low"] > 0.1
+    assert (first["crossover_low"], first["crossover_high"]) == (again["crossover_low"], again["crossover_high"])
+    other_seed = summary_of(frames, spec(pair(), seed=7))
+    assert (other_seed["crossover_low"], other_seed["crossover_high"]) != (first["crossover_low"], first["crossover_high"])
+
+
+def test_diverging_pair_is_not_within_the_horizon():
+    frames = {"s": frame("s", "x", {"CHN": years(2012, [50, 48, 46, 45, 44, 42]), "USA": years(2012, [100] * 6)})}
+    summary = summary_of(frames, spec(pair()))
+    assert summary["outcome"] == "not_within"
+    assert summary["trend_slope"] < 0
+    assert "not rising" in summary["reason"]
+    assert pd.isna(summary["crossover"])
+
+
+def test_slow_convergence_beyond_the_horizon_reads_not_within():
+    frames = converging(crossover=2060.0, growth=1.02, first=2015, n=8)  # last 2022, parity 38 years later
+    summary = summary_of(frames, spec(pair()))
+    assert summary["outcome"] == "not_within"
+    assert summary["reason"] == "not within 15 years at the current trend"
+    assert summary_of(frames, spec(pair(), horizon_years=40))["outcome"] == "converging"
+
+
+def test_a_break_splits_the_series_and_only_the_newest_segment_makes_the_trend():
+    before = {str(y): 100 * 1.3 ** (y - 2030) for y in range(2010, 2018)}  # steep before the break
+    after = {str(y): 100 * 1.05 ** (y - 2030) * 0.5 for y in range(2018, 2024)}  # gentle after it, 6 points
+    frames = {"s": frame("s", "x", {"CHN": before | after, "USA": {p: 100 for p in before | after}})}
+    the_break = [{"source": "s", "indicator": "x", "period": "2018", "why": {"zh": "改", "en": "new method"}}]
+    rows = gaps.gap_rows(frames, spec(pair(), breaks=the_break))
+    assert list(rows.loc[rows["segment"] == 1, "period"]) == [str(y) for y in range(2018, 2024)]
+    summary = gaps.summarize(rows, spec(pair(), breaks=the_break)).iloc[0]
+    assert summary["trend_from"] == "2018"
+    assert summary["trend_pct_per_year"] == pytest.approx(5.0)
+    unbroken = summary_of(frames, spec(pair()))
+    assert unbroken["trend_pct_per_year"] > 10  # without the break the steep segment dominates
+
+
+def test_too_few_points_after_a_break_give_no_trend():
+    values = years(2012, [10, 20, 30, 40, 50, 60, 70, 80])
+    frames = {"s": frame("s", "x", {"CHN": values, "USA": {p: 100 for p in values}})}
+    the_break = [{"source": "s", "indicator": "x", "period": "2017", "why": {"zh": "改", "en": "new list"}}]
+    summary = summary_of(frames, spec(pair(), breaks=the_break))
+    assert summary["outcome"] == "behind_no_trend"
+    assert summary["reason"] == "3 periods after the break (a trend needs 5)"
+    assert pd.isna(summary["trend_slope"])
+
+
+def test_fewer_than_five_points_are_never_extrapolated():
+    frames = {"s": frame("s", "x", {"CHN": years(2015, [10, 20, 30, 40]), "USA": years(2015, [100] * 4)})}
+    summary = summary_of(frames, spec(pair()))
+    assert summary["outcome"] == "behind_no_trend"
+    assert pd.isna(summary["crossover"]) and pd.isna(summary["trend_slope"])
+    assert summary["reason"] == "4 periods (a trend needs 5)"
+
+
+def test_a_single_common_period_is_left_out_with_the_reason():
+    frames = {"s": frame("s", "x", {"CHN": {"2022": 5, "2023": 6, "2027f": 9}, "USA": {"2022": 4, "2027f": 3}})}
+    summary = summary_of(frames, spec(pair()))
+    assert summary["outcome"] == "left_out"
+    assert summary["reason"] == "1 period with both values (2022)"
+
+
+def test_window_limits_the_trend_to_the_last_periods():
+    values = years(2000, [10 * 1.2 ** i for i in range(12)])
+    frames = {"s": frame("s", "x", {"CHN": values, "USA": {p: 1000 for p in values}})}
+    summary = summary_of(frames, spec(pair(), window=6))
+    assert (summary["trend_points"], summary["trend_from"], summary["trend_to"]) == (6, "2006", "2011")
+
+
+def test_quarters_are_fractional_years_and_mixed_kinds_are_refused():
+    quarters = {f"{2020 + i // 4}Q{i % 4 + 1}": 50 + 10 * i for i in range(8)}
+    frames = {"s": frame("s", "x", {"CHN": quarters | {"2021": 999}, "USA": {p: 100 for p in quarters} | {"2021": 5}})}
+    with pytest.raises(InputError, match="mixes period kinds"):
+        gaps.gap_rows(frames, spec(pair()))
+    summary = summary_of(frames, spec(pair(period_kind="quarter")))
+    assert summary["overtook_in"] == "2021Q3"  # 110 > 100 (2021Q2 is level at 100); the annual 2021 row is not used
+    assert summary["periods"] == 8
+
+
+def test_the_first_listed_series_wins_and_units_must_match():
+    primary = frame("a", "x", {"CHN": {"2020": 60}, "USA": {"2020": 100}}, unit="USD million")
+    fallback = pd.concat([frame("b", "y", {"CHN": {"2019": 50, "2020": 1}, "USA": {"2019": 100, "2020": 1}}, unit="USD billion"),
+                          frame("b", "z", {"CHN": {"2018": 40}, "USA": {"2018": 100}}, unit="USD billion").assign(
+                              unit=["USD billion", "USD million"])], ignore_index=True)
+    the_pair = pair(series=[{"source": "a", "indicator": "x"}, {"source": "b", "indicator": ["y", "z"]}])
+    rows = gaps.gap_rows({"a": primary, "b": fallback}, spec(the_pair))
+    assert list(rows["period"]) == ["2019", "2020"]  # 2018's values are in different units: no ratio
+    assert list(rows["source"]) == ["b", "a"]
+    assert list(rows["ratio"]) == pytest.approx([0.5, 0.6])
+
+
+def test_rows_trace_back_to_the_processed_lines():
+    frames = {"s": frame("s", "x", {"CHN": years(2015, [10, 20]), "USA": years(2015, [30, 40])})}
+    rows = gaps.gap_rows(frames, spec(pair()))
+    source = frames["s"].set_index("line")
+    for _, row in rows.iterrows():
+        assert source.loc[row["china_line"], "value"] == row["china_value"]
+        assert source.loc[row["comparator_line"], "value"] == row["comparator_value"]
+        assert source.loc[row["china_line"], "document"] == row["china_document"]
+
+
+def test_two_preferred_values_for_one_period_are_an_error_naming_the_line():
+    doubled = frame("s", "x", {"CHN": {"2020": 1, "2021": 2}, "USA": {"2020": 3, "2021": 4}})
+    doubled = pd.concat([doubled, doubled.iloc[[0]].assign(line=9)], ignore_index=True)
+    with pytest.raises(InputError, match="several preferred rows for 2020") as caught:
+        gaps.gap_rows({"s": doubled}, spec(pair()))
+    assert caught.value.line is not None
+
+
+def test_a_missing_analysis_block_or_bad_setting_names_the_field():
+    with pytest.raises(InputError, match="spec.analysis"):
+        gaps.analysis_spec({})
+    with pytest.raises(InputError) as caught:
+        gaps.analysis_spec(spec(pair(), min_points=3))
+    assert caught.value.field == "spec.analysis.settings.min_points"
+
+
+# --- rendering -----------------------------------------------------------------------------------------------
+
+def fake_item(the_spec: dict, item_id: str = "gap02") -> types.SimpleNamespace:
+    return types.SimpleNamespace(id=item_id, title=Bilingual(zh="分析", en="Analysis $1"),
+                                 source_line=Bilingual(zh="資料來源", en="Source"), spec=the_spec)
+
+
+def context(lang: str = "en") -> Context:
+    return Context(lang=lang, name=lambda code: NAMES.get(code, code))
+
+
+def test_gap_table_shows_fixed_decimals_and_the_projection():
+    from techgap.render import gap_render
+
+    frames = converging(crossover=2030.0, growth=1.1, first=2015, n=8)
+    the_spec = spec(pair())
+    table = gap_render.build_gap_table(fake_item(the_spec), gaps.gap_rows(frames, the_spec), context())
+    row = table.iloc[0]
+    assert row["Latest ratio"] == f"{1.1 ** (2022 - 2030):.2f} (2022)"
+    assert row["Trend per year"] == "+10.0% (2015–2022)"
+    assert row["Overtook in / projected crossover (80% interval)"] == "projected 2030 (2030–2030)"
+    zh = gap_render.build_gap_table(fake_item(the_spec), gaps.gap_rows(frames, the_spec), context("zh"))
+    assert list(zh.columns)[0] == "指標"
+
+
+def test_escape_mathtext_and_wrapping():
+    from techgap.render import gap_render
+
+    assert gap_render.escape_mathtext("US$ 5 and $6") == r"US\$ 5 and \$6"
+    wrapped = gap_render.wrap_cell("研發經費占國內生產毛額比重", 10)
+    assert all(gap_render._display_width(line) <= 10 for line in wrapped.split("\n"))
+    assert wrapped.replace("\n", "") == "研發經費占國內生產毛額比重"
+
+
+def test_small_multiples_draw_one_panel_per_pair_with_periods():
+    from techgap.render import gap_render
+    from techgap.render.style import apply_style
+
+    apply_style()
+    frames = converging(crossover=2030.0, growth=1.1, first=2015, n=8)
+    frames["t"] = frame("t", "x", {"CHN": {"2022": 5}, "USA": {"2022": 4}})
+    the_spec = spec(pair(), pair("q", source="t"), pair("r", source="t", comparator="TWN")) | {"ncols": 2}
+    rows = gaps.gap_rows(frames, the_spec)
+    fig = gap_render.draw_gap_multiples(fake_item(the_spec, "gap01"), rows, context(), the_spec)
+    drawn = [ax for ax in fig.axes if ax.axison]
+    assert len(drawn) == 1  # q has one period, r none: both left out of the figure
+    assert drawn[0].get_yscale() == "log"
+    assert any(abs(line.get_ydata()[0] - 1) < 1e-12 and len(set(line.get_ydata())) == 1 for line in drawn[0].get_lines())
+
+
+# --- the project's data and config ---------------------------------------------------------------------------
+
+def real_frames(root: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
+    analysis, items = gaps.load_analysis(root)
+    project = load_project(root)
+    frames = {s: normalize_source(project, s) for s in analysis.sources()}
+    return next(i for i in items if i["id"] == "gap02"), frames
+
+
+def test_config_items_read_every_source_of_their_pairs(project_root: Path):
+    analysis, items = gaps.load_analysis(project_root)
+    project = load_project(project_root)
+    assert {i["id"] for i in items} == {"gap01", "gap02"}
+    for item in items:
+        assert item["status"] == "analysis" and item["group"] == "gaps"
+        assert set(gaps.analysis_spec(item["spec"]).sources()) - {"caict_5g_sep"} <= set(item["sources"])
+        assert set(item["sources"]) <= set(project.sources)
+
+
+def test_isscc_china_overtook_the_us_in_2023(project_root: Path):
+    item, frames = real_frames(project_root)
+    rows = gaps.gap_rows(frames, item["spec"])
+    summary = gaps.summarize(rows, item["spec"]).set_index("pair").loc["isscc_papers_usa"]
+    assert summary["overtook_in"] == "2023"
+
+
+def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
+    from techgap.render import gap_render
+
+    item, frames = real_frames(project_root)
+    the_item = fake_item(item["spec"])
+    before = gap_render.build_gap_table(the_item, gaps.gap_rows(frames, item["spec"]), context())
+    old = snapshot_dir(project_root, "isscc")
+    new = old.parent / "2099-01-01"
+    shutil.copytree(old, new)
+    with open(new / "data.csv", "a", encoding="utf-8") as payload:
+        payload.write("China (incl. Hong Kong & Macau),2027,isscc_accepted_papers,50,papers,,,,,chosun_biz_2025_11_26,test\n"
+                      "United States,2027,isscc_accepted_papers,80,papers,,,,,chosun_biz_2025_11_26,test\n")
+    set_checksum(new)
+    item, frames = real_frames(project_root)
+    after = gap_render.build_gap_table(the_item, gaps.gap_rows(frames, item["spec"]), context())
+    changed = after.compare(before)
+    isscc = after[after["Indicator"] == "ISSCC accepted papers"].iloc[0]
+    assert isscc["Latest ratio"] == f"{50 / 80:.2f} (2027)"
+    assert isscc["Periods (n)"].endswith("(7)")
+    assert "overtook in 2023, behind in 2027" in isscc["Overtook in / projected crossover (80% interval)"]
+    assert set(changed.index) == {int(after.index[after["Indicator"] == "ISSCC accepted papers"][0])}
+
+
+def test_gap_rows_are_deterministic_on_the_real_data(project_root: Path):
+    item, frames = real_frames(project_root)
+    first = gaps.summarize(gaps.gap_rows(frames, item["spec"]), item["spec"])
+    second = gaps.summarize(gaps.gap_rows(frames, item["spec"]), item["spec"])
+    pd.testing.assert_frame_equal(first, second)
+    assert not math.isnan(first.set_index("pair").loc["gerd_pct_gdp_usa", "trend_slope"])
