@@ -306,6 +306,19 @@ class Project(Strict):
         return sorted({s for item in self.groups()[group] for s in item.sources})
 
 
+def analysis_items(path: Path) -> list[dict[str, Any]]:
+    """techgap's own analysis items: each item's spec gets the file's shared `analysis` block."""
+    data = load_yaml(path) or {}
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list) or not isinstance(data.get("analysis"), dict):
+        raise InputError(path, "needs a top-level 'analysis' mapping and an 'items' list", field="items")
+    out = []
+    for body in data["items"]:
+        if isinstance(body, dict):
+            body = {**body, "spec": {**(body.get("spec") or {}), "analysis": data["analysis"]}}
+        out.append(body)
+    return out
+
+
 def load_project(root: str | Path = ".") -> Project:
     root = Path(root).resolve()
     cfg = root / "config"
@@ -323,9 +336,11 @@ def load_project(root: str | Path = ".") -> Project:
 
     items = []
     # The report's items, then techgap's own analysis items (a file of their own).
-    for items_path in (cfg / "items.yaml", cfg / "analysis.yaml"):
-        if items_path.exists():
-            items += [(items_path, _validated(items_path, ItemSpec, body, "item")) for body in load_yaml(items_path) or []]
+    items_path = cfg / "items.yaml"
+    items += [(items_path, _validated(items_path, ItemSpec, body, "item")) for body in load_yaml(items_path) or []]
+    analysis_path = cfg / "analysis.yaml"
+    if analysis_path.exists():
+        items += [(analysis_path, _validated(analysis_path, ItemSpec, body, "item")) for body in analysis_items(analysis_path)]
     seen: set[str] = set()
     for items_path, item in items:
         if item.id in seen:

@@ -62,6 +62,8 @@ def edition_sources(project: Project, item: ItemSpec, edition: str) -> list[str]
     marked `optional` is skipped while its source has no vintage; `unless_source` skips a selection
     once the named source has one)."""
     resolved = edition_item(item, edition)
+    if not selections(resolved):  # an analysis item reads its sources whole
+        return sorted(s for s in item.sources if available(project, s))
     out = []
     for selection in selections(resolved):
         if applies(project, selection):

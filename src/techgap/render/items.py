@@ -16,7 +16,7 @@ import pandas as pd
 
 from techgap import texts
 from techgap.config import ItemSpec, Project
-from techgap.editions import applies, edition_item, edition_vintages
+from techgap.editions import applies, edition_item, edition_sources, edition_vintages
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.io import figure_bytes
@@ -26,7 +26,7 @@ from techgap.render import data as item_data
 from techgap.render.charts import CHARTS, Context
 
 ITEMS_FILE = Path("config/items.yaml")
-EXTRA_CHARTS: dict[str, Any] = {}  # chart kinds registered by other modules (e.g. the gap analysis)
+GAP_KINDS = frozenset({"gap_multiples", "gap_table"})  # techgap's own analysis (techgap.gaps)
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,26 @@ class DrawnItem:
 class EditionBuild:
     item_id: str
     edition: str
-    rows: pd.DataFrame
+    rows: pd.DataFrame  # long rows (entity, indicator, period, value): what the editions are compared on
+    data: pd.DataFrame  # the CSV written beside the item
     meta: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+
+
+def gap_long_view(gap_rows: pd.DataFrame) -> pd.DataFrame:
+    """The gap analysis's rows as long rows (the ratio per pair and period, with both documents), so
+    texts, source lines and edition comparisons work on them like on any item."""
+    parts = []
+    for side in ("china", "comparator"):
+        part = pd.DataFrame({
+            "entity_code": gap_rows["china"], "entity": gap_rows["china"], "entity_zh": gap_rows["china"],
+            "category": gap_rows["pair"], "indicator": "ratio", "period": gap_rows["period"],
+            "value": gap_rows["ratio"], "unit": "ratio", "label": "", "label_en": "", "flag": "",
+            "source": gap_rows["source"], "document": gap_rows[f"{side}_document"], "vintage": gap_rows["vintage"],
+            "line": gap_rows[f"{side}_line"],
+        })
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def item_rows(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: EntityRegistry,
@@ -179,7 +196,14 @@ def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping
     from techgap.render import tables
 
     resolved = resolved_item(project, item, edition)
-    rows = item_rows(resolved, frames, registry, published)
+    if item.chart in GAP_KINDS:
+        from techgap import gaps
+
+        data = gaps.gap_rows(dict(frames), resolved.spec)
+        rows = gap_long_view(data)
+    else:
+        rows = item_rows(resolved, frames, registry, published)
+        data = item_data.tidy(rows)
     check_required(resolved, rows)
     warnings = absent_entities(resolved, rows)
     if warnings and edition == "report":
@@ -190,17 +214,25 @@ def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping
     drawn = DrawnItem(id=item.id, kind=item.kind, chart=item.chart, title=item.title,
                       source_line=made["source_line"], spec=spec)
     base = item_dir(item.id, edition, figures_dir)
-    build = EditionBuild(item.id, edition, item_data.tidy(rows), meta={})
+    build = EditionBuild(item.id, edition, rows, data, meta={})
     alt = {}
     for lang in LANGS:
         ctx = Context(lang=lang, name=lambda code, lang=lang: registry.name(code, lang))
-        if item.kind == "table":
+        if item.chart in GAP_KINDS:
+            from techgap.render import gap_render
+
+            if item.kind == "table":
+                display = gap_render.build_gap_table(drawn, data, ctx)
+                build.files[str(base / f"{item.id}_{lang}.md")] = tables.to_markdown(drawn, display, ctx).encode("utf-8")
+                fig = gap_render.draw_gap_table(drawn, display, ctx)
+            else:
+                fig = gap_render.draw_gap_multiples(drawn, data, ctx, dict(spec))
+        elif item.kind == "table":
             display = tables.build(drawn, rows, ctx)
             build.files[str(base / f"{item.id}_{lang}.md")] = tables.to_markdown(drawn, display, ctx).encode("utf-8")
             fig = tables.draw(drawn, display, ctx)
         else:
-            chart = EXTRA_CHARTS.get(item.chart) or CHARTS[item.chart]
-            fig = chart(drawn, rows, ctx, dict(spec))
+            fig = CHARTS[item.chart](drawn, rows, ctx, dict(spec))
         for fmt in FIGURE_FORMATS:
             build.files[str(base / f"{item.id}_{lang}.{fmt}")] = figure_bytes(fig, fmt, salt=f"{item.id}-{lang}")
         plt.close(fig)
@@ -275,9 +307,7 @@ def build_item(project: Project, item: ItemSpec, frames_by_vintage: Mapping[tupl
 
     builds = {}
     for edition in EDITIONS:
-        sources = sorted({s["source"] for s in resolved_item(project, item, edition).spec.get("data", [])}
-                         | {f["source"] for f in edition_item(item, edition).facts.values() if f.get("source")})
-        vintages = edition_vintages(project, edition, sources)
+        vintages = edition_vintages(project, edition, edition_sources(project, item, edition))
         frames = {s: frames_by_vintage[(s, v)] for s, v in vintages.items()}
         edition_provenance = {s: provenances[(s, v)] for s, v in vintages.items()}
         published = {s: {d.id: d.published for d in p.documents} for s, p in edition_provenance.items()}
@@ -288,7 +318,7 @@ def build_item(project: Project, item: ItemSpec, frames_by_vintage: Mapping[tupl
     files: dict[str, bytes] = {}
     for edition, build in builds.items():
         outputs = item_outputs(item, edition, figures_dir)
-        files[outputs[0]] = csv_bytes(build.rows)
+        files[outputs[0]] = csv_bytes(build.data)
         files[outputs[1]] = (json.dumps(build.meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         files.update(build.files)
         assert set(files) >= set(outputs), set(outputs) - set(files)
