@@ -409,13 +409,13 @@ def test_claims_table_has_detail_and_all_columns_with_status_badges(built):
     headers = re.findall(r'<th scope="col">([^<]+)</th>', ledger)
     assert headers[:4] == ["id", "quote", "status", "detail"]
     assert set(headers) == set(claims.columns)
-    rows = re.findall(r'<tr class="c-([a-z]+)">', ledger)
+    rows = re.findall(r'<tr class="r-([a-z]+)">', ledger)
     assert rows == list(claims["status"])
     contradicted = claims[claims["status"] == "contradicted"].iloc[0]
     assert html_escape(contradicted["detail"]) in ledger
     for status, count in claims["status"].value_counts().items():
         assert f'for="cf-{status}">' in ledger and f"{status} ({count})" in ledger
-        assert f"#cf-{status}:checked~.table-wrap tbody tr:not(.c-{status}){{display:none}}" in built["index"]
+        assert f"#cf-{status}:checked~.table-wrap tbody tr:not(.r-{status}){{display:none}}" in built["index"]
 
 
 def test_page_without_claims_says_so(tmp_path):

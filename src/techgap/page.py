@@ -79,8 +79,9 @@ h4{{font-size:1rem;margin:1rem 0 .3rem}}
 h5{{font-size:.95rem;margin:.6rem 0 .3rem}}
 a{{color:#0b4fb3}}
 a:focus-visible,input:focus-visible+label,summary:focus-visible{{outline:3px solid #0b4fb3;outline-offset:2px}}
-p,li,td,th,dd,dt,pre,code,h1,h2,h3,h4,h5{{overflow-wrap:anywhere}}
+p,li,dd,dt,pre,code,h1,h2,h3,h4,h5{{overflow-wrap:anywhere}}
 .muted{{color:#4b5563}}
+.nw{{white-space:nowrap}}
 .small{{font-size:.9rem}}
 img{{max-width:100%;height:auto;border:1px solid #d1d5db;display:block}}
 figure{{margin:.6rem 0 1rem}}
@@ -94,7 +95,8 @@ figcaption{{font-size:.9rem;color:#4b5563}}
 .badge{{display:inline-block;border-radius:.3rem;padding:0 .45rem;font-size:.85rem;font-weight:bold;white-space:nowrap}}
 .table-wrap{{overflow-x:auto;max-width:100%;margin:.4rem 0}}
 table{{border-collapse:collapse;font-size:.9rem}}
-th,td{{border:1px solid #d1d5db;padding:.25rem .5rem;vertical-align:top;text-align:left}}
+th,td{{border:1px solid #d1d5db;padding:.25rem .5rem;vertical-align:top;text-align:left;overflow-wrap:normal}}
+.table-block td,.table-block th{{min-width:4.5em}}
 th{{background:#f3f4f6}}
 td.num,th.num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
 tr.total td{{font-weight:bold;border-top:2px solid #1a1a1a}}
@@ -113,14 +115,20 @@ LANG_SWITCH_CSS = """#lang-zh:checked~main .l-en,#lang-zh:checked~header .l-en{d
 #lang-both:checked~header label[for=lang-both],#lang-zh:checked~header label[for=lang-zh],
 #lang-en:checked~header label[for=lang-en]{background:#1a1a1a;color:#ffffff}
 """
-CLAIMS_CSS = """.claims td{min-width:4rem}
-.claims tr td:first-child{white-space:nowrap}
+CLAIMS_CSS = """.claims td{min-width:5rem;overflow-wrap:anywhere}
+.claims td[data-label=quote],.claims td[data-label=note]{min-width:18rem}
+.claims td[data-label=detail]{min-width:14rem}
+.claims td[data-label=status]{white-space:nowrap}
+.claims tr.r-contradicted td:first-child{border-left:6px solid #b91c1c}
+.claims tr.r-uncheckable td:first-child{border-left:6px solid #6b7280}
+.claims tr.r-supported td:first-child{border-left:6px solid #15803d}
 .filter label{display:inline-block;margin:.2rem .4rem .2rem 0}
 .filter input:checked+label{background:#1a1a1a;color:#ffffff}
 @media (max-width:700px){
 .claims table,.claims thead,.claims tbody,.claims tr,.claims td{display:block}
 .claims thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .claims tr{border:1px solid #9ca3af;margin:.6rem 0}
+.claims td[data-label]{min-width:0}
 .claims td{border:0;border-top:1px solid #e5e7eb}
 .claims td::before{content:attr(data-label) ": ";font-weight:bold}
 }
@@ -385,7 +393,7 @@ def sources_html(ctx: PageContext, sources: list[dict[str, Any]]) -> str:
         facts = [esc(src.get("publisher") or "")]
         for key, label in (("published", "published"), ("retrieved", "retrieved"), ("vintage", "vintage")):
             if src.get(key):
-                facts.append(f"{label} {esc(src[key])}")
+                facts.append(f'{label} <span class="nw">{esc(src[key])}</span>')
         prov = src.get("provenance")
         if prov in ctx.anchors:
             facts.append(f'<a href="{PROVENANCE_FILE}#{ctx.anchors[prov]}">provenance</a>')
@@ -439,8 +447,8 @@ def edition_html(ctx: PageContext, item: dict[str, Any], name: str, edition: dic
     if edition.get("periods"):
         meta.append(f"<dt>Periods</dt><dd>{esc(period_span(edition['periods']))}</dd>")
     if edition.get("vintages"):
-        vintages = ", ".join(f"{k} {v}" for k, v in sorted(edition["vintages"].items()))
-        meta.append(f"<dt>Vintages</dt><dd>{esc(vintages)}</dd>")
+        vintages = ", ".join(f'{esc(k)} <span class="nw">{esc(v)}</span>' for k, v in sorted(edition["vintages"].items()))
+        meta.append(f"<dt>Vintages</dt><dd>{vintages}</dd>")
     if edition.get("data"):
         meta.append(f'<dt>Data</dt><dd><a href="{esc(ctx.href(edition["data"], where))}">CSV</a></dd>')
     if meta:
@@ -571,7 +579,7 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
         badge = CLAIM_BADGES.get(status, OTHER_BADGE)
         filters.append(f'<input type="radio" name="claim-filter" id="cf-{word}" class="visually-hidden">'
                        f'<label for="cf-{word}">{esc(badge.symbol)} {esc(status)} ({counts[status]})</label>')
-        filter_css.append(f"#cf-{word}:checked~.table-wrap tbody tr:not(.c-{word}){{display:none}}")
+        filter_css.append(f"#cf-{word}:checked~.table-wrap tbody tr:not(.r-{word}){{display:none}}")
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
     rows = []
     for record in claims.to_dict(orient="records"):
@@ -585,7 +593,7 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
                 content = esc(format_value(value))
             lang = ' lang="zh-Hant"' if column in ZH_CLAIM_COLUMNS else ""
             cells.append(f'<td data-label="{esc(column)}"{lang}>{content}</td>')
-        row_class = f"c-{css_word(status)}" if status in counts and css_word(status) != "other" else "c-other"
+        row_class = f"r-{css_word(status)}"
         rows.append(f'<tr class="{row_class}">{"".join(cells)}</tr>')
     return "\n".join(filter_css) + "\n", "\n".join([
         f'<section id="claims" class="claims"><h2>{bilingual("數據查核", "Claims ledger")}</h2>',
