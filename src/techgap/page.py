@@ -525,9 +525,9 @@ def toc_entry(item: dict[str, Any]) -> str:
         if name == "latest" and edition.get("same_as_report") is False:
             extra = ' <span class="small" lang="en">(updated)</span>'
         badge = badge_html(edition.get("status"), ITEM_BADGES, "s")
-        badges.append(f'<span class="small" lang="en">{esc(name)}:</span> {badge}{extra}')
+        badges.append(f'<span class="nw"><span class="small" lang="en">{esc(name)}:</span> {badge}{extra}</span>')
     return (f'<li><a href="#{esc(item["id"])}">{lang_span("zh", item["title"]["zh"])} '
-            f'{lang_span("en", item["title"]["en"])}</a> {" ".join(badges)}</li>')
+            f'{lang_span("en", item["title"]["en"])}</a><br>{" ".join(badges)}</li>')
 
 
 def toc_html(report_items: list[dict[str, Any]], analysis_items: list[dict[str, Any]], has_claims: bool) -> str:
