@@ -456,3 +456,19 @@ def test_nothing_is_written_when_an_item_table_is_broken(tmp_path, font_file):
         write_page(figures, manifest, claims, provenance, font_file=font_file)
     assert (figures / "index.html").read_text(encoding="utf-8") == "previous page"
     assert not (figures / "provenance.html").exists() and not (figures / "assets").exists()
+
+
+def test_provenance_texts_reads_every_cited_file_and_only_from_data_raw(tmp_path):
+    manifest, _, provenance = sample_inputs()
+    for path, text in provenance.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    cited = {s["provenance"] for i in manifest["items"] for e in i["editions"].values() for s in e["sources"]}
+    for path in cited - set(provenance):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(f"title: {path}\n", encoding="utf-8")
+    texts = page_mod.provenance_texts(tmp_path, manifest)
+    assert set(texts) == cited and all(texts[p] == provenance[p] for p in provenance)
+    manifest["items"][0]["editions"]["report"]["sources"][0]["provenance"] = "data/raw/../../etc/provenance.yaml"
+    with pytest.raises(PageError, match="must be data/raw/<source>/<vintage>/provenance.yaml"):
+        page_mod.provenance_texts(tmp_path, manifest)

@@ -710,6 +710,27 @@ def subset_font(font_file: Path, characters: str) -> bytes:
     return buffer.getvalue()
 
 
+def provenance_paths(manifest: dict[str, Any]) -> list[str]:
+    """Every provenance file the manifest cites (per edition's sources, and per source's editions)."""
+    paths = {src["provenance"] for item in manifest.get("items", []) for _, edition in item_editions(item)
+             for src in edition.get("sources") or [] if src.get("provenance")}
+    for source in (manifest.get("sources") or {}).values():
+        recorded = source.get("provenance")
+        paths |= set(recorded.values()) if isinstance(recorded, dict) else ({recorded} if recorded else set())
+    return sorted(paths)
+
+
+def provenance_texts(project_root: Path, manifest: dict[str, Any]) -> dict[str, str]:
+    """{path: YAML text} of every provenance file the manifest cites, read from data/raw/ only."""
+    texts = {}
+    for path in provenance_paths(manifest):
+        pure = PurePosixPath(path)
+        if pure.is_absolute() or ".." in pure.parts or pure.parts[:2] != ("data", "raw") or pure.name != "provenance.yaml":
+            raise PageError(f"manifest: provenance path {path!r} must be data/raw/<source>/<vintage>/provenance.yaml")
+        texts[path] = (Path(project_root) / path).read_text(encoding="utf-8")
+    return texts
+
+
 def write_page(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFrame | None,
                provenance: dict[str, str], font_file: Path | None = None) -> list[Path]:
     """Write figures/index.html, figures/provenance.html and figures/assets/techgap-cjk.woff2. Both pages
