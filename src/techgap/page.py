@@ -129,6 +129,7 @@ CLAIMS_CSS = """.claims td{min-width:5rem;overflow-wrap:anywhere}
 .claims thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .claims tr{border:1px solid #9ca3af;margin:.6rem 0}
 .claims td[data-label]{min-width:0}
+.claims td:empty{display:none}
 .claims td{border:0;border-top:1px solid #e5e7eb}
 .claims td::before{content:attr(data-label) ": ";font-weight:bold}
 }
