@@ -472,3 +472,12 @@ def test_provenance_texts_reads_every_cited_file_and_only_from_data_raw(tmp_path
     manifest["items"][0]["editions"]["report"]["sources"][0]["provenance"] = "data/raw/../../etc/provenance.yaml"
     with pytest.raises(PageError, match="must be data/raw/<source>/<vintage>/provenance.yaml"):
         page_mod.provenance_texts(tmp_path, manifest)
+
+
+def test_a_long_list_of_sources_is_folded_but_complete(tmp_path):
+    manifest, claims, provenance = sample_inputs()
+    report = manifest["items"][0]["editions"]["report"]
+    report["sources"] = [dict(report["sources"][0], document=f"doc_{n}", title=f"Document {n}") for n in range(7)]
+    fig01 = section(render(manifest, claims, provenance, tmp_path), "fig01")
+    assert "<summary lang=\"en\">Sources (7 documents)</summary>" in fig01
+    assert all(f"Document {n}</a>" in fig01 for n in range(7))

@@ -35,6 +35,7 @@ TOP_LINKS = (("drift.md", "資料修訂", "Drift report"), ("claims.md", "數據
              ("report.html", "附註報告", "Annotated report"), (PROVENANCE_FILE, "來源紀錄", "Provenance files"))
 CLAIM_FIRST_COLUMNS = ("id", "quote", "status", "detail")
 ZH_CLAIM_COLUMNS = {"quote", "section"}  # copied from the report, in Chinese
+SOURCES_SHOWN_OPEN = 4
 HTML_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 CSS_CLASS_WORD = re.compile(r"^[a-z][a-z_]{0,31}$")
 FONT_NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14)  # keep copyright and the OFL licence notice in the subset
@@ -108,6 +109,7 @@ ul.links{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem
 .switch{{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.6rem 0}}
 .switch label,.filter label{{border:1px solid #4b5563;border-radius:.3rem;padding:.15rem .6rem;cursor:pointer;background:#ffffff}}
 .visually-hidden{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
+summary{{cursor:pointer;font-size:.9rem;margin:.3rem 0}}
 pre{{white-space:pre-wrap;background:#f9fafb;border:1px solid #d1d5db;padding:.6rem;font-size:.85rem}}
 """
 LANG_SWITCH_CSS = """#lang-zh:checked~main .l-en,#lang-zh:checked~header .l-en{display:none}
@@ -403,6 +405,8 @@ def sources_html(ctx: PageContext, sources: list[dict[str, Any]]) -> str:
         doc = f' <span class="muted">[{esc(src["document"])}]</span>' if src.get("document") else ""
         parts.append(f'<li lang="en">{title}{doc} — {"; ".join(f for f in facts if f)}</li>')
     parts.append("</ul>")
+    if len(sources) > SOURCES_SHOWN_OPEN:  # a long list of documents would bury the next item
+        return f'<details><summary lang="en">Sources ({len(sources)} documents)</summary>{"".join(parts)}</details>'
     return "".join(parts)
 
 
