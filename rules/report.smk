@@ -44,11 +44,14 @@ rule manifest:
         item_files=all_item_outputs(),
         provenance=all_provenance_files(),
         claims="figures/claims.csv",
-        config="config/items.yaml",
-        code=["src/techgap/manifest.py"],
+        config=["config/items.yaml", "config/analysis.yaml", "config/chapters.yaml"],
+        code=["src/techgap/manifest.py", "src/techgap/page.py"],
+        font=FONT,
     output:
         update("figures/manifest.json"),
         update("figures/index.html"),
+        update("figures/provenance.html"),
+        update("figures/assets/techgap-cjk.woff2"),
     log:
         "logs/manifest.log",
     conda:

@@ -3,7 +3,6 @@ the one page reviewers open from disk."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -12,12 +11,12 @@ import pandas as pd
 
 from techgap.config import ItemSpec, Project
 from techgap.editions import edition_item
-from techgap.io import write_json, write_text
+from techgap.io import write_json
 from techgap.layout import EDITIONS, LANGS, item_outputs
 from techgap.provenance import load_provenance
 
 
-def item_record(project: Project, item: ItemSpec) -> dict[str, Any]:
+def item_record(project: Project, item: ItemSpec, chapters: Any = None) -> dict[str, Any]:
     """One item with both editions, from the records the build wrote beside the files."""
     rel = project.figures_dir.relative_to(project.root)
     editions: dict[str, Any] = {}
@@ -36,12 +35,19 @@ def item_record(project: Project, item: ItemSpec) -> dict[str, Any]:
             record.update({"status": resolved.status, "reason": str(resolved.status_reason), "vintages": {},
                            "periods": [], "warnings": [], "sources": [], "alt": {}})
         editions[edition] = record
-    return {"id": item.id, "kind": item.kind, "chapter": None,
+    chapter = None
+    if chapters is not None:
+        key = chapters.items[item.id]
+        chapter = {"key": key, "zh": chapters.chapters[key].zh, "en": chapters.chapters[key].en}
+    return {"id": item.id, "kind": item.kind, "chapter": chapter,
             "title": {"zh": item.title.zh, "en": item.title.en}, "editions": editions}
 
 
 def build_manifest(project: Project) -> dict[str, Any]:
-    items = [item_record(project, item) for item in project.items]
+    from techgap.chapters import load_chapters
+
+    chapters = load_chapters(project)
+    items = [item_record(project, item, chapters) for item in project.items]
     sources: dict[str, Any] = {}
     for item in items:
         for edition, record in item["editions"].items():
@@ -66,25 +72,6 @@ def build_manifest(project: Project) -> dict[str, Any]:
     return {"items": items, "sources": dict(sorted(sources.items())), "summary": summary}
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def claims_section(claims: pd.DataFrame) -> list[str]:
-    counts = claims["status"].value_counts()
-    parts = ['<section id="claims"><h2>Claims ledger 數據查核</h2>',
-             "<p>" + " · ".join(f"{k}: {counts.get(k, 0)}" for k in ("supported", "contradicted", "uncheckable"))
-             + ' — <a href="claims.csv">claims.csv</a> · <a href="claims.md">claims.md</a></p>',
-             "<table><tr><th>id</th><th>quote</th><th>stated</th><th>computed</th><th>status</th></tr>"]
-    for _, row in claims.iterrows():
-        computed = "" if pd.isna(row["computed"]) else f"{row['computed']:.6g}"
-        stated = f"{row['comparison'].replace('==', '')} {row['stated']:g} {row['unit']}"
-        parts.append(f"<tr><td>{_e(row['id'])}</td><td>{_e(row['quote'])}</td><td>{_e(stated)}</td>"
-                     f"<td>{_e(computed)}</td><td class=\"{_e(row['status'])}\">{_e(row['status'])}</td></tr>")
-    parts.append("</table></section>")
-    return parts
-
-
 def edition_summary(record: dict[str, Any]) -> str:
     """What the latest edition adds to the report's: periods added, values revised, or nothing."""
     if record.get("same_as_report", True):
@@ -99,53 +86,15 @@ def edition_summary(record: dict[str, Any]) -> str:
     return "; ".join(parts) or "differs from the report edition"
 
 
-def render_index(manifest: dict[str, Any], claims: pd.DataFrame | None = None) -> str:
-    """A static page: every item in report order, both editions, status, sources, data."""
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-Hant"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>techgap — 中國推動技術自主之現況與影響: figures and tables</title>",
-        "<style>body{font-family:'Noto Sans CJK TC','Noto Sans TC','PingFang TC','Microsoft JhengHei',"
-        "'Heiti TC',sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}"
-        "section{border-top:1px solid #ccc;padding:1em 0}img{max-width:100%;border:1px solid #eee}"
-        ".status{font-weight:bold}small{color:#555}"
-        "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:2px 4px}</style>",
-        "</head><body>",
-        "<h1>中國推動技術自主之現況與影響 — regenerated figures and tables</h1>",
-        "<p>Every item of the report (NDC, 2023) in report order, in two editions: as the report printed it "
-        "(report) and on the newest data (latest).</p>",
-    ]
-    for item in manifest["items"]:
-        parts.append(f'<section id="{_e(item["id"])}">')
-        parts.append(f"<h2>{_e(item['title']['zh'])}<br><small lang=\"en\">{_e(item['title']['en'])}</small></h2>")
-        for edition, record in item["editions"].items():
-            parts.append(f"<h3>{_e(edition)}</h3>")
-            reason = f": {record['reason']}" if record.get("reason") else ""
-            parts.append(f'<p class="status">{_e(record["status"])}{_e(reason)}</p>')
-            if edition == "latest":
-                parts.append(f"<p><small>{_e(edition_summary(record))}</small></p>")
-            for warning in record.get("warnings", []):
-                parts.append(f"<p><small>warning: {_e(warning)}</small></p>")
-            for lang in ("zh", "en"):
-                for path in record["files"][lang]:
-                    rel = Path(path).relative_to("figures").as_posix()
-                    if path.endswith(".png"):
-                        alt = record.get("alt", {}).get(lang, item["id"])
-                        parts.append(f'<a href="{_e(rel)}"><img src="{_e(rel)}" alt="{_e(alt)}" loading="lazy"></a>')
-        parts.append("</section>")
-    if claims is not None:
-        parts += claims_section(claims)
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
 def write_manifest(project: Project) -> None:
     manifest = build_manifest(project)
-    write_json(project.figures_dir / "manifest.json", manifest)
+    from techgap.page import provenance_texts, write_page
+
     claims_path = project.figures_dir / "claims.csv"
-    claims = pd.read_csv(claims_path) if claims_path.exists() else None
-    write_text(project.figures_dir / "index.html", render_index(manifest, claims))
+    claims = pd.read_csv(claims_path, dtype=str, keep_default_na=False) if claims_path.exists() else None
+    provenance = provenance_texts(project.root, manifest)  # read (and checked) before anything is written
+    write_json(project.figures_dir / "manifest.json", manifest)
+    write_page(project.figures_dir, manifest, claims, provenance)
 
 
 README_START, README_END = "<!-- items:start -->", "<!-- items:end -->"

@@ -1,0 +1,755 @@
+"""The reviewers' page: figures/index.html (every item, both editions, the claims ledger),
+figures/provenance.html (every provenance file used, readable when figures/ is published alone) and
+figures/assets/techgap-cjk.woff2 (the CJK font cut down to the characters the two pages use).
+
+Everything shown comes from the manifest, the claims table, the provenance texts and the items' Markdown
+tables; every text is HTML-escaped, and only http/https URLs become links. The page runs no script."""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import re
+import struct
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pandas as pd
+
+from techgap.io import write_bytes, write_text
+
+PAGE_FILE = "index.html"
+PROVENANCE_FILE = "provenance.html"
+FONT_ASSET = "assets/techgap-cjk.woff2"
+FONT_FAMILY = "techgap CJK"
+EDITIONS = ("report", "latest")
+LANGS = ("zh", "en")
+LANG_TAGS = {"zh": "zh-Hant", "en": "en"}
+TOP_LINKS = (("drift.md", "資料修訂", "Drift report"), ("claims.md", "數據查核", "Claims ledger (Markdown)"),
+             ("claims.csv", "數據查核 CSV", "Claims ledger (CSV)"), ("manifest.json", "清單", "Manifest (JSON)"),
+             ("report.html", "附註報告", "Annotated report"), (PROVENANCE_FILE, "來源紀錄", "Provenance files"))
+CLAIM_FIRST_COLUMNS = ("id", "quote", "status", "detail")
+ZH_CLAIM_COLUMNS = {"quote", "section"}  # copied from the report, in Chinese
+SOURCES_SHOWN_OPEN = 4
+HTML_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+CSS_CLASS_WORD = re.compile(r"^[a-z][a-z_]{0,31}$")
+FONT_NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14)  # keep copyright and the OFL licence notice in the subset
+
+
+@dataclass(frozen=True)
+class Badge:
+    symbol: str
+    zh: str
+    en: str
+    color: str
+    background: str
+
+
+# Colour is never the only signal: each status also has a symbol and a word. Text and background colours
+# meet WCAG AA (4.5:1); tests/test_page_unit.py computes the ratios from the page's own CSS.
+ITEM_BADGES = {
+    "reproduced": Badge("✓", "重現", "reproduced", "#14532d", "#dcfce7"),
+    "transcribed": Badge("◇", "轉錄", "transcribed", "#1e3a8a", "#dbeafe"),
+    "partial": Badge("◐", "部分", "partial", "#7c2d12", "#ffedd5"),
+    "unavailable": Badge("○", "無資料", "unavailable", "#7f1d1d", "#fee2e2"),
+    "analysis": Badge("★", "分析", "analysis", "#4c1d95", "#ede9fe"),
+}
+CLAIM_BADGES = {
+    "supported": Badge("✓", "相符", "supported", "#14532d", "#dcfce7"),
+    "contradicted": Badge("×", "不符", "contradicted", "#7f1d1d", "#fee2e2"),
+    "uncheckable": Badge("?", "無法查核", "uncheckable", "#374151", "#f3f4f6"),
+}
+OTHER_BADGE = Badge("·", "其他", "other", "#1f2937", "#e5e7eb")
+
+FONT_STACK = (f"'{FONT_FAMILY}','Noto Sans CJK TC','Noto Sans TC','Source Han Sans TC','PingFang TC',"
+              "'Microsoft JhengHei','Heiti TC',sans-serif")
+BASE_CSS = f"""@font-face{{font-family:'{FONT_FAMILY}';src:url('{FONT_ASSET}') format('woff2');font-display:swap}}
+*{{box-sizing:border-box}}
+html{{-webkit-text-size-adjust:100%;text-size-adjust:100%}}
+body{{margin:0;font-family:{FONT_STACK};font-size:17px;line-height:1.6;color:#1a1a1a;background:#ffffff}}
+main,header.top,footer{{max-width:62rem;margin:0 auto;padding:0 1rem}}
+h1{{font-size:1.6rem;line-height:1.3;margin:1.2rem 0 .5rem}}
+h2{{font-size:1.35rem;line-height:1.35;margin:2rem 0 .6rem;padding-top:.6rem;border-top:3px solid #1a1a1a}}
+h3{{font-size:1.15rem;line-height:1.4;margin:1.6rem 0 .4rem}}
+h4{{font-size:1rem;margin:1rem 0 .3rem}}
+h5{{font-size:.95rem;margin:.6rem 0 .3rem}}
+a{{color:#0b4fb3}}
+a:focus-visible,input:focus-visible+label,summary:focus-visible{{outline:3px solid #0b4fb3;outline-offset:2px}}
+p,li,dd,dt,pre,code,h1,h2,h3,h4,h5{{overflow-wrap:anywhere}}
+.muted{{color:#4b5563}}
+.nw{{white-space:nowrap}}
+.small{{font-size:.9rem}}
+img{{max-width:100%;height:auto;border:1px solid #d1d5db;display:block}}
+figure{{margin:.6rem 0 1rem}}
+figcaption{{font-size:.9rem;color:#4b5563}}
+.item{{border-top:1px solid #9ca3af;margin-top:1.5rem}}
+.edition{{margin:.8rem 0 1.2rem;padding:.2rem 0 .2rem .9rem;border-left:4px solid #d1d5db}}
+.meta{{margin:.2rem 0;font-size:.9rem}}
+.meta dt{{font-weight:bold;display:inline}}
+.meta dd{{display:inline;margin:0 .8rem 0 .3rem}}
+.warnings{{background:#fffbeb;border:1px solid #b45309;color:#1a1a1a;padding:.4rem .8rem;list-style:none}}
+.badge{{display:inline-block;border-radius:.3rem;padding:0 .45rem;font-size:.85rem;font-weight:bold;white-space:nowrap}}
+.table-wrap{{overflow-x:auto;max-width:100%;margin:.4rem 0}}
+table{{border-collapse:collapse;font-size:.9rem}}
+th,td{{border:1px solid #d1d5db;padding:.25rem .5rem;vertical-align:top;text-align:left;overflow-wrap:normal}}
+.table-block td,.table-block th{{min-width:4.5em}}
+th{{background:#f3f4f6}}
+td.num,th.num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
+tr.total td{{font-weight:bold;border-top:2px solid #1a1a1a}}
+.toc-summary td,.toc-summary th{{text-align:right}}
+.toc-summary th:first-child,.toc-summary td:first-child{{text-align:left}}
+ol.toc{{padding-left:1.4rem}}
+ol.toc li{{margin:.3rem 0}}
+ul.links{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}}
+.switch{{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.6rem 0}}
+.switch label,.filter label{{border:1px solid #4b5563;border-radius:.3rem;padding:.15rem .6rem;cursor:pointer;background:#ffffff}}
+.visually-hidden{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
+summary{{cursor:pointer;font-size:.9rem;margin:.3rem 0}}
+pre{{white-space:pre-wrap;background:#f9fafb;border:1px solid #d1d5db;padding:.6rem;font-size:.85rem}}
+"""
+LANG_SWITCH_CSS = """#lang-zh:checked~main .l-en,#lang-zh:checked~header .l-en{display:none}
+#lang-en:checked~main .l-zh,#lang-en:checked~header .l-zh{display:none}
+#lang-both:checked~header label[for=lang-both],#lang-zh:checked~header label[for=lang-zh],
+#lang-en:checked~header label[for=lang-en]{background:#1a1a1a;color:#ffffff}
+"""
+CLAIMS_CSS = """.claims td{min-width:5rem;overflow-wrap:anywhere}
+.claims td[data-label=quote],.claims td[data-label=note]{min-width:18rem}
+.claims td[data-label=detail]{min-width:14rem}
+.claims td[data-label=status]{white-space:nowrap}
+.claims tr.r-contradicted td:first-child{border-left:6px solid #b91c1c}
+.claims tr.r-uncheckable td:first-child{border-left:6px solid #6b7280}
+.claims tr.r-supported td:first-child{border-left:6px solid #15803d}
+.filter label{display:inline-block;margin:.2rem .4rem .2rem 0}
+.filter input:checked+label{background:#1a1a1a;color:#ffffff}
+@media (max-width:700px){
+.claims table,.claims thead,.claims tbody,.claims tr,.claims td{display:block}
+.claims thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.claims tr{border:1px solid #9ca3af;margin:.6rem 0}
+.claims td[data-label]{min-width:0}
+.claims td:empty{display:none}
+.claims td{border:0;border-top:1px solid #e5e7eb}
+.claims td::before{content:attr(data-label) ": ";font-weight:bold}
+}
+"""
+
+
+class PageError(ValueError):
+    """The manifest or an item's table cannot be shown as it is; the message says where and why."""
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if a browser would follow it to an http(s) server, else None: no javascript:, data:,
+    file: or scheme-relative URLs, nothing with whitespace or control characters (browsers drop tabs
+    and newlines, so 'java\\tscript:' would run)."""
+    if not isinstance(url, str) or not url:
+        return None
+    if any(ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def external_link(url: object, text_html: str) -> str:
+    """A link for http(s) URLs; any other URL is shown as escaped text, never as a link."""
+    href = safe_url(url)
+    if href:
+        return f'<a href="{esc(href)}" rel="noreferrer">{text_html}</a>'
+    if url:
+        return f'{text_html} <span class="muted small">(not linked: <code>{esc(url)}</code>)</span>'
+    return text_html
+
+
+def local_href(path: str, figures_dir_name: str, where: str) -> str:
+    """A manifest path (relative to the project root, e.g. figures/report/fig01/fig01_zh.png) as a link
+    relative to the page; anything that could leave figures/ is refused."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or "\\" in path or not pure.parts or pure.parts[0] != figures_dir_name:
+        raise PageError(f"manifest: {where}: path {path!r} must lie under {figures_dir_name}/ (no '..', no absolute path)")
+    return quote(PurePosixPath(*pure.parts[1:]).as_posix(), safe="/")
+
+
+def html_id(value: str, where: str) -> str:
+    if not isinstance(value, str) or not HTML_ID.match(value):
+        raise PageError(f"manifest: {where}: id {value!r} must match {HTML_ID.pattern}")
+    return value
+
+
+def css_word(value: object) -> str:
+    text = str(value)
+    return text if CSS_CLASS_WORD.match(text) else "other"
+
+
+def lang_span(lang: str, text: str, tag: str = "span", extra_class: str = "") -> str:
+    classes = f"l-{lang} {extra_class}".strip()
+    return f'<{tag} lang="{LANG_TAGS[lang]}" class="{classes}">{esc(text)}</{tag}>'
+
+
+def bilingual(zh: str, en: str, tag: str = "span", sep: str = " ") -> str:
+    return lang_span("zh", zh, tag) + sep + lang_span("en", en, tag)
+
+
+def badge_html(status: object, badges: dict[str, Badge], prefix: str) -> str:
+    badge = badges.get(str(status), OTHER_BADGE)
+    word = css_word(status) if str(status) in badges else "other"
+    label = badge.en if badge is not OTHER_BADGE else str(status)
+    return (f'<span class="badge {prefix}-{word}"><span aria-hidden="true">{esc(badge.symbol)}</span> '
+            f'<span lang="en">{esc(label)}</span></span>')
+
+
+def badge_css(badges: dict[str, Badge], prefix: str) -> str:
+    rules = [f".{prefix}-{name}{{color:{b.color};background:{b.background}}}" for name, b in badges.items()]
+    rules.append(f".{prefix}-other{{color:{OTHER_BADGE.color};background:{OTHER_BADGE.background}}}")
+    return "\n".join(rules) + "\n"
+
+
+def format_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.10g}"
+    return str(value)
+
+
+def period_span(periods: Iterable[object]) -> str:
+    """'2010–2015, 2017, 2019–2022' for years; other periods (2023Q3, 2019-2021) listed as they are."""
+    values = [str(p) for p in periods]
+    if not values or not all(v.isdigit() for v in values):
+        return ", ".join(values)
+    years = sorted({int(v) for v in values})
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def png_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from a PNG's header, so the page reserves the image's space before it loads."""
+    with open(path, "rb") as handle:
+        head = handle.read(24)
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+# --- Markdown pipe tables (as techgap.render.tables.to_markdown writes them) ---------------------------
+
+NUMBER = re.compile(r"^[+\-−–]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?\s*%?$")
+BLANK_CELLS = {"", "—", "–", "-", "n/a", "…", "..", "NA"}
+SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def split_row(line: str) -> list[str]:
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", inner)]
+
+
+def inline_markdown(text: str) -> str:
+    return BOLD.sub(r"<strong>\1</strong>", esc(text))
+
+
+def numeric_columns(rows: list[list[str]], width: int) -> set[int]:
+    numeric = set()
+    for col in range(width):
+        cells = [BOLD.sub(r"\1", row[col]) for row in rows]
+        filled = [c for c in cells if c not in BLANK_CELLS]
+        if filled and all(NUMBER.match(c) for c in filled):
+            numeric.add(col)
+    return numeric
+
+
+def table_html(header: list[str], rows: list[list[str]], label: str) -> str:
+    numeric = numeric_columns(rows, len(header))
+
+    def cls(col: int) -> str:
+        return ' class="num"' if col in numeric else ""
+
+    parts = [f'<div class="table-wrap" role="region" tabindex="0" aria-label="{esc(label)}"><table>',
+             "<thead><tr>" + "".join(f'<th scope="col"{cls(i)}>{inline_markdown(h)}</th>' for i, h in enumerate(header))
+             + "</tr></thead><tbody>"]
+    for row in rows:
+        total = ' class="total"' if row and row[0].startswith("**") else ""
+        parts.append(f"<tr{total}>" + "".join(f"<td{cls(i)}>{inline_markdown(c)}</td>" for i, c in enumerate(row)) + "</tr>")
+    parts.append("</tbody></table></div>")
+    return "".join(parts)
+
+
+def markdown_to_html(text: str, source: str) -> str:
+    """The item's Markdown (a heading, paragraphs, one or more pipe tables) as HTML. A row whose cell count
+    differs from its header is an error naming the file and line."""
+    lines = text.splitlines()
+    out: list[str] = []
+    heading = ""
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        if not line:
+            i += 1
+        elif line.startswith("#"):
+            heading = line.lstrip("#").strip()
+            out.append(f"<h5>{inline_markdown(heading)}</h5>")
+            i += 1
+        elif line.startswith("|") and i + 1 < len(lines) and SEPARATOR.match(lines[i + 1].strip()):
+            header = split_row(line)
+            rows: list[list[str]] = []
+            i += 2
+            while i < len(lines) and lines[i].strip().startswith("|"):
+                row = split_row(lines[i])
+                if len(row) != len(header):
+                    raise PageError(f"{source}, line {i + 1}: table row has {len(row)} cells, "
+                                    f"expected {len(header)} as in the header")
+                rows.append(row)
+                i += 1
+            out.append(table_html(header, rows, heading or source))
+        else:
+            paragraph = []
+            while i < len(lines) and lines[i].strip() and not lines[i].strip().startswith(("|", "#")):
+                paragraph.append(lines[i].strip())
+                i += 1
+            out.append(f'<p class="small">{inline_markdown(" ".join(paragraph))}</p>')
+    return "\n".join(out)
+
+
+# --- one item --------------------------------------------------------------------------------------------
+
+
+class PageContext:
+    """What every part of the page needs: where files are, and which provenance files can be linked."""
+
+    def __init__(self, figures_dir: Path, provenance: dict[str, str]):
+        self.figures_dir = figures_dir
+        self.anchors = provenance_anchors(provenance)
+
+    def href(self, path: str, where: str) -> str:
+        return local_href(path, self.figures_dir.name, where)
+
+    def read_markdown(self, path: str, where: str) -> str:
+        self.href(path, where)  # refuses paths outside figures/
+        target = self.figures_dir.parent / path
+        if not target.is_file():
+            raise PageError(f"manifest: {where}: table file {path} does not exist")
+        return markdown_to_html(target.read_text(encoding="utf-8"), path)
+
+
+def provenance_anchors(provenance: dict[str, str]) -> dict[str, str]:
+    anchors: dict[str, str] = {}
+    for path in sorted(provenance):
+        anchor = "p-" + re.sub(r"[^A-Za-z0-9_-]", "-", path)
+        if anchor in anchors.values():
+            raise PageError(f"provenance: two files map to the same anchor {anchor}: rename one")
+        anchors[path] = anchor
+    return anchors
+
+
+def files_by_suffix(files: list[str]) -> dict[str, str]:
+    return {PurePosixPath(f).suffix.lstrip("."): f for f in files}
+
+
+def image_html(ctx: PageContext, png: str, alt: str, where: str) -> str:
+    href = ctx.href(png, where)
+    target = ctx.figures_dir.parent / png
+    size = png_size(target) if target.is_file() else None
+    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    return f'<a href="{esc(href)}"><img src="{esc(href)}" alt="{esc(alt)}"{dims} loading="lazy"></a>'
+
+
+def language_block(ctx: PageContext, item: dict[str, Any], edition: dict[str, Any], lang: str, where: str) -> str:
+    files = files_by_suffix(edition.get("files", {}).get(lang, []))
+    if not files:
+        return ""
+    alt = (edition.get("alt") or {}).get(lang) or item["title"][lang]
+    links = [f'<a href="{esc(ctx.href(files[s], where))}">{s.upper() if s != "md" else "Markdown"}</a>'
+             for s in ("png", "svg", "md") if s in files]
+    tag = LANG_TAGS[lang]
+    if item["kind"] == "table" and "md" in files:
+        body = ctx.read_markdown(files["md"], where)
+        label = "表格圖檔" if lang == "zh" else "Table as image"
+        return (f'<div lang="{tag}" class="l-{lang} table-block">{body}'
+                f'<p class="small">{label}: {" · ".join(links)}</p></div>')
+    image = image_html(ctx, files["png"], alt, where) if "png" in files else ""
+    return (f'<figure lang="{tag}" class="l-{lang}">{image}'
+            f'<figcaption>{esc(item["title"][lang])} — {" · ".join(links)}</figcaption></figure>')
+
+
+def sources_html(ctx: PageContext, sources: list[dict[str, Any]]) -> str:
+    if not sources:
+        return ""
+    parts = ['<ul class="sources small">']
+    for src in sources:
+        title = external_link(src.get("url"), esc(src.get("title") or src.get("source")))
+        facts = [esc(src.get("publisher") or "")]
+        for key, label in (("published", "published"), ("retrieved", "retrieved"), ("vintage", "vintage")):
+            if src.get(key):
+                facts.append(f'{label} <span class="nw">{esc(src[key])}</span>')
+        prov = src.get("provenance")
+        if prov in ctx.anchors:
+            facts.append(f'<a href="{PROVENANCE_FILE}#{ctx.anchors[prov]}">provenance</a>')
+        elif prov:
+            facts.append(f"provenance {esc(prov)} (not included)")
+        doc = f' <span class="muted">[{esc(src["document"])}]</span>' if src.get("document") else ""
+        parts.append(f'<li lang="en">{title}{doc} — {"; ".join(f for f in facts if f)}</li>')
+    parts.append("</ul>")
+    if len(sources) > SOURCES_SHOWN_OPEN:  # a long list of documents would bury the next item
+        return f'<details><summary lang="en">Sources ({len(sources)} documents)</summary>{"".join(parts)}</details>'
+    return "".join(parts)
+
+
+def latest_changes_html(edition: dict[str, Any]) -> str:
+    """What the latest edition adds to the report's: nothing (say so), new periods, revised values."""
+    if edition.get("same_as_report"):
+        return ('<p class="meta">' + bilingual("與報告版相同：最新資料未比報告所用資料更新。",
+                                                "Same as the report edition: the newest data are no newer than the report's.")
+                + "</p>")
+    parts = []
+    added = edition.get("added_periods") or []
+    if added:
+        parts.append(f'<p class="meta"><span lang="en">Added periods:</span> {esc(period_span(added))}</p>')
+    revised = edition.get("revised") or []
+    if revised:
+        rows = "".join(f"<tr><td>{esc(r.get('entity'))}</td><td>{esc(r.get('indicator'))}</td><td>{esc(r.get('period'))}</td>"
+                       f'<td class="num">{esc(format_value(r.get("report")))}</td>'
+                       f'<td class="num">{esc(format_value(r.get("latest")))}</td></tr>' for r in revised)
+        parts.append(f'<p class="meta" lang="en">Revised values ({len(revised)}):</p>'
+                     '<div class="table-wrap" role="region" tabindex="0" aria-label="Revised values"><table lang="en">'
+                     '<thead><tr><th scope="col">entity</th><th scope="col">indicator</th><th scope="col">period</th>'
+                     '<th scope="col" class="num">report</th><th scope="col" class="num">latest</th></tr></thead>'
+                     f"<tbody>{rows}</tbody></table></div>")
+    if not parts:
+        parts.append('<p class="meta" lang="en">Differs from the report edition (no added periods or revised values listed).</p>')
+    return "".join(parts)
+
+
+EDITION_NAMES = {"report": ("報告版", "Report edition"), "latest": ("最新版", "Latest edition")}
+
+
+def edition_html(ctx: PageContext, item: dict[str, Any], name: str, edition: dict[str, Any],
+                 report: dict[str, Any] | None = None) -> str:
+    where = f"item {item['id']}, edition {name}"
+    zh, en = EDITION_NAMES.get(name, (name, name))
+    parts = [f'<div class="edition" id="{esc(item["id"])}-{esc(css_word(name))}">',
+             f"<h4>{bilingual(zh, en)} {badge_html(edition.get('status'), ITEM_BADGES, 's')}</h4>"]
+    if edition.get("reason"):
+        parts.append(f'<p lang="en">{esc(edition["reason"])}</p>')
+    if name == "latest":
+        parts.append(latest_changes_html(edition))
+    meta = []
+    if edition.get("periods"):
+        meta.append(f"<dt>Periods</dt><dd>{esc(period_span(edition['periods']))}</dd>")
+    if edition.get("vintages"):
+        vintages = ", ".join(f'{esc(k)} <span class="nw">{esc(v)}</span>' for k, v in sorted(edition["vintages"].items()))
+        meta.append(f"<dt>Vintages</dt><dd>{vintages}</dd>")
+    if edition.get("data"):
+        meta.append(f'<dt>Data</dt><dd><a href="{esc(ctx.href(edition["data"], where))}">CSV</a></dd>')
+    if meta:
+        parts.append(f'<dl class="meta" lang="en">{"".join(meta)}</dl>')
+    if edition.get("warnings"):
+        parts.append('<ul class="warnings" lang="en">' + "".join(f"<li>⚠ {esc(w)}</li>" for w in edition["warnings"]) + "</ul>")
+    if not (name == "latest" and edition.get("same_as_report")):
+        parts += [language_block(ctx, item, edition, lang, where) for lang in LANGS]
+    if report is not None and edition is not report and edition.get("sources") == report.get("sources"):
+        parts.append('<p class="meta" lang="en">Sources: as in the report edition.</p>')
+    else:
+        parts.append(sources_html(ctx, edition.get("sources") or []))
+    parts.append("</div>")
+    return "\n".join(p for p in parts if p)
+
+
+def item_editions(item: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    editions = item.get("editions") or {}
+    order = [e for e in EDITIONS if e in editions] + sorted(e for e in editions if e not in EDITIONS)
+    return [(name, editions[name]) for name in order]
+
+
+def is_analysis(item: dict[str, Any]) -> bool:
+    return any(e.get("status") == "analysis" for _, e in item_editions(item))
+
+
+def item_html(ctx: PageContext, item: dict[str, Any]) -> str:
+    item_id = html_id(item.get("id", ""), "item")
+    parts = [f'<section class="item" id="{item_id}">',
+             f'<h3><span class="muted">{esc(item_id)}</span> '
+             f'{bilingual(item["title"]["zh"], item["title"]["en"], sep="<br>")}</h3>']
+    report = (item.get("editions") or {}).get("report")
+    parts += [edition_html(ctx, item, name, edition, report) for name, edition in item_editions(item)]
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+# --- the whole page ----------------------------------------------------------------------------------------
+
+
+def status_counts(items: list[dict[str, Any]]) -> dict[str, Counter]:
+    counts: dict[str, Counter] = {}
+    for item in items:
+        for name, edition in item_editions(item):
+            counts.setdefault(name, Counter())[str(edition.get("status"))] += 1
+    return counts
+
+
+def summary_html(items: list[dict[str, Any]]) -> str:
+    counts = status_counts(items)
+    editions = [e for e in EDITIONS if e in counts] + sorted(e for e in counts if e not in EDITIONS)
+    statuses = [s for s in ITEM_BADGES if any(counts[e][s] for e in editions)]
+    statuses += sorted({s for e in editions for s in counts[e]} - set(statuses))
+    head = "".join(f'<th scope="col">{bilingual(*EDITION_NAMES.get(e, (e, e)))}</th>' for e in editions)
+    rows = []
+    for status in statuses:
+        cells = "".join(f'<td data-edition="{esc(e)}" data-status="{esc(status)}">{counts[e][status]}</td>' for e in editions)
+        rows.append(f"<tr><th scope=\"row\">{badge_html(status, ITEM_BADGES, 's')}</th>{cells}</tr>")
+    warnings = sum(len(e.get("warnings") or []) for item in items for _, e in item_editions(item))
+    return (f'<div class="table-wrap"><table class="toc-summary"><thead><tr><th scope="col">{bilingual("狀態", "Status")}</th>'
+            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+            f'<p class="small" lang="en">Build warnings: <span data-warnings>{warnings}</span></p>')
+
+
+def chapter_key(item: dict[str, Any]) -> str | None:
+    chapter = item.get("chapter")
+    return chapter.get("key") if chapter else None
+
+
+def toc_entry(item: dict[str, Any]) -> str:
+    badges = []
+    for name, edition in item_editions(item):
+        extra = ""
+        if name == "latest" and edition.get("same_as_report") is False:
+            extra = ' <span class="small" lang="en">(updated)</span>'
+        badge = badge_html(edition.get("status"), ITEM_BADGES, "s")
+        badges.append(f'<span class="nw"><span class="small" lang="en">{esc(name)}:</span> {badge}{extra}</span>')
+    return (f'<li><a href="#{esc(item["id"])}">{lang_span("zh", item["title"]["zh"])} '
+            f'{lang_span("en", item["title"]["en"])}</a><br>{" ".join(badges)}</li>')
+
+
+def toc_html(report_items: list[dict[str, Any]], analysis_items: list[dict[str, Any]], has_claims: bool) -> str:
+    parts = ['<nav aria-label="Contents" id="contents">', f"<h2>{bilingual('目錄', 'Contents')}</h2>",
+             summary_html(report_items + analysis_items), '<ol class="toc">']
+    current = None
+    for item in report_items:
+        if chapter_key(item) != current and item.get("chapter"):
+            current = chapter_key(item)
+            chapter = bilingual(item["chapter"]["zh"], item["chapter"]["en"])
+            parts.append(f'<li class="chapter-entry"><strong>{chapter}</strong></li>')
+        parts.append(toc_entry(item))
+    parts.append("</ol>")
+    if analysis_items:
+        parts.append(f'<p><a href="#analysis">{bilingual("techgap 自行分析", "techgap analysis (beyond the report)")}</a></p>'
+                     '<ol class="toc">' + "".join(toc_entry(i) for i in analysis_items) + "</ol>")
+    if has_claims:
+        parts.append(f'<p><a href="#claims">{bilingual("數據查核", "Claims ledger")}</a></p>')
+    parts.append("</nav>")
+    return "\n".join(parts)
+
+
+def items_html(ctx: PageContext, items: list[dict[str, Any]]) -> str:
+    parts = []
+    current = None
+    for item in items:
+        if item.get("chapter") and chapter_key(item) != current:
+            current = chapter_key(item)
+            chapter_id = "ch-" + re.sub(r"[^A-Za-z0-9_-]", "-", str(current))
+            parts.append(f'<h2 id="{esc(chapter_id)}">{bilingual(item["chapter"]["zh"], item["chapter"]["en"], sep="<br>")}</h2>')
+        parts.append(item_html(ctx, item))
+    return "\n".join(parts)
+
+
+def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
+    """The ledger as a table (status as colour, symbol and word) with a CSS-only status filter; returns
+    (css, html)."""
+    columns = [c for c in CLAIM_FIRST_COLUMNS if c in claims.columns]
+    columns += [c for c in claims.columns if c not in columns]
+    statuses = list(CLAIM_BADGES) + sorted({str(s) for s in claims.get("status", [])} - set(CLAIM_BADGES))
+    counts = Counter(str(s) for s in claims.get("status", []))
+    filters = ['<input type="radio" name="claim-filter" id="cf-all" class="visually-hidden" checked>'
+               f'<label for="cf-all">all ({len(claims)})</label>']
+    filter_css = []
+    for status in statuses:
+        word = css_word(status)
+        if word == "other" or not counts[status]:
+            continue
+        badge = CLAIM_BADGES.get(status, OTHER_BADGE)
+        filters.append(f'<input type="radio" name="claim-filter" id="cf-{word}" class="visually-hidden">'
+                       f'<label for="cf-{word}">{esc(badge.symbol)} {esc(status)} ({counts[status]})</label>')
+        filter_css.append(f"#cf-{word}:checked~.table-wrap tbody tr:not(.r-{word}){{display:none}}")
+    header = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
+    rows = []
+    for record in claims.to_dict(orient="records"):
+        status = str(record.get("status", ""))
+        cells = []
+        for column in columns:
+            value = record[column]
+            if column == "status":
+                content = badge_html(status, CLAIM_BADGES, "c")
+            else:
+                content = esc(format_value(value))
+            lang = ' lang="zh-Hant"' if column in ZH_CLAIM_COLUMNS else ""
+            cells.append(f'<td data-label="{esc(column)}"{lang}>{content}</td>')
+        row_class = f"r-{css_word(status)}"
+        rows.append(f'<tr class="{row_class}">{"".join(cells)}</tr>')
+    return "\n".join(filter_css) + "\n", "\n".join([
+        f'<section id="claims" class="claims"><h2>{bilingual("數據查核", "Claims ledger")}</h2>',
+        '<p lang="en">Every numeric statement of the report checked against the data: stated vs computed, with the detail.</p>',
+        '<div class="filter" role="group" aria-label="Filter claims by status">' + "".join(filters),
+        '<div class="table-wrap" role="region" tabindex="0" aria-label="Claims ledger">',
+        f"<table><thead><tr>{header}</tr></thead><tbody>",
+        "\n".join(rows),
+        "</tbody></table></div></div></section>",
+    ])
+
+
+def head_html(title: str, extra_css: str = "") -> str:
+    css = BASE_CSS + LANG_SWITCH_CSS + CLAIMS_CSS + badge_css(ITEM_BADGES, "s") + badge_css(CLAIM_BADGES, "c") + extra_css
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # No script may run, whatever a provenance file or a label holds; images and the font from files only.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file:; "
+        "font-src 'self' file:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">",
+        '<meta name="referrer" content="no-referrer">',
+        f"<title>{esc(title)}</title>",
+        f"<style>{css}</style>",
+        "</head>",
+    ])
+
+
+def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFrame | None,
+                 provenance: dict[str, str]) -> str:
+    ctx = PageContext(figures_dir, provenance)
+    items = manifest.get("items", [])
+    report_items = [i for i in items if not is_analysis(i)]
+    analysis_items = [i for i in items if is_analysis(i)]
+    links = " ".join(f'<li><a href="{esc(href)}">{bilingual(zh, en)}</a></li>' for href, zh, en in TOP_LINKS)
+    claims_css, claims_body = claims_html(claims) if claims is not None else ("", "")
+    parts = [
+        head_html("techgap — 中國推動技術自主之現況與影響: figures and tables", claims_css),
+        "<body>",
+        '<input type="radio" name="lang" id="lang-both" class="visually-hidden" checked>',
+        '<input type="radio" name="lang" id="lang-zh" class="visually-hidden">',
+        '<input type="radio" name="lang" id="lang-en" class="visually-hidden">',
+        '<header class="top">',
+        '<h1><span lang="zh-Hant">中國推動技術自主之現況與影響</span><br><span lang="en">China\'s push for '
+        "technological self-reliance: figures and tables regenerated</span></h1>",
+        '<p lang="en">Every item of the report (National Development Council, Taiwan, 2023) in report order, '
+        "regenerated from cited, versioned data: the <strong>report edition</strong> on the vintages that match the "
+        "report, and the <strong>latest edition</strong> on the newest data, each with its status, sources and data.</p>",
+        '<div class="switch" role="group" aria-label="Language"><span lang="en">Language:</span>'
+        '<label for="lang-both"><span lang="zh-Hant">中文</span> + <span lang="en">English</span></label>'
+        '<label for="lang-zh" lang="zh-Hant">中文</label><label for="lang-en" lang="en">English</label></div>',
+        f'<ul class="links">{links}</ul>',
+        "</header>",
+        "<main>",
+        toc_html(report_items, analysis_items, claims is not None),
+        items_html(ctx, report_items),
+    ]
+    if analysis_items:
+        parts += [f'<h2 id="analysis">{bilingual("techgap 自行分析", "techgap analysis (beyond the report)")}</h2>',
+                  '<p lang="en">Not in the report: techgap\'s own analysis of the same data.</p>',
+                  "\n".join(item_html(ctx, i) for i in analysis_items)]
+    if claims is not None:
+        parts.append(claims_body)
+    else:
+        parts.append('<section id="claims"><h2>Claims ledger</h2><p lang="en">The claims ledger was not built.</p></section>')
+    parts += ["</main>", "</body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+def render_provenance(provenance: dict[str, str]) -> str:
+    anchors = provenance_anchors(provenance)
+    parts = [head_html("techgap — provenance files"), "<body>", '<header class="top">',
+             '<h1><span lang="zh-Hant">來源紀錄</span><br><span lang="en">Provenance files</span></h1>',
+             '<p lang="en">Every provenance file the figures were built from, as written, so that sources, documents, '
+             f'retrieval dates and checksums can be read from <code>figures/</code> alone. <a href="{PAGE_FILE}">Back to the '
+             "figures</a>.</p>", '<ul class="small">']
+    parts += [f'<li><a href="#{anchors[p]}"><code>{esc(p)}</code></a></li>' for p in sorted(provenance)]
+    parts += ["</ul></header>", "<main>"]
+    for path in sorted(provenance):
+        parts.append(f'<section id="{anchors[path]}"><h2><code>{esc(path)}</code></h2>'
+                     f"<pre>{esc(provenance[path])}</pre></section>")
+    parts += ["</main>", "</body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+# --- the web font -----------------------------------------------------------------------------------------
+
+
+def page_characters(*pages: str) -> str:
+    """Every character a reader can see on the pages (entities decoded), plus printable ASCII."""
+    chars = {chr(c) for c in range(0x20, 0x7F)}
+    for page in pages:
+        chars |= set(html.unescape(re.sub(r"<[^>]*>", " ", page)))
+        chars |= set(page)
+    return "".join(sorted(c for c in chars if c.isprintable()))
+
+
+def subset_font(font_file: Path, characters: str) -> bytes:
+    """The font cut down to ``characters``, as WOFF2 (needs the brotli package). Same input, same bytes:
+    fontTools keeps the font's own head.modified unless asked to recalculate it."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.name_IDs = list(FONT_NAME_IDS)
+    options.hinting = False
+    options.recalc_timestamp = False
+    font = subset.load_font(str(font_file), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=characters)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    subset.save_font(font, buffer, options)
+    return buffer.getvalue()
+
+
+def provenance_paths(manifest: dict[str, Any]) -> list[str]:
+    """Every provenance file the manifest cites (per edition's sources, and per source's editions)."""
+    paths = {src["provenance"] for item in manifest.get("items", []) for _, edition in item_editions(item)
+             for src in edition.get("sources") or [] if src.get("provenance")}
+    for source in (manifest.get("sources") or {}).values():
+        recorded = source.get("provenance")
+        paths |= set(recorded.values()) if isinstance(recorded, dict) else ({recorded} if recorded else set())
+    return sorted(paths)
+
+
+def provenance_texts(project_root: Path, manifest: dict[str, Any]) -> dict[str, str]:
+    """{path: YAML text} of every provenance file the manifest cites, read from data/raw/ only."""
+    texts = {}
+    for path in provenance_paths(manifest):
+        pure = PurePosixPath(path)
+        if pure.is_absolute() or ".." in pure.parts or pure.parts[:2] != ("data", "raw") or pure.name != "provenance.yaml":
+            raise PageError(f"manifest: provenance path {path!r} must be data/raw/<source>/<vintage>/provenance.yaml")
+        texts[path] = (Path(project_root) / path).read_text(encoding="utf-8")
+    return texts
+
+
+def write_page(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFrame | None,
+               provenance: dict[str, str], font_file: Path | None = None) -> list[Path]:
+    """Write figures/index.html, figures/provenance.html and figures/assets/techgap-cjk.woff2. Both pages
+    are rendered (and every item's table read) before anything is written."""
+    figures_dir = Path(figures_dir)
+    index = render_index(figures_dir, manifest, claims, provenance)
+    provenance_page = render_provenance(provenance)
+    if font_file is None:
+        from techgap.render.style import font_path
+
+        font_file = font_path()
+    font = subset_font(Path(font_file), page_characters(index, provenance_page))
+    targets = [figures_dir / PAGE_FILE, figures_dir / PROVENANCE_FILE, figures_dir / FONT_ASSET]
+    write_bytes(targets[2], font)
+    write_text(targets[1], provenance_page)
+    write_text(targets[0], index)
+    return targets
