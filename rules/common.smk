@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from techgap.config import load_project
-from techgap.editions import available, group_snapshots
+from techgap.editions import available, group_snapshots, snapshot_owners
 from techgap.provenance import PROVENANCE_FILE, resolve_vintage
 from techgap.layout import EDITIONS, item_outputs, processed_path
 
@@ -21,6 +21,7 @@ GROUPS = PROJECT.groups()
 # (source, vintage) snapshots each group's job normalizes: those its items read in either edition.
 GROUP_SNAPSHOTS = {group: group_snapshots(PROJECT, group) for group in GROUPS}
 GROUPED = {pair for pairs in GROUP_SNAPSHOTS.values() for pair in pairs}
+OWNERS = snapshot_owners(PROJECT)  # the one job that writes each processed table
 # Newest snapshots no group normalizes (the claims ledger reads them) are normalized on their own.
 NEWEST = {
     s: resolve_vintage(PROJECT.raw_dir, s, PROJECT.settings.vintages) for s in PROJECT.sources if available(PROJECT, s)
@@ -59,7 +60,7 @@ def group_raw_files(group):
 
 
 def group_processed(group):
-    return [str(processed_path(s, v)) for s, v in GROUP_SNAPSHOTS[group]]
+    return [str(processed_path(s, v)) for s, v in GROUP_SNAPSHOTS[group] if OWNERS[(s, v)] == group]
 
 
 def group_outputs(items):

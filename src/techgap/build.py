@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from techgap.config import ItemSpec, Project
-from techgap.editions import available, edition_vintages, group_snapshots, item_snapshots
+from techgap.editions import available, edition_vintages, group_snapshots, item_snapshots, snapshot_owners
 from techgap.io import write_bytes, write_parquet
 from techgap.layout import processed_path
 from techgap.normalize import normalize_source
 
 
-def build_snapshots(project: Project, pairs: list[tuple[str, str]], items: list[ItemSpec]) -> list[str]:
+def build_snapshots(project: Project, pairs: list[tuple[str, str]], items: list[ItemSpec],
+                    write: set[tuple[str, str]] | None = None) -> list[str]:
     """Normalize the snapshots and draw both editions of the items, all in memory (every check passes
     before anything is written), then write the processed tables and the item files."""
     from techgap.provenance import load_provenance
@@ -23,6 +24,8 @@ def build_snapshots(project: Project, pairs: list[tuple[str, str]], items: list[
     files = render_items(project, items, frames, provenances)
     written = []
     for (source_id, vintage), frame in frames.items():
+        if write is not None and (source_id, vintage) not in write:
+            continue  # another group's job writes this table
         target = processed_path(source_id, vintage, project.processed_dir)
         write_parquet(target, frame)
         written.append(str(target))
@@ -33,7 +36,8 @@ def build_snapshots(project: Project, pairs: list[tuple[str, str]], items: list[
 
 
 def build_group(project: Project, group: str) -> list[str]:
-    return build_snapshots(project, group_snapshots(project, group), project.groups()[group])
+    owned = {pair for pair, owner in snapshot_owners(project).items() if owner == group}
+    return build_snapshots(project, group_snapshots(project, group), project.groups()[group], write=owned)
 
 
 def build_all(project: Project) -> list[str]:

@@ -114,3 +114,16 @@ def item_snapshots(project: Project, item: ItemSpec) -> set[tuple[str, str]]:
 
 def group_snapshots(project: Project, group: str) -> list[tuple[str, str]]:
     return sorted({pair for item in project.groups()[group] for pair in item_snapshots(project, item)})
+
+
+def snapshot_owners(project: Project) -> dict[tuple[str, str], str]:
+    """The one group whose job writes each processed table: groups of the report's items before
+    analysis groups (which read many sources), then by name. Other groups that read the same snapshot
+    normalize it in memory and do not write it."""
+    groups = project.groups()
+    order = sorted(groups, key=lambda g: (any(i.is_analysis for i in groups[g]), g))
+    owners: dict[tuple[str, str], str] = {}
+    for group in order:
+        for pair in group_snapshots(project, group):
+            owners.setdefault(pair, group)
+    return owners
