@@ -57,7 +57,7 @@ def render_item(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: En
     outputs = item_outputs(item, figures_dir)
     write_csv(outputs[0], item_data.tidy(rows))
     for lang in LANGS:
-        ctx = Context(lang=lang, name=lambda code, lang=lang: registry.name(code, lang))
+        ctx = Context(lang=lang, name=lambda code, lang=lang: registry.name(code, lang), country=registry.country)
         if item.kind == "table":
             display = tables.build(item, rows, ctx)
             write_text(Path(figures_dir) / item.id / f"{item.id}_{lang}.md", tables.to_markdown(item, display, ctx))
