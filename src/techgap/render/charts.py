@@ -91,6 +91,9 @@ def wrap(value: str, size: float, width_px: float, renderer, weight: str = "norm
     """Break text into lines no wider than width_px: between words, or between any two CJK characters."""
     lines: list[str] = []
     for paragraph in value.split("\n"):
+        if text_width_px(renderer, paragraph, size, weight) <= width_px:
+            lines.append(paragraph)
+            continue
         line = ""
         for token in _WRAP_TOKENS.findall(paragraph):
             trial = line + token

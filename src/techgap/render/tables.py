@@ -201,6 +201,8 @@ ROW_PAD_IN = 0.07
 COL_PAD_IN = 0.12
 RULE = "#999999"
 LIGHT_RULE = "#dddddd"
+SHADE = "#edf1f7"  # totals (rows and columns)
+HEAD_COLOR = "#333333"
 
 
 def is_numeric_column(column: pd.Series) -> bool:
@@ -227,9 +229,9 @@ def _column_widths(cells: list[list[str]], heads: list[str], renderer, dpi: floa
 
     natural = []
     for j, head in enumerate(heads):
-        widest = max([text_width_px(renderer, head, CELL_PT, "bold")]
+        widest = max([text_width_px(renderer, head, CELL_PT)]
                      + [text_width_px(renderer, row[j], CELL_PT) for row in cells])
-        natural.append(widest / dpi + 2 * COL_PAD_IN)
+        natural.append(widest * 1.03 / dpi + 2 * COL_PAD_IN)  # hinting slack
     excess = sum(natural) - available_in
     shrinkable = [j for j in range(len(heads)) if not numeric[j]]
     if excess > 0 and shrinkable:
@@ -259,22 +261,24 @@ def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, not
     table_width = sum(widths)
     fig.set_size_inches(min(MAX_WIDTH_IN, max(table_width + 2 * MARGIN_IN, 5.5)), 2.0)
 
-    def wrapped(value: str, j: int, weight: str = "normal") -> str:
-        return wrap(value, CELL_PT, (widths[j] - 2 * COL_PAD_IN) * fig.dpi, renderer, weight)
+    def wrapped(value: str, j: int) -> str:
+        if numeric[j]:  # a number is never broken across lines
+            return value
+        return wrap(value, CELL_PT, (widths[j] - 2 * COL_PAD_IN) * fig.dpi, renderer)
 
     line_in = CELL_PT / 72 * 1.3
     shown = []
     previous_group = None
-    for i, row in enumerate(cells):
+    for row in cells:
         out = []
         for j, value in enumerate(row):
             if j == group_column and value == previous_group:
                 value = ""
-            out.append(wrapped(value, j, "bold" if i in totals else "normal"))
+            out.append(wrapped(value, j))
         if group_column is not None:
             previous_group = row[group_column]
         shown.append(out)
-    head_cells = [wrapped(h, j, "bold") for j, h in enumerate(heads)]
+    head_cells = [wrapped(h, j) for j, h in enumerate(heads)]
     head_in = max(h.count("\n") + 1 for h in head_cells) * line_in + 2 * ROW_PAD_IN
     span_in = line_in + 2 * ROW_PAD_IN if spans else 0.0
     row_in = [max(c.count("\n") + 1 for c in row) * line_in + 2 * ROW_PAD_IN for row in shown]
@@ -290,12 +294,15 @@ def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, not
     def rule(at: float, color: str = RULE, width: float = 0.8, start: float = edges[0], end: float = edges[-1]) -> None:
         fig.add_artist(plt.Line2D([start, end], [at, at], transform=transform, color=color, linewidth=width))
 
-    def put(value: str, j: int, top: float, weight: str = "normal", align: str | None = None) -> None:
-        ha = align or ("right" if numeric[j] else "left")
-        x = edges[j + 1] - COL_PAD_IN if ha == "right" else (edges[j] + edges[j + 1]) / 2 if ha == "center" \
-            else edges[j] + COL_PAD_IN
-        weight = "bold" if j in total_columns and weight == "normal" else weight
-        fig.text(x, top - ROW_PAD_IN, value, transform=transform, ha=ha, va="top", fontsize=CELL_PT, weight=weight,
+    def shade(top: float, height: float, start: float = edges[0], end: float = edges[-1]) -> None:
+        """Emphasis by a tint behind the cells (the bundled CJK face has no bold weight)."""
+        fig.add_artist(plt.Rectangle((start, top - height), end - start, height, transform=transform, facecolor=SHADE,
+                                     edgecolor="none", zorder=0))
+
+    def put(value: str, j: int, top: float, color: str = "#000000") -> None:
+        ha = "right" if numeric[j] else "left"
+        x = edges[j + 1] - COL_PAD_IN if ha == "right" else edges[j] + COL_PAD_IN
+        fig.text(x, top - ROW_PAD_IN, value, transform=transform, ha=ha, va="top", fontsize=CELL_PT, color=color,
                  linespacing=1.3)
 
     rule(y, "#333333", 1.2)
@@ -304,23 +311,26 @@ def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, not
             columns = [j for j, s in enumerate(spans) if s == label]
             first, last = columns[0], columns[-1]
             fig.text((edges[first] + edges[last + 1]) / 2, y - ROW_PAD_IN, label, transform=transform, ha="center",
-                     va="top", fontsize=CELL_PT, weight="bold")
+                     va="top", fontsize=CELL_PT)
             rule(y - span_in + 0.02, RULE, 0.8, edges[first] + COL_PAD_IN / 2, edges[last + 1] - COL_PAD_IN / 2)
         y -= span_in
+    for j in total_columns:
+        shade(y, head_in + sum(row_in), edges[j], edges[j + 1])
     for j, head in enumerate(head_cells):
-        put(head, j, y, "bold")
+        put(head, j, y, HEAD_COLOR)
     y -= head_in
     rule(y, "#333333", 0.9)
     for i, (row, height) in enumerate(zip(shown, row_in, strict=True)):
         starts_group = group_column is not None and row[group_column] != "" and i > 0
         if i in totals:
+            shade(y, height)
             rule(y, "#333333", 0.9)
         elif starts_group:
             rule(y, RULE, 0.7)
         elif i > 0:
             rule(y, LIGHT_RULE, 0.5)
         for j, value in enumerate(row):
-            put(value, j, y, "bold" if i in totals or (j == group_column and value) else "normal")
+            put(value, j, y)
         y -= height
     rule(y, "#333333", 1.2)
     return fig
