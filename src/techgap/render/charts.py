@@ -551,7 +551,9 @@ def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     ordered = rows.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
     labels = _row_labels(ordered, ctx, {**spec, "label_field": spec.get("label_field", "entity")})
     fmt = spec.get("format", "{:g}")
-    horizontal = spec.get("horizontal") or len(labels) > 6 or max(map(_label_width, labels), default=0) > LONG_LABEL_CHARS
+    both_languages = labels + [str(v) for column in ("entity", "entity_zh") if column in ordered for v in ordered[column]]
+    horizontal = (spec.get("horizontal") or len(labels) > 6  # the same orientation in zh and en
+                  or max(map(_label_width, both_languages), default=0) > LONG_LABEL_CHARS)
     if horizontal:
         fig, (ax,) = new_figure(spec, body_height=max(1.6, 0.32 * len(labels) + 0.9))
         _hbars(ax, ordered, labels, ctx, fmt)
