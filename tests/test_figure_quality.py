@@ -145,6 +145,7 @@ def test_a_value_outside_the_axis_is_found(blank):
     ax = blank.add_subplot()
     ax.bar([0, 1], [120, -150])
     ax.set_ylim(0, 150)  # the y axis starting at 0 hides the negative value
+    ax.annotate("-150", (1, -150))  # a label at the hidden bar is clipped with it, and does not count
     ax.techgap_value_axis = "y"
     found = checks.values_not_shown(blank, [120, -150])
     assert len(found) == 1 and "-150" in found[0]
@@ -217,6 +218,18 @@ def test_entities_seen_in_one_period_each_get_a_panel_per_period(project):
     fig = CHARTS["grouped_bar"](_Item(), rows, _ctx(), {"x": "entity_code"})
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["2019 only", "2022 only"]
     assert fig.axes[0].get_xlim() == fig.axes[1].get_xlim()  # one value scale
+    plt.close(fig)
+
+
+def test_many_years_per_entity_become_lines_and_few_stay_bars(project):
+    yearly = _rows([{"entity_code": c, "period": str(y), "value": float(y - 2000 + i)}
+                    for i, c in enumerate(["CHN", "USA"]) for y in range(2015, 2024)])
+    fig = CHARTS["grouped_bar"](_Item(), yearly, _ctx(), {"x": "entity_code"})
+    assert not fig.axes[0].patches and len([line for line in fig.axes[0].lines if line.get_linestyle() == "-"]) == 2
+    plt.close(fig)
+    two = yearly[yearly["period"].isin(["2019", "2022"])]
+    fig = CHARTS["grouped_bar"](_Item(), two, _ctx(), {"x": "entity_code"})
+    assert len(fig.axes[0].patches) == 4
     plt.close(fig)
 
 

@@ -28,6 +28,7 @@ MAX_WIDTH_IN = 9.3  # 1,395 px at savefig.dpi 150
 MARGIN_IN = 0.15
 BLOCK_GAP_IN = 0.08
 MISSING_SHARE_FOR_LINES = 0.25  # more holes than this in a period x entity grid: lines with markers, not bars
+MAX_PERIODS_AS_BARS = 3  # more years than this side by side per entity: lines
 LONG_LABEL_CHARS = 12  # a category label longer than this (CJK counted double) turns bars horizontal
 
 FLAG_NAMES = {
@@ -470,6 +471,8 @@ def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     years = all(_is_year(p) for p in rows["period"])
     if x_dim == "period" and years and _period_grid_missing_share(rows) > MISSING_SHARE_FOR_LINES:
         return draw_line(item, rows, ctx, {**spec, "format": fmt})
+    if x_dim == "entity_code" and years and rows["period"].nunique() > MAX_PERIODS_AS_BARS:
+        return draw_line(item, rows, ctx, {**spec, "format": fmt})  # a trend per entity reads better as lines
     if x_dim == "entity_code":
         per_entity = rows.groupby("entity_code")["period"].nunique()
         if rows["period"].nunique() > 1 and int(per_entity.max()) < 2:

@@ -36,6 +36,8 @@ def _prepared(fig):
 
 
 def _axis_texts(axis) -> list:
+    if not axis.get_visible():  # e.g. the shared x axis of a twin
+        return []
     ticks = axis._update_ticks()  # the ticks that are drawn (inside the view limits), not every tick object
     labels = [t.label1 for t in ticks if t.label1.get_visible()] + [t.label2 for t in ticks if t.label2.get_visible()]
     return labels + [axis.label, axis.get_offset_text()]
@@ -43,6 +45,8 @@ def _axis_texts(axis) -> list:
 
 def visible_texts(fig) -> list:
     """Every text artist that is drawn, legends counted as one box each (their texts are inside it)."""
+    from matplotlib.text import Annotation
+
     texts = list(fig.texts)
     boxes = list(fig.legends)
     for ax in fig.axes:
@@ -53,7 +57,11 @@ def visible_texts(fig) -> list:
             texts += _axis_texts(ax.xaxis) + _axis_texts(ax.yaxis)
         if ax.get_legend() is not None:
             boxes.append(ax.get_legend())
-    shown = [t for t in texts if t.get_visible() and t.get_text().strip()]
+        for table in ax.tables:
+            texts += [cell.get_text() for cell in table.get_celld().values()]
+    renderer = fig.canvas.get_renderer()
+    shown = [t for t in texts if t.get_visible() and t.get_text().strip()
+             and (not isinstance(t, Annotation) or t._check_xy(renderer))]  # an annotation off its axes is not drawn
     return shown + [legend for legend in boxes if legend.get_visible()]
 
 
@@ -165,7 +173,9 @@ def _shown_as_text(fig, value: float) -> bool:
 
 
 def values_not_shown(fig, values: Iterable[float]) -> list[str]:
-    """Values that lie outside the limits of every value axis and appear in no text either."""
+    """Values that lie outside the limits of every value axis; in a figure without one (a table),
+    values that appear in no text. A label alone does not count where there is an axis: the mark is
+    what a reader compares."""
     _prepared(fig)
     limits = []
     for ax in fig.axes:
@@ -177,9 +187,10 @@ def values_not_shown(fig, values: Iterable[float]) -> list[str]:
     for value in values:
         if not np.isfinite(value):
             continue
-        if any(low <= value <= high for low, high in limits) or _shown_as_text(fig, float(value)):
+        if any(low <= value <= high for low, high in limits) if limits else _shown_as_text(fig, float(value)):
             continue
-        found.append(f"value {value:g} is outside every value axis ({limits}) and in no label")
+        where = f"outside every value axis {[(round(lo, 3), round(hi, 3)) for lo, hi in limits]}" if limits else "in no text"
+        found.append(f"value {value:g} is {where}")
     return found
 
 
