@@ -30,11 +30,6 @@ SINGLE_FIGURE_CHECKS = {
 }
 
 
-def coded_indicators(item) -> set[str]:
-    """Indicators a table shows as words (a leader mark, a risk level), not as numbers."""
-    return {item.spec[key] for key in ("leader_indicator", "risk_indicator") if key in item.spec}
-
-
 def draw(item, rows, ctx):
     if item.kind == "table":
         return tables.draw(item, tables.build(item, rows, ctx), ctx)
@@ -74,8 +69,8 @@ def findings(item_data, registry):
             try:
                 for name, check in SINGLE_FIGURE_CHECKS.items():
                     found[name] += [f"{item_id}_{lang}: {problem}" for problem in check(fig)]
-                values = rows.loc[~rows["indicator"].isin(coded_indicators(item)), "value"].astype(float)
-                found["values not drawn"] += [f"{item_id}_{lang}: {p}" for p in checks.values_not_shown(fig, values)]
+                found["values not drawn"] += [f"{item_id}_{lang}: {p}"
+                                              for p in checks.values_not_shown(fig, checks.drawn_values(item, rows))]
                 colors[f"{item_id}_{lang}"] = checks.entity_colors(fig)
             finally:
                 plt.close(fig)

@@ -220,6 +220,13 @@ def inconsistent_colors(colors_by_figure: Mapping[str, Mapping[str, set[str]]]) 
             for code, shades in sorted(seen.items()) if len(shades) > 1]
 
 
+def drawn_values(item, rows) -> list[float]:
+    """The values of an item's rows that its figure must show: all but those a table prints as words
+    (tab06's leader mark and risk level)."""
+    coded = {item.spec[key] for key in ("leader_indicator", "risk_indicator") if key in item.spec}
+    return [float(v) for v in rows.loc[~rows["indicator"].isin(coded), "value"]]
+
+
 def check_figure(fig, values: Iterable[float] = ()) -> list[str]:
     """Every single-figure check at once (the build can refuse a figure that fails one)."""
     return (texts_outside_canvas(fig) + overlapping_texts(fig) + small_texts(fig) + too_wide(fig)
