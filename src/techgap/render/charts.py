@@ -523,7 +523,7 @@ def _country_legend(ax, rows: pd.DataFrame, ctx: Context) -> None:
     from matplotlib.patches import Patch
 
     countries = [ctx.country(c) for c in rows["entity_code"]]
-    if not any(countries):
+    if not all(countries):  # economies name themselves; a key is needed only when every bar is a company
         return
     seen = list(dict.fromkeys(c for c in countries if c))
     handles = [Patch(color=ctx.color(c), label=ctx.name(c)) for c in seen]

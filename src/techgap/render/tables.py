@@ -203,6 +203,7 @@ RULE = "#999999"
 LIGHT_RULE = "#dddddd"
 SHADE = "#edf1f7"  # totals (rows and columns)
 HEAD_COLOR = "#333333"
+ASCENT_EM = 0.95  # from the top of a line to its baseline, in ems (Noto Sans CJK: ascender 0.88 plus leading)
 
 
 def is_numeric_column(column: pd.Series) -> bool:
@@ -302,8 +303,9 @@ def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, not
     def put(value: str, j: int, top: float, color: str = "#000000") -> None:
         ha = "right" if numeric[j] else "left"
         x = edges[j + 1] - COL_PAD_IN if ha == "right" else edges[j] + COL_PAD_IN
-        fig.text(x, top - ROW_PAD_IN, value, transform=transform, ha=ha, va="top", fontsize=CELL_PT, color=color,
-                 linespacing=1.3)
+        for k, line in enumerate(value.split("\n")):  # one text per line, on a common baseline across the row
+            baseline = top - ROW_PAD_IN - CELL_PT / 72 * ASCENT_EM - k * line_in
+            fig.text(x, baseline, line, transform=transform, ha=ha, va="baseline", fontsize=CELL_PT, color=color)
 
     rule(y, "#333333", 1.2)
     if spans:
