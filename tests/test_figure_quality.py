@@ -271,3 +271,32 @@ def test_windows_tables_have_a_spanning_header(item_data, registry):
     display = tables.build(item, rows, context(registry, "en"))
     assert [c[0] for c in display.columns][::4] == ["1999-2001", "2009-2011", "2019-2021"]
     assert tables.flat_columns(display)[0] == "1999-2001 Rank"
+
+
+def test_a_domain_is_shown_once_per_group_and_numbers_are_right_aligned(item_data, registry):
+    item, rows = item_data["tab06"]
+    ctx = context(registry, "zh")
+    display = tables.build(item, rows, ctx)
+    fig = tables.draw(item, display, ctx)
+    drawn = [t.get_text() for t in fig.texts]
+    for domain in display.iloc[:, 0].unique():
+        assert drawn.count(domain) == 1
+    plt.close(fig)
+    item, rows = item_data["tab07"]
+    fig = tables.draw(item, tables.build(item, rows, ctx), ctx)
+    cell = next(t for t in fig.texts if t.get_text() == "11.06")
+    assert cell.get_horizontalalignment() == "right"
+    assert any(t.get_text() == "單位：10 億美元；%" for t in fig.texts)  # the unit line under the caption
+    plt.close(fig)
+
+
+def test_the_subtitle_is_drawn_under_the_title(project):
+    rows = _rows([{"entity_code": c, "period": "2022", "value": v} for c, v in [("CHN", 2.0), ("USA", 1.4)]])
+    spec = {"subtitle": {"zh": "占比 (%)，2022 年", "en": "Share (%), 2022"}, "ylabel": {"zh": "不用", "en": "unused"}}
+    fig = CHARTS["ranked_bar"](_Item(), rows, _ctx(), spec)
+    title = next(t for t in fig.texts if t.get_text() == "Test figure")
+    subtitle = next(t for t in fig.texts if t.get_text() == "Share (%), 2022")
+    renderer = fig.canvas.get_renderer()
+    assert subtitle.get_window_extent(renderer).y1 <= title.get_window_extent(renderer).y0
+    assert not any(t.get_text() == "unused" for t in fig.texts)
+    plt.close(fig)
