@@ -161,8 +161,8 @@ def test_an_entity_in_two_colours_is_found():
 
 def _rows(records, **defaults):
     frame = pd.DataFrame(records)
-    for column, value in {"indicator": "x", "flag": "", "category": "", "label": "", "label_en": "", "unit": "count",
-                          **defaults}.items():
+    columns = {"indicator": "x", "flag": "", "category": "", "label": "", "label_en": "", "unit": "count", "source": "test"}
+    for column, value in {**columns, **defaults}.items():
         if column not in frame:
             frame[column] = value
     return frame
@@ -299,4 +299,13 @@ def test_the_subtitle_is_drawn_under_the_title(project):
     renderer = fig.canvas.get_renderer()
     assert subtitle.get_window_extent(renderer).y1 <= title.get_window_extent(renderer).y0
     assert not any(t.get_text() == "unused" for t in fig.texts)
+    plt.close(fig)
+
+
+def test_a_row_marked_missing_is_not_drawn_and_is_named_in_the_notes(project):
+    rows = _rows([{"entity_code": c, "period": "2022", "value": v, "flag": f, "source": "s"} for c, v, f in
+                  [("CHN", 2.0, ""), ("USA", np.nan, "missing"), ("TWN", 1.0, "")]])
+    fig = CHARTS["ranked_bar"](_Item(), rows, _ctx(), {})
+    assert len(fig.axes[0].patches) == 2
+    assert any("No value found: United States 2022." in t.get_text() for t in fig.texts)
     plt.close(fig)

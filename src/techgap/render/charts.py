@@ -160,7 +160,7 @@ def finish(fig, item: Any, ctx: Context, spec: dict, *, notes: Iterable[str] = (
     the axes get the body between them; then value labels that collide are moved apart."""
     body = fig.get_figheight()
     subtitle = ctx.t(spec.get("subtitle")) or ctx.t(spec.get("ylabel"))
-    all_notes = [ctx.t(spec.get("note")), *notes]
+    all_notes = [ctx.t(spec.get("note")), *notes, *spec.get("missing_notes", [])]
     bottom = compose(fig, item, ctx, body_height=body, subtitle=subtitle, notes=[n for n in all_notes if n])
     height = fig.get_figheight()
     fig.get_layout_engine().set(rect=(0.0, bottom / height, 1.0, body / height), w_pad=0.06, h_pad=0.06)
@@ -706,11 +706,25 @@ def draw_value_table(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
         (ctx.t(spec.get("ylabel")) or ctx.w("value")): [_value_text(v, fmt, f, ctx) for v, f in
                                                         zip(rows["value"], rows["flag"], strict=True)],
     })
-    notes = [ctx.w("as_table")]
+    notes = [ctx.w("as_table"), *spec.get("missing_notes", [])]
     return draw_display(item, display, ctx, {**spec, "unit_line": None}, notes=notes)
 
 
-CHARTS: dict[str, Callable[..., Any]] = {
+def without_missing(draw: Callable[..., Any]) -> Callable[..., Any]:
+    """Rows a source marks missing (or gives no value for) are not drawn; the notes name them.
+    Values techgap derives (a growth rate with no previous year) are simply left out."""
+    def drawn(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+        empty = rows["value"].isna() | (rows["flag"].astype(str) == "missing")
+        named = rows[empty & (rows["source"] != "techgap")]
+        names = [f"{ctx.name(r['entity_code'])} {r['period']}" for _, r in named.iterrows()]
+        if names:
+            spec = {**spec, "missing_notes": [_missing_note(ctx, names)]}
+        return draw(item, rows[~empty].reset_index(drop=True), ctx, spec)
+    drawn.__doc__ = draw.__doc__
+    return drawn
+
+
+CHARTS: dict[str, Callable[..., Any]] = {name: without_missing(draw) for name, draw in {
     "indicator_bars": draw_indicator_bars,
     "bar_panels": draw_bar_panels,
     "line": draw_line,
@@ -718,4 +732,4 @@ CHARTS: dict[str, Callable[..., Any]] = {
     "grouped_bar": draw_grouped_bar,
     "ranked_bar": draw_ranked_bar,
     "panels": draw_panels,
-}
+}.items()}
