@@ -309,3 +309,12 @@ def test_a_row_marked_missing_is_not_drawn_and_is_named_in_the_notes(project):
     assert len(fig.axes[0].patches) == 2
     assert any("No value found: United States 2022." in t.get_text() for t in fig.texts)
     plt.close(fig)
+
+
+def test_a_long_level_series_keeps_its_labels_apart(project):
+    rows = _rows([{"entity_code": "CHN", "period": str(y), "value": 30000.0 + 10 * y, "indicator": "level"}
+                  for y in range(2000, 2024)])
+    spec = {"bar_indicator": "level", "line_indicator": "growth", "bar_label": "Level", "line_label": "Growth (%)"}
+    fig = CHARTS["bar_line"](_Item(), rows, _ctx(), spec)
+    assert checks.overlapping_texts(fig) == [] and checks.values_not_shown(fig, rows["value"]) == []
+    plt.close(fig)

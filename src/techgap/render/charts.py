@@ -28,6 +28,7 @@ MAX_WIDTH_IN = 9.3  # 1,395 px at savefig.dpi 150
 MARGIN_IN = 0.15
 BLOCK_GAP_IN = 0.08
 MISSING_SHARE_FOR_LINES = 0.25  # more holes than this in a period x entity grid: lines with markers, not bars
+MAX_LABELLED_POINTS = 14  # more bars or points than this in one row: label the first and the last only
 MAX_PERIODS_AS_BARS = 3  # more years than this side by side per entity: lines
 LONG_LABEL_CHARS = 12  # a category label longer than this (CJK counted double) turns bars horizontal
 
@@ -365,7 +366,10 @@ def draw_bar_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     hatches = [NOT_FINAL_HATCH if _not_final(f) else None for f in bars["flag"]]
     drawn = top.bar(xs, values, width=0.62, color=color, hatch=hatches, edgecolor="white", linewidth=0.5)
     _tag(drawn, code)
+    labelled = _labelled_positions(xs)
     for x, value, flag in zip(xs, values, bars["flag"], strict=True):
+        if x not in labelled:
+            continue
         top.annotate(_value_text(value, fmt, flag, ctx), (x, value), xytext=(0, 2), textcoords="offset points",
                      ha="center", va="bottom" if value >= 0 else "top", fontsize=DATA_LABEL_PT)
     _include_zero_and_values(top, values)
@@ -376,7 +380,10 @@ def draw_bar_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
         line_values[grid.index(int(position[row["period"]]))] = row["value"]
     drawn = bottom.plot(grid, line_values, color=color, marker="o", markersize=4.5)
     _tag(drawn, code)
+    labelled = _labelled_positions([position[p] for p in line["period"]])
     for _, row in line.iterrows():
+        if position[row["period"]] not in labelled:
+            continue
         bottom.annotate(_value_text(row["value"], "{:.1f}", row["flag"], ctx), (position[row["period"]], row["value"]),
                         xytext=(0, 5), textcoords="offset points", ha="center", fontsize=DATA_LABEL_PT, color=color)
     bottom.margins(y=0.35)
@@ -390,6 +397,11 @@ def draw_bar_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
         _legend_above(top, [handle], [handle.get_label()])
     finish(fig, item, ctx, {**spec, "ylabel": spec.get("ylabel") or ""})
     return fig
+
+
+def _labelled_positions(xs: list[float]) -> set[float]:
+    """Every point gets its value label while they fit side by side; beyond that only the first and the last."""
+    return set(xs) if len(xs) <= MAX_LABELLED_POINTS else {min(xs), max(xs)}
 
 
 # --- bars ---------------------------------------------------------------------------------------------------
