@@ -30,6 +30,7 @@ BLOCK_GAP_IN = 0.08
 MISSING_SHARE_FOR_LINES = 0.25  # more holes than this in a period x entity grid: lines with markers, not bars
 MAX_LABELLED_POINTS = 14  # more bars or points than this in one row: label the first and the last only
 MAX_PERIODS_AS_BARS = 3  # more years than this side by side per entity: lines
+MAX_PERIOD_GROUPS = 8  # more years than this as bar groups: lines (the labels would collide)
 LONG_LABEL_CHARS = 12  # a category label longer than this (CJK counted double) turns bars horizontal
 
 FLAG_NAMES = {
@@ -481,7 +482,8 @@ def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     x_dim = {"entity": "entity_code"}.get(spec.get("x", "period"), spec.get("x", "period"))
     fmt = spec.get("format", "{:g}")
     years = all(_is_year(p) for p in rows["period"])
-    if x_dim == "period" and years and _period_grid_missing_share(rows) > MISSING_SHARE_FOR_LINES:
+    many_years = rows["period"].nunique() > MAX_PERIOD_GROUPS
+    if x_dim == "period" and years and (_period_grid_missing_share(rows) > MISSING_SHARE_FOR_LINES or many_years):
         return draw_line(item, rows, ctx, {**spec, "format": fmt})
     if x_dim == "entity_code" and years and rows["period"].nunique() > MAX_PERIODS_AS_BARS:
         return draw_line(item, rows, ctx, {**spec, "format": fmt})  # a trend per entity reads better as lines
