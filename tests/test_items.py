@@ -182,7 +182,7 @@ def test_fig13_tab05_c919_suppliers(rows, project):
     assert value(tab, "WORLD", "2021", "c919_suppliers", "Total") == 82
     assert value(tab, "CHN", "2021", "c919_jv_suppliers", "Total") == 7
     table = build(project.item("tab05"), tab, Context("zh", lambda c: c))
-    assert table.iloc[-1].tolist() == ["Total", "48 (6)", "26 (8)", "6 (3)", "14 (7)", "82 (12)"]
+    assert table.iloc[-1].tolist() == ["總計", "48 (6)", "26 (8)", "6 (3)", "14 (7)", "82 (12)"]
 
 
 def test_tab06_44_technologies_china_leads_37(rows):

@@ -231,6 +231,7 @@ class EntitySpec(Strict):
     zh: str
     kind: Literal["country", "economy", "aggregate", "region", "company", "institution"]
     aliases: list[str] = Field(default_factory=list)
+    country: str | None = None  # a company's or institution's home economy: it takes that economy's colour
 
 
 def load_yaml(path: str | Path) -> Any:

@@ -25,6 +25,8 @@ class EntityRegistry:
                 if other is not None and other != code:
                     raise ValueError(f"entity name {name!r} is given to both {other} and {code}")
                 self._by_name[key] = code
+            if spec.country is not None and spec.country not in self.entities:
+                raise ValueError(f"entity {code}: country {spec.country!r} is not an entity code in config/entities.yaml")
 
     def codes_for(self, names: pd.Series) -> pd.Series:
         """Codes for entity names as sources print them; unknown names map to <NA>."""
@@ -40,3 +42,8 @@ class EntityRegistry:
 
     def kind(self, code: str) -> str:
         return self.entities[code].kind
+
+    def country(self, code: str) -> str | None:
+        """The home economy of a company or institution (None for economies, aggregates, unknown codes)."""
+        spec = self.entities.get(code)
+        return spec.country if spec is not None else None

@@ -1,163 +1,411 @@
 """Chart kinds. Items choose a kind and its parameters in config/items.yaml; a chart draws only the
-rows it is given — a missing value is shown as missing, never filled."""
+rows it is given — a missing value is shown as missing (a gap, or a line in the notes), never filled.
+
+The shape follows the data, not the item: a trend needs at least two periods of a series, or the rows
+are shown as a small table; a time series with many holes is drawn as lines with markers, so a gap is
+a gap; a bar chart with long labels turns horizontal. So an edition with more data gets the richer chart.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from techgap.render.style import color_for, text
+from techgap.render.style import NOT_FINAL_FLAGS, NOT_FINAL_HATCH, color_for, text
+
+# Text sizes (points). checks.py holds the minimums these must respect.
+TITLE_PT = 13
+SUBTITLE_PT = 9.5
+PANEL_TITLE_PT = 9.5
+FOOTER_PT = 8
+DATA_LABEL_PT = 7.5
+MAX_WIDTH_IN = 9.3  # 1,395 px at savefig.dpi 150
+MARGIN_IN = 0.15
+BLOCK_GAP_IN = 0.08
+MISSING_SHARE_FOR_LINES = 0.25  # more holes than this in a period x entity grid: lines with markers, not bars
+MAX_LABELLED_POINTS = 14  # more bars or points than this in one row: label the first and the last only
+MAX_PERIODS_AS_BARS = 3  # more years than this side by side per entity: lines
+MAX_PERIOD_GROUPS = 8  # more years than this as bar groups: lines (the labels would collide)
+LONG_LABEL_CHARS = 12  # a category label longer than this (CJK counted double) turns bars horizontal
+
+FLAG_NAMES = {
+    "provisional": {"zh": "暫定值", "en": "provisional"},
+    "estimated": {"zh": "估計值", "en": "estimate"},
+    "preliminary": {"zh": "初估值", "en": "preliminary"},
+    "forecast": {"zh": "預測值", "en": "forecast"},
+}
+WORDS = {
+    "hollow": {"zh": "空心點：{}", "en": "Hollow marker: {}"},
+    "hatched": {"zh": "斜線：{}", "en": "Hatched: {}"},
+    "no_value": {"zh": "未查得數值：{}。", "en": "No value found: {}."},
+    "only": {"zh": "僅 {} 年", "en": "{} only"},
+    "as_table": {"zh": "註：查得之數值不足以構成時間序列 (每一序列少於 2 期)，故以表列出。",
+                 "en": "Note: the values found do not make a time series (fewer than 2 periods per series), "
+                       "so they are listed as a table."},
+    "value": {"zh": "數值", "en": "Value"},
+    "period": {"zh": "期間", "en": "Period"},
+    "item": {"zh": "項目", "en": "Item"},
+    "approx": {"zh": "約 {}", "en": "~{}"},
+    "list_sep": {"zh": "、", "en": ", "},
+    "panel_sep": {"zh": "；", "en": "; "},
+}
+
+
+def _no_country(code: str) -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
 class Context:
     lang: str
     name: Callable[[str], str]  # entity code -> display name in lang
+    country: Callable[[str], str | None] = _no_country  # company/institution code -> its economy's code
 
     def t(self, value: object) -> str:
         return text(value, self.lang)
 
+    def w(self, key: str) -> str:
+        return WORDS[key][self.lang]
 
-MISSING_LABEL = {"zh": "無資料", "en": "n/a"}
+    def color(self, code: str) -> str:
+        return color_for(code, self.country(code))
 
 
-def new_figure(item: Any, ctx: Context, spec: dict, *, ncols: int = 1, height: float | None = None):
+# --- text blocks: wrapped to the figure width, measured, never clipped -------------------------------
+
+_WRAP_TOKENS = re.compile(r"[\u2e80-\u9fff\uf900-\uffef]|[^\s\u2e80-\u9fff\uf900-\uffef]+\s*|\s+")
+_NO_LINE_START = set("，。、；：！？）」』,.;:!?)%")
+
+
+def text_width_px(renderer, value: str, size: float, weight: str = "normal") -> float:
+    from matplotlib.font_manager import FontProperties
+
+    if not value:
+        return 0.0
+    return renderer.get_text_width_height_descent(value, FontProperties(size=size, weight=weight), ismath=False)[0]
+
+
+def wrap(value: str, size: float, width_px: float, renderer, weight: str = "normal") -> str:
+    """Break text into lines no wider than width_px: between words, or between any two CJK characters."""
+    lines: list[str] = []
+    for paragraph in value.split("\n"):
+        if text_width_px(renderer, paragraph, size, weight) <= width_px:
+            lines.append(paragraph)
+            continue
+        line = ""
+        for token in _WRAP_TOKENS.findall(paragraph):
+            trial = line + token
+            fits = text_width_px(renderer, trial.rstrip(), size, weight) <= width_px
+            if line.strip() and not fits and token.strip() and token[0] not in _NO_LINE_START:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line = trial
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def compose(fig, item: Any, ctx: Context, *, body_height: float, subtitle: str, notes: Iterable[str]) -> float:
+    """Title and subtitle above a body of body_height inches, the 資料來源 / Source line and notes
+    below it, each block sized from its wrapped text; resizes the figure to fit. Returns the body's
+    bottom edge in inches from the bottom of the figure."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = fig.canvas.get_renderer()
+    width_px = (fig.get_figwidth() - 2 * MARGIN_IN) * fig.dpi * 0.98  # hinting makes widths vary a little
+    header = [(ctx.t(item.title), TITLE_PT, "#000000"), (subtitle, SUBTITLE_PT, "#444444")]
+    footer_lines = [ctx.t(item.source_line), *notes]
+    footer = [("\n".join(wrap(line, FOOTER_PT, width_px, renderer) for line in footer_lines if line), FOOTER_PT, "#333333")]
+
+    def height_in(block: str, size: float) -> float:
+        if not block:
+            return 0.0
+        line = renderer.get_text_width_height_descent("國Ag", FontProperties(size=size), ismath=False)[1]
+        return (block.count("\n") + 1) * line * 1.35 / fig.dpi
+
+    header = [(wrap(s, size, width_px, renderer), size, color) for s, size, color in header if s]
+    header_in = sum(height_in(s, size) + BLOCK_GAP_IN for s, size, _ in header)
+    footer_in = sum(height_in(s, size) + BLOCK_GAP_IN for s, size, _ in footer if s)
+    total = MARGIN_IN + header_in + body_height + BLOCK_GAP_IN + footer_in + MARGIN_IN * 0.6
+    fig.set_size_inches(fig.get_figwidth(), total)
+    y = total - MARGIN_IN
+    for block, size, color in header:
+        fig.text(MARGIN_IN, y, block, transform=fig.dpi_scale_trans, ha="left", va="top", fontsize=size, color=color,
+                 linespacing=1.35)
+        y -= height_in(block, size) + BLOCK_GAP_IN
+    y = MARGIN_IN * 0.6
+    for block, size, color in footer:
+        if block:
+            fig.text(MARGIN_IN, y, block, transform=fig.dpi_scale_trans, ha="left", va="bottom", fontsize=size,
+                     color=color, linespacing=1.35)
+            y += height_in(block, size) + BLOCK_GAP_IN
+    return y
+
+
+def new_figure(spec: dict, *, nrows: int = 1, ncols: int = 1, body_height: float | None = None, **subplot_kw):
+    """A figure whose axes constrained layout places inside the body that ``finish`` leaves free."""
     import matplotlib.pyplot as plt
 
-    width = spec.get("width", 8.0 if ncols == 1 else 4.2 * ncols)
-    fig, axes = plt.subplots(1, ncols, figsize=(width, height or spec.get("height", 4.8)), squeeze=False)
-    return fig, list(axes[0])
+    width = min(float(spec.get("width", 8.0)), MAX_WIDTH_IN)
+    fig = plt.figure(figsize=(width, body_height or 3.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw)
+    return fig, [ax for row in axes for ax in row]
 
 
-def finish(fig, item: Any, ctx: Context, spec: dict) -> None:
-    """Caption on top, the 資料來源 / Source line and notes at the bottom, as in the report."""
-    fig.suptitle(ctx.t(item.title), x=0.01, ha="left", fontsize=13)
-    lines = [ctx.t(item.source_line)]
-    if spec.get("note"):
-        lines.append(ctx.t(spec["note"]))
-    footer = "\n".join(lines)
-    n_lines = footer.count("\n") + 1
-    bottom = min(0.12 + 0.045 * n_lines, 0.4)
-    top = 0.86 if len(fig.axes) == 1 or spec.get("bar_indicator") else 0.8  # panels carry their own titles
-    left = spec.get("left", 0.09)
-    fig.subplots_adjust(left=left, right=0.97, top=top, bottom=bottom, wspace=0.28 + (left - 0.09) * 2)
-    fig.text(0.01, 0.01, footer, ha="left", va="bottom", fontsize=8, color="#333333", wrap=True)
+def finish(fig, item: Any, ctx: Context, spec: dict, *, notes: Iterable[str] = ()) -> None:
+    """Caption and subtitle on top, the 資料來源 / Source line and notes at the bottom, as in the report;
+    the axes get the body between them; then value labels that collide are moved apart."""
+    body = fig.get_figheight()
+    subtitle = ctx.t(spec.get("subtitle")) or ctx.t(spec.get("ylabel"))
+    all_notes = [ctx.t(spec.get("note")), *notes, *spec.get("missing_notes", [])]
+    bottom = compose(fig, item, ctx, body_height=body, subtitle=subtitle, notes=[n for n in all_notes if n])
+    height = fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0.0, bottom / height, 1.0, body / height), w_pad=0.06, h_pad=0.06)
+    fig.draw_without_rendering()
+    lift_titles_over_legends(fig)
+    fig.draw_without_rendering()
+    spread_labels(fig)
+    fig.set_layout_engine("none")  # freeze: the saved file keeps exactly the checked layout
 
 
-def label_margin(labels: list[str], fig_width: float) -> float:
-    """Left margin (figure fraction) that fits the longest tick label of a horizontal bar chart;
-    CJK characters count double."""
-    widest = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in label) for label in labels), default=0)
-    inches = 0.3 + 0.075 * widest
-    return min(0.5, max(0.09, inches / fig_width))
+def lift_titles_over_legends(fig) -> None:
+    """A panel title sits above the legend placed over its axes (the same lift for every panel, so
+    the titles of side-by-side panels stay aligned)."""
+    renderer = fig.canvas.get_renderer()
+    heights = [ax.get_legend().get_window_extent(renderer).height for ax in fig.axes if ax.get_legend() is not None]
+    if not heights:
+        return
+    pad = max(heights) * 72 / fig.dpi + 6
+    for ax in fig.axes:
+        for loc in ("left", "center"):
+            title = ax.get_title(loc=loc)
+            if title:
+                ax.set_title(title, loc=loc, pad=pad, fontsize=PANEL_TITLE_PT)
 
 
-def _legend(ax, ncol: int = 6) -> None:
-    handles, labels = ax.get_legend_handles_labels()
+def spread_labels(fig) -> None:
+    """Move end-of-line value labels in one axes apart vertically so that none overlaps another."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        labels = [a for a in ax.texts if getattr(a, "techgap_spread", False)]
+        boxes = sorted(((a.get_window_extent(renderer), a) for a in labels), key=lambda pair: pair[0].y0)
+        previous_top = None
+        for box, label in boxes:
+            if previous_top is not None and box.y0 < previous_top + 1:
+                shift_px = previous_top + 1 - box.y0
+                dx, dy = label.xyann
+                label.xyann = (dx, dy + shift_px * 72 / fig.dpi)
+                previous_top = box.y1 + shift_px
+            else:
+                previous_top = box.y1
+
+
+# --- shared pieces -------------------------------------------------------------------------------------
+
+def _is_year(period: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}", str(period)))
+
+
+def _not_final(flag: object) -> bool:
+    return str(flag) in NOT_FINAL_FLAGS
+
+
+def _flags_note(ctx: Context, rows: pd.DataFrame, key: str) -> str:
+    flags = [f for f in NOT_FINAL_FLAGS if f in set(rows["flag"].astype(str))]
+    return ctx.w(key).format(ctx.w("list_sep").join(FLAG_NAMES[f][ctx.lang] for f in flags)) if flags else ""
+
+
+def _value_text(value: float, fmt: str, flag: object, ctx: Context) -> str:
+    shown = fmt.format(value)
+    return ctx.w("approx").format(shown) if str(flag) == "approx" else shown
+
+
+def _entity_order(rows: pd.DataFrame, spec: dict) -> list[str]:
+    present = list(dict.fromkeys(rows["entity_code"]))
+    wanted = [c for c in spec.get("entities", []) if c in present]
+    return wanted + [c for c in present if c not in wanted]
+
+
+def _tag(artists, code: str) -> None:
+    """Mark artists as drawing an entity, so checks can verify its colour across items."""
+    for artist in artists:
+        artist.techgap_entity = code
+
+
+def _mark_value_axis(ax, axis: str) -> None:
+    """Remember which axis carries values (checks test them) and print its ticks with thousands separators."""
+    from matplotlib.ticker import StrMethodFormatter
+
+    ax.techgap_value_axis = axis
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(StrMethodFormatter("{x:,g}"))
+
+
+def _label_width(label: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in label)
+
+
+def _legend_above(ax, handles=None, labels=None) -> None:
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0, 1.02), ncol=min(ncol, len(labels)),
-                  fontsize=8, handlelength=1.5, columnspacing=1.0)
+        ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(handles), 6),
+                  fontsize=8.5, handlelength=1.5, columnspacing=1.2, borderaxespad=0.3)
 
 
-def _pivot(rows: pd.DataFrame, index: str, columns: str) -> pd.DataFrame:
-    return rows.pivot_table(index=index, columns=columns, values="value", aggfunc="first", sort=False)
+def _not_final_handle(ctx: Context, rows: pd.DataFrame, *, hatched: bool):
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    label = _flags_note(ctx, rows, "hatched" if hatched else "hollow")
+    if not label:
+        return None
+    if hatched:
+        return Patch(facecolor="white", edgecolor="#555555", hatch=NOT_FINAL_HATCH, label=label)
+    return Line2D([], [], marker="o", linestyle="none", markerfacecolor="white", markeredgecolor="#555555", label=label)
+
+
+def _include_zero_and_values(ax, values: np.ndarray, axis: str = "y", pad: float = 0.15) -> None:
+    """Value-axis limits that include zero and every value, with room for the value labels."""
+    finite = values[np.isfinite(values)]
+    low = min(0.0, float(finite.min())) if len(finite) else 0.0
+    high = max(0.0, float(finite.max())) if len(finite) else 1.0
+    span = (high - low) or 1.0
+    limits = (low - span * pad if low < 0 else 0.0, high + span * pad if high > 0 else 0.0)
+    (ax.set_ylim if axis == "y" else ax.set_xlim)(*limits)
+
+
+def _missing_note(ctx: Context, missing: list[str]) -> str:
+    return ctx.w("no_value").format(ctx.w("list_sep").join(missing)) if missing else ""
+
+
+# --- lines ------------------------------------------------------------------------------------------------
+
+def _series_have_trend(rows: pd.DataFrame) -> bool:
+    """At least one series with two or more periods: otherwise there is no line or trend to draw."""
+    return bool(len(rows)) and int(rows.groupby(["entity_code", "indicator"])["period"].nunique().max()) >= 2
+
+
+def _time_axis(periods: list[str]) -> tuple[list, dict[str, float]]:
+    """Years on a numeric axis (so a missing year leaves a gap); other periods evenly spaced."""
+    if periods and all(_is_year(p) for p in periods):
+        years = [int(p) for p in periods]
+        full = list(range(min(years), max(years) + 1))
+        return full, {p: float(p) for p in periods}
+    return list(range(len(periods))), {p: float(i) for i, p in enumerate(periods)}
+
+
+def _plot_lines(ax, rows: pd.DataFrame, ctx: Context, spec: dict, fmt: str) -> None:
+    periods = sorted(rows["period"].unique())
+    grid, position = _time_axis(periods)
+    for code in _entity_order(rows, spec):
+        series = rows[rows["entity_code"] == code].drop_duplicates("period").set_index("period")
+        xs = np.array(grid, dtype=float)
+        values = np.full(len(grid), np.nan)
+        for period, row in series.iterrows():
+            values[grid.index(int(position[period]))] = row["value"]
+        color = ctx.color(code)
+        line = ax.plot(xs, values, color=color, label=ctx.name(code), marker="o", markersize=4.5)
+        _tag(line, code)
+        hollow = series[series["flag"].map(_not_final)]
+        if len(hollow):
+            points = ax.plot([position[p] for p in hollow.index], hollow["value"], linestyle="none", marker="o",
+                             markersize=5.5, markerfacecolor="white", markeredgecolor=color, markeredgewidth=1.5)
+            _tag(points, code)
+        last = series.loc[max(series.index, key=lambda p: position[p])]
+        label = ax.annotate(_value_text(last["value"], fmt, last["flag"], ctx), (position[last.name], last["value"]),
+                            xytext=(5, 0), textcoords="offset points", fontsize=DATA_LABEL_PT, va="center", color=color)
+        label.techgap_spread = True
+    labelled = [position[p] for p in periods]
+    ax.set_xticks(labelled if len(labelled) <= 13 else labelled[::2], [p for p in periods] if len(labelled) <= 13
+                  else periods[::2])
+    ax.set_xlim(min(labelled) - 0.5, max(labelled) + max(1.0, 0.08 * (max(labelled) - min(labelled) + 1)))
+    ax.margins(y=0.12)
+    _mark_value_axis(ax, "y")
 
 
 def draw_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
-    """One line per entity over periods; gaps stay gaps."""
-    fig, (ax,) = new_figure(item, ctx, spec)
-    periods = sorted(rows["period"].unique())
-    table = _pivot(rows, "period", "entity_code").reindex(periods)
-    x = np.arange(len(periods))
-    order = [c for c in spec.get("entities", table.columns) if c in table.columns]
-    for position, code in enumerate(order):
-        values = table[code].to_numpy(dtype=float)
-        ax.plot(x, values, marker="o", color=color_for(code, position), label=ctx.name(code))
-        last = np.flatnonzero(~np.isnan(values))
-        if len(last):
-            ax.annotate(f"{values[last[-1]]:.2f}", (x[last[-1]], values[last[-1]]), xytext=(4, 0),
-                        textcoords="offset points", fontsize=7, va="center", color=color_for(code, position))
-    ax.set_xticks(x, periods, rotation=0 if len(periods) < 14 else 45)
-    ax.set_ylabel(ctx.t(spec.get("ylabel")))
-    if spec.get("ymin") is not None:
+    """One line per entity over periods; a missing year is a gap in the line."""
+    if not _series_have_trend(rows):
+        return draw_value_table(item, rows, ctx, spec)
+    fig, (ax,) = new_figure(spec)
+    fmt = spec.get("format", "{:.2f}")
+    _plot_lines(ax, rows, ctx, spec, fmt)
+    values = rows["value"].to_numpy(dtype=float)
+    if spec.get("ymin") is not None and spec["ymin"] <= np.nanmin(values):  # never cut a value off
         ax.set_ylim(bottom=spec["ymin"])
-    _legend(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    extra = _not_final_handle(ctx, rows, hatched=False)
+    if extra is not None:
+        handles, labels = handles + [extra], labels + [extra.get_label()]
+    _legend_above(ax, handles, labels)
     finish(fig, item, ctx, spec)
     return fig
 
+
+# --- level and growth: two aligned panels -----------------------------------------------------------------
 
 def draw_bar_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
-    """Bars for a level, a line on the right axis for its growth (the report's fig 1 / fig 10 form)."""
-    fig, (ax,) = new_figure(item, ctx, spec)
-    bars = rows[rows["indicator"] == spec["bar_indicator"]].set_index("period")["value"]
-    line = rows[rows["indicator"] == spec["line_indicator"]].set_index("period")["value"]
-    periods = sorted(set(bars.index) | set(line.index))
-    x = np.arange(len(periods))
-    bar_values = bars.reindex(periods).to_numpy(dtype=float)
-    ax.bar(x, bar_values, color="#1f4e99", width=0.6, label=ctx.t(spec["bar_label"]))
-    for xi, value in zip(x, bar_values, strict=True):
-        if not np.isnan(value):
-            ax.annotate(f"{value:,.0f}" if value >= 100 else f"{value:.1f}", (xi, value), xytext=(0, 2),
-                        textcoords="offset points", ha="center", fontsize=7)
-    ax.set_ylabel(ctx.t(spec["bar_label"]))
-    ax.set_xticks(x, periods)
-    ax.set_ylim(0, np.nanmax(bar_values) * 1.65)  # bars in the lower part, the growth line above them
-    right = ax.twinx()
-    right.spines["right"].set_visible(True)
-    right.grid(False)
-    line_values = line.reindex(periods).to_numpy(dtype=float)
-    right.plot(x, line_values, color="#c8102e", marker="o", label=ctx.t(spec["line_label"]))
-    for xi, value in zip(x, line_values, strict=True):
-        if not np.isnan(value):
-            right.annotate(f"{value:.1f}", (xi, value), xytext=(0, 5), textcoords="offset points", ha="center",
-                           fontsize=7, color="#c8102e")
-    right.set_ylabel(ctx.t(spec["line_label"]), color="#c8102e")
-    top = max(np.nanmax(line_values), 1.0) if np.isfinite(line_values).any() else 1.0
-    right.set_ylim(-top * 1.1, top * 1.2)
-    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    labels = ax.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
-    ax.legend(handles, labels, loc="upper left", fontsize=8)
-    finish(fig, item, ctx, spec)
+    """A level as bars (top panel) and its growth or intensity as a line (bottom panel), sharing the
+    period axis: no second y axis, no invented range."""
+    bars = rows[rows["indicator"] == spec["bar_indicator"]]
+    line = rows[rows["indicator"] == spec["line_indicator"]].dropna(subset=["value"])
+    if bars["period"].nunique() < 2:
+        return draw_value_table(item, rows, ctx, spec)
+    fig, (top, bottom) = new_figure(spec, nrows=2, body_height=4.4, sharex=True, height_ratios=[3, 2])
+    periods = sorted(set(bars["period"]) | set(line["period"]))
+    grid, position = _time_axis(periods)
+    code = bars["entity_code"].iloc[0]
+    color = ctx.color(code)
+    fmt = spec.get("format", "{:,.0f}")
+    xs = [position[p] for p in bars["period"]]
+    values = bars["value"].to_numpy(dtype=float)
+    hatches = [NOT_FINAL_HATCH if _not_final(f) else None for f in bars["flag"]]
+    drawn = top.bar(xs, values, width=0.62, color=color, hatch=hatches, edgecolor="white", linewidth=0.5)
+    _tag(drawn, code)
+    labelled = _labelled_positions(xs)
+    for x, value, flag in zip(xs, values, bars["flag"], strict=True):
+        if x not in labelled:
+            continue
+        top.annotate(_value_text(value, fmt, flag, ctx), (x, value), xytext=(0, 2), textcoords="offset points",
+                     ha="center", va="bottom" if value >= 0 else "top", fontsize=DATA_LABEL_PT)
+    _include_zero_and_values(top, values)
+    top.set_title(ctx.t(spec["bar_label"]), fontsize=PANEL_TITLE_PT, loc="left")
+    _mark_value_axis(top, "y")
+    line_values = np.full(len(grid), np.nan)
+    for _, row in line.iterrows():
+        line_values[grid.index(int(position[row["period"]]))] = row["value"]
+    drawn = bottom.plot(grid, line_values, color=color, marker="o", markersize=4.5)
+    _tag(drawn, code)
+    labelled = _labelled_positions([position[p] for p in line["period"]])
+    for _, row in line.iterrows():
+        if position[row["period"]] not in labelled:
+            continue
+        bottom.annotate(_value_text(row["value"], "{:.1f}", row["flag"], ctx), (position[row["period"]], row["value"]),
+                        xytext=(0, 5), textcoords="offset points", ha="center", fontsize=DATA_LABEL_PT, color=color)
+    bottom.margins(y=0.35)
+    bottom.set_title(ctx.t(spec["line_label"]), fontsize=PANEL_TITLE_PT, loc="left")
+    _mark_value_axis(bottom, "y")
+    ticks = [position[p] for p in periods]
+    bottom.set_xticks(ticks, periods)
+    bottom.set_xlim(min(ticks) - 0.6, max(ticks) + 0.6)
+    handle = _not_final_handle(ctx, rows, hatched=True)
+    if handle is not None:
+        _legend_above(top, [handle], [handle.get_label()])
+    finish(fig, item, ctx, {**spec, "ylabel": spec.get("ylabel") or ""})
     return fig
 
 
-def _grouped(ax, rows: pd.DataFrame, ctx: Context, spec: dict, x_dim: str, series_dim: str, x_order=None,
-             series_order=None, value_format: str = "{:g}") -> None:
-    table = _pivot(rows, x_dim, series_dim)
-    x_labels = list(x_order if x_order is not None else sorted(table.index))
-    series = list(series_order if series_order is not None else table.columns)
-    table = table.reindex(index=x_labels, columns=series)
-    n = max(len(series), 1)
-    width = 0.8 / n
-    x = np.arange(len(x_labels))
-    ymax = np.nanmax(table.to_numpy(dtype=float)) if table.notna().any().any() else 1.0
-    for position, key in enumerate(series):
-        values = table[key].to_numpy(dtype=float)
-        offsets = x - 0.4 + width * (position + 0.5)
-        code = key if series_dim == "entity_code" else ""
-        label = ctx.name(key) if series_dim == "entity_code" else ctx.t(spec.get("series_labels", {}).get(key, key))
-        color = color_for(code, position) if code else spec.get("series_colors", {}).get(key, color_for("", position))
-        ax.bar(offsets, np.nan_to_num(values), width=width * 0.95, color=color, label=label)
-        for xi, value in zip(offsets, values, strict=True):
-            if np.isnan(value):
-                ax.text(xi, ymax * 0.01, MISSING_LABEL[ctx.lang], ha="center", va="bottom", rotation=90,
-                        fontsize=6, color="#888888")
-            else:
-                ax.annotate(value_format.format(value), (xi, value), xytext=(0, 2), textcoords="offset points",
-                            ha="center", fontsize=6.5)
-    if x_dim == "entity_code":
-        tick_labels = [ctx.name(v) for v in x_labels]
-    elif x_dim == "category":
-        tick_labels = [_category_label(rows, v, ctx) for v in x_labels]
-    else:
-        tick_labels = x_labels
-    ax.set_xticks(x, tick_labels)
-    ax.set_ylim(0, ymax * 1.15)
+def _labelled_positions(xs: list[float]) -> set[float]:
+    """Every point gets its value label while they fit side by side; beyond that only the first and the last."""
+    return set(xs) if len(xs) <= MAX_LABELLED_POINTS else {min(xs), max(xs)}
 
+
+# --- bars ---------------------------------------------------------------------------------------------------
 
 def _category_label(rows: pd.DataFrame, category: str, ctx: Context) -> str:
     if ctx.lang == "zh":
@@ -167,108 +415,211 @@ def _category_label(rows: pd.DataFrame, category: str, ctx: Context) -> str:
     return english.iloc[0] if len(english) else category
 
 
+def _grouped_bars(ax, rows: pd.DataFrame, ctx: Context, spec: dict, x_dim: str, x_order: list[str],
+                  series: list[str], series_dim: str, fmt: str) -> list[str]:
+    """Vertical bars: one group per x, one bar per series; an empty slot where no value exists.
+    Returns the missing cells, described for the notes."""
+    width = 0.8 / max(len(series), 1)
+    missing = []
+    all_values = []
+    for position, key in enumerate(series):
+        offsets = np.arange(len(x_order)) - 0.4 + width * (position + 0.5)
+        for offset, x_key in zip(offsets, x_order, strict=True):
+            cell = rows[(rows[x_dim] == x_key) & (rows[series_dim] == key)]
+            code = key if series_dim == "entity_code" else x_key
+            if cell.empty:
+                missing.append(_cell_name(ctx, rows, x_dim, x_key, series_dim, key))
+                continue
+            value, flag = float(cell["value"].iloc[0]), cell["flag"].iloc[0]
+            all_values.append(value)
+            bar = ax.bar([offset], [value], width=width * 0.92, color=ctx.color(code), edgecolor="white", linewidth=0.5,
+                         hatch=NOT_FINAL_HATCH if _not_final(flag) else None,
+                         label=ctx.name(key) if series_dim == "entity_code" and not missing_label_seen(ax, key) else None)
+            _tag(bar, code)
+            ax.annotate(_value_text(value, fmt, flag, ctx), (offset, value), xytext=(0, 2 if value >= 0 else -2),
+                        textcoords="offset points", ha="center", va="bottom" if value >= 0 else "top",
+                        fontsize=DATA_LABEL_PT)
+    if x_dim == "entity_code":
+        ticks = [ctx.name(v) for v in x_order]
+    elif x_dim == "category":
+        ticks = [_category_label(rows, v, ctx) for v in x_order]
+    else:
+        ticks = list(x_order)
+    ax.set_xticks(np.arange(len(x_order)), ticks)
+    _include_zero_and_values(ax, np.array(all_values, dtype=float))
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    _mark_value_axis(ax, "y")
+    return missing
+
+
+def missing_label_seen(ax, key: str) -> bool:
+    seen = ax.__dict__.setdefault("techgap_legend_keys", set())
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
+
+
+def _cell_name(ctx: Context, rows: pd.DataFrame, x_dim: str, x_key: str, series_dim: str, key: str) -> str:
+    def name(dim: str, value: str) -> str:
+        if dim == "entity_code":
+            return ctx.name(value)
+        if dim == "category":
+            return _category_label(rows, value, ctx)
+        return str(value)
+    return f"{name(series_dim, key)} {name(x_dim, x_key)}"
+
+
+def _period_grid_missing_share(rows: pd.DataFrame) -> float:
+    cells = rows["period"].nunique() * rows["entity_code"].nunique()
+    return 1 - rows.drop_duplicates(["period", "entity_code"]).shape[0] / cells if cells else 0.0
+
+
 def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """Bars grouped by period (one bar per entity), by entity (one bar per period) or by category
-    (one bar per entity)."""
-    fig, (ax,) = new_figure(item, ctx, spec)
+    (one bar per entity). A yearly grid with many holes is drawn as lines instead; entities that each
+    have one period only get one panel per period, never periods mixed in one series."""
     x_dim = {"entity": "entity_code"}.get(spec.get("x", "period"), spec.get("x", "period"))
-    series_dim = "period" if x_dim == "entity_code" else "entity_code"
-    x_order = spec.get("entities") if x_dim == "entity_code" else None
-    if x_dim == "category":
-        x_order = list(dict.fromkeys(rows["category"]))
-    if series_dim == "entity_code":
-        series_order = [c for c in spec.get("entities", []) if c in set(rows["entity_code"])]
-    else:
-        series_order = sorted(rows["period"].unique())
-    _grouped(ax, rows, ctx, spec, x_dim, series_dim, x_order, series_order or None, spec.get("format", "{:g}"))
-    ax.set_ylabel(ctx.t(spec.get("ylabel")))
-    _legend(ax)
-    finish(fig, item, ctx, spec)
-    return fig
-
-
-def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
-    """Entities sorted by value, largest first (horizontal when ``horizontal: true``)."""
-    fig, (ax,) = new_figure(item, ctx, spec)
-    ordered = rows.sort_values("value", ascending=False, kind="stable")
-    labels = [ctx.name(c) if spec.get("label_field", "entity") == "entity" else ctx.t({"zh": zh, "en": en})
-              for c, zh, en in zip(ordered["entity_code"], ordered["label"], ordered["label_en"], strict=True)]
-    values = ordered["value"].to_numpy(dtype=float)
-    colors = [color_for(c, i) if spec.get("color_by_entity", True) else "#1f4e99"
-              for i, c in enumerate(ordered["entity_code"])]
     fmt = spec.get("format", "{:g}")
-    if spec.get("horizontal"):
-        spec["left"] = label_margin(labels, fig.get_figwidth())
-        y = np.arange(len(values))[::-1]
-        ax.barh(y, values, color=colors)
-        ax.set_yticks(y, labels)
-        for yi, value in zip(y, values, strict=True):
-            ax.annotate(fmt.format(value), (value, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
-        ax.grid(axis="x")
-        ax.grid(axis="y", visible=False)
-        ax.set_xlabel(ctx.t(spec.get("ylabel")))
+    years = all(_is_year(p) for p in rows["period"])
+    many_years = rows["period"].nunique() > MAX_PERIOD_GROUPS
+    if x_dim == "period" and years and (_period_grid_missing_share(rows) > MISSING_SHARE_FOR_LINES or many_years):
+        return draw_line(item, rows, ctx, {**spec, "format": fmt})
+    if x_dim == "entity_code" and years and rows["period"].nunique() > MAX_PERIODS_AS_BARS:
+        return draw_line(item, rows, ctx, {**spec, "format": fmt})  # a trend per entity reads better as lines
+    if x_dim == "entity_code":
+        per_entity = rows.groupby("entity_code")["period"].nunique()
+        if rows["period"].nunique() > 1 and int(per_entity.max()) < 2:
+            return draw_period_panels(item, rows, ctx, spec)
+        if rows["period"].nunique() == 1:
+            return draw_ranked_bar(item, rows, ctx, spec)
+    fig, (ax,) = new_figure(spec)
+    if x_dim == "entity_code":
+        x_order = _entity_order(rows, spec)
+        series, series_dim = sorted(rows["period"].unique()), "period"
     else:
-        x = np.arange(len(values))
-        ax.bar(x, values, color=colors)
-        ax.set_xticks(x, labels, rotation=spec.get("rotation", 0))
-        for xi, value in zip(x, values, strict=True):
-            ax.annotate(fmt.format(value), (xi, value), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
-        ax.set_ylabel(ctx.t(spec.get("ylabel")))
-    finish(fig, item, ctx, spec)
+        x_order = list(dict.fromkeys(rows["category"])) if x_dim == "category" else sorted(rows["period"].unique())
+        series, series_dim = _entity_order(rows, spec), "entity_code"
+    missing = _grouped_bars(ax, rows, ctx, spec, x_dim, x_order, series, series_dim, fmt)
+    handles, labels = ax.get_legend_handles_labels()
+    extra = _not_final_handle(ctx, rows, hatched=True)
+    if extra is not None:
+        handles, labels = handles + [extra], labels + [extra.get_label()]
+    _legend_above(ax, handles, labels)
+    finish(fig, item, ctx, spec, notes=[_missing_note(ctx, missing)])
     return fig
 
 
-def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
-    """Side-by-side grouped bars, one panel per indicator (e.g. advanced vs mature nodes)."""
-    panels = spec["panels"]
-    fig, axes = new_figure(item, ctx, spec, ncols=len(panels))
-    field = spec.get("panel_field", "indicator")
-    for ax, panel in zip(axes, panels, strict=True):
-        subset = rows[rows[field] == panel["indicator"]]
-        x_order = list(spec["entities"])  # every panel shows every region: a gap reads as "not published"
-        series_order = list(spec["periods"])
-        _grouped(ax, subset, ctx, spec, "entity_code", "period", x_order, series_order, spec.get("format", "{:g}"))
-        ax.set_title(ctx.t(panel["title"]), fontsize=10, loc="center")
-        ax.set_ylabel(ctx.t(spec.get("ylabel")))
-        ax.tick_params(axis="x", labelsize=7.5, rotation=25)
-        _legend(ax)
-    finish(fig, item, ctx, spec)
-    return fig
-
-
-def _bars(ax, labels: list[str], values: np.ndarray, colors: list[str], fmt: str) -> None:
+def _hbars(ax, rows: pd.DataFrame, labels: list[str], ctx: Context, fmt: str, colors: list[str] | None = None) -> None:
+    """Horizontal bars, first row on top, value labels outside the bar end (left of it when negative)."""
+    values = rows["value"].to_numpy(dtype=float)
     y = np.arange(len(values))[::-1]
-    ax.barh(y, values, color=colors)
+    colors = colors or [ctx.color(c) for c in rows["entity_code"]]
+    hatches = [NOT_FINAL_HATCH if _not_final(f) else None for f in rows["flag"]]
+    for yi, value, color, hatch, code in zip(y, values, colors, hatches, rows["entity_code"], strict=True):
+        bar = ax.barh([yi], [value], color=color, hatch=hatch, edgecolor="white", linewidth=0.5, height=0.7)
+        _tag(bar, code)
+    for yi, value, flag in zip(y, values, rows["flag"], strict=True):
+        ax.annotate(_value_text(value, fmt, flag, ctx), (value, yi), xytext=(3 if value >= 0 else -3, 0),
+                    textcoords="offset points", va="center", ha="left" if value >= 0 else "right",
+                    fontsize=DATA_LABEL_PT)
     ax.set_yticks(y, labels)
-    for yi, value in zip(y, values, strict=True):
-        ax.annotate(fmt.format(value), (value, yi), xytext=(3 if value >= 0 else -3, 0), textcoords="offset points",
-                    va="center", ha="left" if value >= 0 else "right", fontsize=7.5)
+    ax.set_ylim(-0.6, len(values) - 0.4)
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     ax.axvline(0, color="#444444", linewidth=0.8)
-    low, high = min(0.0, float(np.nanmin(values))), max(0.0, float(np.nanmax(values)))
-    pad = (high - low) * 0.15 or 1.0
-    ax.set_xlim(low - (pad if low < 0 else 0), high + pad)
+    _include_zero_and_values(ax, values, axis="x", pad=0.18)
+    _mark_value_axis(ax, "x")
+
+
+def _country_legend(ax, rows: pd.DataFrame, ctx: Context) -> None:
+    """When bars are companies or institutions coloured by their country, say which colour is which."""
+    from matplotlib.patches import Patch
+
+    countries = [ctx.country(c) for c in rows["entity_code"]]
+    if not all(countries):  # economies name themselves; a key is needed only when every bar is a company
+        return
+    seen = list(dict.fromkeys(c for c in countries if c))
+    handles = [Patch(color=ctx.color(c), label=ctx.name(c)) for c in seen]
+    _legend_above(ax, handles, [h.get_label() for h in handles])
+
+
+def _row_labels(rows: pd.DataFrame, ctx: Context, spec: dict) -> list[str]:
+    field = spec.get("label_field", "entity")
+    out = []
+    for _, row in rows.iterrows():
+        if field == "label":
+            out.append(row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]))
+        elif field == "entity":
+            out.append(ctx.name(row["entity_code"]))
+        else:
+            out.append(ctx.t(spec["labels"][row["indicator"]]))
+    return out
+
+
+def _single_period_title(ax, rows: pd.DataFrame, ctx: Context) -> None:
+    periods = rows["period"].unique()
+    if len(periods) == 1:
+        ax.set_title(ctx.w("only").format(periods[0]), fontsize=PANEL_TITLE_PT, loc="left")
+
+
+def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+    """Entities sorted by value, largest first; horizontal when there are many or their names are long."""
+    ordered = rows.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    labels = _row_labels(ordered, ctx, {**spec, "label_field": spec.get("label_field", "entity")})
+    fmt = spec.get("format", "{:g}")
+    both_languages = labels + [str(v) for column in ("entity", "entity_zh") if column in ordered for v in ordered[column]]
+    horizontal = (spec.get("horizontal") or len(labels) > 6  # the same orientation in zh and en
+                  or max(map(_label_width, both_languages), default=0) > LONG_LABEL_CHARS)
+    if horizontal:
+        fig, (ax,) = new_figure(spec, body_height=max(1.6, 0.32 * len(labels) + 0.9))
+        _hbars(ax, ordered, labels, ctx, fmt)
+    else:
+        fig, (ax,) = new_figure(spec)
+        x = np.arange(len(ordered))
+        values = ordered["value"].to_numpy(dtype=float)
+        for xi, (_, row) in zip(x, ordered.iterrows(), strict=True):
+            bar = ax.bar([xi], [row["value"]], color=ctx.color(row["entity_code"]), width=0.6,
+                         hatch=NOT_FINAL_HATCH if _not_final(row["flag"]) else None, edgecolor="white", linewidth=0.5)
+            _tag(bar, row["entity_code"])
+            ax.annotate(_value_text(row["value"], fmt, row["flag"], ctx), (xi, row["value"]),
+                        xytext=(0, 2 if row["value"] >= 0 else -2), textcoords="offset points", ha="center",
+                        va="bottom" if row["value"] >= 0 else "top", fontsize=DATA_LABEL_PT)
+        ax.set_xticks(x, labels)
+        _include_zero_and_values(ax, values)
+        _mark_value_axis(ax, "y")
+    _single_period_title(ax, ordered, ctx)
+    _country_legend(ax, ordered, ctx)
+    finish(fig, item, ctx, spec)
+    return fig
+
+
+def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+    """One panel of horizontal bars per period, on one value scale: for entities observed in one period
+    each, which a single bar series would set side by side as if comparable in time."""
+    periods = sorted(rows["period"].unique())
+    counts = [int((rows["period"] == p).sum()) for p in periods]
+    fig, axes = new_figure(spec, nrows=len(periods), body_height=0.32 * sum(counts) + 0.75 * len(periods), sharex=True,
+                           height_ratios=[c + 1.2 for c in counts])
+    fmt = spec.get("format", "{:g}")
+    for ax, period in zip(axes, periods, strict=True):
+        subset = rows[rows["period"] == period].sort_values("value", ascending=False, kind="stable")
+        _hbars(ax, subset, [ctx.name(c) for c in subset["entity_code"]], ctx, fmt)
+        ax.set_title(ctx.w("only").format(period), fontsize=PANEL_TITLE_PT, loc="left")
+    _include_zero_and_values(axes[0], rows["value"].to_numpy(dtype=float), axis="x", pad=0.18)
+    finish(fig, item, ctx, spec)
+    return fig
 
 
 def draw_indicator_bars(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """Horizontal bars, one per row, labelled by the row's own label, its entity, or a per-indicator
-    label from the spec: for figures that carry a handful of stated facts."""
-    fig, (ax,) = new_figure(item, ctx, spec, height=spec.get("height", 3.8))
-    field = spec.get("label_field", "indicator")
-    labels = []
-    for _, row in rows.iterrows():
-        if field == "label":
-            labels.append(row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]))
-        elif field == "entity":
-            labels.append(ctx.name(row["entity_code"]))
-        else:
-            labels.append(ctx.t(spec["labels"][row["indicator"]]))
-    values = rows["value"].to_numpy(dtype=float)
-    colors = ["#c8102e" if flag == "approx" else "#1f4e99" for flag in rows["flag"]]
-    spec["left"] = label_margin(labels, fig.get_figwidth())
-    _bars(ax, labels, values, colors, spec.get("format", "{:g}"))
-    ax.set_xlabel(ctx.t(spec.get("ylabel")))
+    label from the spec: for figures that carry a handful of stated facts. One row is a table."""
+    if len(rows) < 2:
+        return draw_value_table(item, rows, ctx, spec)
+    rows = rows.reset_index(drop=True)
+    labels = _row_labels(rows, ctx, {**spec, "label_field": spec.get("label_field", "indicator")})
+    fig, (ax,) = new_figure(spec, body_height=max(1.6, 0.34 * len(rows) + 0.8))
+    _hbars(ax, rows, labels, ctx, spec.get("format", "{:g}"))
     finish(fig, item, ctx, spec)
     return fig
 
@@ -276,20 +627,118 @@ def draw_indicator_bars(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict)
 def draw_bar_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """One horizontal bar panel per indicator, entities sorted by value."""
     panels = spec["panels"]
-    fig, axes = new_figure(item, ctx, spec, ncols=len(panels), height=spec.get("height", 3.8))
-    names = [ctx.name(c) for c in rows["entity_code"]]
-    spec["left"] = label_margin(names, fig.get_figwidth() / len(panels))
+    longest = max(len(rows[rows["indicator"] == p["indicator"]]) for p in panels)
+    fig, axes = new_figure(spec, nrows=len(panels), body_height=(0.3 * longest + 0.8) * len(panels))
+    fmt = spec.get("format", "{:g}")
     for ax, panel in zip(axes, panels, strict=True):
         subset = rows[rows["indicator"] == panel["indicator"]].sort_values("value", ascending=False, kind="stable")
-        _bars(ax, [ctx.name(c) for c in subset["entity_code"]], subset["value"].to_numpy(dtype=float),
-              [color_for(c, i) for i, c in enumerate(subset["entity_code"])], spec.get("format", "{:g}"))
-        ax.set_title(ctx.t(panel["title"]), fontsize=10, loc="center")
-        ax.set_xlabel(ctx.t(spec.get("ylabel")))
+        _hbars(ax, subset, [ctx.name(c) for c in subset["entity_code"]], ctx, fmt)
+        ax.set_title(ctx.t(panel["title"]), fontsize=PANEL_TITLE_PT, loc="left")
     finish(fig, item, ctx, spec)
     return fig
 
 
-CHARTS: dict[str, Callable[..., Any]] = {
+def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+    """Side-by-side panels (e.g. all, advanced and mature nodes), one row per entity and one bar per
+    period in it, coloured by entity; forecasts hatched. A panel with fewer than two values lists them
+    instead of drawing a lone bar; what was not published is named in the notes."""
+    panels = spec["panels"]
+    field = spec.get("panel_field", "indicator")
+    periods = [p for p in spec.get("periods", sorted(rows["period"].unique())) if p in set(rows["period"])]
+    entities = _entity_order(rows, spec)
+    fig, axes = new_figure(spec, ncols=len(panels), body_height=0.42 * len(entities) * max(len(periods), 1) ** 0.5 + 1.0,
+                           sharey=True)
+    fmt = spec.get("format", "{:g}")
+    labels = spec.get("series_labels", {})
+    missing_by_panel = []
+    height = 0.8 / max(len(periods), 1)
+    for ax, panel in zip(axes, panels, strict=True):
+        subset = rows[rows[field] == panel["indicator"]]
+        ax.set_title(wrap(ctx.t(panel["title"]), PANEL_TITLE_PT, ax.get_position().width * fig.get_figwidth() * fig.dpi * 0.95,
+                          fig.canvas.get_renderer()), fontsize=PANEL_TITLE_PT, loc="left")
+        missing = [f"{ctx.name(c)} {ctx.t(labels.get(p, p))}" for c in entities for p in periods
+                   if subset[(subset["entity_code"] == c) & (subset["period"] == p)].empty]
+        if missing and len(subset) >= 2:  # a panel drawn as text already says what it holds
+            missing_by_panel.append(f"{ctx.t(panel['title'])}: {ctx.w('list_sep').join(missing)}")
+        if len(subset) < 2:
+            _text_panel(ax, subset, ctx, labels, fmt)
+            continue
+        values = []
+        for row_index, code in enumerate(entities):
+            for slot, period in enumerate(periods):
+                cell = subset[(subset["entity_code"] == code) & (subset["period"] == period)]
+                if cell.empty:
+                    continue
+                value, flag = float(cell["value"].iloc[0]), cell["flag"].iloc[0]
+                values.append(value)
+                y = len(entities) - 1 - row_index + 0.4 - height * (slot + 0.5)
+                bar = ax.barh([y], [value], height=height * 0.92, color=ctx.color(code), edgecolor="white",
+                              linewidth=0.5, hatch=NOT_FINAL_HATCH if _not_final(flag) or slot > 0 else None,
+                              alpha=1.0 if slot == 0 else 0.75)
+                _tag(bar, code)
+                ax.annotate(_value_text(value, fmt, flag, ctx), (value, y), xytext=(3, 0), textcoords="offset points",
+                            va="center", ha="left", fontsize=DATA_LABEL_PT)
+        ax.grid(axis="x")
+        ax.grid(axis="y", visible=False)
+        _include_zero_and_values(ax, np.array(values), axis="x", pad=0.22)
+        _mark_value_axis(ax, "x")
+    axes[0].set_yticks(np.arange(len(entities))[::-1], [ctx.name(c) for c in entities])
+    axes[0].set_ylim(-0.6, len(entities) - 0.4)
+    _period_legend(axes[0], periods, labels, ctx)
+    note = ctx.w("no_value").format(ctx.w("panel_sep").join(missing_by_panel)) if missing_by_panel else ""
+    finish(fig, item, ctx, spec, notes=[note])
+    return fig
+
+
+def _period_legend(ax, periods: list[str], labels: dict, ctx: Context) -> None:
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor="#777777", alpha=1.0 if i == 0 else 0.75, hatch=None if i == 0 else NOT_FINAL_HATCH,
+                     edgecolor="white", label=ctx.t(labels.get(p, p))) for i, p in enumerate(periods)]
+    _legend_above(ax, handles, [h.get_label() for h in handles])
+
+
+def _text_panel(ax, subset: pd.DataFrame, ctx: Context, labels: dict, fmt: str) -> None:
+    """A panel with too few values for bars: the values themselves, as text."""
+    ax.axis("off")
+    lines = [f"{ctx.name(r['entity_code'])} {ctx.t(labels.get(r['period'], r['period']))}: "
+             f"{_value_text(r['value'], fmt, r['flag'], ctx)}" for _, r in subset.iterrows()]
+    ax.text(0.02, 0.55, "\n".join(lines), transform=ax.transAxes, ha="left", va="center", fontsize=9, linespacing=1.5)
+
+
+# --- too little for a chart: the values as a small table ----------------------------------------------------
+
+def draw_value_table(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+    """The rows as a small table (item, period, value) when they cannot carry the chart the report drew."""
+    from techgap.render.tables import draw_display
+
+    fmt = spec.get("format", "{:g}")
+    label_field = spec.get("label_field", "entity" if "labels" not in spec else "indicator")
+    display = pd.DataFrame({
+        ctx.w("item"): _row_labels(rows, ctx, {**spec, "label_field": label_field}),
+        ctx.w("period"): rows["period"].astype(str).tolist(),
+        (ctx.t(spec.get("ylabel")) or ctx.w("value")): [_value_text(v, fmt, f, ctx) for v, f in
+                                                        zip(rows["value"], rows["flag"], strict=True)],
+    })
+    notes = [ctx.w("as_table"), *spec.get("missing_notes", [])]
+    return draw_display(item, display, ctx, {**spec, "unit_line": None}, notes=notes)
+
+
+def without_missing(draw: Callable[..., Any]) -> Callable[..., Any]:
+    """Rows a source marks missing (or gives no value for) are not drawn; the notes name them.
+    Values techgap derives (a growth rate with no previous year) are simply left out."""
+    def drawn(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+        empty = rows["value"].isna() | (rows["flag"].astype(str) == "missing")
+        named = rows[empty & (rows["source"] != "techgap")]
+        names = [f"{ctx.name(r['entity_code'])} {r['period']}" for _, r in named.iterrows()]
+        if names:
+            spec = {**spec, "missing_notes": [_missing_note(ctx, names)]}
+        return draw(item, rows[~empty].reset_index(drop=True), ctx, spec)
+    drawn.__doc__ = draw.__doc__
+    return drawn
+
+
+CHARTS: dict[str, Callable[..., Any]] = {name: without_missing(draw) for name, draw in {
     "indicator_bars": draw_indicator_bars,
     "bar_panels": draw_bar_panels,
     "line": draw_line,
@@ -297,4 +746,4 @@ CHARTS: dict[str, Callable[..., Any]] = {
     "grouped_bar": draw_grouped_bar,
     "ranked_bar": draw_ranked_bar,
     "panels": draw_panels,
-}
+}.items()}

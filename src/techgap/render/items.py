@@ -217,7 +217,7 @@ def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping
     build = EditionBuild(item.id, edition, rows, data, meta={})
     alt = {}
     for lang in LANGS:
-        ctx = Context(lang=lang, name=lambda code, lang=lang: registry.name(code, lang))
+        ctx = Context(lang=lang, name=lambda code, lang=lang: registry.name(code, lang), country=registry.country)
         if item.chart in GAP_KINDS:
             from techgap.render import gap_render
 

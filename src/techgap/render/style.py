@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 
 FONT_NAME = "Noto Sans CJK TC"
@@ -10,14 +11,22 @@ FONT_FILE = "NotoSansCJKtc-Regular.otf"
 STYLE_FILE = Path(__file__).with_name("techgap.mplstyle")
 TC_FACE_INDEX = 3  # JP, KR, SC, TC, HK, ... in the Noto Sans CJK collection
 
-# Colours follow the entity, so China is the same red in every figure.
+# Colours follow the entity, so China is the same red in every figure. Companies and institutions take
+# their country's colour (`country:` in config/entities.yaml); anything else gets a grey that no
+# reserved entity uses, chosen from its code so it is the same in every item.
 ENTITY_COLORS = {
-    "CHN": "#c8102e", "USA": "#1f4e99", "TWN": "#2a9d8f", "KOR": "#7b3fa0", "JPN": "#e07b00",
-    "DEU": "#555555", "GBR": "#8c6d31", "FRA": "#4f8fc0", "OECD_TOTAL": "#999999", "OECD_MEMBERS": "#bbbbbb",
-    "EUROPE": "#4f8fc0", "NORTH_AMERICA": "#1f4e99", "REST_OF_WORLD": "#aaaaaa", "WORLD": "#333333",
+    "CHN": "#c8102e", "TWN": "#1b9e8f", "USA": "#1f4e99", "JPN": "#e07b00", "KOR": "#7b3fa0",
+    "EU27": "#d4a017", "EU_UK": "#d4a017", "EUROPE": "#d4a017",
+    "DEU": "#3c3c3c", "CHE": "#b04a7a", "FRA": "#5aa0d8", "CAN": "#8fb339", "GBR": "#8c6d31",
+    "ITA": "#3f8f4f", "FIN": "#4d7c8a", "SWE": "#9a8c3a", "AUS": "#e3a0b8", "NLD": "#f26b38", "IND": "#6b4226", "ESP": "#a37dc2",
+    "NORTH_AMERICA": "#4a6fb5", "ASIA_PACIFIC": "#5e9c76", "DEVELOPING_ASIA": "#5e9c76",
+    "OECD_TOTAL": "#8a8a8a", "OECD_MEMBERS": "#8a8a8a", "REST_OF_WORLD": "#a6a6a6", "WORLD": "#2b2b2b",
 }
-PALETTE = ["#1f4e99", "#c8102e", "#2a9d8f", "#e07b00", "#7b3fa0", "#8c6d31", "#4f8fc0", "#555555",
-           "#d4a017", "#6a994e", "#bc4749", "#999999"]
+NEUTRALS = ["#9e9e9e", "#7d7d7d", "#b8b8b8", "#6e6e6e", "#c4c4c4"]
+MEASURE_COLORS = ("#1f4e99", "#5f5f5f")  # a measure that belongs to no entity (fig01's level and growth)
+# Points a source marks as not final are drawn hollow (lines) or hatched (bars), with a legend entry.
+NOT_FINAL_FLAGS = ("provisional", "estimated", "preliminary", "forecast")
+NOT_FINAL_HATCH = "////"
 
 
 def font_path(cache_dir: str | Path | None = None) -> Path:
@@ -65,8 +74,13 @@ def apply_style(font_dir: str | Path | None = None) -> None:
     _applied = True
 
 
-def color_for(code: str, position: int) -> str:
-    return ENTITY_COLORS.get(code, PALETTE[position % len(PALETTE)])
+def color_for(code: str, country: str | None = None) -> str:
+    """The entity's colour, else its country's, else a neutral grey fixed by its code."""
+    if code in ENTITY_COLORS:
+        return ENTITY_COLORS[code]
+    if country in ENTITY_COLORS:
+        return ENTITY_COLORS[country]
+    return NEUTRALS[zlib.crc32(code.encode("utf-8")) % len(NEUTRALS)]
 
 
 def text(value: object, lang: str) -> str:

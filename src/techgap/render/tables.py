@@ -3,6 +3,7 @@ and drawn as an image with the caption and the 資料來源 / Source line."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,10 @@ HEAD = {
     "date": {"zh": "日期", "en": "Date"},
     "action": {"zh": "措施", "en": "Action"},
     "entities": {"zh": "實體數", "en": "Entities named"},
+    "total": {"zh": "總計", "en": "Total"},
 }
+TOTAL_CATEGORIES = {"Total", "總計", "合計"}  # how sources name a totals row
+TOTAL_ENTITIES = {"WORLD"}
 RISK = {3: {"zh": "高", "en": "High"}, 2: {"zh": "中", "en": "Medium"}, 1: {"zh": "低", "en": "Low"}}
 
 
@@ -65,12 +69,12 @@ def build_windows(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         pct = part[part["indicator"] == spec["share_indicator"]].set_index("entity_code")["value"]
         codes = rank.sort_values(kind="stable").index
         blocks.append(pd.DataFrame({
-            f"{window} {_h('rank', ctx)}": [int(rank[c]) for c in codes],
-            f"{window} {_h('country', ctx)}": [ctx.name(c) for c in codes],
-            f"{window} {_h('count', ctx)}": [_fmt(count.get(c, np.nan), 0) for c in codes],
-            f"{window} {_h('pct', ctx)}": [_fmt(pct.get(c, np.nan), 1) for c in codes],
+            (window, _h("rank", ctx)): [str(int(rank[c])) for c in codes],
+            (window, _h("country", ctx)): [ctx.name(c) for c in codes],
+            (window, _h("count", ctx)): [_fmt(count.get(c, np.nan), 0) for c in codes],
+            (window, _h("pct", ctx)): [_fmt(pct.get(c, np.nan), 1) for c in codes],
         }))
-    return pd.concat(blocks, axis=1).fillna("")
+    return pd.concat(blocks, axis=1).fillna("")  # columns: (window, field), drawn as a spanning header
 
 
 def build_yoy(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -88,6 +92,7 @@ def build_yoy(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
                          if not np.isnan(values.loc[c].get(current, np.nan)) and not np.isnan(values.loc[c].get(previous, np.nan))
                          else "—" for c in order],
     })
+    out.attrs["total_rows"] = [i for i, c in enumerate(order) if c in TOTAL_ENTITIES]
     return out
 
 
@@ -98,7 +103,8 @@ def build_matrix(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     extra = rows[rows["indicator"] == spec["bracket_indicator"]]
     categories = list(dict.fromkeys(main["category"]))
     labels = main.drop_duplicates("category").set_index("category")
-    out = {_h("system", ctx): [labels.loc[c, "label_en"] if ctx.lang == "en" and labels.loc[c, "label_en"] else c
+    out = {_h("system", ctx): [_h("total", ctx) if c in TOTAL_CATEGORIES
+                                else labels.loc[c, "label_en"] if ctx.lang == "en" and labels.loc[c, "label_en"] else c
                                 for c in categories]}
     for code in spec["entities"]:
         column = []
@@ -110,7 +116,10 @@ def build_matrix(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
                 cell += f" ({float(bracket.iloc[0]):.0f})"
             column.append(cell)
         out[ctx.name(code)] = column
-    return pd.DataFrame(out)
+    display = pd.DataFrame(out)
+    display.attrs["total_rows"] = [i for i, c in enumerate(categories) if c in TOTAL_CATEGORIES]
+    display.attrs["total_columns"] = [i + 1 for i, code in enumerate(spec["entities"]) if code in TOTAL_ENTITIES]
+    return display
 
 
 def build_tech(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -128,7 +137,9 @@ def build_tech(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             _h("leader", ctx): ctx.name(row["entity_code"]),
             _h("risk", ctx): RISK.get(level, {"zh": "—", "en": "—"})[ctx.lang],
         })
-    return pd.DataFrame(records)
+    display = pd.DataFrame(records)
+    display.attrs["group_column"] = 0  # the domain, shown once per group of technologies
+    return display
 
 
 def build_timeline(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -160,12 +171,18 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def flat_columns(display: pd.DataFrame) -> list[str]:
+    """Column names on one line: a spanning header joins its columns' names ("2019-2021 Rank")."""
+    return [" ".join(str(part) for part in c) if isinstance(c, tuple) else str(c) for c in display.columns]
+
+
 def to_markdown(item: Any, display: pd.DataFrame, ctx: Context) -> str:
     lines = [f"### {ctx.t(item.title)}", ""]
     if item.spec.get("unit_line"):
         lines += [ctx.t(item.spec["unit_line"]), ""]
-    lines.append("| " + " | ".join(_cell(c) for c in display.columns) + " |")
-    lines.append("|" + "|".join("---" for _ in display.columns) + "|")
+    numeric = [is_numeric_column(display.iloc[:, i]) for i in range(display.shape[1])]
+    lines.append("| " + " | ".join(_cell(c) for c in flat_columns(display)) + " |")
+    lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
     for _, row in display.iterrows():
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     lines += ["", ctx.t(item.source_line)]
@@ -174,30 +191,148 @@ def to_markdown(item: Any, display: pd.DataFrame, ctx: Context) -> str:
     return "\n".join(lines) + "\n"
 
 
+
+
+_NUMBER = re.compile(r"^[-−+]?[\d,]*\.?\d+( \(\d+\))?$|^[~約]\s?[-−+]?[\d,]*\.?\d+$")
+_EMPTY = {"", "—", "-"}
+
+CELL_PT = 8.5  # every table text, header and body (>= 8 pt at 100%)
+ROW_PAD_IN = 0.07
+COL_PAD_IN = 0.12
+RULE = "#999999"
+LIGHT_RULE = "#dddddd"
+SHADE = "#edf1f7"  # totals (rows and columns)
+HEAD_COLOR = "#333333"
+ASCENT_EM = 0.95  # from the top of a line to its baseline, in ems (Noto Sans CJK: ascender 0.88 plus leading)
+
+
+def is_numeric_column(column: pd.Series) -> bool:
+    """A column whose every filled cell is a number (right-aligned, like figures in print)."""
+    cells = [str(v).strip() for v in column if str(v).strip() not in _EMPTY]
+    return bool(cells) and all(_NUMBER.match(v) for v in cells)
+
+
 def draw(item: Any, display: pd.DataFrame, ctx: Context):
+    return draw_display(item, display, ctx, item.spec)
+
+
+def _header_rows(display: pd.DataFrame) -> tuple[list[str] | None, list[str]]:
+    """(spanning header per column or None, column header per column)."""
+    if isinstance(display.columns, pd.MultiIndex) or any(isinstance(c, tuple) for c in display.columns):
+        return [str(c[0]) for c in display.columns], [str(c[1]) for c in display.columns]
+    return None, [str(c) for c in display.columns]
+
+
+def _column_widths(cells: list[list[str]], heads: list[str], renderer, dpi: float, available_in: float,
+                   numeric: list[bool]) -> list[float]:
+    """Natural widths (widest cell, in inches); text columns shrink (and wrap) when the table is too wide."""
+    from techgap.render.charts import text_width_px
+
+    natural = []
+    for j, head in enumerate(heads):
+        widest = max([text_width_px(renderer, head, CELL_PT)]
+                     + [text_width_px(renderer, row[j], CELL_PT) for row in cells])
+        natural.append(widest * 1.03 / dpi + 2 * COL_PAD_IN)  # hinting slack
+    excess = sum(natural) - available_in
+    shrinkable = [j for j in range(len(heads)) if not numeric[j]]
+    if excess > 0 and shrinkable:
+        pool = sum(natural[j] for j in shrinkable)
+        keep = max(pool - excess, 0.9 * len(shrinkable))
+        for j in shrinkable:
+            natural[j] = max(0.9, natural[j] * keep / pool)
+    return natural
+
+
+def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, notes: list[str] = ()):
+    """A table image drawn as text in measured columns: spanning headers, numbers right-aligned, long
+    text wrapped to its column, a group shown once, totals in bold; caption, unit, source and notes."""
     import matplotlib.pyplot as plt
 
-    n_rows = len(display) + 1
-    row_height = 0.24
-    footer = 0.55 + (0.2 if item.spec.get("note") else 0)
-    width = item.spec.get("width", max(6.0, 1.3 * len(display.columns)))
-    height = 0.8 + footer + row_height * n_rows
-    fig = plt.figure(figsize=(width, height))
-    ax = fig.add_axes([0.02, footer / height, 0.96, row_height * n_rows / height])
-    ax.axis("off")
-    table = ax.table(cellText=display.astype(str).to_numpy(), colLabels=[str(c) for c in display.columns],
-                     bbox=[0, 0, 1, 1], cellLoc="center", colLoc="center")
-    table.auto_set_font_size(False)
-    table.set_fontsize(item.spec.get("fontsize", 8))
-    widths = item.spec.get("col_widths")
-    for (row, col), cell in table.get_celld().items():
-        if widths:
-            cell.set_width(widths[col])
-        cell.set_edgecolor("#bbbbbb")
-        if row == 0:
-            cell.set_facecolor("#e8eef7")
-            cell.set_text_props(color="#000000")
-    fig.suptitle(ctx.t(item.title), x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=13)
-    lines = [ctx.t(item.source_line)] + ([ctx.t(item.spec["note"])] if item.spec.get("note") else [])
-    fig.text(0.01, 0.06 / height, "\n".join(lines), ha="left", va="bottom", fontsize=8, color="#333333", wrap=True)
+    from techgap.render.charts import MARGIN_IN, MAX_WIDTH_IN, compose, wrap
+
+    fig = plt.figure(figsize=(MAX_WIDTH_IN, 2.0))
+    renderer = fig.canvas.get_renderer()
+    spans, heads = _header_rows(display)
+    cells = [[str(v) for v in row] for row in display.itertuples(index=False)]
+    numeric = [is_numeric_column(display.iloc[:, j]) for j in range(display.shape[1])]
+    group_column = display.attrs.get("group_column")
+    totals = set(display.attrs.get("total_rows", []))
+    total_columns = set(display.attrs.get("total_columns", []))
+    widths = _column_widths(cells, heads, renderer, fig.dpi, MAX_WIDTH_IN - 2 * MARGIN_IN, numeric)
+    table_width = sum(widths)
+    fig.set_size_inches(min(MAX_WIDTH_IN, max(table_width + 2 * MARGIN_IN, 5.5)), 2.0)
+
+    def wrapped(value: str, j: int) -> str:
+        if numeric[j]:  # a number is never broken across lines
+            return value
+        return wrap(value, CELL_PT, (widths[j] - 2 * COL_PAD_IN) * fig.dpi, renderer)
+
+    line_in = CELL_PT / 72 * 1.3
+    shown = []
+    previous_group = None
+    for row in cells:
+        out = []
+        for j, value in enumerate(row):
+            if j == group_column and value == previous_group:
+                value = ""
+            out.append(wrapped(value, j))
+        if group_column is not None:
+            previous_group = row[group_column]
+        shown.append(out)
+    head_cells = [wrapped(h, j) for j, h in enumerate(heads)]
+    head_in = max(h.count("\n") + 1 for h in head_cells) * line_in + 2 * ROW_PAD_IN
+    span_in = line_in + 2 * ROW_PAD_IN if spans else 0.0
+    row_in = [max(c.count("\n") + 1 for c in row) * line_in + 2 * ROW_PAD_IN for row in shown]
+    body = span_in + head_in + sum(row_in)
+    subtitle = ctx.t(spec.get("subtitle")) or ctx.t(spec.get("unit_line"))
+    all_notes = [n for n in [ctx.t(spec.get("note")), *notes] if n]
+    bottom = compose(fig, item, ctx, body_height=body, subtitle=subtitle, notes=all_notes)
+    left = MARGIN_IN
+    edges = np.concatenate([[left], left + np.cumsum(widths)])
+    transform = fig.dpi_scale_trans
+    y = bottom + body
+
+    def rule(at: float, color: str = RULE, width: float = 0.8, start: float = edges[0], end: float = edges[-1]) -> None:
+        fig.add_artist(plt.Line2D([start, end], [at, at], transform=transform, color=color, linewidth=width))
+
+    def shade(top: float, height: float, start: float = edges[0], end: float = edges[-1]) -> None:
+        """Emphasis by a tint behind the cells (the bundled CJK face has no bold weight)."""
+        fig.add_artist(plt.Rectangle((start, top - height), end - start, height, transform=transform, facecolor=SHADE,
+                                     edgecolor="none", zorder=0))
+
+    def put(value: str, j: int, top: float, color: str = "#000000") -> None:
+        ha = "right" if numeric[j] else "left"
+        x = edges[j + 1] - COL_PAD_IN if ha == "right" else edges[j] + COL_PAD_IN
+        for k, line in enumerate(value.split("\n")):  # one text per line, on a common baseline across the row
+            baseline = top - ROW_PAD_IN - CELL_PT / 72 * ASCENT_EM - k * line_in
+            fig.text(x, baseline, line, transform=transform, ha=ha, va="baseline", fontsize=CELL_PT, color=color)
+
+    rule(y, "#333333", 1.2)
+    if spans:
+        for label in dict.fromkeys(spans):
+            columns = [j for j, s in enumerate(spans) if s == label]
+            first, last = columns[0], columns[-1]
+            fig.text((edges[first] + edges[last + 1]) / 2, y - ROW_PAD_IN, label, transform=transform, ha="center",
+                     va="top", fontsize=CELL_PT)
+            rule(y - span_in + 0.02, RULE, 0.8, edges[first] + COL_PAD_IN / 2, edges[last + 1] - COL_PAD_IN / 2)
+        y -= span_in
+    for j in total_columns:
+        shade(y, head_in + sum(row_in), edges[j], edges[j + 1])
+    for j, head in enumerate(head_cells):
+        put(head, j, y, HEAD_COLOR)
+    y -= head_in
+    rule(y, "#333333", 0.9)
+    for i, (row, height) in enumerate(zip(shown, row_in, strict=True)):
+        starts_group = group_column is not None and row[group_column] != "" and i > 0
+        if i in totals:
+            shade(y, height)
+            rule(y, "#333333", 0.9)
+        elif starts_group:
+            rule(y, RULE, 0.7)
+        elif i > 0:
+            rule(y, LIGHT_RULE, 0.5)
+        for j, value in enumerate(row):
+            put(value, j, y)
+        y -= height
+    rule(y, "#333333", 1.2)
     return fig
