@@ -13,10 +13,11 @@ from conftest import ROOT
 
 from techgap.config import load_project
 from techgap.entities import EntityRegistry
+from techgap.layout import EDITIONS
 from techgap.normalize import normalize_source
 from techgap.render import checks, tables
 from techgap.render.charts import CHARTS, Context
-from techgap.render.items import item_rows
+from techgap.render.items import context, draw_prepared, edition_inputs, prepare_edition
 from techgap.render.style import ENTITY_COLORS, NEUTRALS, apply_style, color_for
 
 LANGS = ("zh", "en")
@@ -30,10 +31,8 @@ SINGLE_FIGURE_CHECKS = {
 }
 
 
-def draw(item, rows, ctx):
-    if item.kind == "table":
-        return tables.draw(item, tables.build(item, rows, ctx), ctx)
-    return CHARTS[item.chart](item, rows, ctx, dict(item.spec))
+def draw(prepared, ctx):
+    return draw_prepared(prepared, ctx)[0]
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +48,23 @@ def registry(project):
 
 @pytest.fixture(scope="module")
 def item_data(project, registry):
+    """Both editions of every drawn item, prepared exactly as the build prepares them (texts included)."""
+    from techgap.editions import item_snapshots
+    from techgap.provenance import load_provenance
+
     items = [item for item in project.items if item.renders]
-    frames = {s: normalize_source(project, s) for s in sorted({s for item in items for s in item.sources})}
-    return {item.id: (item, item_rows(item, frames, registry)) for item in items}
+    pairs = sorted({pair for item in items for pair in item_snapshots(project, item)})
+    frames = {(s, v): normalize_source(project, s, v) for s, v in pairs}
+    provenances = {(s, v): load_provenance(project.raw_dir / s / v / "provenance.yaml") for s, v in pairs}
+    out = {}
+    for item in items:
+        for edition in EDITIONS:
+            edition_frames, edition_provenance, published, _ = edition_inputs(project, item, edition, frames, provenances)
+            prepared = prepare_edition(project, item, edition, edition_frames, registry, edition_provenance, published)
+            out[f"{item.id}_{edition}"] = (prepared, prepared.rows)
+    return out
 
 
-def context(registry, lang: str) -> Context:
-    return Context(lang=lang, name=lambda code: registry.name(code, lang), country=registry.country)
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +72,10 @@ def findings(item_data, registry):
     """Draw every item in both languages once; keep what each check found, and each entity's colours."""
     found: dict[str, list[str]] = {name: [] for name in [*SINGLE_FIGURE_CHECKS, "values not drawn"]}
     colors = {}
-    for item_id, (item, rows) in item_data.items():
+    for item_id, (prepared, rows) in item_data.items():
+        item = prepared.drawn
         for lang in LANGS:
-            fig = draw(item, rows, context(registry, lang))
+            fig = draw(prepared, context(registry, lang))
             try:
                 for name, check in SINGLE_FIGURE_CHECKS.items():
                     found[name] += [f"{item_id}_{lang}: {problem}" for problem in check(fig)]
@@ -258,7 +268,8 @@ def test_a_company_takes_its_countrys_colour_and_a_fallback_is_never_reserved(re
 
 
 def test_tables_right_align_numbers_and_name_the_total_in_chinese(item_data, registry):
-    item, rows = item_data["tab05"]
+    prepared, rows = item_data["tab05_report"]
+    item = prepared.drawn
     display = tables.build(item, rows, context(registry, "zh"))
     assert display.iloc[-1, 0] == "總計" and display.attrs["total_rows"] == [len(display) - 1]
     markdown = tables.to_markdown(item, display, context(registry, "zh"))
@@ -267,14 +278,16 @@ def test_tables_right_align_numbers_and_name_the_total_in_chinese(item_data, reg
 
 
 def test_windows_tables_have_a_spanning_header(item_data, registry):
-    item, rows = item_data["tab02"]
+    prepared, rows = item_data["tab02_report"]
+    item = prepared.drawn
     display = tables.build(item, rows, context(registry, "en"))
     assert [c[0] for c in display.columns][::4] == ["1999-2001", "2009-2011", "2019-2021"]
     assert tables.flat_columns(display)[0] == "1999-2001 Rank"
 
 
 def test_a_domain_is_shown_once_per_group_and_numbers_are_right_aligned(item_data, registry):
-    item, rows = item_data["tab06"]
+    prepared, rows = item_data["tab06_report"]
+    item = prepared.drawn
     ctx = context(registry, "zh")
     display = tables.build(item, rows, ctx)
     fig = tables.draw(item, display, ctx)
@@ -282,11 +295,12 @@ def test_a_domain_is_shown_once_per_group_and_numbers_are_right_aligned(item_dat
     for domain in display.iloc[:, 0].unique():
         assert drawn.count(domain) == 1
     plt.close(fig)
-    item, rows = item_data["tab07"]
+    prepared, rows = item_data["tab07_report"]
+    item = prepared.drawn
     fig = tables.draw(item, tables.build(item, rows, ctx), ctx)
     cell = next(t for t in fig.texts if t.get_text() == "11.06")
     assert cell.get_horizontalalignment() == "right"
-    assert any(t.get_text() == "單位：10 億美元；%" for t in fig.texts)  # the unit line under the caption
+    assert any(t.get_text().startswith("單位：十億美元；%") for t in fig.texts)  # the unit line under the caption
     plt.close(fig)
 
 

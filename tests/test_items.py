@@ -31,7 +31,7 @@ def frames(project):
 def rows(project, frames):
     registry = EntityRegistry(project.entities)
     return {item.id: item_rows(resolved_item(project, item, "report"), frames, registry)
-            for item in project.items if item.renders}
+            for item in project.items if item.renders and not item.is_analysis}
 
 
 def value(frame, entity, period, indicator=None, category=None):
@@ -46,7 +46,7 @@ def value(frame, entity, period, indicator=None, category=None):
 
 
 def test_every_item_of_the_report_is_configured_in_report_order(project):
-    ids = [i.id for i in project.items]
+    ids = [i.id for i in project.items if not i.is_analysis]
     assert len(ids) == 28
     assert ids[:3] == ["tab01", "fig01", "fig02"] and ids[-3:] == ["tab07", "fig20", "fig21"]
     assert sorted(ids) == sorted([f"tab0{n}" for n in range(1, 8)] + [f"fig{n:02d}" for n in range(1, 22)])

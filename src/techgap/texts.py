@@ -181,8 +181,20 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
                                               last=dates[-1] if dates else "?")
                 entries.append(f"{publisher}, {span}")
         entries[-1] += f" ({retrieved})" if lang == "en" else f"（{retrieved}）"
+    if len(entries) > MAX_SOURCE_ENTRIES:  # many sources (an analysis item): one entry per source
+        entries = [compact_entry(provenances[s], rows.loc[rows["source"] == s, "document"].nunique(), lang)
+                   for s in dict.fromkeys(rows["source"]) if s in provenances]
     separator = "；" if lang == "zh" else "; "
     return SOURCE_PREFIX[lang] + separator.join(entries) + ("。" if lang == "zh" else ".")
+
+
+MAX_SOURCE_ENTRIES = 4
+
+
+def compact_entry(provenance: Provenance, n_documents: int, lang: str) -> str:
+    """A source in a few words: its title, how many of its documents are cited, when it was retrieved."""
+    count = {"zh": f"{n_documents} 份文件", "en": f"{n_documents} document{'s' if n_documents != 1 else ''}"}[lang]
+    return f"{provenance.title} ({count}; {RETRIEVED[lang].format(date=provenance.retrieved)})"
 
 
 def _by_publisher(documents: list) -> list[tuple[str, list]]:

@@ -165,7 +165,11 @@ def finish(fig, item: Any, ctx: Context, spec: dict, *, notes: Iterable[str] = (
     all_notes = [ctx.t(spec.get("note")), *notes, *spec.get("missing_notes", [])]
     bottom = compose(fig, item, ctx, body_height=body, subtitle=subtitle, notes=[n for n in all_notes if n])
     height = fig.get_figheight()
-    fig.get_layout_engine().set(rect=(0.0, bottom / height, 1.0, body / height), w_pad=0.06, h_pad=0.06)
+    engine = fig.get_layout_engine()
+    if engine is None:  # a figure laid out by hand (e.g. the gap analysis): keep its axes in the body
+        fig.subplots_adjust(bottom=bottom / height + 0.02, top=(bottom + body) / height - 0.02)
+    else:
+        engine.set(rect=(0.0, bottom / height, 1.0, body / height), w_pad=0.06, h_pad=0.06)
     fig.draw_without_rendering()
     lift_titles_over_legends(fig)
     fig.draw_without_rendering()

@@ -137,7 +137,8 @@ def bilingual_texts(item: ItemSpec, rows: pd.DataFrame, frames: Mapping[str, pd.
             if spec.get(key) is not None:
                 out["spec"].setdefault(key, {})[lang] = texts.fill(texts_of(spec[key], lang), values, item.id,
                                                                    f"spec.{key}")
-        subtitle = out["spec"].get("subtitle", {}).get(lang) or out["spec"].get("ylabel", {}).get(lang) or ""
+        made = out["spec"]
+        subtitle = next((made[k][lang] for k in ("subtitle", "ylabel", "unit_line") if made.get(k, {}).get(lang)), "")
         label = texts.EDITION_LABEL[edition][lang]
         drawn = values["periods"]
         parts = [p for p in (subtitle, drawn, label) if p]
@@ -187,14 +188,22 @@ def alt_text(item: ItemSpec, rows: pd.DataFrame, registry: EntityRegistry, lang:
     return f"{kind}: {texts_of(item.title, lang)} — {subtitle}; {who}"
 
 
-def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping[str, pd.DataFrame],
-                 registry: EntityRegistry, provenances: Mapping[str, Provenance],
-                 published: Mapping[str, Mapping[str, str | None]], figures_dir: Path) -> EditionBuild:
-    """One edition of one item, drawn in memory: rows, texts, images, tables and its record."""
-    import matplotlib.pyplot as plt
+@dataclass
+class PreparedEdition:
+    """One edition of one item ready to draw: its rows, the CSV, texts and drawing parameters."""
 
-    from techgap.render import tables
+    resolved: ItemSpec
+    rows: pd.DataFrame
+    data: pd.DataFrame
+    drawn: DrawnItem
+    made: dict[str, Any]
+    warnings: list[str]
 
+
+def prepare_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping[str, pd.DataFrame],
+                    registry: EntityRegistry, provenances: Mapping[str, Provenance],
+                    published: Mapping[str, Mapping[str, str | None]]) -> PreparedEdition:
+    """Select and check the rows of one edition, and make its texts from them."""
     resolved = resolved_item(project, item, edition)
     if item.chart in GAP_KINDS:
         from techgap import gaps
@@ -213,44 +222,74 @@ def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping
     spec = resolve_spec_tokens({**resolved.spec, **made["spec"]}, rows)
     drawn = DrawnItem(id=item.id, kind=item.kind, chart=item.chart, title=item.title,
                       source_line=made["source_line"], spec=spec)
+    return PreparedEdition(resolved, rows, data, drawn, made, warnings)
+
+
+def context(registry: EntityRegistry, lang: str) -> Context:
+    return Context(lang=lang, name=lambda code: registry.name(code, lang), country=registry.country)
+
+
+def draw_prepared(prepared: PreparedEdition, ctx: Context) -> tuple[Any, str | None]:
+    """The figure of one language (and, for a table, its Markdown)."""
+    from techgap.render import tables
+
+    drawn, rows, data = prepared.drawn, prepared.rows, prepared.data
+    if drawn.chart in GAP_KINDS:
+        from techgap.render import gap_render
+
+        if drawn.kind == "table":
+            display = gap_render.build_gap_table(drawn, data, ctx)
+            return gap_render.draw_gap_table(drawn, display, ctx), tables.to_markdown(drawn, display, ctx)
+        return gap_render.draw_gap_multiples(drawn, data, ctx, dict(drawn.spec)), None
+    if drawn.kind == "table":
+        display = tables.build(drawn, rows, ctx)
+        return tables.draw(drawn, display, ctx), tables.to_markdown(drawn, display, ctx)
+    return CHARTS[drawn.chart](drawn, rows, ctx, dict(drawn.spec)), None
+
+
+def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping[str, pd.DataFrame],
+                 registry: EntityRegistry, provenances: Mapping[str, Provenance],
+                 published: Mapping[str, Mapping[str, str | None]], figures_dir: Path) -> EditionBuild:
+    """One edition of one item, drawn in memory: rows, texts, images, tables and its record."""
+    import matplotlib.pyplot as plt
+
+    prepared = prepare_edition(project, item, edition, frames, registry, provenances, published)
+    rows, spec, made = prepared.rows, prepared.drawn.spec, prepared.made
     base = item_dir(item.id, edition, figures_dir)
-    build = EditionBuild(item.id, edition, rows, data, meta={})
+    build = EditionBuild(item.id, edition, rows, prepared.data, meta={})
     alt = {}
     for lang in LANGS:
-        ctx = Context(lang=lang, name=lambda code, lang=lang: registry.name(code, lang), country=registry.country)
-        if item.chart in GAP_KINDS:
-            from techgap.render import gap_render
-
-            if item.kind == "table":
-                display = gap_render.build_gap_table(drawn, data, ctx)
-                build.files[str(base / f"{item.id}_{lang}.md")] = tables.to_markdown(drawn, display, ctx).encode("utf-8")
-                fig = gap_render.draw_gap_table(drawn, display, ctx)
-            else:
-                fig = gap_render.draw_gap_multiples(drawn, data, ctx, dict(spec))
-        elif item.kind == "table":
-            display = tables.build(drawn, rows, ctx)
-            build.files[str(base / f"{item.id}_{lang}.md")] = tables.to_markdown(drawn, display, ctx).encode("utf-8")
-            fig = tables.draw(drawn, display, ctx)
-        else:
-            fig = CHARTS[item.chart](drawn, rows, ctx, dict(spec))
+        fig, markdown = draw_prepared(prepared, context(registry, lang))
+        if markdown is not None:
+            build.files[str(base / f"{item.id}_{lang}.md")] = markdown.encode("utf-8")
         for fmt in FIGURE_FORMATS:
             build.files[str(base / f"{item.id}_{lang}.{fmt}")] = figure_bytes(fig, fmt, salt=f"{item.id}-{lang}")
         plt.close(fig)
         alt[lang] = alt_text(item, rows, registry, lang, spec["subtitle"][lang])
-    status = resolved.status
     build.meta = {
         "id": item.id,
         "edition": edition,
-        "status": status,
+        "status": prepared.resolved.status,
         "reason": made["status_reason"],
         "periods": texts.drawn_periods(rows),
-        "warnings": warnings,
+        "warnings": prepared.warnings,
         "alt": alt,
         "texts": {"source_line": made["source_line"], "subtitle": spec["subtitle"],
                   "note": spec.get("note") or {}},
         "sources": source_records(rows, provenances),
     }
     return build
+
+
+def edition_inputs(project: Project, item: ItemSpec, edition: str,
+                   frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
+                   provenances: Mapping[tuple[str, str], Provenance]) -> tuple[dict, dict, dict, dict]:
+    """The frames, provenance and publication dates one edition of an item reads, and its vintages."""
+    vintages = edition_vintages(project, edition, edition_sources(project, item, edition))
+    frames = {s: frames_by_vintage[(s, v)] for s, v in vintages.items()}
+    edition_provenance = {s: provenances[(s, v)] for s, v in vintages.items()}
+    published = {s: {d.id: d.published for d in p.documents} for s, p in edition_provenance.items()}
+    return frames, edition_provenance, published, vintages
 
 
 def source_records(rows: pd.DataFrame, provenances: Mapping[str, Provenance]) -> list[dict[str, Any]]:
@@ -307,10 +346,8 @@ def build_item(project: Project, item: ItemSpec, frames_by_vintage: Mapping[tupl
 
     builds = {}
     for edition in EDITIONS:
-        vintages = edition_vintages(project, edition, edition_sources(project, item, edition))
-        frames = {s: frames_by_vintage[(s, v)] for s, v in vintages.items()}
-        edition_provenance = {s: provenances[(s, v)] for s, v in vintages.items()}
-        published = {s: {d.id: d.published for d in p.documents} for s, p in edition_provenance.items()}
+        frames, edition_provenance, published, vintages = edition_inputs(project, item, edition, frames_by_vintage,
+                                                                         provenances)
         build = draw_edition(project, item, edition, frames, registry, edition_provenance, published, figures_dir)
         build.meta["vintages"] = vintages
         builds[edition] = build
