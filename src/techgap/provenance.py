@@ -9,16 +9,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from techgap.config import VINTAGE_PATTERN, check_id, load_yaml
+from techgap.config import DocumentConflict, Strict, check_id, check_vintage, load_yaml
 from techgap.errors import InputError
 from techgap.io import sha256_file
 
 PROVENANCE_FILE = "provenance.yaml"
 
 
-class Document(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class Document(Strict):
     id: str
     title: str
     publisher: str
@@ -26,6 +24,8 @@ class Document(BaseModel):
     locator: str
     published: str | None = None
     read_from: str | None = None
+    author: str | None = None
+    note: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -38,8 +38,14 @@ class Document(BaseModel):
         return value.isoformat() if isinstance(value, dt.date) else (None if value is None else str(value))
 
 
-class Provenance(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+class ApiRequest(Strict):
+    """What a refresh asked the API for (written by techgap.refresh)."""
+
+    params: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class Provenance(Strict):
 
     source_id: str
     title: str
@@ -53,6 +59,10 @@ class Provenance(BaseModel):
     payload: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     documents: list[Document] = Field(default_factory=list)
+    notes: str | None = None
+    indicator_map: dict[str, str] | None = None
+    request: ApiRequest | None = None
+    document_conflicts: list[DocumentConflict] = Field(default_factory=list)
 
     @field_validator("source_id")
     @classmethod
@@ -73,11 +83,18 @@ class Provenance(BaseModel):
 
     @model_validator(mode="after")
     def _documents(self) -> Provenance:
+        if self.method == "api" and self.format == "techgap-long-csv":
+            raise ValueError("method 'api' on a techgap-long-csv payload: values typed from documents are 'transcribed', "
+                             "and their documents are checked")
         if self.method == "transcribed" and not self.documents:
             raise ValueError("a transcribed snapshot must list the documents its values were read in")
         ids = [d.id for d in self.documents]
         if len(ids) != len(set(ids)):
             raise ValueError("document ids must be unique")
+        for conflict in self.document_conflicts:
+            unknown = [d for d in conflict.documents if d not in ids]
+            if unknown:
+                raise ValueError(f"document_conflicts names document {unknown[0]!r}, which is not in documents")
         return self
 
     def document_ids(self) -> list[str]:
@@ -100,10 +117,27 @@ class Snapshot(BaseModel):
 
 
 def list_vintages(raw_dir: Path, source_id: str) -> list[str]:
+    """The source's vintage folders, oldest first. Every visible sub-folder must be named by a real date:
+    a typo such as 2026-13-45 is an error, not ignored and not taken as the newest. Hidden entries (a
+    refresh's staging folder) and files (checksum history) are not vintages."""
     folder = raw_dir / check_id(source_id, "source id")
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and VINTAGE_PATTERN.match(p.name))
+    vintages = []
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            continue
+        if path.is_symlink():
+            raise InputError(path, "a vintage folder is a symbolic link", expected="a real folder inside data/raw")
+        if not path.is_dir():
+            continue
+        try:
+            check_vintage(path.name)
+        except ValueError:
+            raise InputError(path, f"folder name {path.name!r} is not a vintage date",
+                             expected="YYYY-MM-DD, a real calendar date (rename or remove the folder)") from None
+        vintages.append(path.name)
+    return sorted(vintages)
 
 
 def resolve_vintage(raw_dir: Path, source_id: str, pinned: dict[str, str]) -> str:
@@ -122,6 +156,12 @@ def resolve_vintage(raw_dir: Path, source_id: str, pinned: dict[str, str]) -> st
 
 
 def load_provenance(path: Path) -> Provenance:
+    if path.is_symlink():
+        raise InputError(path, "provenance file is a symbolic link; its target is not read",
+                         expected="a regular file inside the vintage folder")
+    if not path.is_file():
+        raise InputError(path, "provenance file is missing (an empty or half-copied vintage folder?)",
+                         expected=f"{PROVENANCE_FILE} beside the payload in every vintage folder")
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, "provenance must be a YAML mapping")
@@ -135,24 +175,37 @@ def load_provenance(path: Path) -> Provenance:
                              expected="title, publisher, url, retrieved, licence, locator, method, format, payload, "
                                       "sha256 (see data/raw/README.md)") from None
         message = first["msg"].removeprefix("Value error, ")
-        raise InputError(path, f"{message}: {first.get('input')!r}", field=field) from None
+        if first["type"] == "extra_forbidden":
+            raise InputError(path, "unknown field", field=field,
+                             expected="the fields data/raw/README.md describes (a typo?)") from None
+        shown = first.get("input")
+        shown = repr(shown)[:200] if isinstance(shown, (str, int, float)) or shown is None else type(shown).__name__
+        raise InputError(path, f"{message}: {shown}", field=field) from None
+
+
+def check_regular_file(payload: Path) -> None:
+    """A payload is a regular file in its vintage folder: a symlink could point anywhere (its target's content
+    is never read, so never echoed in a message)."""
+    if payload.is_symlink():
+        raise InputError(payload, "payload is a symbolic link; its target is not read",
+                         expected="a regular file inside the vintage folder")
+    if not payload.exists():
+        raise InputError(payload, "payload file named in provenance is missing")
+    if not payload.is_file():
+        raise InputError(payload, "payload is not a regular file", expected="a regular file inside the vintage folder")
 
 
 def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
     """The offline 'fetch': find the vintage, parse its provenance, verify the payload checksum."""
-    if not isinstance(vintage, str) or not VINTAGE_PATTERN.match(vintage):
-        raise ValueError(f"vintage {vintage!r} must be YYYY-MM-DD")
+    check_vintage(vintage)
     folder = raw_dir / check_id(source_id, "source id") / vintage
     prov_path = folder / PROVENANCE_FILE
-    if not prov_path.is_file():
-        raise InputError(prov_path, "provenance file is missing")
     provenance = load_provenance(prov_path)
     if provenance.source_id != source_id:
         raise InputError(prov_path, f"source_id {provenance.source_id!r} does not match folder {source_id!r}",
                          field="source_id")
     payload = folder / provenance.payload
-    if not payload.is_file():
-        raise InputError(payload, "payload file named in provenance is missing")
+    check_regular_file(payload)
     actual = sha256_file(payload)
     if actual != provenance.sha256:
         raise InputError(
