@@ -85,6 +85,8 @@ class Settings(Strict):
     vintages: dict[str, str] = Field(default_factory=dict)
     conversions: dict[str, Conversion] = Field(default_factory=dict)
     refresh: RefreshSettings
+    # drift.md lists first any revision by more than this factor either way (or with a sign change).
+    drift_alarm_factor: float = Field(default=10, gt=1)
 
     @field_validator("vintages", mode="before")
     @classmethod
@@ -122,9 +124,10 @@ class SumCheck(Strict):
 class DocumentConflict(Strict):
     """Two or more documents give different values for the same fact (beyond rounding): which one the
     figures and claims use, and why. Matches every fact of ``indicator`` (narrowed by entity code, period
-    and category when given) whose conflicting documents are all in ``documents``."""
+    and category when given; every indicator when none is given) whose conflicting documents are all in
+    ``documents``."""
 
-    indicator: str
+    indicator: str | None = None
     entity: str | None = None
     period: str | None = None
     category: str | None = None
@@ -144,7 +147,7 @@ class DocumentConflict(Strict):
         return self
 
     def matches(self, indicator: str, entity: str, period: str, category: str, documents: set[str]) -> bool:
-        return (indicator == self.indicator and self.entity in (None, entity) and self.period in (None, period)
+        return (self.indicator in (None, indicator) and self.entity in (None, entity) and self.period in (None, period)
                 and self.category in (None, category) and documents <= set(self.documents))
 
 

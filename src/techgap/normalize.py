@@ -175,7 +175,7 @@ def check_document_conflicts(path: Path, frame: pd.DataFrame, declared: list[Doc
         documents = set(group["document"])
         match = next((d for d in declared if d.matches(indicator, entity, period, category, documents)), None)
         if match is None:
-            shown = "; ".join(f"{d}: {v:g} (line {n})" for d, v, n in zip(group["document"], values, group["_line"]))
+            shown = "; ".join(f"{d}: {v:g} (line {n})" for d, v, n in zip(group["document"], values, group["_line"], strict=True))
             raise InputError(path, f"documents disagree on {entity} {indicator} {period}"
                                    f"{' ' + category if category else ''}: {shown}",
                              line=int(group["_line"].iloc[1]), field="value",
@@ -194,8 +194,8 @@ def mark_preferred(frame: pd.DataFrame, document_order: list[str], resolved: dic
         subset = frame[repeated]
         rank = subset["document"].map({d: i for i, d in enumerate(document_order)}).fillna(0)
         if resolved:
-            keys = pd.Series(list(zip(*(subset[k] for k in KEY))), index=subset.index)
-            chosen = keys.map(resolved)
+            keys = pd.Series(list(zip(*(subset[k] for k in KEY), strict=True)), index=subset.index)
+            chosen = keys.map(lambda key: resolved.get(key))  # tuples: a dict lookup per repeated row
             rank = rank.where(chosen != subset["document"], -1)
         order = subset.assign(_rank=rank).sort_values(KEY + ["_rank"], kind="stable")
         preferred[order.index] = ~order.duplicated(KEY, keep="first")

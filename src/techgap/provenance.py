@@ -4,6 +4,7 @@ checksum. Loaded with pydantic so a missing field is named in the error."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -216,3 +217,76 @@ def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
             expected=f"sha256 {provenance.sha256} as recorded in {prov_path.name}",
         )
     return Snapshot(source_id=source_id, vintage=vintage, folder=folder, provenance=provenance)
+
+
+# --- checksum history -----------------------------------------------------------------------------
+# data/raw/<source>/checksums.log is append-only and committed: one line per vintage, written when the
+# vintage is added (by `refresh`, or `python -m techgap checksums record` for a hand-made vintage). The
+# provenance's own sha256 can be "fixed" along with an edit; this separate history cannot, silently.
+
+CHECKSUM_LOG = "checksums.log"
+CHECKSUM_HEADER = "# vintage payload sha256(payload) sha256(provenance.yaml); append only, never edit a line\n"
+
+
+def checksum_line(raw_dir: Path, source_id: str, vintage: str) -> str:
+    folder = raw_dir / check_id(source_id, "source id") / check_vintage(vintage)
+    provenance = load_provenance(folder / PROVENANCE_FILE)
+    payload = folder / provenance.payload
+    check_regular_file(payload)
+    return f"{vintage} {provenance.payload} {sha256_file(payload)} {sha256_file(folder / PROVENANCE_FILE)}\n"
+
+
+def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, str]:
+    """Vintage -> its first recorded line (a later line for the same vintage does not replace it)."""
+    path = raw_dir / check_id(source_id, "source id") / CHECKSUM_LOG
+    if not path.is_file():
+        return {}
+    history: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 4 or not re.fullmatch(r"[0-9a-f]{64}", parts[2]) or not re.fullmatch(r"[0-9a-f]{64}", parts[3]):
+            raise InputError(path, "malformed checksum line", line=number,
+                             expected="'<vintage> <payload> <sha256 of payload> <sha256 of provenance.yaml>'")
+        try:
+            check_vintage(parts[0])
+        except ValueError as exc:
+            raise InputError(path, str(exc), line=number, expected="YYYY-MM-DD") from None
+        history.setdefault(parts[0], line + "\n")
+    return history
+
+
+def record_checksum(raw_dir: Path, source_id: str, vintage: str) -> bool:
+    """Append the vintage's checksums to the history unless it is already there; True when appended."""
+    if vintage in read_checksum_history(raw_dir, source_id):
+        return False
+    line = checksum_line(raw_dir, source_id, vintage)
+    path = raw_dir / source_id / CHECKSUM_LOG
+    with open(path, "a", encoding="utf-8") as handle:
+        if handle.tell() == 0:
+            handle.write(CHECKSUM_HEADER)
+        handle.write(line)
+    return True
+
+
+def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:
+    """Vintages whose files differ from what was recorded when they were added, or never recorded."""
+    history = read_checksum_history(raw_dir, source_id)
+    problems = []
+    for vintage in list_vintages(raw_dir, source_id):
+        recorded = history.get(vintage)
+        if recorded is None:
+            problems.append(f"{source_id}/{vintage} has no line in {source_id}/{CHECKSUM_LOG} (record it when adding a vintage)")
+            continue
+        try:
+            now = checksum_line(raw_dir, source_id, vintage)
+        except InputError as exc:
+            problems.append(f"{source_id}/{vintage} cannot be checked: {exc}")
+            continue
+        if now.split()[:3] != recorded.split()[:3]:
+            problems.append(f"{source_id}/{vintage}: the payload differs from the one recorded when the vintage was added "
+                            f"({recorded.split()[2][:12]}…, now {now.split()[2][:12]}…); raw vintages are never edited")
+        elif now.split()[3] != recorded.split()[3]:
+            problems.append(f"{source_id}/{vintage}: provenance.yaml differs from the one recorded when the vintage was added")
+    return problems
