@@ -33,13 +33,13 @@ def refreshed(project_root):
 
 
 def test_refresh_adds_a_vintage_beside_the_old_one(refreshed):
-    folders = sorted(p.name for p in (refreshed.raw_dir / "oecd_msti").iterdir())
+    folders = sorted(p.name for p in (refreshed.raw_dir / "oecd_msti").iterdir() if p.is_dir())
     assert folders == ["2026-11-27", VINTAGE]
 
 
 def test_drift_lists_added_removed_and_revised_rows(refreshed):
-    report = drift(refreshed, load_claims(refreshed.root / "config" / "claims.yaml", refreshed))
-    assert set(report["source"]) == {"oecd_msti"}
+    everything = drift(refreshed, load_claims(refreshed.root / "config" / "claims.yaml", refreshed))
+    report = everything[everything["source"] == "oecd_msti"]  # other sources may gain vintages of their own
     revised = report[report["change"] == "revised"]
     assert revised[["entity_code", "period", "old_value", "new_value"]].values.tolist() == [
         ["KOR", "2021", pytest.approx(4.930120876), 4.91]]
@@ -50,6 +50,8 @@ def test_drift_lists_added_removed_and_revised_rows(refreshed):
     added = report[report["change"] == "added"]
     assert set(added["indicator"]) == {"gerd_pct_gdp", "gerd_usd_current_ppp_million"}
     assert "## oecd_msti: 2026-11-27 → 2027-01-15" in to_markdown(report, [])
+    assert set(report["change"]) == {"added", "removed", "revised"}, "the fixture makes no value missing"
+    assert set(revised["alarm"]) == {""}, "4.930 -> 4.91 is an ordinary revision"
 
 
 def test_rebuilt_table_differs_from_the_checked_in_one(refreshed):

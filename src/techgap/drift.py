@@ -32,7 +32,7 @@ def diff_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     key = [k for k in KEY if not (k == "document" and (set(old[k]) == {"api"} or set(new[k]) == {"api"}))]
     merged = old[key + ["value"]].merge(new[key + ["value"]], on=key, how="outer", suffixes=("_old", "_new"),
                                         indicator=True)
-    merged["change"] = merged["_merge"].map({"left_only": "removed", "right_only": "added", "both": "revised"})
+    merged["change"] = merged["_merge"].map({"left_only": "removed", "right_only": "added", "both": "revised"}).astype(object)
     became_missing = (merged["change"] == "revised") & merged["value_old"].notna() & merged["value_new"].isna()
     merged.loc[became_missing, "change"] = "became missing"
     same = (merged["change"] == "revised") & (
