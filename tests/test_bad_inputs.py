@@ -198,3 +198,293 @@ def test_provenance_without_licence_is_rejected(project_root: Path, capsys: pyte
     named = snapshot_dir(project_root.resolve(), source) / "provenance.yaml"
     assert f"error: {named}, field 'licence': missing required field" in err
     assert tree_digest(*outputs(project_root)) == before
+
+
+# --- hostile provenance, vintage folders and config ---------------------------------------------
+# Each case edits a copy of the project the way an attacker or a careless contributor would, runs the
+# Snakemake rule's command, and expects exit 2 with the file (and line/field where one applies) named,
+# the message, and not one file under data/raw, data/processed or figures changed.
+
+PROV = "data/raw/isscc/2026-11-27/provenance.yaml"
+OTHER_SHA = "0" * 64
+
+
+def _edit(root: Path, relative: str, old: str, new: str, count: int = 1) -> Path:
+    path = root / relative
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) >= count, f"{relative} has no {old!r} to change"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return path
+
+
+def _append(root: Path, relative: str, text: str) -> Path:
+    path = root / relative
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if needle in line]
+    return lines[occurrence - 1]
+
+
+def _new_vintage(root: Path, name: str, files: tuple[str, ...] = ()) -> Path:
+    folder = root / "data" / "raw" / "isscc" / name
+    folder.mkdir()
+    for file in files:
+        (folder / file).write_bytes((root / "data" / "raw" / "isscc" / "2026-11-27" / file).read_bytes())
+    return folder
+
+
+ALIAS_BOMB = "".join(f"b{i}: &b{i} [" + ", ".join([f"*b{i - 1}"] * 9) + "]\n" for i in range(1, 12))
+
+
+def _prov_duplicate_documents(root: Path):
+    path = _append(root, PROV, "documents:\n- id: attacker_doc\n  title: t\n  publisher: p\n  url: https://x.example\n"
+                               "  locator: l\n")
+    return path, _line_of(path, "documents:", 2), None
+
+
+def _prov_duplicate_sha(root: Path):
+    path = _edit(root, PROV, "\npayload: data.csv\n", f"\npayload: data.csv\nsha256: {OTHER_SHA}\n")
+    return path, _line_of(path, "sha256:", 2), None
+
+
+def _prov_duplicate_in_document(root: Path):
+    path = _edit(root, PROV, "  published: 2022-11-18\n", "  published: 2022-11-18\n  url: https://evil.example/\n")
+    return path, _line_of(path, "https://evil.example/"), None
+
+
+def _prov_alias_bomb(root: Path):
+    path = _edit(root, PROV, "\nnotes: ", "\nb0: &b0 [lol]\n" + ALIAS_BOMB + "notes: ")
+    return path, _line_of(path, "b0: &b0"), None
+
+
+def _prov_alias(root: Path):
+    path = _edit(root, PROV, "locator: per document, below", "locator: &where per document, below")
+    _edit(root, PROV, "  locator: paragraphs 2-4", "  locator: *where")
+    return path, _line_of(path, "&where"), None
+
+
+def _prov_merge_key(root: Path):
+    path = _edit(root, PROV, "  published: 2022-11-18\n", "  published: 2022-11-18\n  <<: {title: replaced}\n")
+    return path, _line_of(path, "<<:"), None
+
+
+def _prov_unknown_field(root: Path):
+    return _edit(root, PROV, "\nlocator: per document", "\nlicense: CC0\nlocator: per document"), None, "license"
+
+
+def _prov_unknown_document_field(root: Path):
+    return _edit(root, PROV, "  published: 2022-11-18\n", "  published: 2022-11-18\n  urll: https://x.example/\n"), None, \
+        "documents.0.urll"
+
+
+def _prov_api_isscc(root: Path):
+    return _edit(root, PROV, "method: transcribed", "method: api"), None, None
+
+
+def _prov_api_nbs(root: Path):
+    return _edit(root, "data/raw/nbs_rd/2026-11-27/provenance.yaml", "method: transcribed", "method: api"), None, None
+
+
+def _prov_conflict_unknown_document(root: Path):
+    path = _append(root, PROV, "document_conflicts:\n- indicator: isscc_accepted_papers\n  documents: [nikkei_asia_2022_11_18, "
+                               "no_such_doc]\n  preferred: nikkei_asia_2022_11_18\n  why: the one the report matches\n")
+    return path, None, None
+
+
+def _payload_symlink_outside(root: Path):
+    secret = root / "secret.csv"
+    secret.write_text("TOP-SECRET-CONTENT\n", encoding="utf-8")
+    payload = root / "data/raw/isscc/2026-11-27/data.csv"
+    payload.unlink()
+    payload.symlink_to(secret)
+    return payload, None, None
+
+
+def _payload_symlink_etc(root: Path):
+    payload = root / "data/raw/isscc/2026-11-27/data.csv"
+    payload.unlink()
+    payload.symlink_to("/etc/passwd")
+    return payload, None, None
+
+
+def _provenance_symlink(root: Path):
+    provenance = root / PROV
+    outside = root / "elsewhere.yaml"
+    outside.write_bytes(provenance.read_bytes())
+    provenance.unlink()
+    provenance.symlink_to(outside)
+    return provenance, None, None
+
+
+def _payload_is_a_folder(root: Path):
+    payload = root / "data/raw/isscc/2026-11-27/data.csv"
+    payload.unlink()
+    payload.mkdir()
+    return payload, None, None
+
+
+def _prov_latin1(root: Path):
+    path = root / PROV
+    path.write_bytes(path.read_bytes().replace("年".encode(), "caf\xe9".encode("latin-1"), 1))
+    return path, None, None
+
+
+def _folder_month_13(root: Path):
+    return _new_vintage(root, "2026-13-45", ("data.csv", "provenance.yaml")), None, None
+
+
+def _folder_latest(root: Path):
+    return _new_vintage(root, "latest", ("data.csv", "provenance.yaml")), None, None
+
+
+def _folder_feb_30(root: Path):
+    return _new_vintage(root, "2027-02-30", ("data.csv", "provenance.yaml")), None, None
+
+
+def _empty_newest(root: Path):
+    return _new_vintage(root, "2027-01-01") / "provenance.yaml", None, None
+
+
+def _payload_only_newest(root: Path):
+    return _new_vintage(root, "2027-01-01", ("data.csv",)) / "provenance.yaml", None, None
+
+
+def _vintage_symlink(root: Path):
+    link = root / "data/raw/isscc/2027-01-01"
+    link.symlink_to(root / "data/raw/isscc/2026-11-27")
+    return link, None, None
+
+
+def _config_duplicate_key(root: Path):
+    path = _edit(root, "config/config.yaml", "max_year: 2030", "max_year: 2030\nmin_year: 2019")
+    return path, _line_of(path, "min_year: 2019"), None
+
+
+def _sources_duplicate_indicator(root: Path):
+    path = _edit(root, "config/sources.yaml", "    isscc_submitted_papers:\n      unit: papers\n",
+                 "    isscc_submitted_papers:\n      unit: papers\n    isscc_submitted_papers:\n      unit: percent\n")
+    return path, _line_of(path, "    isscc_submitted_papers:", 2), None
+
+
+def _entities_duplicate_code(root: Path):
+    path = _append(root, "config/entities.yaml", "TWN:\n  en: Taiwan\n  zh: 中國臺灣\n  kind: economy\n")
+    return path, _line_of(path, "TWN:", 2), None
+
+
+def _items_anchor(root: Path):
+    path = _edit(root, "config/items.yaml", "- id: fig05\n", "- id: fig05\n  group: &g isscc_group\n")
+    return path, _line_of(path, "&g"), None
+
+
+def _config_unknown_key(root: Path):
+    return _edit(root, "config/config.yaml", "vintages: {}", "vintages: {}\nvintage: {isscc: 2026-11-27}"), None, "vintage"
+
+
+def _sources_unknown_key(root: Path):
+    path = _edit(root, "config/sources.yaml", "    isscc_submitted_papers:\n      unit: papers\n",
+                 "    isscc_submitted_papers:\n      unit: papers\n      maxx: 100\n")
+    return path, None, "indicators.isscc_submitted_papers.maxx"
+
+
+def _entities_unknown_key(root: Path):
+    path = _append(root, "config/entities.yaml", "XXA:\n  en: Atlantis\n  zh: 亞特蘭提斯\n  kind: economy\n  alias: [Atlantis]\n")
+    return path, None, "alias"
+
+
+def _vintages_mistyped(root: Path):
+    return _edit(root, "config/config.yaml", "vintages: {}", "vintages: {iscc: 2026-11-27}"), None, "vintages.iscc"
+
+
+def _vintages_mistyped_other(root: Path):
+    return _edit(root, "config/config.yaml", "vintages: {}", "vintages: {oecd_mst: 2026-11-27}"), None, "vintages.oecd_mst"
+
+
+def _vintages_impossible_date(root: Path):
+    path = _edit(root, "config/config.yaml", "vintages: {}", "vintages: {isscc: 2026-02-30}")
+    return path, _line_of(path, "2026-02-30"), None
+
+
+def _sources_conflict_preferred_unlisted(root: Path):
+    path = _edit(root, "config/sources.yaml", "    preferred: nikkei_asia_2022_11_18\n", "    preferred: tomshardware_2022_11\n")
+    return path, None, "document_conflicts.0"
+
+
+def _sources_conflict_without_why(root: Path):
+    path = root / "config/sources.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("    preferred: nikkei_asia_2022_11_18\n    why: ") + len("    preferred: nikkei_asia_2022_11_18\n")
+    end = text.index("\n  - ", start)
+    path.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    return path, None, "document_conflicts.0.why"
+
+
+HOSTILE = [
+    # (name, edit, message); the edit returns (path named, line or None, field or None)
+    ("prov_duplicate_documents", _prov_duplicate_documents, "duplicate key 'documents'"),
+    ("prov_duplicate_sha256", _prov_duplicate_sha, "duplicate key 'sha256'"),
+    ("prov_duplicate_key_in_document", _prov_duplicate_in_document, "duplicate key 'url'"),
+    ("prov_alias_bomb", _prov_alias_bomb, "YAML anchor 'b0' is not allowed"),
+    ("prov_anchor_and_alias", _prov_alias, "YAML anchor 'where' is not allowed"),
+    ("prov_merge_key", _prov_merge_key, "merge key '<<' is not allowed"),
+    ("prov_unknown_field", _prov_unknown_field, "unknown field"),
+    ("prov_unknown_document_field", _prov_unknown_document_field, "unknown field"),
+    ("prov_method_api_on_transcribed_isscc", _prov_api_isscc, "method 'api' on a techgap-long-csv payload"),
+    ("prov_method_api_on_transcribed_nbs", _prov_api_nbs, "method 'api' on a techgap-long-csv payload"),
+    ("prov_conflict_names_unknown_document", _prov_conflict_unknown_document, "'no_such_doc', which is not in documents"),
+    ("prov_not_utf8", _prov_latin1, "not UTF-8"),
+    ("payload_symlink_outside_project", _payload_symlink_outside, "payload is a symbolic link"),
+    ("payload_symlink_etc_passwd", _payload_symlink_etc, "payload is a symbolic link"),
+    ("provenance_symlink", _provenance_symlink, "provenance file is a symbolic link"),
+    ("payload_is_a_folder", _payload_is_a_folder, "payload is not a regular file"),
+    ("vintage_folder_month_13", _folder_month_13, "folder name '2026-13-45' is not a vintage date"),
+    ("vintage_folder_word", _folder_latest, "folder name 'latest' is not a vintage date"),
+    ("vintage_folder_feb_30", _folder_feb_30, "folder name '2027-02-30' is not a vintage date"),
+    ("vintage_newest_empty", _empty_newest, "provenance file is missing"),
+    ("vintage_newest_payload_only", _payload_only_newest, "provenance file is missing"),
+    ("vintage_folder_symlink", _vintage_symlink, "a vintage folder is a symbolic link"),
+    ("config_duplicate_key", _config_duplicate_key, "duplicate key 'min_year'"),
+    ("sources_duplicate_indicator", _sources_duplicate_indicator, "duplicate key 'isscc_submitted_papers'"),
+    ("entities_duplicate_code", _entities_duplicate_code, "duplicate key 'TWN'"),
+    ("items_anchor", _items_anchor, "YAML anchor 'g' is not allowed"),
+    ("config_unknown_key", _config_unknown_key, "Extra inputs are not permitted"),
+    ("sources_unknown_key", _sources_unknown_key, "Extra inputs are not permitted"),
+    ("entities_unknown_key", _entities_unknown_key, "Extra inputs are not permitted"),
+    ("vintages_mistyped_source", _vintages_mistyped, "vintages pins unknown source 'iscc'"),
+    ("vintages_mistyped_source_other", _vintages_mistyped_other, "did you mean 'oecd_msti'?"),
+    ("vintages_impossible_date", _vintages_impossible_date, "'2026-02-30' is not a real calendar date"),
+    ("sources_conflict_preferred_not_listed", _sources_conflict_preferred_unlisted, "preferred document 'tomshardware_2022_11'"),
+    ("sources_conflict_without_why", _sources_conflict_without_why, "Field required"),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), [pytest.param(e, m, id=n) for n, e, m in HOSTILE])
+def test_hostile_provenance_folder_or_config_is_refused_and_nothing_is_lost(edit, message: str, project_root: Path,
+                                                                          capsys: pytest.CaptureFixture) -> None:
+    import time
+
+    for source in ("isscc", "nbs_rd"):  # the sources the cases break
+        with_good_outputs(project_root, source)
+    named, line, field = edit(project_root)
+    source = named.relative_to(project_root / "data" / "raw").parts[0] if "data/raw" in str(named) else "isscc"
+    capsys.readouterr()
+    before = tree_digest(*outputs(project_root))
+
+    started = time.monotonic()
+    status = normalize(project_root, source)
+    err = capsys.readouterr().err
+
+    assert time.monotonic() - started < 20, "refusing took too long (expanded an alias bomb?)"
+    assert status == 2, f"accepted (exit {status}); stderr: {err!r}"
+    where = str(named).replace(str(project_root), str(project_root.resolve()))
+    if line is not None:
+        where += f", line {line}"
+    if field is not None:
+        where += f", field '{field}'"
+    assert f"error: {where}: " in err, f"expected the error to start with {where!r}; got {err!r}"
+    assert message in err
+    assert "TOP-SECRET-CONTENT" not in err and "root:" not in err, "a linked file's content was echoed"
+    assert len(err) < 2000, "the message repeats an expanded structure"
+    assert tree_digest(*outputs(project_root)) == before, "a refused run changed, added or removed a file"

@@ -239,6 +239,15 @@ class StrictLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:  # 2026-02-30 looks like a date to YAML but is not one
+            raise _RefusedYAML(node.start_mark.line + 1, f"{node.value!r} is not a real calendar date") from None
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
+
 
 _MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*]\S", re.M)
 
@@ -270,7 +279,8 @@ def load_yaml(path: str | Path) -> Any:
             raise _RefusedYAML(*found)
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader
     except _RefusedYAML as exc:
-        raise InputError(path, str(exc), line=exc.line, expected="plain YAML without anchors, aliases or repeated keys") from None
+        raise InputError(path, str(exc), line=exc.line,
+                         expected="plain YAML: real dates, no anchors, aliases or repeated keys") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
