@@ -488,3 +488,209 @@ def test_hostile_provenance_folder_or_config_is_refused_and_nothing_is_lost(edit
     assert "TOP-SECRET-CONTENT" not in err and "root:" not in err, "a linked file's content was echoed"
     assert len(err) < 2000, "the message repeats an expanded structure"
     assert tree_digest(*outputs(project_root)) == before, "a refused run changed, added or removed a file"
+
+
+# --- references between config files -------------------------------------------------------------
+
+def _item_refs_case(root: Path, old: str, new: str) -> Path:
+    return _edit(root, "config/items.yaml", old, new)
+
+
+ITEM_REFS = [
+    ("figure_chart_typo", "  chart: grouped_bar\n", "  chart: grouped_barr\n", "fig05.chart",
+     "names unknown chart 'grouped_barr'", "did you mean 'grouped_bar'?"),
+    ("table_chart_typo", "chart: table_timeline", "chart: table_timelin", "tab01.chart",
+     "names unknown chart 'table_timelin'", "did you mean 'table_timeline'?"),
+    ("selection_reads_undeclared_source", "- {source: isscc, indicator: isscc_accepted_papers",
+     "- {source: nbs_rd, indicator: isscc_accepted_papers", "fig05.spec.data[1].source",
+     "reads source 'nbs_rd' but does not declare it", "listed in the item's sources"),
+    ("selection_reads_unknown_source", "- {source: isscc, indicator: isscc_accepted_papers",
+     "- {source: iscc, indicator: isscc_accepted_papers", "fig05.spec.data[1].source",
+     "reads unknown source 'iscc'", "did you mean 'isscc'?"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "field", "message", "hint"), [pytest.param(*c[1:], id=c[0]) for c in ITEM_REFS])
+def test_bad_chart_name_or_undeclared_source_is_a_message_not_a_key_error(old: str, new: str, field: str, message: str,
+                                                                        hint: str, project_root: Path) -> None:
+    from techgap.checks import check_item_refs
+    from techgap.config import load_project
+    from techgap.errors import InputError
+
+    items = _item_refs_case(project_root, old, new)
+    before = tree_digest(*outputs(project_root))
+    with pytest.raises(InputError) as excinfo:
+        check_item_refs(load_project(project_root))
+    assert excinfo.value.path == str(items.resolve())
+    assert excinfo.value.field == field
+    assert message in str(excinfo.value) and hint in str(excinfo.value)
+    assert tree_digest(*outputs(project_root)) == before
+
+
+def test_real_items_reference_known_charts_and_declared_sources() -> None:
+    from techgap.checks import check_item_refs
+    from techgap.config import load_project
+
+    check_item_refs(load_project(ROOT))
+
+
+# --- valid rows that the old reader refused --------------------------------------------------------
+
+@pytest.mark.parametrize(("note", "quoted"), [pytest.param("x; " * 400_000, False, id="unquoted_1_2_MB"),
+                                               pytest.param("a, b " * 40_000, True, id="quoted_with_commas_200_kB")])
+def test_a_valid_row_with_a_long_note_is_accepted(note: str, quoted: bool, project_root: Path,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    """pyarrow refuses a row longer than its block and csv a field over 128 kB: neither is bad input."""
+    real = (snapshot_dir(ROOT, "isscc") / "data.csv").read_text(encoding="utf-8").split("\n")
+    real[1] = real[1].rsplit(",", 1)[0] + "," + (f'"{note}"' if quoted else note)
+    plant_payload(project_root, "isscc", "\n".join(real))
+    assert normalize(project_root, "isscc") == 0, capsys.readouterr().err
+    frame = pd.read_parquet(project_root / "data" / "processed" / "isscc.parquet")
+    assert len(frame) == len(real) - 2
+
+
+# --- process faults ------------------------------------------------------------------------------
+
+def _build(root: Path, **kwargs: object):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "techgap", "--root", str(root), "build-group", "isscc"], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def _temporaries(root: Path) -> list[Path]:
+    return [p for folder in outputs(root) if folder.exists() for p in folder.rglob("*.tmp")]
+
+
+@pytest.fixture
+def built(project_root: Path) -> tuple[Path, dict[str, str]]:
+    """A project whose isscc group was built once: its outputs are what any rebuild must give."""
+    process = _build(project_root)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()
+    return project_root, tree_digest(*outputs(project_root))
+
+
+@pytest.mark.parametrize("delay", [0.8, 1.6, 2.4])
+def test_kill_9_mid_build_keeps_every_output_whole_and_the_next_run_cleans_up(delay: float, built) -> None:
+    import signal
+    import time
+
+    root, good = built
+    process = _build(root)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    after = tree_digest(*outputs(root))
+    for path, digest in after.items():
+        if not path.endswith(".tmp"):
+            assert good.get(path) == digest, f"{path} is not the last good output after kill -9"
+    assert set(good) <= set(after), "kill -9 lost an output"
+
+    rerun = _build(root)
+    _, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err.decode()
+    assert _temporaries(root) == [], "the next run left a dead process's temporary file"
+    assert tree_digest(*outputs(root)) == good
+
+
+def test_sigterm_mid_build_leaves_no_temporary_file(built) -> None:
+    import signal
+    import time
+
+    root, good = built
+    process = _build(root)
+    time.sleep(1.5)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    assert _temporaries(root) == [], "SIGTERM left a temporary file"
+    assert tree_digest(*outputs(root)) == good
+
+
+def test_concurrent_builds_both_succeed_with_whole_outputs(built) -> None:
+    root, good = built
+    first, second = _build(root), _build(root)
+    for process in (first, second):
+        _, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err.decode()
+    assert _temporaries(root) == []
+    assert tree_digest(*outputs(root)) == good
+
+
+def _mount_tmpfs(folder: Path, size: int) -> bool:
+    import subprocess
+
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True,
+                              timeout=30)
+    except OSError:
+        return False
+    return done.returncode == 0
+
+
+def _umount(folder: Path) -> None:
+    import subprocess
+
+    subprocess.run(["umount", str(folder)], capture_output=True, timeout=30)
+
+
+@pytest.mark.parametrize("fault", ["disk_full", "read_only"])
+def test_full_disk_or_read_only_output_folder_is_an_error_and_keeps_the_last_good_outputs(fault: str, built) -> None:
+    import shutil
+
+    root, good = built
+    figure_dir = root / "figures" / "fig05"
+    saved = root / "saved_fig05"
+    shutil.copytree(figure_dir, saved)
+    shutil.rmtree(figure_dir)
+    figure_dir.mkdir()
+    used = sum(-(-p.stat().st_size // 4096) * 4096 for p in saved.iterdir())
+    if not _mount_tmpfs(figure_dir, used + 16384):
+        pytest.skip("mounting a small tmpfs is not allowed on this machine")
+    try:
+        for path in saved.iterdir():
+            shutil.copy2(path, figure_dir / path.name)
+        if fault == "read_only":
+            import subprocess
+
+            subprocess.run(["mount", "-o", "remount,ro", str(figure_dir)], check=True, capture_output=True, timeout=30)
+        process = _build(root)
+        _, err = process.communicate(timeout=120)
+        message = err.decode()
+        assert process.returncode == 2, message
+        assert message.startswith("error: ") and "Traceback" not in message
+        assert ("No space left on device" if fault == "disk_full" else "Read-only file system") in message
+        assert str(figure_dir) in message
+        assert _temporaries(root) == [], "the failed write left a temporary file"
+        assert tree_digest(*outputs(root)) == good, "a failed build changed the last good outputs"
+    finally:
+        _umount(figure_dir)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_outputs_are_created_with_the_users_umask(umask: int, mode: int, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from techgap.io import write_text
+
+    old = os.umask(umask)
+    try:
+        write_text(tmp_path / "figures" / "index.html", "<p>page</p>\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "figures" / "index.html").stat().st_mode) == mode
+
+
+def test_ctrl_c_while_writing_removes_the_temporary_file(tmp_path: Path) -> None:
+    from techgap.io import atomic_path
+
+    target = tmp_path / "figures" / "fig.png"
+    target.parent.mkdir()
+    target.write_bytes(b"last good")
+    with pytest.raises(KeyboardInterrupt), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in target.parent.iterdir()) == ["fig.png"]
+    assert target.read_bytes() == b"last good"

@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         args.log.write_text("")
     try:
         args.func(args)
-    except (InputError, FetchError, ValueError) as exc:  # ValueError: a bad id or vintage given on the command line
+    # ValueError: a bad id or vintage given on the command line; OSError: a full disk or read-only folder
+    except (InputError, FetchError, ValueError, OSError) as exc:
         message = f"error: {exc}"
         print(message, file=sys.stderr)
         if args.log:

@@ -104,6 +104,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         os.close(fd)
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.filename is None:  # a full disk says so without naming the file: name the output it was writing
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise
     finally:
         _LIVE_TEMPORARIES.discard(tmp)
         if tmp.exists():
