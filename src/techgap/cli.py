@@ -95,6 +95,16 @@ def _drift(args: argparse.Namespace) -> None:
     write_drift(load_project(args.root))
 
 
+def _checksums(args: argparse.Namespace) -> None:
+    from techgap.config import load_project
+    from techgap.provenance import CHECKSUM_LOG, record_checksum
+
+    project = load_project(args.root)
+    added = record_checksum(project.raw_dir, args.source_id, args.vintage)
+    state = "recorded in" if added else "already in"
+    print(f"{args.source_id}/{args.vintage} {state} data/raw/{args.source_id}/{CHECKSUM_LOG}")
+
+
 def _font(args: argparse.Namespace) -> None:
     from techgap.render.style import extract_font
 
@@ -127,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
+    p = sub.add_parser("checksums", help="append a new vintage's checksums to data/raw/SOURCE/checksums.log")
+    p.add_argument("source_id")
+    p.add_argument("vintage")
+    p.set_defaults(func=_checksums)
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
     p.add_argument("out", type=Path)
     p.set_defaults(func=_font)
