@@ -33,7 +33,7 @@ def refreshed(project_root):
 
 
 def test_refresh_adds_a_vintage_beside_the_old_one(refreshed):
-    folders = sorted(p.name for p in (refreshed.raw_dir / "oecd_msti").iterdir() if p.is_dir())
+    folders = sorted(p.name for p in (refreshed.raw_dir / "oecd_msti").iterdir())
     assert folders == ["2026-11-27", VINTAGE]
 
 
@@ -197,7 +197,7 @@ def test_a_vintage_missing_from_the_checksum_history_is_reported(project_root):
     old = project_root / "data" / "raw" / "isscc" / "2026-11-27"
     shutil.copytree(old, old.parent / "2027-03-01")
     [problem] = edited_vintages(load_project(project_root))
-    assert problem.startswith("isscc/2027-03-01 has no line in isscc/checksums.log")
+    assert problem.startswith("isscc/2027-03-01 has no line in data/checksums/isscc.log")
 
 
 def test_drift_markdown_does_not_depend_on_git_state(revised):

@@ -97,12 +97,12 @@ def _drift(args: argparse.Namespace) -> None:
 
 def _checksums(args: argparse.Namespace) -> None:
     from techgap.config import load_project
-    from techgap.provenance import CHECKSUM_LOG, record_checksum
+    from techgap.provenance import checksum_log, record_checksum
 
     project = load_project(args.root)
     added = record_checksum(project.raw_dir, args.source_id, args.vintage)
     state = "recorded in" if added else "already in"
-    print(f"{args.source_id}/{args.vintage} {state} data/raw/{args.source_id}/{CHECKSUM_LOG}")
+    print(f"{args.source_id}/{args.vintage} {state} {checksum_log(project.raw_dir, args.source_id)}")
 
 
 def _font(args: argparse.Namespace) -> None:
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
-    p = sub.add_parser("checksums", help="append a new vintage's checksums to data/raw/SOURCE/checksums.log")
+    p = sub.add_parser("checksums", help="append a new vintage's checksums to data/checksums/SOURCE.log")
     p.add_argument("source_id")
     p.add_argument("vintage")
     p.set_defaults(func=_checksums)

@@ -132,7 +132,7 @@ def to_markdown(report: pd.DataFrame, edited: list[str] | None = None, factor: f
 
 def edited_vintages(project: Project) -> list[str]:
     """Raw vintages whose payload or provenance no longer matches the checksum history recorded when they
-    were added (data/raw/<source>/checksums.log), or that were never recorded there."""
+    were added (data/checksums/<source>.log), or that were never recorded there."""
     return [problem for source_id in sorted(project.sources) for problem in checksum_history_problems(project.raw_dir, source_id)]
 
 

@@ -120,7 +120,7 @@ class Snapshot(BaseModel):
 def list_vintages(raw_dir: Path, source_id: str) -> list[str]:
     """The source's vintage folders, oldest first. Every visible sub-folder must be named by a real date:
     a typo such as 2026-13-45 is an error, not ignored and not taken as the newest. Hidden entries (a
-    refresh's staging folder) and files (checksum history) are not vintages."""
+    refresh's staging folder) and files are not vintages."""
     folder = raw_dir / check_id(source_id, "source id")
     if not folder.is_dir():
         return []
@@ -220,11 +220,18 @@ def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
 
 
 # --- checksum history -----------------------------------------------------------------------------
-# data/raw/<source>/checksums.log is append-only and committed: one line per vintage, written when the
-# vintage is added (by `refresh`, or `python -m techgap checksums record` for a hand-made vintage). The
-# provenance's own sha256 can be "fixed" along with an edit; this separate history cannot, silently.
+# data/checksums/<source>.log is append-only and committed: one line per vintage, written when the
+# vintage is added (by `refresh`, or `python -m techgap checksums SOURCE VINTAGE` for a hand-made one).
+# The provenance's own sha256 can be "fixed" along with an edit; this separate history cannot, silently.
+# It lives outside data/raw so that a source's folder holds nothing but its vintages.
 
-CHECKSUM_LOG = "checksums.log"
+CHECKSUM_DIR = "checksums"
+
+
+def checksum_log(raw_dir: Path, source_id: str) -> Path:
+    """data/checksums/<source>.log beside data/raw."""
+    return raw_dir.parent / CHECKSUM_DIR / f"{check_id(source_id, 'source id')}.log"
+
 CHECKSUM_HEADER = "# vintage payload sha256(payload) sha256(provenance.yaml); append only, never edit a line\n"
 
 
@@ -238,7 +245,7 @@ def checksum_line(raw_dir: Path, source_id: str, vintage: str) -> str:
 
 def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, str]:
     """Vintage -> its first recorded line (a later line for the same vintage does not replace it)."""
-    path = raw_dir / check_id(source_id, "source id") / CHECKSUM_LOG
+    path = checksum_log(raw_dir, source_id)
     if not path.is_file():
         return {}
     history: dict[str, str] = {}
@@ -262,7 +269,8 @@ def record_checksum(raw_dir: Path, source_id: str, vintage: str) -> bool:
     if vintage in read_checksum_history(raw_dir, source_id):
         return False
     line = checksum_line(raw_dir, source_id, vintage)
-    path = raw_dir / source_id / CHECKSUM_LOG
+    path = checksum_log(raw_dir, source_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as handle:
         if handle.tell() == 0:
             handle.write(CHECKSUM_HEADER)
@@ -277,7 +285,8 @@ def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:
     for vintage in list_vintages(raw_dir, source_id):
         recorded = history.get(vintage)
         if recorded is None:
-            problems.append(f"{source_id}/{vintage} has no line in {source_id}/{CHECKSUM_LOG} (record it when adding a vintage)")
+            problems.append(f"{source_id}/{vintage} has no line in data/{CHECKSUM_DIR}/{source_id}.log "
+                            "(record it when adding a vintage)")
             continue
         try:
             now = checksum_line(raw_dir, source_id, vintage)
