@@ -158,13 +158,13 @@ def _agree(values: list[float]) -> bool:
     return max(values) - min(values) <= tolerance
 
 
-def check_document_conflicts(path: Path, frame: pd.DataFrame, declared: list[DocumentConflict],
-                             where: str) -> dict[tuple, str]:
+def check_document_conflicts(path: Path, frame: pd.DataFrame, declared: list[DocumentConflict], where: str,
+                             repeated: pd.Series | None = None) -> dict[tuple, str]:
     """The same fact given with different values by two documents is an error unless a declaration says
     which document is preferred and why. Returns the declared preferred document of each such fact.
     Only facts read in more than one document are looked at."""
     resolved: dict[tuple, str] = {}
-    repeated = frame.duplicated(KEY, keep=False)
+    repeated = frame.duplicated(KEY, keep=False) if repeated is None else repeated
     if not repeated.any():
         return resolved
     for key, group in frame[repeated].groupby(KEY, sort=False, dropna=False):
@@ -185,11 +185,12 @@ def check_document_conflicts(path: Path, frame: pd.DataFrame, declared: list[Doc
     return resolved
 
 
-def mark_preferred(frame: pd.DataFrame, document_order: list[str], resolved: dict[tuple, str] | None = None) -> pd.Series:
+def mark_preferred(frame: pd.DataFrame, document_order: list[str], resolved: dict[tuple, str] | None = None,
+                   repeated: pd.Series | None = None) -> pd.Series:
     """For each fact read in several documents, the first document in provenance order wins, unless a
     declared document conflict names the preferred one. Only facts that appear more than once need ranking."""
     preferred = pd.Series(True, index=frame.index)
-    repeated = frame.duplicated(KEY, keep=False)
+    repeated = frame.duplicated(KEY, keep=False) if repeated is None else repeated
     if repeated.any():
         subset = frame[repeated]
         rank = subset["document"].map({d: i for i, d in enumerate(document_order)}).fillna(0)
@@ -217,14 +218,16 @@ def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
     check_documents(path, frame, snapshot)
     check_unique(path, frame)
     check_sums(path, frame, spec)
+    repeated = frame.duplicated(KEY, keep=False)  # facts read in more than one document (computed once: 1M rows)
     resolved = check_document_conflicts(path, frame, [*snapshot.provenance.document_conflicts, *spec.document_conflicts],
-                                        f"config/sources.yaml ({snapshot.source_id}) or the vintage's provenance.yaml")
+                                        f"config/sources.yaml ({snapshot.source_id}) or the vintage's provenance.yaml",
+                                        repeated)
     positions, codes = pd.factorize(frame["entity_code"])
     frame["entity_kind"] = np.array([registry.kind(c) for c in codes], dtype=object)[positions]
     frame["entity"] = np.array([registry.name(c, "en") for c in codes], dtype=object)[positions]
     frame["source"] = snapshot.source_id
     frame["vintage"] = snapshot.vintage
-    frame["preferred"] = mark_preferred(frame, snapshot.provenance.document_ids(), resolved)
+    frame["preferred"] = mark_preferred(frame, snapshot.provenance.document_ids(), resolved, repeated)
     frame["line"] = frame["_line"]  # where the value sits in the payload, for tracing and source order
     out = frame.reset_index(drop=True)[list(PROCESSED_COLUMNS)]  # payload order, traceable by `line`
     return out.astype(PROCESSED_COLUMNS)
