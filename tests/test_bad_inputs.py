@@ -735,3 +735,20 @@ def test_dollar_signs_in_labels_are_drawn_as_text_not_mathtext(field: str, proje
     assert texts, "the label with dollar signs was not drawn"
     parsed_as_math = [t.get_text() for t in texts if t._preprocess_math(t.get_text())[1]]
     assert parsed_as_math == [], f"drawn as mathtext: {parsed_as_math}"
+
+
+@pytest.mark.parametrize("edit", [_empty_newest, _payload_only_newest], ids=["empty", "payload_only"])
+def test_an_incomplete_newest_vintage_is_a_message_when_the_workflow_lists_its_files(edit, project_root: Path) -> None:
+    """What rules/common.smk does at DAG parse (resolve the vintage, read its provenance for the payload's
+    name) must give an InputError naming the file, not a FileNotFoundError traceback."""
+    from techgap.errors import InputError
+    from techgap.provenance import load_provenance, resolve_vintage
+
+    named, _, _ = edit(project_root)
+    raw = project_root / "data" / "raw"
+    vintage = resolve_vintage(raw, "isscc", {})
+    assert vintage == "2027-01-01"
+    with pytest.raises(InputError) as excinfo:
+        load_provenance(raw / "isscc" / vintage / "provenance.yaml")
+    assert excinfo.value.path == str(named)
+    assert "provenance file is missing" in str(excinfo.value)
