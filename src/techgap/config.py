@@ -293,7 +293,8 @@ def _validated(path: Path, model: type[BaseModel], data: Any, what: str) -> Any:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise InputError(path, f"{what}: {first['msg']}", field=field or None) from None
+        expected = "only the keys this file's format defines (a typo?)" if first["type"] == "extra_forbidden" else None
+        raise InputError(path, f"{what}: {first['msg']}", field=field or None, expected=expected) from None
 
 
 class Project(Strict):
