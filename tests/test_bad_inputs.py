@@ -752,3 +752,32 @@ def test_an_incomplete_newest_vintage_is_a_message_when_the_workflow_lists_its_f
         load_provenance(raw / "isscc" / vintage / "provenance.yaml")
     assert excinfo.value.path == str(named)
     assert "provenance file is missing" in str(excinfo.value)
+
+
+@pytest.mark.parametrize(("case", "shown"), [("entity_cyrillic_a", "United St\\u0430tes"),
+                                             ("entity_zero_width_space", "South\\u200b Korea"),
+                                             ("value_footnote_superscript", "65\\u00b9")])
+def test_look_alike_and_invisible_characters_are_shown_escaped(case: str, shown: str, project_root: Path,
+                                                               capsys: pytest.CaptureFixture) -> None:
+    plant_payload(project_root, "isscc", (CORPUS / f"{case}.csv").read_bytes())
+    capsys.readouterr()
+    assert normalize(project_root, "isscc") == 2
+    err = capsys.readouterr().err
+    assert shown in err, err
+    assert err.isascii() or "\u0430" not in err and "\u200b" not in err and "\u00b9" not in err
+
+
+def test_alias_bomb_in_claims_yaml_is_refused_before_it_is_expanded(project_root: Path) -> None:
+    import time
+
+    from techgap.claims import load_claims
+    from techgap.config import load_project
+    from techgap.errors import InputError
+
+    claims = project_root / "config" / "claims.yaml"
+    claims.write_text("b0: &b0 [lol]\n" + ALIAS_BOMB + claims.read_text(encoding="utf-8"), encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(InputError) as excinfo:
+        load_claims(claims, load_project(project_root))
+    assert time.monotonic() - started < 5
+    assert excinfo.value.line == 1 and "YAML anchor 'b0' is not allowed" in str(excinfo.value)
