@@ -63,6 +63,7 @@ rule manifest:
 rule drift:
     input:
         raw=all_raw_files(),
+        history=sorted(str(p) for p in Path("data/checksums").glob("*.log")),
         claims="config/claims.yaml",
         code=["src/techgap/drift.py"],
     output:

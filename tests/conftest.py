@@ -22,6 +22,7 @@ def copy_project(target: Path, *, with_figures: bool = True) -> Path:
     for name in ("config", "rules", "src", "envs", "profiles"):
         shutil.copytree(ROOT / name, target / name, ignore=COPY_IGNORE)
     shutil.copytree(ROOT / "data" / "raw", target / "data" / "raw")
+    shutil.copytree(ROOT / "data" / "checksums", target / "data" / "checksums")
     if with_figures and (ROOT / "figures").exists():
         shutil.copytree(ROOT / "figures", target / "figures")
     font = ROOT / "build" / "fonts"

@@ -39,9 +39,8 @@ def test_refresh_adds_a_vintage_beside_the_old_one(refreshed):
 
 
 def test_drift_lists_added_removed_and_revised_rows(refreshed):
-    report = drift(refreshed, load_claims(refreshed.root / "config" / "claims.yaml", refreshed))
-    assert "oecd_msti" in set(report["source"])
-    report = report[report["source"] == "oecd_msti"]  # other sources may hold two vintages of their own
+    everything = drift(refreshed, load_claims(refreshed.root / "config" / "claims.yaml", refreshed))
+    report = everything[everything["source"] == "oecd_msti"]  # other sources may gain vintages of their own
     revised = report[report["change"] == "revised"]
     assert revised[["entity_code", "period", "old_value", "new_value"]].values.tolist() == [
         ["KOR", "2021", pytest.approx(4.930120876), 4.91]]
@@ -52,6 +51,8 @@ def test_drift_lists_added_removed_and_revised_rows(refreshed):
     added = report[report["change"] == "added"]
     assert set(added["indicator"]) == {"gerd_pct_gdp", "gerd_usd_current_ppp_million"}
     assert "## oecd_msti: 2026-11-27 → 2027-01-15" in to_markdown(report, [])
+    assert set(report["change"]) == {"added", "removed", "revised"}, "the fixture makes no value missing"
+    assert set(revised["alarm"]) == {""}, "4.930 -> 4.91 is an ordinary revision"
 
 
 def test_rebuilt_table_differs_from_the_checked_in_one(refreshed):
@@ -84,3 +85,123 @@ def test_an_older_vintage_is_rebuilt_exactly_when_pinned(refreshed):
     build_group(pinned, "oecd_msti")
     for name in ("fig02.csv", "fig02_en.svg"):
         assert (pinned.figures_dir / "fig02" / name).read_bytes() == (ROOT / "figures" / "fig02" / name).read_bytes()
+
+
+# --- loud drift: large revisions, sign changes, values that went missing, edited vintages ---------
+
+def _hand_vintage(root, source_id: str, name: str, edits: dict[str, str]):
+    """A new hand-made vintage as data/raw/README.md says to add one: copy, edit rows, record the checksum."""
+    import shutil
+
+    from conftest import set_checksum
+
+    from techgap.provenance import record_checksum
+
+    old = root / "data" / "raw" / source_id / "2026-11-27"
+    new = old.parent / name
+    shutil.copytree(old, new)
+    text = (new / "data.csv").read_text(encoding="utf-8")
+    for before, after in edits.items():
+        assert text.count(before) == 1, before
+        text = text.replace(before, after)
+    (new / "data.csv").write_text(text, encoding="utf-8")
+    set_checksum(new)
+    assert record_checksum(root / "data" / "raw", source_id, name)
+    return new
+
+
+@pytest.fixture
+def revised(project_root):
+    _hand_vintage(project_root, "oecd_msti", "2027-02-01", {
+        "Korea,2021,gerd_pct_gdp,4.930120876,": "Korea,2021,gerd_pct_gdp,0.39,",  # a misplaced decimal point: ÷12.6
+        "Korea,2020,gerd_pct_gdp,4.795714434,percent of GDP,,,,,": "Korea,2020,gerd_pct_gdp,,percent of GDP,,,,missing,",
+        "Japan,2021,gerd_pct_gdp,3.295810199,": "Japan,2021,gerd_pct_gdp,3.31,",  # an ordinary revision
+    })
+    _hand_vintage(project_root, "nbs_rd", "2027-02-01", {
+        "China,2012,rd_expenditure_growth_yoy,18.5,": "China,2012,rd_expenditure_growth_yoy,-18.5,"})
+    project = load_project(project_root)
+    return project, drift(project, load_claims(project.root / "config" / "claims.yaml", project))
+
+
+def _row(report, source_id, entity, indicator, period):
+    rows = report[(report["source"] == source_id) & (report["entity_code"] == entity) & (report["indicator"] == indicator)
+                  & (report["period"] == period)]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_a_revision_beyond_the_factor_or_with_a_sign_change_is_flagged_first(revised):
+    project, report = revised
+    assert _row(report, "oecd_msti", "KOR", "gerd_pct_gdp", "2021")["alarm"] == "÷12.6"
+    assert _row(report, "nbs_rd", "CHN", "rd_expenditure_growth_yoy", "2012")["alarm"] == "sign change"
+    assert _row(report, "oecd_msti", "JPN", "gerd_pct_gdp", "2021")["alarm"] == ""
+    markdown = to_markdown(report, [], project.settings.drift_alarm_factor)
+    look_first = markdown.split("## Look first", 1)[1].split("\n## ", 1)[0]
+    assert "**÷12.6**: oecd_msti KOR gerd_pct_gdp 2021: 4.93012 → 0.39" in look_first
+    assert "**sign change**: nbs_rd CHN rd_expenditure_growth_yoy 2012: 18.5 → -18.5" in look_first
+    assert "JPN" not in look_first
+    assert markdown.index("## Look first") < markdown.index("## nbs_rd")
+
+
+def test_the_alarm_factor_is_configurable(revised):
+    project, report = revised
+    from techgap.drift import revision_alarms
+
+    japan = report[(report["entity_code"] == "JPN") & (report["source"] == "oecd_msti")]
+    assert revision_alarms(japan, factor=1.001).tolist() == ["×1"]  # 3.2958 -> 3.31, shown to 3 digits
+    assert revision_alarms(japan, factor=10).tolist() == [""]
+
+
+def test_a_value_that_became_missing_is_its_own_kind_of_change(revised):
+    _, report = revised
+    row = _row(report, "oecd_msti", "KOR", "gerd_pct_gdp", "2020")
+    assert row["change"] == "became missing"
+    assert row["old_value"] == pytest.approx(4.795714434) and pd.isna(row["new_value"])
+    assert "became missing: 1" in to_markdown(report[report["source"] == "oecd_msti"], [])
+
+
+def test_an_old_vintage_edited_in_place_with_its_checksum_fixed_is_reported(project_root):
+    from conftest import set_checksum
+
+    from techgap.drift import edited_vintages
+
+    project = load_project(project_root)
+    assert edited_vintages(project) == [], "the real data's checksum history must match its vintages"
+    old = project_root / "data" / "raw" / "isscc" / "2026-11-27"
+    payload = old / "data.csv"
+    payload.write_text(payload.read_text(encoding="utf-8").replace("United States,2012,isscc_accepted_papers,65,",
+                                                                   "United States,2012,isscc_accepted_papers,56,"),
+                       encoding="utf-8")
+    set_checksum(old)  # the edit is "hidden" by fixing provenance's sha256
+    normalize_source(project, "isscc")  # it passes every other check
+    [problem] = edited_vintages(project)
+    assert problem.startswith("isscc/2026-11-27: the payload differs from the one recorded when the vintage was added")
+    markdown = to_markdown(drift(project, []), [problem])
+    assert f"- **Edited raw vintage**: {problem}" in markdown.split("## Look first", 1)[1]
+
+
+def test_a_provenance_edited_in_place_is_reported(project_root):
+    from techgap.drift import edited_vintages
+
+    provenance = project_root / "data" / "raw" / "nbs_rd" / "2026-11-27" / "provenance.yaml"
+    text = provenance.read_text(encoding="utf-8")
+    provenance.write_text(text.replace("payload: data.csv", "payload: data.csv  # any edit at all"), encoding="utf-8")
+    assert edited_vintages(load_project(project_root)) == [
+        "nbs_rd/2026-11-27: provenance.yaml differs from the one recorded when the vintage was added"]
+
+
+def test_a_vintage_missing_from_the_checksum_history_is_reported(project_root):
+    import shutil
+
+    from techgap.drift import edited_vintages
+
+    old = project_root / "data" / "raw" / "isscc" / "2026-11-27"
+    shutil.copytree(old, old.parent / "2027-03-01")
+    [problem] = edited_vintages(load_project(project_root))
+    assert problem.startswith("isscc/2027-03-01 has no line in data/checksums/isscc.log")
+
+
+def test_drift_markdown_does_not_depend_on_git_state(revised):
+    project, report = revised
+    markdown = to_markdown(report, [], project.settings.drift_alarm_factor)
+    assert "Checked-in" not in markdown and "git" not in markdown

@@ -165,6 +165,16 @@ def _drift(args: argparse.Namespace) -> None:
     log_written(log, [project.figures_dir / "drift.csv", project.figures_dir / "drift.md"])
 
 
+def _checksums(args: argparse.Namespace) -> None:
+    from techgap.config import load_project
+    from techgap.provenance import checksum_log, record_checksum
+
+    project = load_project(args.root)
+    added = record_checksum(project.raw_dir, args.source_id, args.vintage)
+    state = "recorded in" if added else "already in"
+    print(f"{args.source_id}/{args.vintage} {state} {checksum_log(project.raw_dir, args.source_id)}")
+
+
 def _font(args: argparse.Namespace) -> None:
     from techgap.render.style import extract_font
 
@@ -295,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
+    p = sub.add_parser("checksums", help="append a new vintage's checksums to data/checksums/SOURCE.log")
+    p.add_argument("source_id")
+    p.add_argument("vintage")
+    p.set_defaults(func=_checksums)
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
     p.add_argument("out", type=Path, metavar="OUT", help="the .otf file to write")
     p.set_defaults(func=_font)
@@ -322,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     where = f" (details in {args.log})" if args.log else ""
     try:
         args.func(args)
-    except (InputError, FetchError, ValueError) as exc:  # ValueError: a bad id or vintage given on the command line
+    # ValueError: a bad id or vintage given on the command line; OSError: a full disk or read-only folder
+    except (InputError, FetchError, ValueError, OSError) as exc:
         logger.error("%s%s", exc, where, exc_info=True)
         return 2
     except Exception as exc:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from techgap.errors import InputError
+from techgap.errors import InputError, escaped
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 VINTAGE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -26,6 +26,17 @@ def check_id(value: str, what: str = "id") -> str:
     """Ids become folder and file names: allow nothing that could escape a folder."""
     if not isinstance(value, str) or not ID_PATTERN.match(value):
         raise ValueError(f"{what} {value!r} must match {ID_PATTERN.pattern}")
+    return value
+
+
+def check_vintage(value: object) -> str:
+    """A vintage names a folder: YYYY-MM-DD and a real calendar date (2018-02-30 is not one)."""
+    if not isinstance(value, str) or not VINTAGE_PATTERN.match(value):
+        raise ValueError(f"vintage {value!r} must be YYYY-MM-DD")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"vintage {value!r} is not a real calendar date") from None
     return value
 
 
@@ -129,6 +140,8 @@ class Settings(Strict):
     report_vintages: dict[str, str] = Field(default_factory=dict)
     conversions: dict[str, Conversion] = Field(default_factory=dict)
     refresh: RefreshSettings
+    # drift.md lists first any revision by more than this factor either way (or with a sign change).
+    drift_alarm_factor: float = Field(default=10, gt=1)
 
     @field_validator("vintages", "report_vintages", mode="before")
     @classmethod
@@ -143,8 +156,7 @@ class Settings(Strict):
     def _vintages(cls, value: dict[str, str]) -> dict[str, str]:
         for source_id, vintage in value.items():
             check_id(source_id, "source id")
-            if not VINTAGE_PATTERN.match(vintage):
-                raise ValueError(f"vintage {vintage!r} of {source_id} must be YYYY-MM-DD")
+            check_vintage(vintage)
         return value
 
 
@@ -164,10 +176,41 @@ class SumCheck(Strict):
     document: str | None = None
 
 
+class DocumentConflict(Strict):
+    """Two or more documents give different values for the same fact (beyond rounding): which one the
+    figures and claims use, and why. Matches every fact of ``indicator`` (narrowed by entity code, period
+    and category when given; every indicator when none is given) whose conflicting documents are all in
+    ``documents``."""
+
+    indicator: str | None = None
+    entity: str | None = None
+    period: str | None = None
+    category: str | None = None
+    documents: list[str] = Field(min_length=2)
+    preferred: str
+    why: str = Field(min_length=10)
+
+    @field_validator("period", "entity", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        return value.isoformat() if isinstance(value, dt.date) else (value if value is None else str(value))
+
+    @model_validator(mode="after")
+    def _preferred_is_listed(self) -> DocumentConflict:
+        if self.preferred not in self.documents:
+            raise ValueError(f"preferred document {self.preferred!r} is not one of documents {self.documents}")
+        return self
+
+    def matches(self, indicator: str, entity: str, period: str, category: str, documents: set[str]) -> bool:
+        return (self.indicator in (None, indicator) and self.entity in (None, entity) and self.period in (None, period)
+                and self.category in (None, category) and documents <= set(self.documents))
+
+
 class SourceSpec(Strict):
     title: Bilingual
     indicators: dict[str, IndicatorSpec]
     sum_checks: list[SumCheck] = Field(default_factory=list)
+    document_conflicts: list[DocumentConflict] = Field(default_factory=list)
 
 
 STATUSES = ("reproduced", "transcribed", "partial", "unavailable", "analysis")
@@ -234,13 +277,82 @@ class EntitySpec(Strict):
     country: str | None = None  # a company's or institution's home economy: it takes that economy's colour
 
 
+class _RefusedYAML(Exception):
+    """A construct the project's YAML may not use; carries the line it starts on."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """libyaml's safe loader that also refuses aliases (a node constructed twice), merge keys and duplicate
+    mapping keys. An alias is refused when it is first met, so an alias bomb is never expanded."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _RefusedYAML(node.start_mark.line + 1, "an alias (*name) repeats an anchored node; write the value out")
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _RefusedYAML(key_node.start_mark.line + 1, "merge key '<<' is not allowed; write the keys out")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _RefusedYAML(key_node.start_mark.line + 1, "a mapping key must be plain text")
+            key = (key_node.tag, key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _RefusedYAML(line, f"duplicate key {escaped(key_node.value)!r} (first on line {seen[key]})")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:  # 2026-02-30 looks like a date to YAML but is not one
+            raise _RefusedYAML(node.start_mark.line + 1, f"{node.value!r} is not a real calendar date") from None
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
+
+
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*]\S", re.M)
+
+
+def _find_anchor(text: str) -> tuple[int, str] | None:
+    """The first anchor (&name) or alias (*name) in the event stream. The events are only read when an '&'
+    or '*' starts a token somewhere ('R&D' does not), so most files pay nothing."""
+    if not _MAYBE_ANCHOR.search(text):
+        return None
+    for event in yaml.parse(text, Loader=_BASE_LOADER):
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
+            return event.start_mark.line + 1, f"YAML {kind} {escaped(anchor)!r} is not allowed; write the value out"
+    return None
+
+
 def load_yaml(path: str | Path) -> Any:
-    """Safe YAML only: no tags, no object construction (libyaml's safe loader where available)."""
+    """Safe YAML only: no tags, no object construction (libyaml's safe loader where available), and none of
+    the constructs that make a file say something other than what it shows: duplicate keys, anchors, aliases."""
     path = Path(path)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=loader)  # noqa: S506 - a SafeLoader
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"bytes are not UTF-8 (byte 0x{exc.object[exc.start]:02x})", expected="UTF-8") from None
+    try:
+        found = _find_anchor(text)
+        if found is not None:
+            raise _RefusedYAML(*found)
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader
+    except _RefusedYAML as exc:
+        raise InputError(path, str(exc), line=exc.line,
+                         expected="plain YAML: real dates, no anchors, aliases or repeated keys") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -253,7 +365,8 @@ def _validated(path: Path, model: type[BaseModel], data: Any, what: str) -> Any:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise InputError(path, f"{what}: {first['msg']}", field=field or None) from None
+        expected = "only the keys this file's format defines (a typo?)" if first["type"] == "extra_forbidden" else None
+        raise InputError(path, f"{what}: {first['msg']}", field=field or None, expected=expected) from None
 
 
 def settings_from_mapping(mapping: Any, origin: str | Path = "config/config.yaml") -> Settings:
@@ -318,6 +431,11 @@ def analysis_items(path: Path) -> list[dict[str, Any]]:
             body = {**body, "spec": {**(body.get("spec") or {}), "analysis": data["analysis"]}}
         out.append(body)
     return out
+def _did_you_mean(name: str, known: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def load_project(root: str | Path = ".") -> Project:
@@ -337,6 +455,11 @@ def load_project(root: str | Path = ".") -> Project:
 
     items = []
     # The report's items, then techgap's own analysis items (a file of their own).
+    for source_id in settings.vintages:
+        if source_id not in sources:
+            raise InputError(cfg / "config.yaml", f"vintages pins unknown source {source_id!r}", field=f"vintages.{source_id}",
+                             expected="a source declared in config/sources.yaml" + _did_you_mean(source_id, sources))
+
     items_path = cfg / "items.yaml"
     items += [(items_path, _validated(items_path, ItemSpec, body, "item")) for body in load_yaml(items_path) or []]
     analysis_path = cfg / "analysis.yaml"
@@ -362,7 +485,7 @@ def load_project(root: str | Path = ".") -> Project:
         for source_id in getattr(settings, key):
             if source_id not in sources:
                 raise InputError(cfg / "config.yaml", f"{key} pins unknown source {source_id!r}", field=f"{key}.{source_id}",
-                                 expected="a source id of config/sources.yaml")
+                                 expected="a source declared in config/sources.yaml" + _did_you_mean(source_id, sources))
     items = [item for _, item in items]
     return Project(root=root, settings=settings, sources=sources, items=items, entities=entities)
 

@@ -1,21 +1,23 @@
 """Drift report: what changed between a source's vintage in use and the vintage before it —
-values added, removed and revised — and which items and claims those values touch."""
+values added, removed, revised and become missing — and which items and claims those values touch.
+Loud about what matters: revisions by more than a configurable factor or with a sign change, and raw
+vintages edited in place (found from each source's checksum history), are listed first.
+It depends only on data and config (never on git state), so a committed drift.md stays true."""
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
-
+import numpy as np
 import pandas as pd
 
 from techgap.claims import Claim, _selectors
 from techgap.config import Project
 from techgap.normalize import normalize_source
-from techgap.provenance import list_vintages, resolve_vintage
+from techgap.provenance import checksum_history_problems, list_vintages, resolve_vintage
 
 KEY = ["entity_code", "category", "indicator", "period", "document"]
 COLUMNS = ["source", "old_vintage", "new_vintage", "change", "entity_code", "category", "indicator", "period",
-           "document", "old_value", "new_value", "items", "claims"]
+           "document", "old_value", "new_value", "alarm", "items", "claims"]
+CHANGES = ("added", "removed", "revised", "became missing")
 
 
 def previous_vintage(project: Project, source_id: str) -> tuple[str | None, str]:
@@ -30,13 +32,32 @@ def diff_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     key = [k for k in KEY if not (k == "document" and (set(old[k]) == {"api"} or set(new[k]) == {"api"}))]
     merged = old[key + ["value"]].merge(new[key + ["value"]], on=key, how="outer", suffixes=("_old", "_new"),
                                         indicator=True)
-    merged["change"] = merged["_merge"].map({"left_only": "removed", "right_only": "added", "both": "revised"})
+    merged["change"] = merged["_merge"].map({"left_only": "removed", "right_only": "added", "both": "revised"}).astype(object)
+    became_missing = (merged["change"] == "revised") & merged["value_old"].notna() & merged["value_new"].isna()
+    merged.loc[became_missing, "change"] = "became missing"
     same = (merged["change"] == "revised") & (
         (merged["value_old"] == merged["value_new"]) | (merged["value_old"].isna() & merged["value_new"].isna()))
     out = merged[~same].rename(columns={"value_old": "old_value", "value_new": "new_value"})
     if "document" not in out:
         out["document"] = ""
     return out.drop(columns="_merge").sort_values(["change"] + key, kind="stable").reset_index(drop=True)
+
+
+def revision_alarms(changes: pd.DataFrame, factor: float) -> pd.Series:
+    """Why a revision deserves a look before anything else: the value moved by more than ``factor`` (either
+    way) or changed sign. Empty text for ordinary changes."""
+    old = changes["old_value"].to_numpy(dtype=float)
+    new = changes["new_value"].to_numpy(dtype=float)
+    revised = (changes["change"] == "revised").to_numpy() & ~np.isnan(old) & ~np.isnan(new)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.abs(new) / np.abs(old)
+    sign = revised & (np.sign(old) * np.sign(new) < 0)
+    big = revised & ~sign & ((ratio > factor) | (ratio < 1 / factor))  # 0 -> x is an infinite ratio
+    text = np.where(sign, "sign change", "")
+    shown = [f"×{r:.3g}" if np.isfinite(r) and r >= 1 else (f"÷{1 / r:.3g}" if np.isfinite(r) and r > 0 else "from or to zero")
+             for r in ratio[big]]
+    text[big] = shown
+    return pd.Series(text, index=changes.index, dtype=object)
 
 
 def touched_items(project: Project, source_id: str, indicator: str) -> str:
@@ -73,46 +94,46 @@ def drift(project: Project, claims: list[Claim]) -> pd.DataFrame:
         changes.insert(0, "source", source_id)
         changes.insert(1, "old_vintage", old_vintage)
         changes.insert(2, "new_vintage", new_vintage)
+        changes["alarm"] = revision_alarms(changes, project.settings.drift_alarm_factor)
         changes["items"] = [touched_items(project, source_id, i) for i in changes["indicator"]]
         changes["claims"] = [touched_claims(claims, source_id, row) for _, row in changes.iterrows()]
         parts.append(changes[COLUMNS])
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
 
 
-def changed_checked_in_tables(root: Path) -> list[str]:
-    """Item tables that differ from the committed version (git), i.e. baselines to regenerate."""
-    try:
-        out = subprocess.run(["git", "status", "--porcelain", "--", "figures"], cwd=root, capture_output=True,
-                             text=True, timeout=30, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    changed = []
-    for line in out.splitlines():
-        status, path = line[:2], line[3:]
-        if "M" in status and path.endswith(".csv") and path.count("/") == 2:  # figures/<item>/<item>.csv
-            changed.append(path)
-    return sorted(changed)
-
-
-def to_markdown(report: pd.DataFrame, changed_tables: list[str]) -> str:
-    lines = ["# Drift between vintages", ""]
+def to_markdown(report: pd.DataFrame, edited: list[str] | None = None, factor: float = 10) -> str:
+    """drift.md: what to look at first (large revisions, sign changes, edited vintages), then every change."""
+    edited = edited or []
+    lines = ["# Drift between vintages", "", "## Look first", ""]
+    alarms = report[report["alarm"].fillna("") != ""] if "alarm" in report else report.iloc[:0]
+    lines += [f"- **Edited raw vintage**: {problem}" for problem in edited]
+    for _, row in alarms.iterrows():
+        lines.append(f"- **{row['alarm']}**: {row['source']} {row['entity_code']} {row['indicator']} {row['period']}: "
+                     f"{row['old_value']:g} → {row['new_value']:g} ({row['old_vintage']} → {row['new_vintage']})")
+    if not edited and alarms.empty:
+        lines.append(f"Nothing: no revision by more than ×{factor:g} or with a sign change, no raw vintage edited in place.")
+    lines.append("")
     if report.empty:
         lines += ["No source has a newer vintage with changed values than the one before it.", ""]
     for source_id, rows in report.groupby("source", sort=True):
         counts = rows["change"].value_counts()
         lines += [f"## {source_id}: {rows['old_vintage'].iloc[0]} → {rows['new_vintage'].iloc[0]}", "",
-                  " · ".join(f"{k}: {counts.get(k, 0)}" for k in ("added", "removed", "revised")), "",
-                  "| change | entity | indicator | period | old | new | items | claims |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  " · ".join(f"{k}: {counts.get(k, 0)}" for k in CHANGES), "",
+                  "| change | entity | indicator | period | old | new | alarm | items | claims |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for _, row in rows.iterrows():
             old = "" if pd.isna(row["old_value"]) else f"{row['old_value']:g}"
             new = "" if pd.isna(row["new_value"]) else f"{row['new_value']:g}"
             lines.append(f"| {row['change']} | {row['entity_code']} | {row['indicator']} | {row['period']} | {old} | "
-                         f"{new} | {row['items']} | {row['claims']} |")
+                         f"{new} | {row['alarm']} | {row['items']} | {row['claims']} |")
         lines.append("")
-    lines += ["## Checked-in tables that now differ", ""]
-    lines += [f"- {path}" for path in changed_tables] or ["None."]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def edited_vintages(project: Project) -> list[str]:
+    """Raw vintages whose payload or provenance no longer matches the checksum history recorded when they
+    were added (data/checksums/<source>.log), or that were never recorded there."""
+    return [problem for source_id in sorted(project.sources) for problem in checksum_history_problems(project.raw_dir, source_id)]
 
 
 def write_drift(project: Project) -> pd.DataFrame:
@@ -120,6 +141,7 @@ def write_drift(project: Project) -> pd.DataFrame:
     from techgap.io import write_csv, write_text
 
     report = drift(project, load_claims(project.root / "config" / "claims.yaml", project))
+    markdown = to_markdown(report, edited_vintages(project), project.settings.drift_alarm_factor)
     write_csv(project.figures_dir / "drift.csv", report)
-    write_text(project.figures_dir / "drift.md", to_markdown(report, changed_checked_in_tables(project.root)))
+    write_text(project.figures_dir / "drift.md", markdown)
     return report

@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
+
+# Scripts whose letters are drawn like Latin ones: a name in them next to Latin text is a look-alike.
+_LOOKALIKE_SCRIPTS = ("CYRILLIC", "GREEK", "FULLWIDTH", "ARMENIAN", "CHEROKEE", "MODIFIER", "MATHEMATICAL")
+
+
+def _shown_as_is(char: str) -> bool:
+    if " " <= char <= "~":
+        return True
+    category = unicodedata.category(char)
+    if category[0] in "CZM" or category in ("Nd", "No", "Nl"):  # invisible, combining, or a digit that is not 0-9
+        return False
+    name = unicodedata.name(char, "")
+    return not any(script in name for script in _LOOKALIKE_SCRIPTS)
+
+
+def escaped(text: str) -> str:
+    """``text`` with invisible and look-alike characters written as \\uXXXX, so that two names that look the
+    same in a message do not look the same in the message (Cyrillic 'а' is shown as \\u0430)."""
+    text = str(text)
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(c if _shown_as_is(c) else (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
+                   for c in text)
 
 
 class InputError(ValueError):
@@ -30,7 +54,7 @@ class InputError(ValueError):
         text = f"{where}: {message}"
         if expected:
             text += f" (expected {expected})"
-        super().__init__(text)
+        super().__init__(escaped(text))  # a look-alike or invisible character is shown as \\uXXXX wherever it sits
 
 
 class FetchError(RuntimeError):

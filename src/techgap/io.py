@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,19 +28,88 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+_LIVE_TEMPORARIES: set[Path] = set()  # this process's temporary files, removed if it is terminated
+_TEMPORARY_NAME = re.compile(r"^\..+\.pid(\d+)\.[^.]+\.tmp$")
+
+
+def _remove_live_temporaries(signum: int, frame: object) -> None:
+    """SIGTERM (what Snakemake and most supervisors send): remove this process's temporary files, then
+    die of the signal as if no handler were installed, so the exit status still says 'terminated'."""
+    for tmp in list(_LIVE_TEMPORARIES):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_cleanup_on_terminate() -> None:
+    """Only in the main thread and only where nobody else handles SIGTERM."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _remove_live_temporaries)
+
+
+def _process_is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Temporary files a killed process (kill -9, power loss) left in ``folder``: their names carry the
+    writer's pid, and only those of processes that no longer run are removed, so a concurrent run's
+    files are left alone."""
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        match = _TEMPORARY_NAME.match(path.name)
+        if match and int(match.group(1)) != os.getpid() and not _process_is_alive(int(match.group(1))):
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` only if the block succeeds,
-    so a failed run never leaves a half-written file where a good one was."""
+    so a failed run never leaves a half-written file where a good one was. The file gets the mode any
+    new file would (0666 less the umask; mkstemp alone gives 0600), and the temporary is removed on any
+    exit: an exception, Ctrl-C, or SIGTERM."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    _install_cleanup_on_terminate()
+    remove_stale_temporaries(target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.pid{os.getpid()}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
+    _LIVE_TEMPORARIES.add(tmp)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        os.close(fd)
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.filename is None:  # a full disk says so without naming the file: name the output it was writing
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise
     finally:
+        _LIVE_TEMPORARIES.discard(tmp)
         if tmp.exists():
             tmp.unlink()
 

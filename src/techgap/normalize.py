@@ -5,12 +5,13 @@ processed table and every figure as they were."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from techgap.config import Project, RefreshSource, SourceSpec
+from techgap.config import DocumentConflict, Project, RefreshSource, SourceSpec
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.parsers import (
@@ -49,7 +50,7 @@ def read_payload(snapshot: Snapshot, refresh: RefreshSource | None) -> pd.DataFr
     fmt = snapshot.provenance.format
     if fmt == "techgap-long-csv":
         return read_long_csv(snapshot.payload_path)
-    indicator_map = dict(snapshot.provenance.model_extra.get("indicator_map") or {})
+    indicator_map = dict(snapshot.provenance.indicator_map or {})
     if not indicator_map and refresh is not None:
         indicator_map = dict(refresh.indicator_map)
     if fmt == "sdmx-csv":
@@ -88,7 +89,16 @@ def check_indicators_and_units(path: Path, frame: pd.DataFrame, spec: SourceSpec
 
 def check_entities(path: Path, frame: pd.DataFrame, registry: EntityRegistry) -> pd.Series:
     codes = registry.codes_for(frame["entity"])
-    _first_bad(path, codes.isna().to_numpy(), frame, "entity", "unknown entity name",
+    unknown = codes.isna().to_numpy()
+    for name in frame.loc[unknown, "entity"].unique():  # few: each distinct unknown name once
+        known = registry.lookalike(name)
+        if known is not None:
+            odd = sorted({f"\\u{ord(c):04x} {unicodedata.name(c, 'unnamed')}" for c in name if not c.isascii()} or {"spacing"})
+            position = int(np.flatnonzero((frame["entity"] == name).to_numpy())[0])
+            raise InputError(path, f"entity name {name!r} looks like the known name {known!r} but is not it "
+                                   f"({'; '.join(odd)})", line=int(frame["_line"].iloc[position]), field="entity",
+                             expected=f"{known!r} typed with plain characters (a look-alike is not added as an alias)")
+    _first_bad(path, unknown, frame, "entity", "unknown entity name",
                "a name listed in config/entities.yaml (add it as an alias there)")
     names_per_code = frame.assign(_code=codes).groupby(["document", "_code"])["entity"].nunique()
     doubled = names_per_code[names_per_code > 1]
@@ -141,14 +151,62 @@ def check_sums(path: Path, frame: pd.DataFrame, spec: SourceSpec) -> None:
                                  expected=f"parts within {check.tolerance} of the total")
 
 
-def mark_preferred(frame: pd.DataFrame, document_order: list[str]) -> pd.Series:
-    """For each fact read in several documents, the first document in provenance order wins.
-    Only facts that appear more than once need ranking."""
+def _decimals(value: float) -> int:
+    """Decimal places of the shortest text that gives ``value`` back (16.3 -> 1, 4.930120876 -> 9)."""
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0
+    return len(text.split(".")[1].rstrip("0"))
+
+
+def _agree(values: list[float]) -> bool:
+    """Values agree when they are equal at the precision of the least precise one (4.93 and 4.930120876)."""
+    if any(np.isnan(v) for v in values):
+        return all(np.isnan(v) for v in values)
+    tolerance = 0.5 * 10.0 ** -min(_decimals(v) for v in values) + 1e-9
+    return max(values) - min(values) <= tolerance
+
+
+def check_document_conflicts(path: Path, frame: pd.DataFrame, declared: list[DocumentConflict], where: str,
+                             repeated: pd.Series | None = None) -> dict[tuple, str]:
+    """The same fact given with different values by two documents is an error unless a declaration says
+    which document is preferred and why. Returns the declared preferred document of each such fact.
+    Only facts read in more than one document are looked at."""
+    resolved: dict[tuple, str] = {}
+    repeated = frame.duplicated(KEY, keep=False) if repeated is None else repeated
+    if not repeated.any():
+        return resolved
+    for key, group in frame[repeated].groupby(KEY, sort=False, dropna=False):
+        values = group["value"].tolist()
+        if _agree(values):
+            continue
+        entity, category, indicator, period = key
+        documents = set(group["document"])
+        match = next((d for d in declared if d.matches(indicator, entity, period, category, documents)), None)
+        if match is None:
+            shown = "; ".join(f"{d}: {v:g} (line {n})" for d, v, n in zip(group["document"], values, group["_line"], strict=True))
+            raise InputError(path, f"documents disagree on {entity} {indicator} {period}"
+                                   f"{' ' + category if category else ''}: {shown}",
+                             line=int(group["_line"].iloc[1]), field="value",
+                             expected=f"the same value beyond rounding, or a document_conflicts entry in {where} naming "
+                                      "the documents, the preferred one and why")
+        resolved[key] = match.preferred
+    return resolved
+
+
+def mark_preferred(frame: pd.DataFrame, document_order: list[str], resolved: dict[tuple, str] | None = None,
+                   repeated: pd.Series | None = None) -> pd.Series:
+    """For each fact read in several documents, the first document in provenance order wins, unless a
+    declared document conflict names the preferred one. Only facts that appear more than once need ranking."""
     preferred = pd.Series(True, index=frame.index)
-    repeated = frame.duplicated(KEY, keep=False)
+    repeated = frame.duplicated(KEY, keep=False) if repeated is None else repeated
     if repeated.any():
         subset = frame[repeated]
         rank = subset["document"].map({d: i for i, d in enumerate(document_order)}).fillna(0)
+        if resolved:
+            keys = pd.Series(list(zip(*(subset[k] for k in KEY), strict=True)), index=subset.index)
+            chosen = keys.map(lambda key: resolved.get(key))  # tuples: a dict lookup per repeated row
+            rank = rank.where(chosen != subset["document"], -1)
         order = subset.assign(_rank=rank).sort_values(KEY + ["_rank"], kind="stable")
         preferred[order.index] = ~order.duplicated(KEY, keep="first")
     return preferred
@@ -169,12 +227,16 @@ def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
     check_documents(path, frame, snapshot)
     check_unique(path, frame)
     check_sums(path, frame, spec)
+    repeated = frame.duplicated(KEY, keep=False)  # facts read in more than one document (computed once: 1M rows)
+    resolved = check_document_conflicts(path, frame, [*snapshot.provenance.document_conflicts, *spec.document_conflicts],
+                                        f"config/sources.yaml ({snapshot.source_id}) or the vintage's provenance.yaml",
+                                        repeated)
     positions, codes = pd.factorize(frame["entity_code"])
     frame["entity_kind"] = np.array([registry.kind(c) for c in codes], dtype=object)[positions]
     frame["entity"] = np.array([registry.name(c, "en") for c in codes], dtype=object)[positions]
     frame["source"] = snapshot.source_id
     frame["vintage"] = snapshot.vintage
-    frame["preferred"] = mark_preferred(frame, snapshot.provenance.document_ids())
+    frame["preferred"] = mark_preferred(frame, snapshot.provenance.document_ids(), resolved, repeated)
     frame["line"] = frame["_line"]  # where the value sits in the payload, for tracing and source order
     out = frame.reset_index(drop=True)[list(PROCESSED_COLUMNS)]  # payload order, traceable by `line`
     return out.astype(PROCESSED_COLUMNS)

@@ -4,21 +4,20 @@ checksum. Loaded with pydantic so a missing field is named in the error."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from techgap.config import VINTAGE_PATTERN, check_id, load_yaml
+from techgap.config import DocumentConflict, Strict, check_id, check_vintage, load_yaml
 from techgap.errors import InputError
 from techgap.io import sha256_file
 
 PROVENANCE_FILE = "provenance.yaml"
 
 
-class Document(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class Document(Strict):
     id: str
     title: str
     publisher: str
@@ -26,6 +25,8 @@ class Document(BaseModel):
     locator: str
     published: str | None = None
     read_from: str | None = None
+    author: str | None = None
+    note: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -38,8 +39,14 @@ class Document(BaseModel):
         return value.isoformat() if isinstance(value, dt.date) else (None if value is None else str(value))
 
 
-class Provenance(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+class ApiRequest(Strict):
+    """What a refresh asked the API for (written by techgap.refresh)."""
+
+    params: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class Provenance(Strict):
 
     source_id: str
     title: str
@@ -53,6 +60,10 @@ class Provenance(BaseModel):
     payload: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     documents: list[Document] = Field(default_factory=list)
+    notes: str | None = None
+    indicator_map: dict[str, str] | None = None
+    request: ApiRequest | None = None
+    document_conflicts: list[DocumentConflict] = Field(default_factory=list)
 
     @field_validator("source_id")
     @classmethod
@@ -73,11 +84,18 @@ class Provenance(BaseModel):
 
     @model_validator(mode="after")
     def _documents(self) -> Provenance:
+        if self.method == "api" and self.format == "techgap-long-csv":
+            raise ValueError("method 'api' on a techgap-long-csv payload: values typed from documents are 'transcribed', "
+                             "and their documents are checked")
         if self.method == "transcribed" and not self.documents:
             raise ValueError("a transcribed snapshot must list the documents its values were read in")
         ids = [d.id for d in self.documents]
         if len(ids) != len(set(ids)):
             raise ValueError("document ids must be unique")
+        for conflict in self.document_conflicts:
+            unknown = [d for d in conflict.documents if d not in ids]
+            if unknown:
+                raise ValueError(f"document_conflicts names document {unknown[0]!r}, which is not in documents")
         return self
 
     def document_ids(self) -> list[str]:
@@ -100,10 +118,27 @@ class Snapshot(BaseModel):
 
 
 def list_vintages(raw_dir: Path, source_id: str) -> list[str]:
+    """The source's vintage folders, oldest first. Every visible sub-folder must be named by a real date:
+    a typo such as 2026-13-45 is an error, not ignored and not taken as the newest. Hidden entries (a
+    refresh's staging folder) and files are not vintages."""
     folder = raw_dir / check_id(source_id, "source id")
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and VINTAGE_PATTERN.match(p.name))
+    vintages = []
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            continue
+        if path.is_symlink():
+            raise InputError(path, "a vintage folder is a symbolic link", expected="a real folder inside data/raw")
+        if not path.is_dir():
+            continue
+        try:
+            check_vintage(path.name)
+        except ValueError:
+            raise InputError(path, f"folder name {path.name!r} is not a vintage date",
+                             expected="YYYY-MM-DD, a real calendar date (rename or remove the folder)") from None
+        vintages.append(path.name)
+    return sorted(vintages)
 
 
 def resolve_vintage(raw_dir: Path, source_id: str, pinned: dict[str, str]) -> str:
@@ -122,6 +157,12 @@ def resolve_vintage(raw_dir: Path, source_id: str, pinned: dict[str, str]) -> st
 
 
 def load_provenance(path: Path) -> Provenance:
+    if path.is_symlink():
+        raise InputError(path, "provenance file is a symbolic link; its target is not read",
+                         expected="a regular file inside the vintage folder")
+    if not path.is_file():
+        raise InputError(path, "provenance file is missing (an empty or half-copied vintage folder?)",
+                         expected=f"{PROVENANCE_FILE} beside the payload in every vintage folder")
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, "provenance must be a YAML mapping")
@@ -135,24 +176,37 @@ def load_provenance(path: Path) -> Provenance:
                              expected="title, publisher, url, retrieved, licence, locator, method, format, payload, "
                                       "sha256 (see data/raw/README.md)") from None
         message = first["msg"].removeprefix("Value error, ")
-        raise InputError(path, f"{message}: {first.get('input')!r}", field=field) from None
+        if first["type"] == "extra_forbidden":
+            raise InputError(path, "unknown field", field=field,
+                             expected="the fields data/raw/README.md describes (a typo?)") from None
+        shown = first.get("input")
+        shown = repr(shown)[:200] if isinstance(shown, (str, int, float)) or shown is None else type(shown).__name__
+        raise InputError(path, f"{message}: {shown}", field=field) from None
+
+
+def check_regular_file(payload: Path) -> None:
+    """A payload is a regular file in its vintage folder: a symlink could point anywhere (its target's content
+    is never read, so never echoed in a message)."""
+    if payload.is_symlink():
+        raise InputError(payload, "payload is a symbolic link; its target is not read",
+                         expected="a regular file inside the vintage folder")
+    if not payload.exists():
+        raise InputError(payload, "payload file named in provenance is missing")
+    if not payload.is_file():
+        raise InputError(payload, "payload is not a regular file", expected="a regular file inside the vintage folder")
 
 
 def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
     """The offline 'fetch': find the vintage, parse its provenance, verify the payload checksum."""
-    if not isinstance(vintage, str) or not VINTAGE_PATTERN.match(vintage):
-        raise ValueError(f"vintage {vintage!r} must be YYYY-MM-DD")
+    check_vintage(vintage)
     folder = raw_dir / check_id(source_id, "source id") / vintage
     prov_path = folder / PROVENANCE_FILE
-    if not prov_path.is_file():
-        raise InputError(prov_path, "provenance file is missing")
     provenance = load_provenance(prov_path)
     if provenance.source_id != source_id:
         raise InputError(prov_path, f"source_id {provenance.source_id!r} does not match folder {source_id!r}",
                          field="source_id")
     payload = folder / provenance.payload
-    if not payload.is_file():
-        raise InputError(payload, "payload file named in provenance is missing")
+    check_regular_file(payload)
     actual = sha256_file(payload)
     if actual != provenance.sha256:
         raise InputError(
@@ -163,3 +217,85 @@ def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
             expected=f"sha256 {provenance.sha256} as recorded in {prov_path.name}",
         )
     return Snapshot(source_id=source_id, vintage=vintage, folder=folder, provenance=provenance)
+
+
+# --- checksum history -----------------------------------------------------------------------------
+# data/checksums/<source>.log is append-only and committed: one line per vintage, written when the
+# vintage is added (by `refresh`, or `python -m techgap checksums SOURCE VINTAGE` for a hand-made one).
+# The provenance's own sha256 can be "fixed" along with an edit; this separate history cannot, silently.
+# It lives outside data/raw so that a source's folder holds nothing but its vintages.
+
+CHECKSUM_DIR = "checksums"
+
+
+def checksum_log(raw_dir: Path, source_id: str) -> Path:
+    """data/checksums/<source>.log beside data/raw."""
+    return raw_dir.parent / CHECKSUM_DIR / f"{check_id(source_id, 'source id')}.log"
+
+CHECKSUM_HEADER = "# vintage payload sha256(payload) sha256(provenance.yaml); append only, never edit a line\n"
+
+
+def checksum_line(raw_dir: Path, source_id: str, vintage: str) -> str:
+    folder = raw_dir / check_id(source_id, "source id") / check_vintage(vintage)
+    provenance = load_provenance(folder / PROVENANCE_FILE)
+    payload = folder / provenance.payload
+    check_regular_file(payload)
+    return f"{vintage} {provenance.payload} {sha256_file(payload)} {sha256_file(folder / PROVENANCE_FILE)}\n"
+
+
+def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, str]:
+    """Vintage -> its first recorded line (a later line for the same vintage does not replace it)."""
+    path = checksum_log(raw_dir, source_id)
+    if not path.is_file():
+        return {}
+    history: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 4 or not re.fullmatch(r"[0-9a-f]{64}", parts[2]) or not re.fullmatch(r"[0-9a-f]{64}", parts[3]):
+            raise InputError(path, "malformed checksum line", line=number,
+                             expected="'<vintage> <payload> <sha256 of payload> <sha256 of provenance.yaml>'")
+        try:
+            check_vintage(parts[0])
+        except ValueError as exc:
+            raise InputError(path, str(exc), line=number, expected="YYYY-MM-DD") from None
+        history.setdefault(parts[0], line + "\n")
+    return history
+
+
+def record_checksum(raw_dir: Path, source_id: str, vintage: str) -> bool:
+    """Append the vintage's checksums to the history unless it is already there; True when appended."""
+    if vintage in read_checksum_history(raw_dir, source_id):
+        return False
+    line = checksum_line(raw_dir, source_id, vintage)
+    path = checksum_log(raw_dir, source_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        if handle.tell() == 0:
+            handle.write(CHECKSUM_HEADER)
+        handle.write(line)
+    return True
+
+
+def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:
+    """Vintages whose files differ from what was recorded when they were added, or never recorded."""
+    history = read_checksum_history(raw_dir, source_id)
+    problems = []
+    for vintage in list_vintages(raw_dir, source_id):
+        recorded = history.get(vintage)
+        if recorded is None:
+            problems.append(f"{source_id}/{vintage} has no line in data/{CHECKSUM_DIR}/{source_id}.log "
+                            "(record it when adding a vintage)")
+            continue
+        try:
+            now = checksum_line(raw_dir, source_id, vintage)
+        except InputError as exc:
+            problems.append(f"{source_id}/{vintage} cannot be checked: {exc}")
+            continue
+        if now.split()[:3] != recorded.split()[:3]:
+            problems.append(f"{source_id}/{vintage}: the payload differs from the one recorded when the vintage was added "
+                            f"({recorded.split()[2][:12]}…, now {now.split()[2][:12]}…); raw vintages are never edited")
+        elif now.split()[3] != recorded.split()[3]:
+            problems.append(f"{source_id}/{vintage}: provenance.yaml differs from the one recorded when the vintage was added")
+    return problems

@@ -456,6 +456,9 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
             raise FetchError(source_id, _detail(exc)) from None
         staging.chmod(0o755)  # mkdtemp makes it 0700; a vintage is as readable as the rest of data/raw
         staging.rename(source_dir / vintage)
+        from techgap.provenance import record_checksum
+
+        record_checksum(project.raw_dir, source_id, vintage)  # the history the drift report checks vintages against
         return len(frame)
     finally:
         if staging.exists():
