@@ -57,15 +57,15 @@ def test_drift_lists_added_removed_and_revised_rows(refreshed):
 
 def test_rebuilt_table_differs_from_the_checked_in_one(refreshed):
     build_group(refreshed, "oecd_msti")
-    old = pd.read_csv(ROOT / "figures" / "fig02" / "fig02.csv", dtype=str, keep_default_na=False)
-    new = pd.read_csv(refreshed.figures_dir / "fig02" / "fig02.csv", dtype=str, keep_default_na=False)
+    old = pd.read_csv(ROOT / "figures" / "latest" / "fig02" / "fig02.csv", dtype=str, keep_default_na=False)
+    new = pd.read_csv(refreshed.figures_dir / "latest" / "fig02" / "fig02.csv", dtype=str, keep_default_na=False)
     assert not old.equals(new)
     assert "fig02" in readable_diff("fig02", old, new)
 
 
 def test_ledger_lists_claims_whose_status_changed_with_the_new_vintage(refreshed):
     """Korea's 2021 ratio moves from 4.930 (the report's 4.93: supported) to 4.91 (contradicted)."""
-    frames = {s: normalize_source(refreshed, s) for s in refreshed.sources}
+    frames = {s: normalize_source(refreshed, s) for s in refreshed.sources_with_vintages()}
     write_ledger(refreshed, build_ledger(refreshed, frames=frames, against_previous_vintage=True))
     ledger = pd.read_csv(refreshed.figures_dir / "claims.csv").set_index("id")
     assert ledger.loc["gerd_korea_2021_pct", "status"] == "contradicted"
@@ -84,7 +84,8 @@ def test_an_older_vintage_is_rebuilt_exactly_when_pinned(refreshed):
     assert set(normalize_source(refreshed, "oecd_msti")["vintage"]) == {VINTAGE}
     build_group(pinned, "oecd_msti")
     for name in ("fig02.csv", "fig02_en.svg"):
-        assert (pinned.figures_dir / "fig02" / name).read_bytes() == (ROOT / "figures" / "fig02" / name).read_bytes()
+        built = pinned.figures_dir / "latest" / "fig02" / name
+        assert built.read_bytes() == (ROOT / "figures" / "latest" / "fig02" / name).read_bytes()
 
 
 # --- loud drift: large revisions, sign changes, values that went missing, edited vintages ---------

@@ -54,7 +54,8 @@ WB_MAP = {"GB.XPD.RSDV.GD.ZS": "gerd_pct_gdp"}
 TODAY = dt.date(2027, 1, 15)
 VINTAGE = "2027-01-15"
 AREAS = {"KOR", "JPN", "TWN", "USA", "CHN", "DEU", "OECD"}
-REAL_FIXTURES = sorted(p for p in FIXTURES.glob("*/*") if p.suffix in {".json", ".csv", ".xml"}
+REAL_FIXTURES = sorted(p for api in ("oecd", "worldbank", "comtrade") for p in (FIXTURES / api).glob("*")
+                       if p.suffix in {".json", ".csv", ".xml"}
                        and yaml.safe_load(p.with_suffix(".provenance.yaml").read_text(encoding="utf-8"))["real"])
 
 
