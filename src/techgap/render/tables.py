@@ -240,6 +240,12 @@ def _column_widths(cells: list[list[str]], heads: list[str], renderer, dpi: floa
         keep = max(pool - excess, 0.9 * len(shrinkable))
         for j in shrinkable:
             natural[j] = max(0.9, natural[j] * keep / pool)
+        above_floor = [j for j in shrinkable if natural[j] > 0.9]
+        over = sum(natural) - available_in  # the floors can push the table past the page again
+        if over > 0 and above_floor:
+            room = sum(natural[j] - 0.9 for j in above_floor)
+            for j in above_floor:
+                natural[j] -= (natural[j] - 0.9) * min(1.0, over / room)
     return natural
 
 
