@@ -206,12 +206,9 @@ def _panel(ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series,
     ax.techgap_value_axis = "y"  # every ratio of the pair lies within these limits (checks.values_not_shown)
     ax.set_yticks(_log_ticks(bottom, top), [f"{t:g}" for t in _log_ticks(bottom, top)])
     ax.minorticks_off()
-    span = max(x_high - times[0], 1.0)
+    span = x_high - times[0]
     ax.set_xlim(times[0] - 0.05 * span - 0.5, x_high + 0.25 * span + 0.5)  # room for the direct labels
-    if len(times) == 1:  # one period: its label is the only tick
-        ax.set_xticks([last], [str(pair_rows["period"].iloc[0])])
-    else:
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     ax.tick_params(labelsize=TICK_PT)
 
 
@@ -224,13 +221,12 @@ def _panel_title(ax, pair: gaps.PairSpec, ctx: Context, width_px: float) -> None
 
 
 def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
-    """gap01: one panel per pair with at least one period: the ratio on a log scale, parity at 1, the first
+    """gap01: one panel per pair with at least two periods: the ratio on a log scale, parity at 1, the first
     overtake marked, the recent trend and, where China is behind, its projection with the 80% band and the
     crossover interval on the parity line. Laid out by charts.new_figure/finish (source line below the axes)."""
     analysis = gaps.analysis_spec(spec)
     summaries = gaps.summarize(rows, spec).set_index("pair")
-    pairs = [pair for pair in analysis.pairs
-             if summaries.loc[pair.id, "outcome"] in DRAWN_OUTCOMES or summaries.loc[pair.id, "periods"] > 0]
+    pairs = [pair for pair in analysis.pairs if summaries.loc[pair.id, "outcome"] in DRAWN_OUTCOMES]
     ncols = int(spec.get("ncols", 2))
     nrows = max(1, math.ceil(len(pairs) / ncols))
     figure_spec = {**spec, "width": spec.get("width", MAX_WIDTH_IN)}
@@ -240,6 +236,6 @@ def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
         _panel(ax, pair, rows[rows["pair"] == pair.id].sort_values("time"), summaries.loc[pair.id], ctx, analysis.settings)
         _panel_title(ax, pair, ctx, panel_px)
     for ax in flat[len(pairs):]:
-        ax.set_visible(False)
+        ax.axis("off")
     finish(fig, item, ctx, figure_spec)
     return fig
