@@ -12,12 +12,16 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from techgap import gaps
-from techgap.render.charts import Context, finish
+from techgap.render.charts import DATA_LABEL_PT, MAX_WIDTH_IN, Context, finish, new_figure, wrap
 from techgap.render.style import color_for
 
 CHINA_COLOR = color_for("CHN", 0)
 PARITY_COLOR = "#555555"
 DRAWN_OUTCOMES = {"overtook", "ahead", "converging", "not_within", "trend_misfit", "behind_no_trend"}
+TICK_PT = 8
+PANEL_TITLE_PT = 8.5
+PANEL_HEIGHT_IN = 2.7
+PANEL_MARGIN_IN = 0.75  # tick labels and padding beside each panel
 PROJECTED_OUTCOMES = {"converging", "not_within", "trend_misfit"}
 
 HEAD = {
@@ -100,7 +104,7 @@ def build_gap_table(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame
         records.append({
             HEAD["indicator"][ctx.lang]: ctx.t(pair.label.model_dump()),
             HEAD["comparator"][ctx.lang]: ctx.name(pair.comparator),
-            HEAD["periods"][ctx.lang]: f"{summary['first_period']}–{summary['last_period']} ({summary['periods']})"
+            HEAD["periods"][ctx.lang]: f"{summary['first_period']} – {summary['last_period']} ({summary['periods']})"
             if has_rows else f"({summary['periods']})",
             HEAD["latest"][ctx.lang]: f"{_ratio(summary['latest_ratio'])} ({summary['last_period']})" if has_rows else "—",
             HEAD["trend"][ctx.lang]: f"{_percent(summary['trend_pct_per_year'])} ({summary['trend_from']}–{summary['trend_to']})"
@@ -131,36 +135,13 @@ def wrap_cell(text: str, width: int) -> str:
 
 
 def draw_gap_table(item: Any, display: pd.DataFrame, ctx: Context):
-    """The gap table as an image, long cells wrapped (tables.draw gives every row one line)."""
-    import matplotlib.pyplot as plt
+    """The gap table as an image, drawn as every other table is (tables.draw_display): measured columns,
+    long cells wrapped to them, the source line and note wrapped to the figure width."""
+    from techgap.render import tables
 
-    widths = item.spec.get("col_chars", [16, 10, 14, 12, 16, 34, 40])
-    cells = [[escape_mathtext(wrap_cell(v, w)) for v, w in zip(row, widths, strict=True)]
-             for row in display.astype(str).to_numpy()]
-    header = [escape_mathtext(wrap_cell(c, w)) for c, w in zip(display.columns, widths, strict=True)]
-    line_counts = [max(c.count("\n") + 1 for c in row) for row in [header, *cells]]
-    line_height = 0.15
-    footer = 0.75
-    width = item.spec.get("width", 15)
-    body = sum(line_counts) * line_height + 0.06 * len(line_counts)
-    height = 0.8 + footer + body
-    fig = plt.figure(figsize=(width, height))
-    ax = fig.add_axes([0.01, footer / height, 0.98, body / height])
-    ax.axis("off")
-    table = ax.table(cellText=cells, colLabels=header, bbox=[0, 0, 1, 1], cellLoc="left", colLoc="left")
-    table.auto_set_font_size(False)
-    table.set_fontsize(item.spec.get("fontsize", 7))
-    total_chars = sum(widths)
-    for (row, col), cell in table.get_celld().items():
-        cell.set_width(widths[col] / total_chars)
-        cell.set_height((line_counts[row] * line_height + 0.06) / body)
-        cell.set_edgecolor("#bbbbbb")
-        if row == 0:
-            cell.set_facecolor("#e8eef7")
-    fig.suptitle(escape_mathtext(ctx.t(item.title)), x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=13)
-    lines = [ctx.t(item.source_line)] + ([ctx.t(item.spec["note"])] if item.spec.get("note") else [])
-    fig.text(0.01, 0.06 / height, escape_mathtext("\n".join(lines)), ha="left", va="bottom", fontsize=8, color="#333333")
-    return fig
+    drawn = display.map(escape_mathtext)
+    drawn.columns = [escape_mathtext(column) for column in display.columns]
+    return tables.draw_display(item, drawn, ctx, dict(item.spec))
 
 
 # --- gap01: small multiples ----------------------------------------------------------------------------------
@@ -177,8 +158,9 @@ def _panel(ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series,
     last = times[-1]
     ax.set_yscale("log")
     ax.plot(times, ratios, color=CHINA_COLOR, marker="o", markersize=3.5, linewidth=1.2)
-    ax.annotate(f"{_ratio(ratios[-1])} ({pair_rows['period'].iloc[-1]})", (last, ratios[-1]), xytext=(3, 5),
-                textcoords="offset points", fontsize=7, va="bottom", color=CHINA_COLOR)
+    below = summary["outcome"] in {"converging", "trend_misfit"}  # the crossover label sits above the parity line
+    ax.annotate(f"{_ratio(ratios[-1])} ({pair_rows['period'].iloc[-1]})", (last, ratios[-1]), xytext=(3, -5 if below else 5),
+                textcoords="offset points", fontsize=DATA_LABEL_PT, va="top" if below else "bottom", color=CHINA_COLOR)
     x_high = last
     if pd.notna(summary["trend_slope"]):
         trend = pair_rows[pair_rows["in_trend"]]
@@ -203,53 +185,57 @@ def _panel(ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series,
             if summary["outcome"] == "trend_misfit":
                 label += "\n" + _words("misfit", ctx)
             ax.annotate(escape_mathtext(label), (summary["crossover"], 1), xytext=(0, 7), textcoords="offset points",
-                        fontsize=7, ha="center", color=CHINA_COLOR)
+                        fontsize=DATA_LABEL_PT, ha="center", color=CHINA_COLOR)
     if pd.notna(summary["overtook_in"]):
         at = float(pair_rows.loc[pair_rows["period"] == summary["overtook_in"], "time"].iloc[0])
         ax.axvline(at, color=CHINA_COLOR, linestyle=":", linewidth=1)
-        ax.annotate(escape_mathtext(_words("overtook", ctx, period=summary["overtook_in"])), (at, 1), xytext=(-3, -10),
-                    textcoords="offset points", fontsize=7, ha="right", color=CHINA_COLOR)
+        early = at - times[0] < 0.3 * (x_high - times[0])  # a label left of an early line would cover the ticks
+        ax.annotate(escape_mathtext(_words("overtook", ctx, period=summary["overtook_in"])), (at, 1),
+                    xytext=(3 if early else -3, -10), textcoords="offset points", fontsize=DATA_LABEL_PT,
+                    ha="left" if early else "right", color=CHINA_COLOR)
     for start in pair_rows.loc[pair_rows["segment"].diff() > 0, "time"]:
         ax.axvline(start - 0.5, color="#888888", linestyle="-.", linewidth=0.8)
-        ax.annotate(_words("break", ctx), (start - 0.5, 1), xytext=(2, 12), textcoords="offset points", fontsize=6.5,
-                    color="#888888")
+        ax.annotate(_words("break", ctx), (start - 0.5, 1), xytext=(2, 12), textcoords="offset points",
+                    fontsize=DATA_LABEL_PT, color="#888888")
     ax.axhline(1, color=PARITY_COLOR, linewidth=0.9, linestyle="--")
     shown = np.concatenate([ratios, [1.0]])
     bottom, top = float(shown.min()) / 1.6, float(shown.max()) * 1.8
     if summary["outcome"] in {"converging", "trend_misfit"}:
         top *= 2.5  # room for the crossover label above the parity line
     ax.set_ylim(bottom, top)
+    ax.techgap_value_axis = "y"  # every ratio of the pair lies within these limits (checks.values_not_shown)
     ax.set_yticks(_log_ticks(bottom, top), [f"{t:g}" for t in _log_ticks(bottom, top)])
     ax.minorticks_off()
     span = x_high - times[0]
-    ax.set_xlim(times[0] - 0.05 * span - 0.5, x_high + 0.18 * span + 0.5)  # room for the direct labels
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-    ax.tick_params(labelsize=7)
-    comparator = ctx.name(pair.comparator)
-    ax.set_title(escape_mathtext(f"{ctx.t(pair.label.model_dump())} — {comparator}"), fontsize=9, loc="left", pad=14)
-    ax.text(0, 1.02, escape_mathtext(ctx.t(pair.measure.model_dump())), transform=ax.transAxes, fontsize=6.5,
-            color="#444444", va="bottom")
+    ax.set_xlim(times[0] - 0.05 * span - 0.5, x_high + 0.25 * span + 0.5)  # room for the direct labels
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    ax.tick_params(labelsize=TICK_PT)
+
+
+def _panel_title(ax, pair: gaps.PairSpec, ctx: Context, width_px: float) -> None:
+    """What is compared, against whom, and the measure, wrapped to the panel's width."""
+    renderer = ax.figure.canvas.get_renderer()
+    head = wrap(f"{ctx.t(pair.label.model_dump())} — {ctx.name(pair.comparator)}", PANEL_TITLE_PT, width_px, renderer)
+    measure = wrap(ctx.t(pair.measure.model_dump()), PANEL_TITLE_PT, width_px, renderer)
+    ax.set_title(escape_mathtext(f"{head}\n{measure}"), fontsize=PANEL_TITLE_PT, loc="left", linespacing=1.3)
 
 
 def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """gap01: one panel per pair with at least two periods: the ratio on a log scale, parity at 1, the first
     overtake marked, the recent trend and, where China is behind, its projection with the 80% band and the
-    crossover interval on the parity line."""
-    import matplotlib.pyplot as plt
-
+    crossover interval on the parity line. Laid out by charts.new_figure/finish (source line below the axes)."""
     analysis = gaps.analysis_spec(spec)
     summaries = gaps.summarize(rows, spec).set_index("pair")
     pairs = [pair for pair in analysis.pairs if summaries.loc[pair.id, "outcome"] in DRAWN_OUTCOMES]
-    ncols = int(spec.get("ncols", 3))
+    ncols = int(spec.get("ncols", 2))
     nrows = max(1, math.ceil(len(pairs) / ncols))
-    height = 3.0 * nrows + 1.3
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, height), squeeze=False)
-    flat = list(axes.ravel())
+    figure_spec = {**spec, "width": spec.get("width", MAX_WIDTH_IN)}
+    fig, flat = new_figure(figure_spec, nrows=nrows, ncols=ncols, body_height=PANEL_HEIGHT_IN * nrows)
+    panel_px = (fig.get_figwidth() / ncols - PANEL_MARGIN_IN) * fig.dpi
     for ax, pair in zip(flat, pairs, strict=False):
         _panel(ax, pair, rows[rows["pair"] == pair.id].sort_values("time"), summaries.loc[pair.id], ctx, analysis.settings)
+        _panel_title(ax, pair, ctx, panel_px)
     for ax in flat[len(pairs):]:
         ax.axis("off")
-    finish(fig, item, ctx, {**spec, "left": spec.get("left", 0.05)})
-    footer_lines = 1 + (1 if spec.get("note") else 0)
-    fig.subplots_adjust(top=1 - 0.95 / height, bottom=(0.45 + 0.16 * footer_lines) / height, hspace=0.65, wspace=0.22)
+    finish(fig, item, ctx, figure_spec)
     return fig

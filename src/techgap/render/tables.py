@@ -225,21 +225,26 @@ def _header_rows(display: pd.DataFrame) -> tuple[list[str] | None, list[str]]:
 
 def _column_widths(cells: list[list[str]], heads: list[str], renderer, dpi: float, available_in: float,
                    numeric: list[bool]) -> list[float]:
-    """Natural widths (widest cell, in inches); text columns shrink (and wrap) when the table is too wide."""
-    from techgap.render.charts import text_width_px
+    """Natural widths (widest cell, in inches); text columns shrink (and wrap) when the table is too wide,
+    each no narrower than 0.9 in or its longest word (a word is never broken, so it must fit)."""
+    from techgap.render.charts import _WRAP_TOKENS, text_width_px
 
-    natural = []
+    def inches(px: float) -> float:
+        return px * 1.03 / dpi + 2 * COL_PAD_IN  # hinting slack
+
+    natural, floor = [], []
     for j, head in enumerate(heads):
-        widest = max([text_width_px(renderer, head, CELL_PT)]
-                     + [text_width_px(renderer, row[j], CELL_PT) for row in cells])
-        natural.append(widest * 1.03 / dpi + 2 * COL_PAD_IN)  # hinting slack
+        column = [head] + [row[j] for row in cells]
+        natural.append(inches(max(text_width_px(renderer, value, CELL_PT) for value in column)))
+        words = [token.strip() for value in column for token in _WRAP_TOKENS.findall(value) if token.strip()]
+        floor.append(max([0.9] + [inches(text_width_px(renderer, word, CELL_PT)) for word in words]))
     excess = sum(natural) - available_in
     shrinkable = [j for j in range(len(heads)) if not numeric[j]]
     if excess > 0 and shrinkable:
-        pool = sum(natural[j] for j in shrinkable)
-        keep = max(pool - excess, 0.9 * len(shrinkable))
-        for j in shrinkable:
-            natural[j] = max(0.9, natural[j] * keep / pool)
+        room = sum(max(natural[j] - floor[j], 0.0) for j in shrinkable)
+        share = min(1.0, excess / room) if room > 0 else 0.0
+        for j in shrinkable:  # each column gives up the same share of what it has above its floor
+            natural[j] -= max(natural[j] - floor[j], 0.0) * share
     return natural
 
 
