@@ -49,9 +49,9 @@ def test_an_unknown_chapter_key_is_named(project_root):
 def test_chapter_captions_list_the_jobs_items_with_status(project_root):
     project = load_project(project_root)
     chapters = load_chapters(project)
-    item = project.item("fig02")
+    item = project.item("tab03")
     params = {"specs": {"items": {item.id: item.model_dump(mode="json")}}}
-    html = _render_rst(ROOT / chapters.caption("fig02"), SimpleNamespace(params=params, config={}))
+    html = _render_rst(ROOT / chapters.caption("tab03"), SimpleNamespace(params=params, config={}))
     assert escape(item.title.en, quote=False) in html and item.title.zh in html
     assert f"<em>{item.status}</em>: {escape(item.status_reason, quote=False)}" in html
     for key in chapters.chapters:  # every caption renders without a job's params too

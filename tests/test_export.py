@@ -81,7 +81,7 @@ def test_sources_sheet_comes_from_provenance(project_root, tmp_path):
     rows = list(openpyxl.load_workbook(target)["sources"].iter_rows(values_only=True))
     header, body = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert "licence" in header and "vintage" in header
-    assert set(body) == set(load_project(project_root).sources)
+    assert set(body) == set(load_project(project_root).sources_with_vintages())
     folder = snapshot_dir(project_root, "oecd_msti")
     provenance = load_yaml(folder / "provenance.yaml")
     assert body["oecd_msti"]["licence"] == provenance["licence"]
@@ -99,7 +99,7 @@ def test_two_exports_at_different_times_give_identical_bytes(project_root, tmp_p
     with zipfile.ZipFile(first) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         core = archive.read("docProps/core.xml").decode("utf-8")
-    newest = max(snapshot_dir(project_root, s).name for s in load_project(project_root).sources)
+    newest = max(snapshot_dir(project_root, s).name for s in load_project(project_root).sources_with_vintages())
     assert f"{newest}T00:00:00Z" in core
 
 
@@ -132,7 +132,7 @@ def test_data_terms_lists_each_source_once_with_its_licence(project_root):
 
     table = data_terms_table(load_project(project_root)).splitlines()
     body = table[2:]
-    assert len(body) == len(load_project(project_root).sources)
+    assert len(body) == len(load_project(project_root).sources_with_vintages())
     isscc = next(line for line in body if line.startswith("| isscc |"))
     assert "Terms A \\| terms B" in isscc
     assert all(line.count(" | ") == 3 for line in body)  # the escaped pipe does not add a column

@@ -4,6 +4,7 @@ on a copy of the project's real data."""
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import types
 from pathlib import Path
@@ -321,7 +322,9 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
     changed = after.compare(before)
     isscc = after[after["Indicator"] == "ISSCC accepted papers"].iloc[0]
     assert isscc["Latest ratio"] == f"{50 / 80:.2f} (2027)"
-    assert isscc["Periods (n)"].endswith("(7)")
+    was = before[before["Indicator"] == "ISSCC accepted papers"].iloc[0]["Periods (n)"]
+    count = int(re.search(r"\((\d+)\)$", was).group(1))
+    assert isscc["Periods (n)"].endswith(f"({count + 1})")  # one more period with both values
     assert "overtook in 2023, behind in 2027" in isscc["Overtook in / projected crossover (80% interval)"]
     assert set(changed.index) == {int(after.index[after["Indicator"] == "ISSCC accepted papers"][0])}
 

@@ -195,7 +195,7 @@ def source_status(project: Project) -> list[dict[str, str]]:
             in_use, why = (vintages[-1] if vintages else "-"), ("newest" if vintages else "no vintage")
         newer = [v for v in vintages if v > in_use] if in_use != "-" else []
         rows.append({"source": source_id, "vintage": in_use, "why": why, "newer": ", ".join(newer) or "-",
-                     "vintages": str(len(vintages))})
+                     "vintages": str(len(vintages)), "report": project.settings.report_vintages.get(source_id, "-")})
     return rows
 
 
@@ -210,16 +210,21 @@ def status_text(project: Project) -> str:
     """What `techgap status` prints: sources and their vintages, then items and their statuses."""
     from collections import Counter
 
+    from techgap.editions import edition_item
+
     sources = source_status(project)
-    items = [{"item": item.id, "kind": item.kind, "status": item.status,
+    items = [{"item": item.id, "kind": item.kind, "report": str(edition_item(item, "report").status),
+              "latest": str(edition_item(item, "latest").status),
               "group": item.render_group if item.renders else "-", "sources": ", ".join(item.sources)}
              for item in project.items]
-    counts = Counter(item.status for item in project.items)
+    counts = {edition: Counter(item[edition] for item in items) for edition in ("report", "latest")}
     lines = [f"techgap {package_version()} - project {project.root}", "",
-             f"Sources ({len(sources)}): vintage in use; why: newest on disk or pinned in config/config.yaml",
-             *_table(sources, ["source", "vintage", "why", "newer", "vintages"]), "",
-             f"Items ({len(items)}): " + ", ".join(f"{status} {n}" for status, n in sorted(counts.items())),
-             *_table(items, ["item", "kind", "status", "group", "sources"])]
+             f"Sources ({len(sources)}): vintage the latest edition reads and why (newest on disk or pinned in "
+             "config/config.yaml: vintages); report: the vintage the report edition is pinned to (report_vintages)",
+             *_table(sources, ["source", "vintage", "why", "newer", "vintages", "report"]), "",
+             f"Items ({len(items)}), report edition: " + ", ".join(f"{s} {n}" for s, n in sorted(counts["report"].items()))
+             + "; latest edition: " + ", ".join(f"{s} {n}" for s, n in sorted(counts["latest"].items())),
+             *_table(items, ["item", "kind", "report", "latest", "group", "sources"])]
     return "\n".join(lines) + "\n"
 
 
@@ -306,8 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
     p = sub.add_parser("checksums", help="append a new vintage's checksums to data/checksums/SOURCE.log")
-    p.add_argument("source_id")
-    p.add_argument("vintage")
+    p.add_argument("source_id", help="the source whose new vintage to record (a folder under data/raw/)")
+    p.add_argument("vintage", help="the new vintage (YYYY-MM-DD folder name)")
     p.set_defaults(func=_checksums)
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
     p.add_argument("out", type=Path, metavar="OUT", help="the .otf file to write")

@@ -72,7 +72,7 @@ def read_item_table(path: Path) -> pd.DataFrame:
 def source_rows(project: Project) -> pd.DataFrame:
     """One row per source: what it is, where it came from, the vintage in use and its licence."""
     rows = []
-    for source_id in sorted(project.sources):
+    for source_id in project.sources_with_vintages():  # an API source not yet refreshed has no provenance
         if not list_vintages(project.raw_dir, source_id):
             continue
         vintage = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)

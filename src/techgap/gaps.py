@@ -142,13 +142,13 @@ def analysis_spec(spec: dict, path: str | Path = "config/analysis.yaml") -> Anal
 
 def load_analysis(root: str | Path = ".") -> tuple[AnalysisSpec, list[dict]]:
     """config/analysis.yaml: the shared analysis block and the item entries (the items.yaml schema)."""
-    from techgap.config import load_yaml
+    from techgap.config import analysis_items, load_yaml
 
     path = Path(root) / "config" / "analysis.yaml"
     data = load_yaml(path) or {}
     if "items" not in data or "analysis" not in data:
         raise InputError(path, "needs top-level 'analysis' and 'items'", field="items" if "items" not in data else "analysis")
-    return analysis_spec({"analysis": data["analysis"]}, path), list(data["items"])
+    return analysis_spec({"analysis": data["analysis"]}, path), analysis_items(path)
 
 
 # --- periods -------------------------------------------------------------------------------------------------

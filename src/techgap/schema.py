@@ -28,8 +28,9 @@ def config_schema() -> dict[str, Any]:
     dates) are stated in the schema, so a wrong pin is refused at parse time too."""
     schema = Settings.model_json_schema()
     schema = {"$schema": DRAFT, "description": "techgap settings (generated from techgap.config.Settings)", **schema}
-    schema["properties"]["vintages"]["propertyNames"] = {"pattern": ID_PATTERN.pattern}
-    schema["properties"]["vintages"]["additionalProperties"] = {"type": "string", "pattern": VINTAGE_PATTERN.pattern}
+    for key in ("vintages", "report_vintages"):
+        schema["properties"][key]["propertyNames"] = {"pattern": ID_PATTERN.pattern}
+        schema["properties"][key]["additionalProperties"] = {"type": "string", "pattern": VINTAGE_PATTERN.pattern}
     schema["$defs"]["RefreshSettings"]["properties"]["sources"]["propertyNames"] = {"pattern": ID_PATTERN.pattern}
     return schema
 
