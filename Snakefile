@@ -1,9 +1,21 @@
 # techgap: raw snapshots -> normalized tables -> bilingual figures and tables -> manifest and page.
 # Rules are thin: each calls one `python -m techgap` command; the logic lives in src/techgap.
 
+from collections import Counter
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("8.20")
+
+
+# Settings users override (`--config min_year=2000`, `--configfile`) are validated against a schema
+# generated from the pydantic model (one source of truth); pydantic then does the deeper checks.
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
 
 
 include: "rules/common.smk"
@@ -11,6 +23,18 @@ include: "rules/normalize.smk"
 include: "rules/build.smk"
 include: "rules/report.smk"
 include: "rules/refresh.smk"
+
+
+onsuccess:
+    from techgap.logs import build_summary
+
+    print(build_summary(dict(Counter(str(item.status) for item in PROJECT.items)), Path("logs")))
+
+
+onerror:
+    from techgap.logs import failure_summary
+
+    print(failure_summary(Path("logs")))
 
 
 rule all:

@@ -32,7 +32,7 @@ for _group, _items in GROUPS.items():
             # update(): the job replaces each file atomically, so Snakemake must not delete the
             # last good outputs before (or after a failed) run.
             processed=[update(path) for path in group_processed(_group)],
-            item_files=[update(path) for path in group_outputs(_items)],
+            item_files=[report_or_plain(path) for path in group_outputs(_items)],
         params:
             specs=group_specs(_group, _items),
             group=_group,

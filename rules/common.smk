@@ -1,4 +1,5 @@
 # Shared helpers: the project's validated configuration and the file lists derived from it.
+import json
 import os
 import sys
 from pathlib import Path
@@ -8,6 +9,11 @@ from techgap.editions import available, group_snapshots, snapshot_owners
 from techgap.provenance import PROVENANCE_FILE, resolve_vintage
 from techgap.layout import EDITIONS, item_outputs, processed_path
 
+from techgap.config import SETTINGS_ENV
+from techgap.schema import validate_overrides
+
+validate_overrides(config, Path(workflow.basedir) / "workflow/schemas/config.schema.json")
+os.environ[SETTINGS_ENV] = json.dumps(config, default=str, sort_keys=True)  # the jobs read the same settings
 PROJECT = load_project(workflow.basedir)
 envvars:
     "PATH",
@@ -111,3 +117,25 @@ def conversion_settings():
 
 def year_range():
     return {"min_year": PROJECT.settings.min_year, "max_year": PROJECT.settings.max_year}
+
+
+def report_or_plain(path):
+    """Item PNGs go into `snakemake --report` under their report chapter; every output is update()."""
+    from techgap.chapters import load_chapters
+    from techgap.editions import edition_item
+
+    global CHAPTERS
+    if not str(path).endswith(".png"):
+        return update(path)
+    if CHAPTERS is None:
+        CHAPTERS = load_chapters(PROJECT)
+    folder = Path(path).parent
+    item = PROJECT.item(folder.name)
+    edition = folder.parent.name
+    return report(update(path), caption=f"../{CHAPTERS.caption(item.id)}", category=CHAPTERS.category(item.id),
+                  subcategory=f"{item.id} {item.title.en}",
+                  labels={"item": item.id, "edition": edition, "language": Path(path).stem.rsplit("_", 1)[1],
+                          "status": str(edition_item(item, edition).status)})
+
+
+CHAPTERS = None

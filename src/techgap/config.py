@@ -5,6 +5,8 @@ Configuration, not code, says which sources, countries, years and items the pipe
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -369,6 +371,10 @@ def _validated(path: Path, model: type[BaseModel], data: Any, what: str) -> Any:
         raise InputError(path, f"{what}: {first['msg']}", field=field or None, expected=expected) from None
 
 
+# The Snakefile puts Snakemake's `config` here so that every job sees the same settings, overrides included.
+SETTINGS_ENV = "TECHGAP_SETTINGS_JSON"
+
+
 def settings_from_mapping(mapping: Any, origin: str | Path = "config/config.yaml") -> Settings:
     """Settings from an already loaded mapping (Snakemake's merged `config`), with pydantic's deeper checks."""
     return _validated(Path(origin), Settings, mapping, "settings")
@@ -441,7 +447,11 @@ def _did_you_mean(name: str, known: Any) -> str:
 def load_project(root: str | Path = ".") -> Project:
     root = Path(root).resolve()
     cfg = root / "config"
-    settings = _validated(cfg / "config.yaml", Settings, load_yaml(cfg / "config.yaml"), "settings")
+    overrides = os.environ.get(SETTINGS_ENV)
+    if overrides:  # Snakemake's merged config (config.yaml + --configfile + --config), passed to its jobs
+        settings = settings_from_mapping(json.loads(overrides), "config/config.yaml (or --config/--configfile)")
+    else:
+        settings = _validated(cfg / "config.yaml", Settings, load_yaml(cfg / "config.yaml"), "settings")
 
     sources_path = cfg / "sources.yaml"
     raw_sources = load_yaml(sources_path) or {}
