@@ -26,9 +26,11 @@ include: "rules/refresh.smk"
 
 
 onsuccess:
+    from techgap.editions import edition_item
     from techgap.logs import build_summary
 
-    print(build_summary(dict(Counter(str(item.status) for item in PROJECT.items)), Path("logs")))
+    statuses = Counter(edition_item(item, "report").status for item in PROJECT.items)
+    print(build_summary(dict(statuses), Path("logs")))
 
 
 onerror:

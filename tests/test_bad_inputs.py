@@ -62,9 +62,19 @@ def _param(case: dict) -> object:
     return pytest.param(case, id=case["name"], marks=marks)
 
 
+def newest(source: str) -> str:
+    """The source's newest vintage in the real project: what normalize reads when nothing is pinned."""
+    return snapshot_dir(ROOT, source).name
+
+
+def processed(root: Path, source: str) -> Path:
+    """Where the Snakemake rule writes the source's table: data/processed/<source>/<vintage>.parquet."""
+    return root / "data" / "processed" / source / f"{newest(source)}.parquet"
+
+
 def normalize(root: Path, source: str) -> int:
     """The Snakemake rule's command, run in-process."""
-    return main(["--root", str(root), "normalize", source, str(root / "data" / "processed" / f"{source}.parquet")])
+    return main(["--root", str(root), "normalize", source, str(processed(root, source))])
 
 
 def outputs(root: Path) -> tuple[Path, ...]:
@@ -74,13 +84,13 @@ def outputs(root: Path) -> tuple[Path, ...]:
 def with_good_outputs(root: Path, source: str) -> None:
     """What a project has before the bad file arrives: the source's processed table (made by the
     real normalize from the real payload, once per source and test run) and a figure."""
-    table = root / "data" / "processed" / f"{source}.parquet"
+    table = processed(root, source)
     if source not in GOOD_TABLES:
         assert normalize(root, source) == 0, f"the real {source} payload must normalize"
         GOOD_TABLES[source] = table.read_bytes()
     table.parent.mkdir(parents=True, exist_ok=True)
     table.write_bytes(GOOD_TABLES[source])
-    figure = root / "figures" / "x" / "x.png"
+    figure = root / "figures" / "report" / "x" / "x.png"
     figure.parent.mkdir(parents=True, exist_ok=True)
     figure.write_bytes(b"\x89PNG\r\n\x1a\n an earlier good figure")
 
@@ -143,7 +153,7 @@ def test_odd_but_legitimate_input_is_accepted(case: dict, project_root: Path, ca
     plant_payload(project_root, source, data)
     assert normalize(project_root, source) == 0, capsys.readouterr().err
 
-    frame = pd.read_parquet(project_root / "data" / "processed" / f"{source}.parquet")
+    frame = pd.read_parquet(processed(project_root, source))
     assert len(frame) == data.count(b"\n") - 1, "every row of the payload is in the processed table"
     row = frame[(frame["entity_code"] == case["entity_code"]) & (frame["period"] == case["period"])
                 & (frame["indicator"] == case["indicator"])]
@@ -170,12 +180,12 @@ def test_gap_in_a_series_a_figure_needs_stops_the_figure(case: dict, project_roo
     source = case["source"]
 
     assert normalize(project_root, source) == 0
-    good = pd.read_parquet(project.processed_dir / f"{source}.parquet")
+    good = pd.read_parquet(processed(project_root, source))
     check_required(item, item_rows(item, {source: good}, registry))  # the real payload is complete
 
     plant_payload(project_root, source, (CORPUS / case["file"]).read_bytes())
     assert normalize(project_root, source) == 0, "the gap is legal in the table; the figure needs it"
-    frame = pd.read_parquet(project.processed_dir / f"{source}.parquet")
+    frame = pd.read_parquet(processed(project_root, source))
     with pytest.raises(ValueError, match=re.escape(case["message"])) as excinfo:
         check_required(item, item_rows(item, {source: frame}, registry))
     assert f"item {item.id}" in str(excinfo.value)
@@ -205,7 +215,9 @@ def test_provenance_without_licence_is_rejected(project_root: Path, capsys: pyte
 # Snakemake rule's command, and expects exit 2 with the file (and line/field where one applies) named,
 # the message, and not one file under data/raw, data/processed or figures changed.
 
-PROV = "data/raw/isscc/2026-11-27/provenance.yaml"
+ISSCC = f"data/raw/isscc/{newest('isscc')}"  # the vintage normalize reads (nothing is pinned in vintages)
+PROV = f"{ISSCC}/provenance.yaml"
+NBS_PROV = f"data/raw/nbs_rd/{newest('nbs_rd')}/provenance.yaml"
 OTHER_SHA = "0" * 64
 
 
@@ -232,7 +244,7 @@ def _new_vintage(root: Path, name: str, files: tuple[str, ...] = ()) -> Path:
     folder = root / "data" / "raw" / "isscc" / name
     folder.mkdir()
     for file in files:
-        (folder / file).write_bytes((root / "data" / "raw" / "isscc" / "2026-11-27" / file).read_bytes())
+        (folder / file).write_bytes((root / ISSCC / file).read_bytes())
     return folder
 
 
@@ -285,7 +297,7 @@ def _prov_api_isscc(root: Path):
 
 
 def _prov_api_nbs(root: Path):
-    return _edit(root, "data/raw/nbs_rd/2026-11-27/provenance.yaml", "method: transcribed", "method: api"), None, None
+    return _edit(root, NBS_PROV, "method: transcribed", "method: api"), None, None
 
 
 def _prov_conflict_unknown_document(root: Path):
@@ -297,14 +309,14 @@ def _prov_conflict_unknown_document(root: Path):
 def _payload_symlink_outside(root: Path):
     secret = root / "secret.csv"
     secret.write_text("TOP-SECRET-CONTENT\n", encoding="utf-8")
-    payload = root / "data/raw/isscc/2026-11-27/data.csv"
+    payload = root / ISSCC / "data.csv"
     payload.unlink()
     payload.symlink_to(secret)
     return payload, None, None
 
 
 def _payload_symlink_etc(root: Path):
-    payload = root / "data/raw/isscc/2026-11-27/data.csv"
+    payload = root / ISSCC / "data.csv"
     payload.unlink()
     payload.symlink_to("/etc/passwd")
     return payload, None, None
@@ -320,7 +332,7 @@ def _provenance_symlink(root: Path):
 
 
 def _payload_is_a_folder(root: Path):
-    payload = root / "data/raw/isscc/2026-11-27/data.csv"
+    payload = root / ISSCC / "data.csv"
     payload.unlink()
     payload.mkdir()
     return payload, None, None
@@ -354,7 +366,7 @@ def _payload_only_newest(root: Path):
 
 def _vintage_symlink(root: Path):
     link = root / "data/raw/isscc/2027-01-01"
-    link.symlink_to(root / "data/raw/isscc/2026-11-27")
+    link.symlink_to(root / ISSCC)
     return link, None, None
 
 
@@ -407,18 +419,27 @@ def _vintages_impossible_date(root: Path):
     return path, _line_of(path, "2026-02-30"), None
 
 
+def _isscc_conflict_index(root: Path, preferred: str = "nikkei_asia_2022_11_18") -> int:
+    """The position, among isscc's document_conflicts, of the first entry that prefers `preferred` (the one the
+    cases below edit); sources.yaml lists several conflicts per source."""
+    conflicts = yaml.safe_load((root / "config/sources.yaml").read_text(encoding="utf-8"))["isscc"]["document_conflicts"]
+    return next(n for n, conflict in enumerate(conflicts) if conflict["preferred"] == preferred)
+
+
 def _sources_conflict_preferred_unlisted(root: Path):
+    index = _isscc_conflict_index(root)
     path = _edit(root, "config/sources.yaml", "    preferred: nikkei_asia_2022_11_18\n", "    preferred: tomshardware_2022_11\n")
-    return path, None, "document_conflicts.0"
+    return path, None, f"document_conflicts.{index}"
 
 
 def _sources_conflict_without_why(root: Path):
+    index = _isscc_conflict_index(root)
     path = root / "config/sources.yaml"
     text = path.read_text(encoding="utf-8")
     start = text.index("    preferred: nikkei_asia_2022_11_18\n    why: ") + len("    preferred: nikkei_asia_2022_11_18\n")
     end = text.index("\n  - ", start)
     path.write_text(text[:start] + text[end + 1:], encoding="utf-8")
-    return path, None, "document_conflicts.0.why"
+    return path, None, f"document_conflicts.{index}.why"
 
 
 HOSTILE = [
@@ -491,47 +512,54 @@ def test_hostile_provenance_folder_or_config_is_refused_and_nothing_is_lost(edit
 
 
 # --- references between config files -------------------------------------------------------------
+# load_project checks them (config.check_item_references), before any job runs: a typo is a message
+# naming config/items.yaml, the item and the field, not a KeyError mid-build.
 
 def _item_refs_case(root: Path, old: str, new: str) -> Path:
     return _edit(root, "config/items.yaml", old, new)
 
 
+FIG05_DATA = "    data:\n      - source: isscc\n        indicator: isscc_accepted_papers\n"
+
 ITEM_REFS = [
-    ("figure_chart_typo", "  chart: grouped_bar\n", "  chart: grouped_barr\n", "fig03.chart",
-     "names unknown chart 'grouped_barr'", "did you mean 'grouped_bar'?"),
-    ("table_chart_typo", "chart: table_timeline", "chart: table_timelin", "tab01.chart",
-     "names unknown chart 'table_timelin'", "did you mean 'table_timeline'?"),
-    ("selection_reads_undeclared_source", "- {source: isscc, indicator: isscc_accepted_papers",
-     "- {source: nbs_rd, indicator: isscc_accepted_papers", "fig05.spec.data[1].source",
-     "reads source 'nbs_rd' but does not declare it", "listed in the item's sources"),
-    ("selection_reads_unknown_source", "- {source: isscc, indicator: isscc_accepted_papers",
-     "- {source: iscc, indicator: isscc_accepted_papers", "fig05.spec.data[1].source",
-     "reads unknown source 'iscc'", "did you mean 'isscc'?"),
+    # (name, old, new, field, message, what the "expected" part must name)
+    ("figure_chart_typo", "  chart: grouped_bar\n", "  chart: grouped_barr\n", "chart",
+     "item fig03: unknown chart 'grouped_barr'", "grouped_bar"),
+    ("table_chart_typo", "chart: table_timeline", "chart: table_timelin", "chart",
+     "item tab01: unknown chart 'table_timelin'", "table_timeline"),
+    ("selection_reads_undeclared_source", FIG05_DATA, FIG05_DATA.replace("source: isscc", "source: nbs_rd"),
+     "spec.data[0].source", "item fig05: selection reads 'nbs_rd', which the item does not list in sources", "isscc"),
+    ("selection_reads_unknown_source", FIG05_DATA, FIG05_DATA.replace("source: isscc", "source: iscc"),
+     "spec.data[0].source", "item fig05: selection reads 'iscc', which the item does not list in sources", "isscc"),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "field", "message", "hint"), [pytest.param(*c[1:], id=c[0]) for c in ITEM_REFS])
 def test_bad_chart_name_or_undeclared_source_is_a_message_not_a_key_error(old: str, new: str, field: str, message: str,
                                                                         hint: str, project_root: Path) -> None:
-    from techgap.checks import check_item_refs
     from techgap.config import load_project
     from techgap.errors import InputError
 
     items = _item_refs_case(project_root, old, new)
     before = tree_digest(*outputs(project_root))
     with pytest.raises(InputError) as excinfo:
-        check_item_refs(load_project(project_root))
+        load_project(project_root)
     assert excinfo.value.path == str(items.resolve())
     assert excinfo.value.field == field
-    assert message in str(excinfo.value) and hint in str(excinfo.value)
+    assert message in str(excinfo.value)
+    assert hint in re.split(r",\s*", excinfo.value.expected or ""), f"the expected names {hint!r}: {excinfo.value}"
     assert tree_digest(*outputs(project_root)) == before
 
 
 def test_real_items_reference_known_charts_and_declared_sources() -> None:
-    from techgap.checks import check_item_refs
-    from techgap.config import load_project
+    from techgap.config import CHART_KINDS, load_project
+    from techgap.render.charts import CHARTS
+    from techgap.render.items import GAP_KINDS
+    from techgap.render.tables import BUILDERS
 
-    check_item_refs(load_project(ROOT))
+    assert CHART_KINDS - {"none"} == set(CHARTS) | set(BUILDERS) | GAP_KINDS, \
+        "the chart names load_project accepts are the ones the renderer draws"
+    load_project(ROOT)  # every real item passes config.check_item_references
 
 
 # --- valid rows that the old reader refused --------------------------------------------------------
@@ -545,7 +573,7 @@ def test_a_valid_row_with_a_long_note_is_accepted(note: str, quoted: bool, proje
     real[1] = real[1].rsplit(",", 1)[0] + "," + (f'"{note}"' if quoted else note)
     plant_payload(project_root, "isscc", "\n".join(real))
     assert normalize(project_root, "isscc") == 0, capsys.readouterr().err
-    frame = pd.read_parquet(project_root / "data" / "processed" / "isscc.parquet")
+    frame = pd.read_parquet(processed(project_root, "isscc"))
     assert len(frame) == len(real) - 2
 
 
@@ -640,7 +668,7 @@ def test_full_disk_or_read_only_output_folder_is_an_error_and_keeps_the_last_goo
     import shutil
 
     root, good = built
-    figure_dir = root / "figures" / "fig05"
+    figure_dir = root / "figures" / "report" / "fig05"
     saved = root / "saved_fig05"
     shutil.copytree(figure_dir, saved)
     shutil.rmtree(figure_dir)

@@ -5,9 +5,9 @@ own ledger: every quote is in the report, coverage, and no check that no plausib
 
 from __future__ import annotations
 
-import re
 import copy
 import math
+import re
 
 import pandas as pd
 import pytest
