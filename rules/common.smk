@@ -39,6 +39,10 @@ NORMALIZE_CODE = [f"src/techgap/{m}.py" for m in ("config", "entities", "errors"
 RENDER_CODE = sorted(str(p) for p in Path("src/techgap/render").glob("*.py")) + [
     "src/techgap/render/techgap.mplstyle",
     "src/techgap/compare.py",
+    "src/techgap/texts.py",
+    "src/techgap/editions.py",
+    "src/techgap/layout.py",
+    "src/techgap/gaps.py",
 ]
 
 

@@ -96,7 +96,12 @@ def compact_periods(periods: list[str]) -> str:
         years = sorted(int(p) for p in periods)
         if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
             return f"{years[0]}-{years[-1]}"
+    if len(periods) > MAX_LISTED_PERIODS:  # a long or mixed list reads better as its span
+        return f"{periods[0]}…{periods[-1]} ({len(periods)})"
     return ", ".join(periods)
+
+
+MAX_LISTED_PERIODS = 8
 
 
 def drawn_periods(rows: pd.DataFrame) -> list[str]:
