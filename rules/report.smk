@@ -64,6 +64,7 @@ rule drift:
     input:
         raw=all_raw_files(),
         history=sorted(str(p) for p in Path("data/checksums").glob("*.log")),
+        sources="config/sources.yaml",
         claims="config/claims.yaml",
         code=["src/techgap/drift.py"],
     output:

@@ -19,7 +19,7 @@ def copy_project(target: Path, *, with_figures: bool = True) -> Path:
     """Copy what a clone has (config, raw data, code, workflow, checked-in figures) into ``target``."""
     for name in ("Snakefile", "pyproject.toml"):
         shutil.copy2(ROOT / name, target / name)
-    for name in ("config", "rules", "src", "envs", "profiles"):
+    for name in ("config", "rules", "src", "envs", "profiles", "workflow"):
         shutil.copytree(ROOT / name, target / name, ignore=COPY_IGNORE)
     shutil.copytree(ROOT / "data" / "raw", target / "data" / "raw")
     shutil.copytree(ROOT / "data" / "checksums", target / "data" / "checksums")

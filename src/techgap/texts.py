@@ -63,7 +63,7 @@ def fact_value(name: str, fact: Mapping[str, Any], rows: pd.DataFrame, frames: M
                item_id: str) -> tuple[float, str]:
     """The one value a fact selects, and its period: from the item's rows, or from a source's table
     when it names one. `period: latest` takes the newest period the selection has."""
-    from techgap.render.data import period_end
+    from techgap.render.data import period_order
 
     table = frames[fact["source"]] if fact.get("source") else rows
     keep = table["value"].notna()
@@ -75,7 +75,7 @@ def fact_value(name: str, fact: Mapping[str, Any], rows: pd.DataFrame, frames: M
         keep &= table["preferred"].astype(bool)
     found = table.loc[keep, ["period", "value"]]
     if str(fact.get("period")) == "latest" and len(found):
-        newest = max(found["period"], key=period_end)
+        newest = max(found["period"], key=period_order)
         found = found[found["period"] == newest]
     if len(found) != 1:
         raise TextError(Path("config/items.yaml"), f"item {item_id}: fact {name} selects {len(found)} values",
@@ -105,9 +105,9 @@ MAX_LISTED_PERIODS = 8
 
 
 def drawn_periods(rows: pd.DataFrame) -> list[str]:
-    from techgap.render.data import period_end
+    from techgap.render.data import period_order
 
-    return sorted(set(rows.loc[rows["value"].notna(), "period"]), key=period_end)
+    return sorted(set(rows.loc[rows["value"].notna(), "period"]), key=period_order)
 
 
 def missing_cells(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any, lang: str) -> str:

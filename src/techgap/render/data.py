@@ -55,6 +55,12 @@ def period_end(period: str) -> tuple[int, int, int]:
     return (year, 12, 31)  # year and forecast year
 
 
+def period_order(period: str) -> tuple[tuple[int, int, int], str]:
+    """A total order of periods: by when they end, then by label (2009-2011 and 2011 both end in 2011;
+    without the label, their order would follow Python's string hashing and change from run to run)."""
+    return (period_end(period), period)
+
+
 def shift_years(period: str, years: int) -> str:
     """The same period ``years`` earlier: 2024Q1 -> 2023Q1, 2019-2021 -> 2018-2020."""
     shape = period_shape(period)
@@ -76,7 +82,7 @@ def eligible_periods(candidates: pd.DataFrame, spec: Mapping[str, Any]) -> list[
     shapes = spec.get("period_shape")
     periods = [p for p, n in counts.items() if n >= needed
                and (period_shape(p) != "forecast" or (shapes and "forecast" in _as_list(shapes)))]
-    return sorted(periods, key=period_end)
+    return sorted(periods, key=period_order)
 
 
 def resolve_periods(candidates: pd.DataFrame, spec: Mapping[str, Any]) -> Any:

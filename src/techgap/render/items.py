@@ -153,16 +153,16 @@ def resolve_spec_tokens(spec: dict[str, Any], rows: pd.DataFrame) -> dict[str, A
     """Drawing parameters that name periods (`current: latest`, `previous: latest-1y`) resolved to the
     periods the rows hold; a chart that lists its periods (`periods: null`) gets the rows' own."""
     observed = [p for p in set(rows.loc[rows["value"].notna(), "period"]) if item_data.period_shape(p) != "forecast"]
-    newest = max(observed, key=item_data.period_end) if observed else None
+    newest = max(observed, key=item_data.period_order) if observed else None
     out = dict(spec)
     for key, value in spec.items():
         match = item_data.LATEST_TOKEN.match(str(value)) if isinstance(value, str) else None
         if match and newest is not None:
             out[key] = item_data.shift_years(newest, int(match.group("back") or 0))
     if "periods" in out and out["periods"] is None:
-        out["periods"] = sorted(set(rows["period"]), key=item_data.period_end)
+        out["periods"] = sorted(set(rows["period"]), key=item_data.period_order)
     labels = dict(out.get("series_labels") or {})
-    for period in set(rows["period"]):  # forecast years say so in every legend
+    for period in sorted(set(rows["period"])):  # forecast years say so in every legend
         if item_data.period_shape(period) == "forecast" and period not in labels:
             labels[period] = {"zh": f"{period[:4]} 年 (預測)", "en": f"{period[:4]} (forecast)"}
     if labels:
@@ -321,8 +321,8 @@ def edition_changes(report: pd.DataFrame, latest: pd.DataFrame) -> dict[str, Any
     both = old.merge(new, on=key, how="outer", suffixes=("_report", "_latest"), indicator=True)
     revised = both[(both["_merge"] == "both") & ~((both["value_report"] - both["value_latest"]).abs().fillna(0) < 1e-9)
                    & ~(both["value_report"].isna() & both["value_latest"].isna())]
-    added = sorted(set(new["period"]) - set(old["period"]), key=item_data.period_end)
-    removed = sorted(set(old["period"]) - set(new["period"]), key=item_data.period_end)
+    added = sorted(set(new["period"]) - set(old["period"]), key=item_data.period_order)
+    removed = sorted(set(old["period"]) - set(new["period"]), key=item_data.period_order)
     same = bool(both["_merge"].eq("both").all()) and revised.empty
     return {
         "same_as_report": same,
