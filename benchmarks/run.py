@@ -64,8 +64,10 @@ def incremental(root: Path) -> tuple[float, list[str]]:
     shutil.rmtree(new, ignore_errors=True)
     shutil.copytree(old, new)
     payload = new / "data.csv"
-    payload.write_text(payload.read_text(encoding="utf-8").replace(",2023,isscc_accepted_papers,59,",
-                                                                  ",2023,isscc_accepted_papers,60,"), encoding="utf-8")
+    payload.write_text(
+        payload.read_text(encoding="utf-8").replace(",2023,isscc_accepted_papers,59,", ",2023,isscc_accepted_papers,60,"),
+        encoding="utf-8",
+    )
     set_checksum(new)
     try:
         elapsed, out = run([PY, "-m", "snakemake", "--cores", "2"], root)
@@ -102,24 +104,51 @@ def make_synthetic(root: Path, rows: int) -> None:
     import numpy as np
     import pandas as pd
 
-    economies = ["China (People’s Republic of)", "Chinese Taipei", "Germany", "Japan", "Korea", "OECD", "United States",
-                 "France", "Italy", "Canada", "Australia", "Switzerland", "Netherlands", "Belgium", "India", "Spain",
-                 "Sweden", "Russia", "Singapore", "Israel", "Denmark", "Norway", "New Zealand", "Finland",
-                 "Hong Kong", "Vietnam", "United Kingdom"]
+    economies = [
+        "China (People’s Republic of)",
+        "Chinese Taipei",
+        "Germany",
+        "Japan",
+        "Korea",
+        "OECD",
+        "United States",
+        "France",
+        "Italy",
+        "Canada",
+        "Australia",
+        "Switzerland",
+        "Netherlands",
+        "Belgium",
+        "India",
+        "Spain",
+        "Sweden",
+        "Russia",
+        "Singapore",
+        "Israel",
+        "Denmark",
+        "Norway",
+        "New Zealand",
+        "Finland",
+        "Hong Kong",
+        "Vietnam",
+        "United Kingdom",
+    ]
     years = np.arange(1990, 2031)
     per_category = len(economies) * len(years)
     n_categories = -(-rows // per_category)
     index = np.arange(n_categories * per_category)[:rows]
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "entity": np.array(economies)[index % len(economies)],
-        "period": (years[(index // len(economies)) % len(years)]).astype(str),
-        "indicator": "gerd_pct_gdp",
-        "value": np.round(rng.uniform(0.5, 5.0, rows), 4),
-        "unit": "percent of GDP",
-        "category": "c" + (index // per_category).astype(str),
-        "document": "synthetic",
-    })
+    frame = pd.DataFrame(
+        {
+            "entity": np.array(economies)[index % len(economies)],
+            "period": (years[(index // len(economies)) % len(years)]).astype(str),
+            "indicator": "gerd_pct_gdp",
+            "value": np.round(rng.uniform(0.5, 5.0, rows), 4),
+            "unit": "percent of GDP",
+            "category": "c" + (index // per_category).astype(str),
+            "document": "synthetic",
+        }
+    )
     folder = root / "data" / "raw" / "synthetic_msti" / "2026-01-01"
     folder.mkdir(parents=True, exist_ok=True)
     frame.to_csv(folder / "data.csv", index=False, lineterminator="\n")
@@ -129,7 +158,9 @@ def make_synthetic(root: Path, rows: int) -> None:
         "retrieved: 2026-01-01\nlicence: synthetic\nlocator: generated\nmethod: transcribed\n"
         "format: techgap-long-csv\npayload: data.csv\nsha256: " + digest + "\n"
         "documents:\n  - {id: synthetic, title: synthetic, publisher: benchmark, url: https://example.invalid/, "
-        "locator: generated}\n", encoding="utf-8")
+        "locator: generated}\n",
+        encoding="utf-8",
+    )
 
 
 def scale(root: Path, rows: int) -> tuple[float, float]:
@@ -160,9 +191,11 @@ def describe_machine() -> str:
     import pandas
     import snakemake
 
-    return (f"{os.cpu_count()} cores ({cpu}), {mem} RAM, {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, Snakemake {snakemake.__version__}, pandas {pandas.__version__}, "
-            f"matplotlib {matplotlib.__version__}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {mem} RAM, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, Snakemake {snakemake.__version__}, pandas {pandas.__version__}, "
+        f"matplotlib {matplotlib.__version__}"
+    )
 
 
 def summary(values: list[float]) -> str:
@@ -197,11 +230,15 @@ def main() -> None:
     ratio = statistics.median(colds) / statistics.median(floors)
     ratios = [c / f for c, f in zip(colds, floors, strict=True)]
     lines = [
-        "# Benchmark results", "",
-        f"Machine: {describe_machine()}.", "",
+        "# Benchmark results",
+        "",
+        f"Machine: {describe_machine()}.",
+        "",
         f"Command: `.venv/bin/python benchmarks/run.py --repeat {args.repeat}` "
-        f"({time.strftime('%Y-%m-%d')}). Cold and floor runs alternate.", "",
-        "| measure | result | target |", "|---|---|---|",
+        f"({time.strftime('%Y-%m-%d')}). Cold and floor runs alternate.",
+        "",
+        "| measure | result | target |",
+        "|---|---|---|",
         f"| cold build, `snakemake -c2`, all outputs | {summary(colds)} | |",
         f"| floor: same functions, one Python process | {summary(floors)} | |",
         f"| **cold / floor** | **{ratio:.2f}×** (per pair: {', '.join(f'{r:.2f}' for r in ratios)}) | ≤ 1.5× |",
@@ -210,11 +247,17 @@ def main() -> None:
         f"| incremental: new ISSCC vintage | {inc_time:.2f} s; jobs: {', '.join(inc_jobs)} | only dependents |",
     ]
     for n, (elapsed, peak) in scales.items():
-        lines.append(f"| normalize {n:,} MSTI-shaped rows | {elapsed:.2f} s, peak RSS {peak:,.0f} MiB | "
-                     f"{'≤ 3 s' if n == 1_000_000 else ''} |")
+        lines.append(
+            f"| normalize {n:,} MSTI-shaped rows | {elapsed:.2f} s, peak RSS {peak:,.0f} MiB | "
+            f"{'≤ 3 s' if n == 1_000_000 else ''} |"
+        )
     lines.append(f"| test suite (`pytest`) | {test_time:.1f} s ({test_summary}) | ≤ 90 s |")
-    lines += ["", "The floor includes the interpreter start and imports once; the cold build pays them per job "
-              "(one job per group of items that share sources, plus the ledger, drift report and manifest).", ""]
+    lines += [
+        "",
+        "The floor includes the interpreter start and imports once; the cold build pays them per job "
+        "(one job per group of items that share sources, plus the ledger, drift report and manifest).",
+        "",
+    ]
     (ROOT / "benchmarks" / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -11,5 +11,6 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
     || echo "warning: could not install chromium; the browser test will fail in CI" >&2
 fi
 .venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff format --check src tests benchmarks
 .venv/bin/snakemake --lint --quiet >/dev/null 2>&1 || .venv/bin/snakemake --lint
 exec .venv/bin/pytest "$@"

@@ -11,8 +11,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", ".snakemake", "logs", "__pycache__", ".pytest_cache",
-                                     ".ruff_cache", "processed", "benchmarks", "tests", "*.egg-info")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".snakemake",
+    "logs",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "processed",
+    "benchmarks",
+    "tests",
+    "*.egg-info",
+)
 
 
 def copy_project(target: Path, *, with_figures: bool = True) -> Path:

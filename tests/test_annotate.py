@@ -59,23 +59,66 @@ def parse(page: str) -> Collector:
 
 
 def fixture_ledger():
-    statements = pd.DataFrame([
-        {"id": "trade_2022", "section": "壹", "quote": "至 2022年已達 6.3 兆美元", "status": "supported", "checks": 1,
-         "checked": 1, "stated": 6300, "comparison": "==", "unit": "USD billion", "computed": 6301.0, "detail": "",
-         "documents": "wto"},
-        {"id": "firms", "section": "貳", "quote": "<script>alert(1)</script> 共有 5 家企業", "status": "contradicted",
-         "checks": 1, "checked": 1, "stated": 5, "comparison": "==", "unit": "firms", "computed": 4.0,
-         "detail": "report says == 5, data give 4", "documents": "evil"},
-        {"id": "missing", "section": "貳", "quote": "不在本文中的句子 7 項", "status": "uncheckable", "checks": 1, "checked": 0,
-         "stated": 7, "comparison": "==", "unit": "items", "computed": float("nan"), "detail": "missing: a document",
-         "documents": ""},
-    ]).reindex(columns=STATEMENT_COLUMNS)
-    checks = statements.rename(columns={"id": "statement"}).assign(id=lambda f: f["statement"] + "_c", later=float("nan"),
-                                                                      later_documents="", today=float("nan"),
-                                                                      today_label="", tolerance=0.0)
-    documents = {"wto": Document(id="wto", title="World Trade Statistical Review", publisher="WTO", url="https://www.wto.org/",
-                                 locator="table A4"),
-                 "evil": Document(id="evil", title="<b>bold</b>", publisher="x", url="javascript:alert(1)", locator="p. 1")}
+    statements = pd.DataFrame(
+        [
+            {
+                "id": "trade_2022",
+                "section": "壹",
+                "quote": "至 2022年已達 6.3 兆美元",
+                "status": "supported",
+                "checks": 1,
+                "checked": 1,
+                "stated": 6300,
+                "comparison": "==",
+                "unit": "USD billion",
+                "computed": 6301.0,
+                "detail": "",
+                "documents": "wto",
+            },
+            {
+                "id": "firms",
+                "section": "貳",
+                "quote": "<script>alert(1)</script> 共有 5 家企業",
+                "status": "contradicted",
+                "checks": 1,
+                "checked": 1,
+                "stated": 5,
+                "comparison": "==",
+                "unit": "firms",
+                "computed": 4.0,
+                "detail": "report says == 5, data give 4",
+                "documents": "evil",
+            },
+            {
+                "id": "missing",
+                "section": "貳",
+                "quote": "不在本文中的句子 7 項",
+                "status": "uncheckable",
+                "checks": 1,
+                "checked": 0,
+                "stated": 7,
+                "comparison": "==",
+                "unit": "items",
+                "computed": float("nan"),
+                "detail": "missing: a document",
+                "documents": "",
+            },
+        ]
+    ).reindex(columns=STATEMENT_COLUMNS)
+    checks = statements.rename(columns={"id": "statement"}).assign(
+        id=lambda f: f["statement"] + "_c",
+        later=float("nan"),
+        later_documents="",
+        today=float("nan"),
+        today_label="",
+        tolerance=0.0,
+    )
+    documents = {
+        "wto": Document(
+            id="wto", title="World Trade Statistical Review", publisher="WTO", url="https://www.wto.org/", locator="table A4"
+        ),
+        "evil": Document(id="evil", title="<b>bold</b>", publisher="x", url="javascript:alert(1)", locator="p. 1"),
+    }
     return statements, checks.reindex(columns=CHECK_COLUMNS), documents
 
 
@@ -90,7 +133,7 @@ def test_quotes_are_found_whatever_the_line_breaks():
     sections = split_sections(TEXT)
     marks, missing = locate(sections, {"a": "至 2022 年已達 6.3兆美元", "b": "全球占比 4%", "c": "沒有這句"})
     assert missing == ["c"]
-    found = {m.statement: sections[m.section].paragraphs[m.paragraph][m.start:m.end] for m in marks}
+    found = {m.statement: sections[m.section].paragraphs[m.paragraph][m.start : m.end] for m in marks}
     assert found == {"a": "至 2022年已達 6.3 兆美元", "b": "全球占比 4%"}
 
 
@@ -126,8 +169,13 @@ def project_page(tmp_path_factory):
     project = load_project(ROOT)
     ledger = build_ledger(project)
     sources = {s for v in ledger.checks["sources"].fillna("") for s in str(v).split(";") if s}
-    page = render_html(load_report_text(project), ledger.statements, ledger.checks, document_index(project, sources),
-                       summary_line(ledger.statements))
+    page = render_html(
+        load_report_text(project),
+        ledger.statements,
+        ledger.checks,
+        document_index(project, sources),
+        summary_line(ledger.statements),
+    )
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(page, encoding="utf-8")
     return path, ledger
@@ -148,8 +196,16 @@ def test_the_whole_report_is_shown_with_every_statement_marked(project_page):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def test_page_opens_from_disk_in_chromium(project_page):
@@ -168,10 +224,14 @@ def test_page_opens_from_disk_in_chromium(project_page):
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.route("http*://**", lambda route: route.abort())  # nothing may be fetched from the network
         page.goto(path.as_uri(), wait_until="load")
-        colours = page.evaluate("() => Object.fromEntries([...document.querySelectorAll('mark[id]')].map("
-                                "m => [m.className, getComputedStyle(m).backgroundColor]))")
-        dangling = page.evaluate("() => [...document.querySelectorAll('a[href^=\"#\"]')]"
-                                 ".filter(a => !document.getElementById(a.getAttribute('href').slice(1))).length")
+        colours = page.evaluate(
+            "() => Object.fromEntries([...document.querySelectorAll('mark[id]')].map("
+            "m => [m.className, getComputedStyle(m).backgroundColor]))"
+        )
+        dangling = page.evaluate(
+            "() => [...document.querySelectorAll('a[href^=\"#\"]')]"
+            ".filter(a => !document.getElementById(a.getAttribute('href').slice(1))).length"
+        )
         symbols = page.evaluate("() => [...document.querySelectorAll('mark[id] .sym')].map(s => s.textContent)")
         browser.close()
     assert errors == []

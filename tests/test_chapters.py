@@ -59,8 +59,10 @@ def test_chapter_captions_list_the_jobs_items_with_status(project_root):
 
 
 def test_workflow_description_shows_pinned_vintages():
-    html = _render_rst(ROOT / "workflow" / "report" / "workflow.rst",
-                       SimpleNamespace(config={"min_year": 1990, "max_year": 2030, "vintages": {"oecd_msti": "2026-11-27"}}))
+    html = _render_rst(
+        ROOT / "workflow" / "report" / "workflow.rst",
+        SimpleNamespace(config={"min_year": 1990, "max_year": 2030, "vintages": {"oecd_msti": "2026-11-27"}}),
+    )
     assert "oecd_msti" in html and "2026-11-27" in html
     html = _render_rst(ROOT / "workflow" / "report" / "workflow.rst", SimpleNamespace(config={}))
     assert "No vintage pinned" in html

@@ -46,14 +46,23 @@ def frame(rows):
 
 
 PAPERS = "isscc_accepted_papers"
-FRAMES = {"isscc": frame([
-    ("CHN", PAPERS, "2022", 29.0, "nikkei"), ("USA", PAPERS, "2022", 69.0, "nikkei"), ("KOR", PAPERS, "2022", 41.0, "nikkei"),
-    ("CHN", PAPERS, "2023", 59.0, "ieee_2023"), ("WORLD", PAPERS, "2023", 198.0, "ieee_2023"),
-    ("CHN", PAPERS, "2021", 45.0, "ndc2023_text"),  # only the report's own number
-    ("JPN", PAPERS, "2023", 12.0, "ieee_2023"), ("JPN", PAPERS, "2023", 14.0, "ieee_2024_recount"),  # a later release
-    ("KOR", PAPERS, "2023", 32.0, "ieee_2024_recount"),  # held only in a later release
-    ("CHN", PAPERS, "2019", 8.0, "a"), ("CHN", PAPERS, "2020", 11.0, "a"),
-])}
+FRAMES = {
+    "isscc": frame(
+        [
+            ("CHN", PAPERS, "2022", 29.0, "nikkei"),
+            ("USA", PAPERS, "2022", 69.0, "nikkei"),
+            ("KOR", PAPERS, "2022", 41.0, "nikkei"),
+            ("CHN", PAPERS, "2023", 59.0, "ieee_2023"),
+            ("WORLD", PAPERS, "2023", 198.0, "ieee_2023"),
+            ("CHN", PAPERS, "2021", 45.0, "ndc2023_text"),  # only the report's own number
+            ("JPN", PAPERS, "2023", 12.0, "ieee_2023"),
+            ("JPN", PAPERS, "2023", 14.0, "ieee_2024_recount"),  # a later release
+            ("KOR", PAPERS, "2023", 32.0, "ieee_2024_recount"),  # held only in a later release
+            ("CHN", PAPERS, "2019", 8.0, "a"),
+            ("CHN", PAPERS, "2020", 11.0, "a"),
+        ]
+    )
+}
 
 
 def x(**selector):
@@ -74,24 +83,65 @@ def check(check_id, stated, **fields):
 
 FIXTURE = [
     statement("supported", check("china_59", 59, compute=value(entity="CHN", period="2023"))),
-    statement("share", check("china_share", 29.8, tolerance=0.05, compute={"function": "share", "args": {
-        "part": x(entity="CHN", period="2023"), "total": x(entity="WORLD", period="2023")}})),
+    statement(
+        "share",
+        check(
+            "china_share",
+            29.8,
+            tolerance=0.05,
+            compute={
+                "function": "share",
+                "args": {"part": x(entity="CHN", period="2023"), "total": x(entity="WORLD", period="2023")},
+            },
+        ),
+    ),
     statement("consistent", check("china_2021", 45, compute=value(entity="CHN", period="2021"))),
     statement("contradicted", check("china_45", 45, compute=value(entity="CHN", period="2022"))),
     statement("self_contradicted", check("china_2021_50", 50, compute=value(entity="CHN", period="2021"))),
-    statement("revised", check("japan_12", 12, compute=value(entity="JPN", period="2023", document="ieee_2023"),
-                               later=[value(entity="JPN", period="2023", document="ieee_2024_recount")])),
-    statement("later_only", check("korea_32", 32, cited="IEEE ISSCC 2023 press kit",
-                                  later=[value(entity="KOR", period="2023", document="ieee_2024_recount")])),
-    statement("later_only_differs", check("korea_30", 30, cited="IEEE ISSCC 2023 press kit",
-                                          later=[value(entity="KOR", period="2023", document="ieee_2024_recount")])),
+    statement(
+        "revised",
+        check(
+            "japan_12",
+            12,
+            compute=value(entity="JPN", period="2023", document="ieee_2023"),
+            later=[value(entity="JPN", period="2023", document="ieee_2024_recount")],
+        ),
+    ),
+    statement(
+        "later_only",
+        check(
+            "korea_32",
+            32,
+            cited="IEEE ISSCC 2023 press kit",
+            later=[value(entity="KOR", period="2023", document="ieee_2024_recount")],
+        ),
+    ),
+    statement(
+        "later_only_differs",
+        check(
+            "korea_30",
+            30,
+            cited="IEEE ISSCC 2023 press kit",
+            later=[value(entity="KOR", period="2023", document="ieee_2024_recount")],
+        ),
+    ),
     statement("uncheckable", check("stem", 65770, uncheckable="Taiwan MOE statistics on STEM graduates")),
     statement("missing_data", check("japan_2021", 12, compute=value(entity="JPN", period="2021"))),
-    statement("weakest", check("w_supported", 59, compute=value(entity="CHN", period="2023")),
-              check("w_consistent", 45, compute=value(entity="CHN", period="2021")),
-              check("w_unchecked", 1, uncheckable="not held")),
-    statement("streak", check("streak_years", 2, unit="years", compute={"function": "streak", "args": {
-        "rows": x(entity="CHN"), "threshold": 10, "last": "2021"}})),
+    statement(
+        "weakest",
+        check("w_supported", 59, compute=value(entity="CHN", period="2023")),
+        check("w_consistent", 45, compute=value(entity="CHN", period="2021")),
+        check("w_unchecked", 1, uncheckable="not held"),
+    ),
+    statement(
+        "streak",
+        check(
+            "streak_years",
+            2,
+            unit="years",
+            compute={"function": "streak", "args": {"rows": x(entity="CHN"), "threshold": 10, "last": "2021"}},
+        ),
+    ),
 ]
 
 
@@ -137,8 +187,11 @@ def test_a_statement_is_as_strong_as_its_weakest_checked_part(project, tmp_path)
 
 
 def test_newest_vintage_that_differs_makes_a_supported_check_revised(project, tmp_path):
-    latest = {"isscc": FRAMES["isscc"].assign(value=lambda f: f["value"].where(~((f["entity_code"] == "CHN") & (
-        f["period"] == "2023")), 61.0))}
+    latest = {
+        "isscc": FRAMES["isscc"].assign(
+            value=lambda f: f["value"].where(~((f["entity_code"] == "CHN") & (f["period"] == "2023")), 61.0)
+        )
+    }
     summary, checks = run(project, tmp_path, FIXTURE[:1], latest=latest)
     assert summary.loc["supported", "status"] == "revised"
     assert checks.loc["china_59", "computed"] == 59 and checks.loc["china_59", "later"] == 61
@@ -160,17 +213,26 @@ def test_streak_counts_back_from_the_last_period():
     assert streak(growth, 10, "2015") == 0
 
 
-@pytest.mark.parametrize(("mutate", "field", "words"), [
-    (lambda s: s["checks"][0]["compute"]["args"]["x"].update(source="no_such_series"), "checks.0.compute.args.source",
-     "unknown series"),
-    (lambda s: s["checks"][0]["compute"].update(function="evaluate"), "checks.0.compute", "unknown function"),
-    (lambda s: s["checks"][0].pop("stated"), "checks.0.stated", "missing required field"),
-    (lambda s: s["checks"][0]["compute"]["args"]["x"].update(indicator="papers_typo"), "checks.0.compute.args.indicator",
-     "no indicator"),
-    (lambda s: s["checks"][0]["compute"]["args"].update(y={}), "checks.0.compute", "does not take"),
-    (lambda s: s.update(checks=[]), "checks", "at least 1"),
-    (lambda s: s["checks"][0].update(later=[s["checks"][0].pop("compute")]), "checks.0", "name the release"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "field", "words"),
+    [
+        (
+            lambda s: s["checks"][0]["compute"]["args"]["x"].update(source="no_such_series"),
+            "checks.0.compute.args.source",
+            "unknown series",
+        ),
+        (lambda s: s["checks"][0]["compute"].update(function="evaluate"), "checks.0.compute", "unknown function"),
+        (lambda s: s["checks"][0].pop("stated"), "checks.0.stated", "missing required field"),
+        (
+            lambda s: s["checks"][0]["compute"]["args"]["x"].update(indicator="papers_typo"),
+            "checks.0.compute.args.indicator",
+            "no indicator",
+        ),
+        (lambda s: s["checks"][0]["compute"]["args"].update(y={}), "checks.0.compute", "does not take"),
+        (lambda s: s.update(checks=[]), "checks", "at least 1"),
+        (lambda s: s["checks"][0].update(later=[s["checks"][0].pop("compute")]), "checks.0", "name the release"),
+    ],
+)
 def test_malformed_statement_is_rejected_naming_id_and_field(project, tmp_path, mutate, field, words):
     entry = copy.deepcopy(FIXTURE[0])
     mutate(entry)
@@ -182,8 +244,21 @@ def test_malformed_statement_is_rejected_naming_id_and_field(project, tmp_path, 
 
 
 def test_changes_are_judged_by_each_checks_tolerance(project, tmp_path):
-    statements = [statement("share", check("china_share", 29.8, tolerance=0.05, compute={"function": "share", "args": {
-        "part": x(entity="CHN", period="2023"), "total": x(entity="WORLD", period="2023")}})), FIXTURE[3]]
+    statements = [
+        statement(
+            "share",
+            check(
+                "china_share",
+                29.8,
+                tolerance=0.05,
+                compute={
+                    "function": "share",
+                    "args": {"part": x(entity="CHN", period="2023"), "total": x(entity="WORLD", period="2023")},
+                },
+            ),
+        ),
+        FIXTURE[3],
+    ]
     _, before = run(project, tmp_path, statements)
     nudged = {"isscc": FRAMES["isscc"].copy()}
     table = nudged["isscc"]
@@ -199,14 +274,17 @@ def test_changes_are_judged_by_each_checks_tolerance(project, tmp_path):
     assert changes.loc["china_share", "status"] == "contradicted"
 
 
-@pytest.mark.parametrize(("fields", "computed", "vacuous"), [
-    ({"stated": 10, "comparison": "<="}, 4.0, True),  # "in the top 10" for a firm ranked 4th
-    ({"stated": 10, "comparison": "<="}, 9.0, False),
-    ({"stated": 29.8, "tolerance": 0.05}, 29.797, False),
-    ({"stated": 8, "comparison": ">="}, 14.4, False),  # a bound: 0 would break it
-    ({"stated": 0, "comparison": ">="}, 3.0, True),  # a count of at least 0
-    ({"stated": 0, "comparison": ">"}, 28.0, False),  # an ordering: a sign change breaks it
-])
+@pytest.mark.parametrize(
+    ("fields", "computed", "vacuous"),
+    [
+        ({"stated": 10, "comparison": "<="}, 4.0, True),  # "in the top 10" for a firm ranked 4th
+        ({"stated": 10, "comparison": "<="}, 9.0, False),
+        ({"stated": 29.8, "tolerance": 0.05}, 29.797, False),
+        ({"stated": 8, "comparison": ">="}, 14.4, False),  # a bound: 0 would break it
+        ({"stated": 0, "comparison": ">="}, 3.0, True),  # a count of at least 0
+        ({"stated": 0, "comparison": ">"}, 28.0, False),  # an ordering: a sign change breaks it
+    ],
+)
 def test_the_probe_tells_vacuous_checks(fields, computed, vacuous):
     probe = Check.model_validate({"id": "c", "unit": "u", "uncheckable": "n/a", **fields})
     assert can_fail(probe, computed) is not vacuous

@@ -55,9 +55,9 @@ def _pin(root: Path, source_id: str, vintage: str) -> None:
 def _status_rows(output: str, header: str) -> dict[str, list[str]]:
     """The rows of one of the status tables, keyed by their first column."""
     lines = output.splitlines()
-    start = next(i for i, line in enumerate(lines) if re.split(r"\s+", line.strip())[:len(header.split())] == header.split())
+    start = next(i for i, line in enumerate(lines) if re.split(r"\s+", line.strip())[: len(header.split())] == header.split())
     rows = {}
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.strip():
             break
         cells = re.split(r"\s{2,}", line.strip())
@@ -69,8 +69,10 @@ def test_status_says_which_vintage_is_in_use_and_why(project_root, capsys):
     old = snapshot_dir(project_root, "isscc").name
     newer = "2099-01-01"
     shutil.copytree(project_root / "data" / "raw" / "isscc" / old, project_root / "data" / "raw" / "isscc" / newer)
-    shutil.copytree(project_root / "data" / "raw" / "nbs_rd" / snapshot_dir(project_root, "nbs_rd").name,
-                    project_root / "data" / "raw" / "nbs_rd" / newer)
+    shutil.copytree(
+        project_root / "data" / "raw" / "nbs_rd" / snapshot_dir(project_root, "nbs_rd").name,
+        project_root / "data" / "raw" / "nbs_rd" / newer,
+    )
     _pin(project_root, "isscc", old)
 
     assert _run("--root", project_root, "status") == 0
@@ -87,8 +89,9 @@ def test_status_lists_every_item_with_its_configured_status(project_root, capsys
     from techgap.editions import edition_item
 
     items = _status_rows(capsys.readouterr().out, "item kind report latest")
-    configured = {item.id: [edition_item(item, e).status for e in ("report", "latest")]
-                  for item in load_project(project_root).items}
+    configured = {
+        item.id: [edition_item(item, e).status for e in ("report", "latest")] for item in load_project(project_root).items
+    }
     assert {item_id: cells[1:3] for item_id, cells in items.items()} == configured
     assert items["fig14"][3] == "-"  # an unavailable item is in no render group
     assert items["tab04"][1:3] == ["reproduced", "partial"]  # an item whose status differs per edition
@@ -176,8 +179,10 @@ def _log_file(path: Path, *records: tuple[str, str]) -> None:
     import logging
 
     formatter = logging.Formatter(FILE_FORMAT)
-    lines = [formatter.format(logging.LogRecord("techgap.cli", getattr(logging, level), __file__, 1, message, None, None))
-             for level, message in records]
+    lines = [
+        formatter.format(logging.LogRecord("techgap.cli", getattr(logging, level), __file__, 1, message, None, None))
+        for level, message in records
+    ]
     path.write_text("\n".join(lines) + "\nTraceback (most recent call last):\n  ERROR in a traceback line\n", encoding="utf-8")
 
 
@@ -195,8 +200,9 @@ def test_build_summary_counts_items_and_warnings_and_says_where_to_look(tmp_path
 def test_failure_summary_names_each_failing_job_and_its_first_error(tmp_path):
     from techgap.logs import failure_summary
 
-    _log_file(tmp_path / "logs" / "build" / "isscc.log", ("ERROR", "data.csv, line 3, field 'value': not a number"),
-              ("ERROR", "second"))
+    _log_file(
+        tmp_path / "logs" / "build" / "isscc.log", ("ERROR", "data.csv, line 3, field 'value': not a number"), ("ERROR", "second")
+    )
     _log_file(tmp_path / "logs" / "manifest.log", ("INFO", "fine"))
     text = failure_summary(tmp_path / "logs")
     assert f"{tmp_path / 'logs' / 'build' / 'isscc.log'}: data.csv, line 3, field 'value': not a number" in text

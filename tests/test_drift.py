@@ -43,7 +43,8 @@ def test_drift_lists_added_removed_and_revised_rows(refreshed):
     report = everything[everything["source"] == "oecd_msti"]  # other sources may gain vintages of their own
     revised = report[report["change"] == "revised"]
     assert revised[["entity_code", "period", "old_value", "new_value"]].values.tolist() == [
-        ["KOR", "2021", pytest.approx(4.930120876), 4.91]]
+        ["KOR", "2021", pytest.approx(4.930120876), 4.91]
+    ]
     assert "fig02" in revised["items"].iloc[0]
     assert "gerd_korea_2021_pct" in revised["claims"].iloc[0].split(";")
     removed = report[report["change"] == "removed"]
@@ -78,8 +79,9 @@ def test_an_older_vintage_is_rebuilt_exactly_when_pinned(refreshed):
     """After the refresh the newest vintage is used; pinning the old one in config brings back the
     exact table the checked-in figure was drawn from."""
     config = refreshed.root / "config" / "config.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("vintages: {}", "vintages: {oecd_msti: 2026-11-27}"),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("vintages: {}", "vintages: {oecd_msti: 2026-11-27}"), encoding="utf-8"
+    )
     pinned = load_project(refreshed.root)
     assert set(normalize_source(refreshed, "oecd_msti")["vintage"]) == {VINTAGE}
     build_group(pinned, "oecd_msti")
@@ -89,6 +91,7 @@ def test_an_older_vintage_is_rebuilt_exactly_when_pinned(refreshed):
 
 
 # --- loud drift: large revisions, sign changes, values that went missing, edited vintages ---------
+
 
 def _hand_vintage(root, source_id: str, name: str, edits: dict[str, str]):
     """A new hand-made vintage as data/raw/README.md says to add one: copy, edit rows, record the checksum."""
@@ -113,20 +116,33 @@ def _hand_vintage(root, source_id: str, name: str, edits: dict[str, str]):
 
 @pytest.fixture
 def revised(project_root):
-    _hand_vintage(project_root, "oecd_msti", "2027-02-01", {
-        "Korea,2021,gerd_pct_gdp,4.930120876,": "Korea,2021,gerd_pct_gdp,0.39,",  # a misplaced decimal point: ÷12.6
-        "Korea,2020,gerd_pct_gdp,4.795714434,percent of GDP,,,,,": "Korea,2020,gerd_pct_gdp,,percent of GDP,,,,missing,",
-        "Japan,2021,gerd_pct_gdp,3.295810199,": "Japan,2021,gerd_pct_gdp,3.31,",  # an ordinary revision
-    })
-    _hand_vintage(project_root, "nbs_rd", "2027-02-01", {
-        "China,2012,rd_expenditure_growth_yoy,18.5,": "China,2012,rd_expenditure_growth_yoy,-18.5,"})
+    _hand_vintage(
+        project_root,
+        "oecd_msti",
+        "2027-02-01",
+        {
+            "Korea,2021,gerd_pct_gdp,4.930120876,": "Korea,2021,gerd_pct_gdp,0.39,",  # a misplaced decimal point: ÷12.6
+            "Korea,2020,gerd_pct_gdp,4.795714434,percent of GDP,,,,,": "Korea,2020,gerd_pct_gdp,,percent of GDP,,,,missing,",
+            "Japan,2021,gerd_pct_gdp,3.295810199,": "Japan,2021,gerd_pct_gdp,3.31,",  # an ordinary revision
+        },
+    )
+    _hand_vintage(
+        project_root,
+        "nbs_rd",
+        "2027-02-01",
+        {"China,2012,rd_expenditure_growth_yoy,18.5,": "China,2012,rd_expenditure_growth_yoy,-18.5,"},
+    )
     project = load_project(project_root)
     return project, drift(project, load_claims(project.root / "config" / "claims.yaml", project))
 
 
 def _row(report, source_id, entity, indicator, period):
-    rows = report[(report["source"] == source_id) & (report["entity_code"] == entity) & (report["indicator"] == indicator)
-                  & (report["period"] == period)]
+    rows = report[
+        (report["source"] == source_id)
+        & (report["entity_code"] == entity)
+        & (report["indicator"] == indicator)
+        & (report["period"] == period)
+    ]
     assert len(rows) == 1, rows
     return rows.iloc[0]
 
@@ -170,9 +186,12 @@ def test_an_old_vintage_edited_in_place_with_its_checksum_fixed_is_reported(proj
     assert edited_vintages(project) == [], "the real data's checksum history must match its vintages"
     old = project_root / "data" / "raw" / "isscc" / "2026-11-27"
     payload = old / "data.csv"
-    payload.write_text(payload.read_text(encoding="utf-8").replace("United States,2012,isscc_accepted_papers,65,",
-                                                                   "United States,2012,isscc_accepted_papers,56,"),
-                       encoding="utf-8")
+    payload.write_text(
+        payload.read_text(encoding="utf-8").replace(
+            "United States,2012,isscc_accepted_papers,65,", "United States,2012,isscc_accepted_papers,56,"
+        ),
+        encoding="utf-8",
+    )
     set_checksum(old)  # the edit is "hidden" by fixing provenance's sha256
     normalize_source(project, "isscc")  # it passes every other check
     [problem] = edited_vintages(project)
@@ -188,7 +207,8 @@ def test_a_provenance_edited_in_place_is_reported(project_root):
     text = provenance.read_text(encoding="utf-8")
     provenance.write_text(text.replace("payload: data.csv", "payload: data.csv  # any edit at all"), encoding="utf-8")
     assert edited_vintages(load_project(project_root)) == [
-        "nbs_rd/2026-11-27: provenance.yaml differs from the one recorded when the vintage was added"]
+        "nbs_rd/2026-11-27: provenance.yaml differs from the one recorded when the vintage was added"
+    ]
 
 
 def test_a_vintage_missing_from_the_checksum_history_is_reported(project_root):

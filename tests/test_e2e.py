@@ -19,8 +19,9 @@ pytestmark = pytest.mark.e2e
 
 
 def snakemake(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=root,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=root, capture_output=True, text=True, timeout=600
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result
@@ -79,8 +80,9 @@ def test_tables_match_the_checked_in_ones(built: Path) -> None:
         new = pd.read_csv(rebuilt, dtype=str, keep_default_na=False)
         if not old.equals(new):
             problems.append(readable_diff(str(relative), old, new))
-    assert not problems, "outputs differ from the checked-in tables (regenerate with `bash scripts/accept.sh`):\n" + \
-        "\n".join(problems)
+    assert not problems, "outputs differ from the checked-in tables (regenerate with `bash scripts/accept.sh`):\n" + "\n".join(
+        problems
+    )
 
 
 def test_figures_and_manifest_are_byte_identical(built: Path) -> None:
@@ -112,9 +114,12 @@ def test_new_raw_vintage_reruns_only_its_dependents(built: Path, tmp_path: Path)
 def test_item_config_change_reruns_only_that_group(built: Path, tmp_path: Path) -> None:
     root = fork(built, tmp_path)
     items = root / "config" / "items.yaml"
-    items.write_text(items.read_text(encoding="utf-8").replace("ylabel: {zh: 入選論文數 (篇), en: Accepted papers}",
-                                                              "ylabel: {zh: 入選論文 (篇), en: Papers accepted}"),
-                     encoding="utf-8")
+    items.write_text(
+        items.read_text(encoding="utf-8").replace(
+            "ylabel: {zh: 入選論文數 (篇), en: Accepted papers}", "ylabel: {zh: 入選論文 (篇), en: Papers accepted}"
+        ),
+        encoding="utf-8",
+    )
     # Only that group's job and the manifest: the ledger and the drift report read raw data, not items.
     assert planned_jobs(root) == {"build_isscc", "manifest"}
 
@@ -149,9 +154,10 @@ def test_bad_raw_file_stops_the_run_and_loses_nothing(built: Path, tmp_path: Pat
     root = fork(built, tmp_path)
     folder = snapshot_dir(root, "isscc")
     payload = folder / "data.csv"
-    payload.write_text(payload.read_text(encoding="utf-8").replace(",2023,isscc_accepted_papers,59,",
-                                                                  ",2023,isscc_accepted_papers,fifty-nine,"),
-                       encoding="utf-8")
+    payload.write_text(
+        payload.read_text(encoding="utf-8").replace(",2023,isscc_accepted_papers,59,", ",2023,isscc_accepted_papers,fifty-nine,"),
+        encoding="utf-8",
+    )
     set_checksum(folder)
     before = tree_digest(root / "figures", root / "data")
     result = snakemake(root, "--quiet", check=False)
@@ -169,8 +175,7 @@ def test_gap_in_a_yearly_series_stops_before_anything_is_written(built: Path, tm
     folder = snapshot_dir(root, "nbs_rd")
     payload = folder / "data.csv"
     lines = payload.read_text(encoding="utf-8").splitlines(keepends=True)
-    payload.write_text("".join(line for line in lines if not line.startswith("China,2015,rd_expenditure,")),
-                       encoding="utf-8")
+    payload.write_text("".join(line for line in lines if not line.startswith("China,2015,rd_expenditure,")), encoding="utf-8")
     set_checksum(folder)
     items = [root / "figures" / "report", root / "figures" / "latest", root / "data" / "processed"]
     before = tree_digest(*items)

@@ -45,20 +45,36 @@ def files_of(root: Path, edition: str, item: str) -> dict[str, bytes]:
 
 
 SEMI_Q1_2024 = {  # a hypothetical release for the test: the numbers only have to be plausible
-    "China": 12.5, "Taiwan": 2.5, "Korea": 5.0, "North America": 2.0, "Japan": 1.8, "Europe": 1.5,
-    "Rest of World": 1.0, "Total": 26.3,
+    "China": 12.5,
+    "Taiwan": 2.5,
+    "Korea": 5.0,
+    "North America": 2.0,
+    "Japan": 1.8,
+    "Europe": 1.5,
+    "Rest of World": 1.0,
+    "Total": 26.3,
 }
 
 
 def add_semi_quarter(root: Path) -> Path:
     folder = new_vintage(root, "semi_wwsems")
-    rows = "".join(f"{region},2024Q1,semi_equipment_billings,{value},USD billion,,,,,test_semi_release_q1,\n"
-                   for region, value in SEMI_Q1_2024.items())
+    rows = "".join(
+        f"{region},2024Q1,semi_equipment_billings,{value},USD billion,,,,,test_semi_release_q1,\n"
+        for region, value in SEMI_Q1_2024.items()
+    )
     with open(folder / "data.csv", "a", encoding="utf-8") as handle:
         handle.write(rows)
-    add_document(folder, {"id": "test_semi_release_q1", "title": "Test release on Q1 billings",
-                          "publisher": "SEMI (test)", "url": "https://www.semi.org/", "published": "2024-06-04",
-                          "locator": "table 'Billings by region'"})
+    add_document(
+        folder,
+        {
+            "id": "test_semi_release_q1",
+            "title": "Test release on Q1 billings",
+            "publisher": "SEMI (test)",
+            "url": "https://www.semi.org/",
+            "published": "2024-06-04",
+            "locator": "table 'Billings by region'",
+        },
+    )
     set_checksum(folder)
     return folder
 
@@ -90,9 +106,12 @@ def test_texts_follow_the_data_when_a_vintage_revises_a_value(project_root):
     payload = folder / "data.csv"
     text = payload.read_text(encoding="utf-8")
     assert "China,2022,rd_expenditure,30782.9," in text
-    payload.write_text(text.replace("China,2022,rd_expenditure,30782.9,", "China,2022,rd_expenditure,30811.5,")
-                       .replace("China,2022,rd_expenditure_growth_yoy,10.1,", "China,2022,rd_expenditure_growth_yoy,10.2,"),
-                       encoding="utf-8")
+    payload.write_text(
+        text.replace("China,2022,rd_expenditure,30782.9,", "China,2022,rd_expenditure,30811.5,").replace(
+            "China,2022,rd_expenditure_growth_yoy,10.1,", "China,2022,rd_expenditure_growth_yoy,10.2,"
+        ),
+        encoding="utf-8",
+    )
     set_checksum(folder)
     build_group(load_project(project_root), "nbs_rd")
     assert files_of(project_root, "report", "fig01") == report_before
@@ -102,8 +121,10 @@ def test_texts_follow_the_data_when_a_vintage_revises_a_value(project_root):
     revised = {(r["indicator"], r["period"]): (r["report"], r["latest"]) for r in meta["revised"]}
     assert set(revised) == {("rd_expenditure", "2022"), ("rd_expenditure_growth_yoy_computed", "2022")}
     assert revised["rd_expenditure", "2022"] == (30782.9, 30811.5)
-    assert f"(retrieved {yaml.safe_load((folder / 'provenance.yaml').read_text())['retrieved']})" \
+    assert (
+        f"(retrieved {yaml.safe_load((folder / 'provenance.yaml').read_text())['retrieved']})"
         in meta["texts"]["source_line"]["en"]
+    )
 
 
 def edit_items(root: Path, old: str, new: str) -> None:
@@ -125,15 +146,27 @@ def test_a_misspelt_entity_fails_naming_the_item_and_the_field(project_root):
     assert "items.yaml" in message
 
 
-@pytest.mark.parametrize(("old", "new", "field"), [
-    ("indicator: gerd_pct_gdp\n        entities: [KOR", "indicator: gerd_pct_gpd\n        entities: [KOR",
-     "spec.data[0].indicator"),
-    ("      - source: oecd_msti\n        indicator: gerd_pct_gdp", "      - source: oecd_mstj\n        indicator: gerd_pct_gdp",
-     "spec.data[0].source"),
-    ("latest: {from: 2010, to: latest}}\n    entities: [KOR", "latest: {from: 2010, to: latset}}\n    entities: [KOR",
-     "spec.data[0].periods"),
-    ("  group: oecd_msti\n  chart: line", "  group: oecd_msti\n  chart: lines", "chart"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        (
+            "indicator: gerd_pct_gdp\n        entities: [KOR",
+            "indicator: gerd_pct_gpd\n        entities: [KOR",
+            "spec.data[0].indicator",
+        ),
+        (
+            "      - source: oecd_msti\n        indicator: gerd_pct_gdp",
+            "      - source: oecd_mstj\n        indicator: gerd_pct_gdp",
+            "spec.data[0].source",
+        ),
+        (
+            "latest: {from: 2010, to: latest}}\n    entities: [KOR",
+            "latest: {from: 2010, to: latset}}\n    entities: [KOR",
+            "spec.data[0].periods",
+        ),
+        ("  group: oecd_msti\n  chart: line", "  group: oecd_msti\n  chart: lines", "chart"),
+    ],
+)
 def test_other_misspelt_references_fail_naming_the_field(project_root, old, new, field):
     edit_items(project_root, old, new)
     with pytest.raises(InputError, match=re.escape(f"field '{field}'")):
@@ -142,16 +175,21 @@ def test_other_misspelt_references_fail_naming_the_field(project_root, old, new,
 
 def test_an_entity_without_rows_warns_in_the_latest_edition_and_stops_the_report_edition(project_root):
     # Israel is a known entity, but MSTI in the project has no row for it.
-    edit_items(project_root, FIG02_ENTITIES,
-               "        entities: {report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL], latest: [KOR, JPN, TWN, USA, CHN, "
-               "OECD_TOTAL, ISR]}\n        periods: {report:")
+    edit_items(
+        project_root,
+        FIG02_ENTITIES,
+        "        entities: {report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL], latest: [KOR, JPN, TWN, USA, CHN, "
+        "OECD_TOTAL, ISR]}\n        periods: {report:",
+    )
     build_group(load_project(project_root), "oecd_msti")
     meta = json.loads((project_root / "figures" / "latest" / "fig02" / "fig02.meta.json").read_text(encoding="utf-8"))
     assert meta["warnings"] == ["item fig02: entity ISR requested in spec.data[0].entities has no rows in oecd_msti"]
-    edit_items(project_root, "latest: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL, ISR]}",
-               "latest: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL]}")
-    edit_items(project_root, "{report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL]",
-               "{report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL, ISR]")
+    edit_items(
+        project_root, "latest: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL, ISR]}", "latest: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL]}"
+    )
+    edit_items(
+        project_root, "{report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL]", "{report: [KOR, JPN, TWN, USA, CHN, OECD_TOTAL, ISR]"
+    )
     before = files_of(project_root, "report", "fig02")
     with pytest.raises(InputError, match="entity ISR .*the report edition must draw every entity it names") as caught:
         build_group(load_project(project_root), "oecd_msti")
@@ -187,8 +225,12 @@ def configured_texts(item) -> list[tuple[str, str]]:
 
     for key in TEXT_KEYS:
         if key in item.spec:
-            walk(f"spec.{key}", {k: v for k, v in item.spec[key].items() if k not in ("indicator",)}
-                 if key != "panels" else [{"title": p["title"]} for p in item.spec[key]])
+            walk(
+                f"spec.{key}",
+                {k: v for k, v in item.spec[key].items() if k not in ("indicator",)}
+                if key != "panels"
+                else [{"title": p["title"]} for p in item.spec[key]],
+            )
     walk("status_reason", item.status_reason)
     walk("source_note", item.source_note.model_dump() if hasattr(item.source_note, "model_dump") else item.source_note)
     return out
@@ -216,6 +258,7 @@ def test_a_placeholder_nothing_defines_is_an_error_naming_item_and_field():
 
 # ------------------------------------------------------------------ period tokens
 
+
 def frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["entity_code", "period", "value"])
     out["indicator"], out["category"], out["document"], out["preferred"] = "x", "", "d", True
@@ -234,8 +277,7 @@ def test_latest_tokens_resolve_to_the_newest_period_with_enough_coverage():
 
 def test_latest_quarter_and_the_same_quarter_a_year_before():
     data = frame([("A", "2023", 9), ("A", "2023Q3", 1), ("A", "2024Q1", 2), ("A", "2023Q1", 3)])
-    rows = select({"s": data}, {"source": "s", "indicator": "x", "period_shape": "quarter",
-                                "periods": ["latest", "latest-1y"]})
+    rows = select({"s": data}, {"source": "s", "indicator": "x", "period_shape": "quarter", "periods": ["latest", "latest-1y"]})
     assert sorted(rows["period"]) == ["2023Q1", "2024Q1"]
 
 

@@ -18,7 +18,7 @@ ITEM_CSV = (
     "entity_code,entity,entity_zh,indicator,period,value,unit,label\n"
     "CHN,China,中國,gerd_pct_gdp,2021,2.43,% of GDP,\n"
     "NAM,Namibia,納米比亞,gerd_pct_gdp,2022,0.5,% of GDP,NA\n"
-    "USA,United States,美國,gerd_pct_gdp,2023Q3,3.46,% of GDP,=HYPERLINK(\"http://x\")\n"
+    'USA,United States,美國,gerd_pct_gdp,2023Q3,3.46,% of GDP,=HYPERLINK("http://x")\n'
 )
 
 
@@ -110,7 +110,7 @@ def test_csv_export_is_utf8_with_bom_and_otherwise_the_same_bytes(project_root, 
     assert sorted(p.name for p in out.iterdir()) == ["fig01_latest.csv", "fig01_report.csv", "sources.csv", "tab02.csv"]
     data = (out / "fig01_report.csv").read_bytes()
     assert data.startswith(UTF8_BOM)
-    assert data[len(UTF8_BOM):].decode("utf-8") == planted["report/fig01/fig01.csv"]
+    assert data[len(UTF8_BOM) :].decode("utf-8") == planted["report/fig01/fig01.csv"]
     assert (out / "sources.csv").read_bytes().startswith(UTF8_BOM)
     assert "中國" in (out / "fig01_report.csv").read_text(encoding="utf-8-sig")
 

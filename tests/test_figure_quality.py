@@ -65,8 +65,6 @@ def item_data(project, registry):
     return out
 
 
-
-
 @pytest.fixture(scope="module")
 def findings(item_data, registry):
     """Draw every item in both languages once; keep what each check found, and each entity's colours."""
@@ -79,8 +77,9 @@ def findings(item_data, registry):
             try:
                 for name, check in SINGLE_FIGURE_CHECKS.items():
                     found[name] += [f"{item_id}_{lang}: {problem}" for problem in check(fig)]
-                found["values not drawn"] += [f"{item_id}_{lang}: {p}"
-                                              for p in checks.values_not_shown(fig, checks.drawn_values(item, rows))]
+                found["values not drawn"] += [
+                    f"{item_id}_{lang}: {p}" for p in checks.values_not_shown(fig, checks.drawn_values(item, rows))
+                ]
                 colors[f"{item_id}_{lang}"] = checks.entity_colors(fig)
             finally:
                 plt.close(fig)
@@ -101,6 +100,7 @@ def test_an_entity_has_one_colour_in_every_item(findings):
 
 
 # --- each check fails on a broken figure --------------------------------------------------------------------
+
 
 @pytest.fixture
 def blank():
@@ -169,6 +169,7 @@ def test_an_entity_in_two_colours_is_found():
 
 # --- the shapes follow the data -----------------------------------------------------------------------------
 
+
 def _rows(records, **defaults):
     frame = pd.DataFrame(records)
     columns = {"indicator": "x", "flag": "", "category": "", "label": "", "label_en": "", "unit": "count", "source": "test"}
@@ -190,8 +191,12 @@ def _ctx(lang="en"):
 
 
 def test_a_yearly_grid_with_many_holes_is_drawn_as_lines_with_gaps(project):
-    rows = _rows([{"entity_code": c, "period": p, "value": v} for c, p, v in
-                  [("CHN", "2013", 5), ("CHN", "2016", 9), ("USA", "2013", 70), ("USA", "2014", 80), ("USA", "2017", 90)]])
+    rows = _rows(
+        [
+            {"entity_code": c, "period": p, "value": v}
+            for c, p, v in [("CHN", "2013", 5), ("CHN", "2016", 9), ("USA", "2013", 70), ("USA", "2014", 80), ("USA", "2017", 90)]
+        ]
+    )
     fig = CHARTS["grouped_bar"](_Item(), rows, _ctx(), {"x": "period", "entities": ["USA", "CHN"]})
     ax = fig.axes[0]
     assert not ax.patches  # no bars
@@ -201,8 +206,12 @@ def test_a_yearly_grid_with_many_holes_is_drawn_as_lines_with_gaps(project):
 
 
 def test_a_negative_value_is_inside_the_axis(project):
-    rows = _rows([{"entity_code": c, "period": p, "value": v} for c, p, v in
-                  [("USA", "2021", 367), ("USA", "2022", 285), ("EU27", "2021", 100), ("EU27", "2022", -150)]])
+    rows = _rows(
+        [
+            {"entity_code": c, "period": p, "value": v}
+            for c, p, v in [("USA", "2021", 367), ("USA", "2022", 285), ("EU27", "2021", 100), ("EU27", "2022", -150)]
+        ]
+    )
     fig = CHARTS["grouped_bar"](_Item(), rows, _ctx(), {"x": "period", "entities": ["USA", "EU27"]})
     assert fig.axes[0].patches and fig.axes[0].get_ylim()[0] < -150
     assert checks.values_not_shown(fig, rows["value"]) == []
@@ -218,8 +227,12 @@ def test_one_value_is_a_table_not_a_chart(project):
 
 
 def test_entities_seen_in_one_period_each_get_a_panel_per_period(project):
-    rows = _rows([{"entity_code": c, "period": p, "value": v} for c, p, v in
-                  [("CHN", "2022", 19373), ("USA", "2022", 17610), ("TWN", "2019", 500), ("EU27", "2019", 900)]])
+    rows = _rows(
+        [
+            {"entity_code": c, "period": p, "value": v}
+            for c, p, v in [("CHN", "2022", 19373), ("USA", "2022", 17610), ("TWN", "2019", 500), ("EU27", "2019", 900)]
+        ]
+    )
     fig = CHARTS["grouped_bar"](_Item(), rows, _ctx(), {"x": "entity_code"})
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["2019 only", "2022 only"]
     assert fig.axes[0].get_xlim() == fig.axes[1].get_xlim()  # one value scale
@@ -227,8 +240,13 @@ def test_entities_seen_in_one_period_each_get_a_panel_per_period(project):
 
 
 def test_many_years_per_entity_become_lines_and_few_stay_bars(project):
-    yearly = _rows([{"entity_code": c, "period": str(y), "value": float(y - 2000 + i)}
-                    for i, c in enumerate(["CHN", "USA"]) for y in range(2015, 2024)])
+    yearly = _rows(
+        [
+            {"entity_code": c, "period": str(y), "value": float(y - 2000 + i)}
+            for i, c in enumerate(["CHN", "USA"])
+            for y in range(2015, 2024)
+        ]
+    )
     fig = CHARTS["grouped_bar"](_Item(), yearly, _ctx(), {"x": "entity_code"})
     assert not fig.axes[0].patches and len([line for line in fig.axes[0].lines if line.get_linestyle() == "-"]) == 2
     plt.close(fig)
@@ -239,8 +257,18 @@ def test_many_years_per_entity_become_lines_and_few_stay_bars(project):
 
 
 def test_level_and_growth_are_two_aligned_panels_without_a_second_axis(project):
-    rows = _rows([{"entity_code": "CHN", "period": str(y), "value": v, "indicator": i} for y, v, i in
-                  [(2020, 100, "level"), (2021, 110, "level"), (2022, 121, "level"), (2021, 10, "growth"), (2022, 10, "growth")]])
+    rows = _rows(
+        [
+            {"entity_code": "CHN", "period": str(y), "value": v, "indicator": i}
+            for y, v, i in [
+                (2020, 100, "level"),
+                (2021, 110, "level"),
+                (2022, 121, "level"),
+                (2021, 10, "growth"),
+                (2022, 10, "growth"),
+            ]
+        ]
+    )
     spec = {"bar_indicator": "level", "line_indicator": "growth", "bar_label": "Level", "line_label": "Growth (%)"}
     fig = CHARTS["bar_line"](_Item(), rows, _ctx(), spec)
     top, bottom = fig.axes
@@ -317,8 +345,12 @@ def test_the_subtitle_is_drawn_under_the_title(project):
 
 
 def test_a_row_marked_missing_is_not_drawn_and_is_named_in_the_notes(project):
-    rows = _rows([{"entity_code": c, "period": "2022", "value": v, "flag": f, "source": "s"} for c, v, f in
-                  [("CHN", 2.0, ""), ("USA", np.nan, "missing"), ("TWN", 1.0, "")]])
+    rows = _rows(
+        [
+            {"entity_code": c, "period": "2022", "value": v, "flag": f, "source": "s"}
+            for c, v, f in [("CHN", 2.0, ""), ("USA", np.nan, "missing"), ("TWN", 1.0, "")]
+        ]
+    )
     fig = CHARTS["ranked_bar"](_Item(), rows, _ctx(), {})
     assert len(fig.axes[0].patches) == 2
     assert any("No value found: United States 2022." in t.get_text() for t in fig.texts)
@@ -326,8 +358,9 @@ def test_a_row_marked_missing_is_not_drawn_and_is_named_in_the_notes(project):
 
 
 def test_a_long_level_series_keeps_its_labels_apart(project):
-    rows = _rows([{"entity_code": "CHN", "period": str(y), "value": 30000.0 + 10 * y, "indicator": "level"}
-                  for y in range(2000, 2024)])
+    rows = _rows(
+        [{"entity_code": "CHN", "period": str(y), "value": 30000.0 + 10 * y, "indicator": "level"} for y in range(2000, 2024)]
+    )
     spec = {"bar_indicator": "level", "line_indicator": "growth", "bar_label": "Level", "line_label": "Growth (%)"}
     fig = CHARTS["bar_line"](_Item(), rows, _ctx(), spec)
     assert checks.overlapping_texts(fig) == [] and checks.values_not_shown(fig, rows["value"]) == []

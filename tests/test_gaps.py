@@ -28,9 +28,22 @@ def frame(source: str, indicator: str, series: dict[str, dict[str, float]], unit
     records = []
     for code, values in series.items():
         for period, value in values.items():
-            records.append({"entity": NAMES.get(code, code), "entity_code": code, "category": "", "indicator": indicator,
-                            "period": period, "value": float(value), "unit": unit, "flag": "", "source": source,
-                            "document": f"{source}_doc", "preferred": True, "vintage": "2000-01-01"})
+            records.append(
+                {
+                    "entity": NAMES.get(code, code),
+                    "entity_code": code,
+                    "category": "",
+                    "indicator": indicator,
+                    "period": period,
+                    "value": float(value),
+                    "unit": unit,
+                    "flag": "",
+                    "source": source,
+                    "document": f"{source}_doc",
+                    "preferred": True,
+                    "vintage": "2000-01-01",
+                }
+            )
     out = pd.DataFrame.from_records(records)
     out["line"] = np.arange(2, len(out) + 2)
     return out
@@ -41,9 +54,15 @@ def spec(*pairs: dict, breaks: list[dict] | None = None, **settings) -> dict:
 
 
 def pair(pair_id: str = "p", source: str = "s", indicator: str = "x", comparator: str = "USA", **extra) -> dict:
-    return {"id": pair_id, "label": {"zh": "指標", "en": "Indicator"}, "measure": {"zh": "倍數", "en": "multiple"},
-            "basis": {"zh": "基礎", "en": "basis"}, "comparator": comparator,
-            "series": [{"source": source, "indicator": indicator}], **extra}
+    return {
+        "id": pair_id,
+        "label": {"zh": "指標", "en": "Indicator"},
+        "measure": {"zh": "倍數", "en": "multiple"},
+        "basis": {"zh": "基礎", "en": "basis"},
+        "comparator": comparator,
+        "series": [{"source": source, "indicator": indicator}],
+        **extra,
+    }
 
 
 def years(first: int, values: list[float]) -> dict[str, float]:
@@ -64,6 +83,7 @@ def converging(crossover: float, growth: float, first: int, n: int, noise: list[
 
 # --- periods -------------------------------------------------------------------------------------------------
 
+
 def test_period_positions_years_quarters_windows_and_forecasts():
     assert gaps.period_time("2021") == 2021.0
     assert gaps.period_time("2023Q3") == 2023.625
@@ -78,6 +98,7 @@ def test_period_positions_years_quarters_windows_and_forecasts():
 
 
 # --- synthetic series with known answers ---------------------------------------------------------------------
+
 
 def test_overtaking_in_a_given_year():
     frames = {"s": frame("s", "x", {"CHN": years(2015, [10, 20, 30, 40, 50]), "USA": years(2015, [35] * 5)})}
@@ -174,7 +195,7 @@ def test_a_single_common_period_is_left_out_with_the_reason():
 
 
 def test_window_limits_the_trend_to_the_last_periods():
-    values = years(2000, [10 * 1.2 ** i for i in range(12)])
+    values = years(2000, [10 * 1.2**i for i in range(12)])
     frames = {"s": frame("s", "x", {"CHN": values, "USA": {p: 1000 for p in values}})}
     summary = summary_of(frames, spec(pair(), window=6))
     assert (summary["trend_points"], summary["trend_from"], summary["trend_to"]) == (6, "2006", "2011")
@@ -192,9 +213,15 @@ def test_quarters_are_fractional_years_and_mixed_kinds_are_refused():
 
 def test_the_first_listed_series_wins_and_units_must_match():
     primary = frame("a", "x", {"CHN": {"2020": 60}, "USA": {"2020": 100}}, unit="USD million")
-    fallback = pd.concat([frame("b", "y", {"CHN": {"2019": 50, "2020": 1}, "USA": {"2019": 100, "2020": 1}}, unit="USD billion"),
-                          frame("b", "z", {"CHN": {"2018": 40}, "USA": {"2018": 100}}, unit="USD billion").assign(
-                              unit=["USD billion", "USD million"])], ignore_index=True)
+    fallback = pd.concat(
+        [
+            frame("b", "y", {"CHN": {"2019": 50, "2020": 1}, "USA": {"2019": 100, "2020": 1}}, unit="USD billion"),
+            frame("b", "z", {"CHN": {"2018": 40}, "USA": {"2018": 100}}, unit="USD billion").assign(
+                unit=["USD billion", "USD million"]
+            ),
+        ],
+        ignore_index=True,
+    )
     the_pair = pair(series=[{"source": "a", "indicator": "x"}, {"source": "b", "indicator": ["y", "z"]}])
     rows = gaps.gap_rows({"a": primary, "b": fallback}, spec(the_pair))
     assert list(rows["period"]) == ["2019", "2020"]  # 2018's values are in different units: no ratio
@@ -230,9 +257,11 @@ def test_a_missing_analysis_block_or_bad_setting_names_the_field():
 
 # --- rendering -----------------------------------------------------------------------------------------------
 
+
 def fake_item(the_spec: dict, item_id: str = "gap02") -> types.SimpleNamespace:
-    return types.SimpleNamespace(id=item_id, title=Bilingual(zh="分析", en="Analysis $1"),
-                                 source_line=Bilingual(zh="資料來源", en="Source"), spec=the_spec)
+    return types.SimpleNamespace(
+        id=item_id, title=Bilingual(zh="分析", en="Analysis $1"), source_line=Bilingual(zh="資料來源", en="Source"), spec=the_spec
+    )
 
 
 def context(lang: str = "en") -> Context:
@@ -280,6 +309,7 @@ def test_small_multiples_draw_one_panel_per_pair_with_periods():
 
 # --- the project's data and config ---------------------------------------------------------------------------
 
+
 def real_frames(root: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
     analysis, items = gaps.load_analysis(root)
     project = load_project(root)
@@ -314,8 +344,10 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
     new = old.parent / "2099-01-01"
     shutil.copytree(old, new)
     with open(new / "data.csv", "a", encoding="utf-8") as payload:
-        payload.write("China (incl. Hong Kong & Macau),2027,isscc_accepted_papers,50,papers,,,,,chosun_biz_2025_11_26,test\n"
-                      "United States,2027,isscc_accepted_papers,80,papers,,,,,chosun_biz_2025_11_26,test\n")
+        payload.write(
+            "China (incl. Hong Kong & Macau),2027,isscc_accepted_papers,50,papers,,,,,chosun_biz_2025_11_26,test\n"
+            "United States,2027,isscc_accepted_papers,80,papers,,,,,chosun_biz_2025_11_26,test\n"
+        )
     set_checksum(new)
     item, frames = real_frames(project_root)
     after = gap_render.build_gap_table(the_item, gaps.gap_rows(frames, item["spec"]), context())

@@ -30,8 +30,11 @@ def frames(project):
 @pytest.fixture(scope="module")
 def rows(project, frames):
     registry = EntityRegistry(project.entities)
-    return {item.id: item_rows(resolved_item(project, item, "report"), frames, registry)
-            for item in project.items if item.renders and not item.is_analysis}
+    return {
+        item.id: item_rows(resolved_item(project, item, "report"), frames, registry)
+        for item in project.items
+        if item.renders and not item.is_analysis
+    }
 
 
 def value(frame, entity, period, indicator=None, category=None):
@@ -97,8 +100,9 @@ def test_fig03_natural_sciences_share(rows):
     assert set(frame["unit"]) == {"Share (fractional count)"}
 
 
-@pytest.mark.parametrize(("item", "prefix", "count", "share"), [("tab02", "top10pct", 54405, 28.9),
-                                                                 ("tab03", "top1pct", 5516, 29.3)])
+@pytest.mark.parametrize(
+    ("item", "prefix", "count", "share"), [("tab02", "top10pct", 54405, 28.9), ("tab03", "top1pct", 5516, 29.3)]
+)
 def test_tab02_tab03_china_leads_2019_2021(rows, item, prefix, count, share):
     frame = rows[item]
     assert value(frame, "CHN", "2019-2021", f"{prefix}_papers_count") == count
@@ -111,8 +115,7 @@ def test_tab02_tab03_china_leads_2019_2021(rows, item, prefix, count, share):
 def test_fig04_six_value_chain_segments(rows):
     frame = rows["fig04"]
     shares = frame.set_index("category")["value"].to_dict()
-    assert shares == {"ic_design": 16, "eda": 1, "fabrication": 16, "equipment": 2, "materials": 13,
-                      "assembly_test": 38}
+    assert shares == {"ic_design": 16, "eda": 1, "fabrication": 16, "equipment": 2, "materials": 13, "assembly_test": 38}
     assert set(frame["unit"]) == {"percent"}
 
 
@@ -146,14 +149,23 @@ def test_tab04_ten_holders_with_ranks_and_shares(rows, project):
     assert value(frame, "HUAWEI", "2022", "share_valid_global_5g_patent_families") == pytest.approx(14.59)
     assert value(frame, "ZTE", "2022", "share_valid_global_5g_patent_families") == pytest.approx(8.14)
     table = build(project.item("tab04"), frame, Context("en", lambda c: c))
-    assert list(table.iloc[:, 1]) == ["HUAWEI", "QUALCOMM", "SAMSUNG", "ZTE", "LG", "NOKIA", "ERICSSON", "DATANG",
-                                      "OPPO", "XIAOMI"]
+    assert list(table.iloc[:, 1]) == [
+        "HUAWEI",
+        "QUALCOMM",
+        "SAMSUNG",
+        "ZTE",
+        "LG",
+        "NOKIA",
+        "ERICSSON",
+        "DATANG",
+        "OPPO",
+        "XIAOMI",
+    ]
 
 
 def test_fig09_delloro_ex_china(rows):
     frame = rows["fig09"]
-    assert {c: value(frame, c, "2022") for c in ("NOKIA", "ERICSSON", "HUAWEI")} == {"NOKIA": 20, "ERICSSON": 18,
-                                                                                   "HUAWEI": 18}
+    assert {c: value(frame, c, "2022") for c in ("NOKIA", "ERICSSON", "HUAWEI")} == {"NOKIA": 20, "ERICSSON": 18, "HUAWEI": 18}
 
 
 def test_fig10_pharma_rd(rows):

@@ -17,12 +17,21 @@ from test_page_unit import sample_inputs, sample_site
 from techgap.page import FONT_FAMILY, write_page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WIDTHS = (1440, 390)
 
-LOAD_ALL_IMAGES = ("() => Promise.all([...document.images].map(i => { i.loading = 'eager'; "
-                   "return i.decode().catch(() => null); }))")
+LOAD_ALL_IMAGES = (
+    "() => Promise.all([...document.images].map(i => { i.loading = 'eager'; return i.decode().catch(() => null); }))"
+)
 FONT_STATE = """async (family) => {
   await document.fonts.ready;
   const faces = [...document.fonts].filter(f => f.family.replace(/["']/g, '') === family);
@@ -83,11 +92,12 @@ def browsed(request, site) -> dict:
         }
         page.click("label[for=lang-en]")
         result["zh_visible_in_en_mode"] = page.evaluate(
-            "() => [...document.querySelectorAll('main .l-zh')].filter(e => e.offsetParent !== null).length")
+            "() => [...document.querySelectorAll('main .l-zh')].filter(e => e.offsetParent !== null).length"
+        )
         page.click("label[for=cf-contradicted]")
         result["claim_rows_shown"] = page.evaluate(
-            "() => [...document.querySelectorAll('#claims tbody tr')].filter(r => r.offsetParent !== null)"
-            ".map(r => r.className)")
+            "() => [...document.querySelectorAll('#claims tbody tr')].filter(r => r.offsetParent !== null).map(r => r.className)"
+        )
         page.click("label[for=lang-both]")
         page.click("label[for=cf-all]")
         shots = os.environ.get("TECHGAP_SCREENSHOTS")
@@ -142,6 +152,12 @@ def test_every_local_link_resolves(browsed, site):
     assert any(t.suffix == ".csv" for t in targets) and any(t.name == "provenance.html" for t in targets)
     built_elsewhere = {"drift.md", "claims.md", "claims.csv", "manifest.json", "report.html"}  # other rules write these
     not_in_fixture = {".svg"}  # the fixture holds the PNGs, tables' Markdown and CSVs, not the SVGs or table images
-    missing = [str(t) for t in targets if not t.exists() and t.name not in built_elsewhere and t.suffix not in not_in_fixture
-               and not (t.suffix == ".png" and t.name.startswith("tab"))]
+    missing = [
+        str(t)
+        for t in targets
+        if not t.exists()
+        and t.name not in built_elsewhere
+        and t.suffix not in not_in_fixture
+        and not (t.suffix == ".png" and t.name.startswith("tab"))
+    ]
     assert missing == []

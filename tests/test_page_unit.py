@@ -93,9 +93,15 @@ def built(tmp_path_factory, font_file) -> dict:
     root = tmp_path_factory.mktemp("site")
     figures = sample_site(root, manifest)
     written = write_page(figures, manifest, claims, provenance, font_file=font_file)
-    return {"figures": figures, "written": written, "manifest": manifest, "claims": claims, "provenance": provenance,
-            "index": (figures / "index.html").read_text(encoding="utf-8"),
-            "prov_page": (figures / "provenance.html").read_text(encoding="utf-8")}
+    return {
+        "figures": figures,
+        "written": written,
+        "manifest": manifest,
+        "claims": claims,
+        "provenance": provenance,
+        "index": (figures / "index.html").read_text(encoding="utf-8"),
+        "prov_page": (figures / "provenance.html").read_text(encoding="utf-8"),
+    }
 
 
 def render(manifest: dict, claims: pd.DataFrame | None, provenance: dict[str, str], root: Path) -> str:
@@ -112,9 +118,19 @@ def test_write_page_writes_the_three_fixed_files(built):
 
 # --- links and escaping ----------------------------------------------------------------------------------
 
-HOSTILE_URLS = ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "javascript\n:alert(1)",
-                "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "//evil.example/x", "file:///etc/passwd",
-                "https:alert(1)", "http://", "\x00https://ok.example/"]
+HOSTILE_URLS = [
+    "javascript:alert(1)",
+    " JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    "javascript\n:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "//evil.example/x",
+    "file:///etc/passwd",
+    "https:alert(1)",
+    "http://",
+    "\x00https://ok.example/",
+]
 
 
 @pytest.mark.parametrize("url", HOSTILE_URLS)
@@ -155,7 +171,7 @@ def test_every_link_and_source_on_the_page_is_http_or_local(built):
 
 def test_hostile_text_everywhere_is_escaped(tmp_path):
     manifest, claims, provenance = sample_inputs()
-    attack = '<script>alert(1)</script><img src=x onerror=alert(2)>"\''
+    attack = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'"
     item = manifest["items"][0]
     item["title"] = {"zh": attack, "en": attack}
     item["chapter"]["zh"] = attack
@@ -197,7 +213,7 @@ def test_an_item_id_that_is_not_a_plain_word_is_refused(tmp_path):
 
 def luminance(hex_colour: str) -> float:
     """WCAG 2.x relative luminance of an sRGB colour."""
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -242,8 +258,9 @@ def test_text_and_link_colours_meet_wcag_aa_on_white(built):
 
 def test_a_status_is_never_told_by_colour_alone(built):
     doc = parse(built["index"])
-    badge_text = re.findall(r'<span class="badge [sc]-([a-z_]+)"><span aria-hidden="true">(.)</span> <span lang="en">([^<]+)<',
-                            built["index"])
+    badge_text = re.findall(
+        r'<span class="badge [sc]-([a-z_]+)"><span aria-hidden="true">(.)</span> <span lang="en">([^<]+)<', built["index"]
+    )
     assert badge_text
     for word, symbol, label in badge_text:
         assert symbol.strip() and label.strip()
@@ -267,7 +284,7 @@ def test_markdown_table_becomes_an_html_table_with_numbers_right_aligned():
     first_row = [c.strip() for c in lines[2].strip("|").split("|")]
     tds = re.findall(r"<td( class=\"num\")?>([^<]*)</td>", html_text)[: len(first_row)]
     assert [text for _, text in tds] == [html_escape(c) for c in first_row]
-    for (num_class, text) in tds:
+    for num_class, text in tds:
         assert bool(num_class) == bool(re.fullmatch(r"[\d,.]+", text))
     assert "Source" in "".join(doc.text)
 
@@ -364,8 +381,9 @@ def test_contents_count_statuses_per_edition(built):
     for item in built["manifest"]["items"]:
         for name, edition in item["editions"].items():
             expected[(name, edition["status"])] = expected.get((name, edition["status"]), 0) + 1
-    shown = {(e, s): int(n) for e, s, n in
-             re.findall(r'<td data-edition="([a-z]+)" data-status="([a-z]+)">(\d+)</td>', built["index"])}
+    shown = {
+        (e, s): int(n) for e, s, n in re.findall(r'<td data-edition="([a-z]+)" data-status="([a-z]+)">(\d+)</td>', built["index"])
+    }
     assert {k: v for k, v in shown.items() if v} == expected
     warnings = sum(len(e["warnings"]) for i in built["manifest"]["items"] for e in i["editions"].values())
     assert f"<span data-warnings>{warnings}</span>" in built["index"]
@@ -479,5 +497,5 @@ def test_a_long_list_of_sources_is_folded_but_complete(tmp_path):
     report = manifest["items"][0]["editions"]["report"]
     report["sources"] = [dict(report["sources"][0], document=f"doc_{n}", title=f"Document {n}") for n in range(7)]
     fig01 = section(render(manifest, claims, provenance, tmp_path), "fig01")
-    assert "<summary lang=\"en\">Sources (7 documents)</summary>" in fig01
+    assert '<summary lang="en">Sources (7 documents)</summary>' in fig01
     assert all(f"Document {n}</a>" in fig01 for n in range(7))

@@ -54,12 +54,17 @@ WB_MAP = {"GB.XPD.RSDV.GD.ZS": "gerd_pct_gdp"}
 TODAY = dt.date(2027, 1, 15)
 VINTAGE = "2027-01-15"
 AREAS = {"KOR", "JPN", "TWN", "USA", "CHN", "DEU", "OECD"}
-REAL_FIXTURES = sorted(p for api in ("oecd", "worldbank", "comtrade") for p in (FIXTURES / api).glob("*")
-                       if p.suffix in {".json", ".csv", ".xml"}
-                       and yaml.safe_load(p.with_suffix(".provenance.yaml").read_text(encoding="utf-8"))["real"])
+REAL_FIXTURES = sorted(
+    p
+    for api in ("oecd", "worldbank", "comtrade")
+    for p in (FIXTURES / api).glob("*")
+    if p.suffix in {".json", ".csv", ".xml"}
+    and yaml.safe_load(p.with_suffix(".provenance.yaml").read_text(encoding="utf-8"))["real"]
+)
 
 
 # ---------------------------------------------------------------------------------------- helpers
+
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
@@ -111,9 +116,11 @@ def split_pages(single_page: bytes, per_page: int) -> list[bytes]:
     """A real one-page World Bank answer cut into the pages the API sends for a smaller per_page
     (metadata page/pages/per_page adjusted, records and their order as recorded)."""
     meta, records = json.loads(single_page)
-    pages = [records[i:i + per_page] for i in range(0, len(records), per_page)]
-    return [json.dumps([{**meta, "page": n, "pages": len(pages), "per_page": per_page}, recs]).encode()
-            for n, recs in enumerate(pages, start=1)]
+    pages = [records[i : i + per_page] for i in range(0, len(records), per_page)]
+    return [
+        json.dumps([{**meta, "page": n, "pages": len(pages), "per_page": per_page}, recs]).encode()
+        for n, recs in enumerate(pages, start=1)
+    ]
 
 
 def edit_config(root: Path, change) -> None:  # noqa: ANN001
@@ -129,14 +136,23 @@ def fast(data: dict) -> None:
         source["pause_seconds"] = 0
 
 
-def add_test_source(root: Path, source_id: str, client: str, url: str, indicator_map: dict[str, str], unit: str,
-                    **extra) -> None:
+def add_test_source(root: Path, source_id: str, client: str, url: str, indicator_map: dict[str, str], unit: str, **extra) -> None:
     """A refresh source for a recorded answer's indicator, declared like the real ones."""
+
     def change(data: dict) -> None:
         fast(data)
         data["refresh"]["sources"][source_id] = {
-            "client": client, "url": url, "params": extra.pop("params", {}), "indicator_map": indicator_map,
-            "title": f"test source {source_id}", "publisher": "test", "licence": "test", "locator": "test", **extra}
+            "client": client,
+            "url": url,
+            "params": extra.pop("params", {}),
+            "indicator_map": indicator_map,
+            "title": f"test source {source_id}",
+            "publisher": "test",
+            "licence": "test",
+            "locator": "test",
+            **extra,
+        }
+
     edit_config(root, change)
     sources = root / "config" / "sources.yaml"
     indicators = "".join(f"    {name}:\n      unit: {unit}\n" for name in sorted(set(indicator_map.values())))
@@ -170,6 +186,7 @@ def assert_failed_cleanly(root: Path, result, before: dict[str, str], *words: st
 
 # ------------------------------------------------------------------------- the fixtures themselves
 
+
 def test_at_least_eight_real_recorded_answers_with_their_origin() -> None:
     assert len(REAL_FIXTURES) >= 8
     for path in REAL_FIXTURES:
@@ -179,6 +196,7 @@ def test_at_least_eight_real_recorded_answers_with_their_origin() -> None:
 
 
 # ---------------------------------------------------------------------------------- SDMX-CSV parser
+
 
 @pytest.mark.parametrize("variant", ["codes", "labels", "both"])
 def test_sdmx_variants_give_the_same_tidy_rows(tmp_path: Path, variant: str) -> None:
@@ -260,6 +278,7 @@ def test_sdmx_html_page_is_named_as_such(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------- World Bank parser
 
+
 def test_worldbank_real_single_page_answers_parse() -> None:
     frame = read_worldbank_json(WB / "wdi_sp_pop_totl_usa_jpn_2022_2023.json", {"SP.POP.TOTL": "population"})
     values = frame.set_index(["entity", "period"])["value"]
@@ -280,8 +299,7 @@ def test_worldbank_all_pages_together_parse(tmp_path: Path) -> None:
     frame = read_worldbank_json(write(tmp_path, "p.json", body), {"SP.POP.TOTL": "population"})
     assert len(frame) == 4 and frame["_line"].tolist() == [1, 2, 3, 4]
     with pytest.raises(InputError, match="page"):  # page 2 twice, page 1 missing
-        read_worldbank_json(write(tmp_path, "q.json", b"[" + pages[1] + b"," + pages[1] + b"]"),
-                            {"SP.POP.TOTL": "population"})
+        read_worldbank_json(write(tmp_path, "q.json", b"[" + pages[1] + b"," + pages[1] + b"]"), {"SP.POP.TOTL": "population"})
 
 
 def test_worldbank_null_is_a_missing_row_not_dropped() -> None:
@@ -300,16 +318,30 @@ def test_worldbank_real_error_bodies_are_reported(name: str) -> None:
 def test_api_entity_codes_resolve_in_the_registry(tmp_path: Path) -> None:
     registry = EntityRegistry(load_project(ROOT).entities)
     names = pd.Series(["KOR", "OECD", "OED", "EUU", "EAP", "LMY", "WLD", "W00", "S19", "USA", "CHN"])
-    assert registry.codes_for(names).tolist() == ["KOR", "OECD_TOTAL", "OECD_MEMBERS", "EU27", "WB_EAP_DEVELOPING",
-                                                  "WB_LOW_MIDDLE_INCOME", "WORLD", "WORLD", "TWN", "USA", "CHN"]
+    assert registry.codes_for(names).tolist() == [
+        "KOR",
+        "OECD_TOTAL",
+        "OECD_MEMBERS",
+        "EU27",
+        "WB_EAP_DEVELOPING",
+        "WB_LOW_MIDDLE_INCOME",
+        "WORLD",
+        "WORLD",
+        "TWN",
+        "USA",
+        "CHN",
+    ]
 
 
 # ------------------------------------------------------------------------------- Comtrade parser
 
+
 def test_comtrade_real_answer_gives_imports_by_partner() -> None:
     frame = read_comtrade_json(CT / "chn_arg_deu_total_2010.json", {"M": "imports_from_partner"})
     assert frame[["entity", "category", "period", "indicator"]].values.tolist() == [
-        ["ARG", "CHN", "2010", "imports_from_partner"], ["DEU", "CHN", "2010", "imports_from_partner"]]
+        ["ARG", "CHN", "2010", "imports_from_partner"],
+        ["DEU", "CHN", "2010", "imports_from_partner"],
+    ]
     assert frame["value"].tolist() == [6804128143.0, 74251272075.0]  # the export rows (flow X) are left out
     assert set(frame["flag"]) == {""}
 
@@ -319,12 +351,15 @@ def test_comtrade_value_not_as_reported_is_flagged_estimated() -> None:
     assert frame[["entity", "category", "value", "flag"]].values.tolist() == [["JPN", "USA", 151580564290.0, "estimated"]]
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    (lambda d: d.update(error="Invalid reporterCode"), "returned an error: Invalid reporterCode"),
-    (lambda d: d.update(count=5), "reports 5 records but sent 4"),
-    (lambda d: d["data"][0].update(cmdCode="85"), "not a total-goods"),
-    (lambda d: d["data"][1].pop("primaryValue"), "lacks"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: d.update(error="Invalid reporterCode"), "returned an error: Invalid reporterCode"),
+        (lambda d: d.update(count=5), "reports 5 records but sent 4"),
+        (lambda d: d["data"][0].update(cmdCode="85"), "not a total-goods"),
+        (lambda d: d["data"][1].pop("primaryValue"), "lacks"),
+    ],
+)
 def test_comtrade_bad_answers_are_named(tmp_path: Path, change, words: str) -> None:  # noqa: ANN001
     data = json.loads((CT / "chn_arg_deu_total_2010.json").read_bytes())
     change(data)
@@ -334,17 +369,21 @@ def test_comtrade_bad_answers_are_named(tmp_path: Path, change, words: str) -> N
 
 # ------------------------------------------------------------------------------- the host check
 
-@pytest.mark.parametrize(("url", "words"), [
-    ("https://sdmx.oecd.org@evil.com/public/rest/data/x", "user info"),
-    ("https://sdmx.oecd.org:443@evil.com/", "user info"),
-    ("https://evil.com\\@sdmx.oecd.org/", "backslash"),
-    ("https://evil.com\\.sdmx.oecd.org/", "backslash"),
-    ("https://sdmx.оecd.org/public/rest/data/x", "xn--"),  # Cyrillic о: IDNA-encoded, not the allowed host
-    ("https://sdmx.oecd.org:8443/public/rest/data/x", "port 8443"),
-    ("https://sdmx.oecd.org./public/rest/data/x", "'sdmx.oecd.org.'"),
-    ("http://sdmx.oecd.org/public/rest/data/x", "only https"),
-    ("https://sdmx.oecd.org.evil.com/", "sdmx.oecd.org.evil.com"),
-])
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("https://sdmx.oecd.org@evil.com/public/rest/data/x", "user info"),
+        ("https://sdmx.oecd.org:443@evil.com/", "user info"),
+        ("https://evil.com\\@sdmx.oecd.org/", "backslash"),
+        ("https://evil.com\\.sdmx.oecd.org/", "backslash"),
+        ("https://sdmx.оecd.org/public/rest/data/x", "xn--"),  # Cyrillic о: IDNA-encoded, not the allowed host
+        ("https://sdmx.oecd.org:8443/public/rest/data/x", "port 8443"),
+        ("https://sdmx.oecd.org./public/rest/data/x", "'sdmx.oecd.org.'"),
+        ("http://sdmx.oecd.org/public/rest/data/x", "only https"),
+        ("https://sdmx.oecd.org.evil.com/", "sdmx.oecd.org.evil.com"),
+    ],
+)
 def test_host_check_on_the_prepared_url_refuses(url: str, words: str) -> None:
     settings = load_project(ROOT).settings.refresh
     with requests.Session() as session, pytest.raises(ValueError) as err:
@@ -360,8 +399,16 @@ def test_host_check_accepts_the_same_host_written_otherwise(url: str) -> None:
     assert prepared.url.lower().startswith("https://sdmx.oecd.org")
 
 
-@pytest.mark.parametrize("location", ["https://sdmx.oecd.org@evil.com/x", "https://evil.com\\@sdmx.oecd.org/x",
-                                      "//evil.com/x", "https://sdmx.oecd.org:8443/x", "http://sdmx.oecd.org/x"])
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://sdmx.oecd.org@evil.com/x",
+        "https://evil.com\\@sdmx.oecd.org/x",
+        "//evil.com/x",
+        "https://sdmx.oecd.org:8443/x",
+        "http://sdmx.oecd.org/x",
+    ],
+)
 def test_a_redirect_is_checked_like_the_first_request(root: Path, location: str) -> None:
     before = tree_digest(root / "data" / "raw")
     with ReplayServer() as server:
@@ -372,6 +419,7 @@ def test_a_redirect_is_checked_like_the_first_request(root: Path, location: str)
 
 
 # --------------------------------------------------------------------- HTTP behaviour, end to end
+
 
 def msti_body() -> bytes:
     return only_rows(SDMX_CODES.read_bytes(), "PT_B1GQ")
@@ -387,8 +435,7 @@ def test_gzip_with_content_length_is_decoded_before_counting(root: Path) -> None
     """requests asks for gzip; Content-Length then counts compressed bytes ('truncated body: 7785 of 1005')."""
     edit_config(root, expect_msti_sample)
     with ReplayServer() as server:
-        server.route("/public/rest/data/", Reply(200, msti_body(), {"Content-Type": "application/vnd.sdmx.data+csv"},
-                                                 gzip=True))
+        server.route("/public/rest/data/", Reply(200, msti_body(), {"Content-Type": "application/vnd.sdmx.data+csv"}, gzip=True))
         [result] = run(root, server, "oecd_msti")
     assert result.status == "new", result.message
     assert result.message == f"oecd_msti: new vintage {VINTAGE} (21 rows)"
@@ -455,8 +502,7 @@ def test_refused_connection_is_retried_then_named(root: Path) -> None:
     edit_config(root, lambda d: d["refresh"].update(retries=2))
     before = tree_digest(root / "data" / "raw")
     port = free_port()
-    [result] = refresh_sources(load_project(root), ["oecd_msti"], today=TODAY,
-                               adapter=lambda retry: LoopbackAdapter(port, retry))
+    [result] = refresh_sources(load_project(root), ["oecd_msti"], today=TODAY, adapter=lambda retry: LoopbackAdapter(port, retry))
     assert_failed_cleanly(root, result, before, "connection failed after 3 attempt(s)", "connection refused")
 
 
@@ -538,9 +584,16 @@ WDI_POP = WB / "wdi_sp_pop_totl_usa_jpn_2022_2023.json"
 
 
 def pop_source(root: Path, **extra) -> None:
-    add_test_source(root, "worldbank_population", "worldbank",
-                    "https://api.worldbank.org/v2/country/USA;JPN/indicator/SP.POP.TOTL", {"SP.POP.TOTL": "population"},
-                    "persons", params={"format": "json", "date": "2022:2023", "per_page": "2"}, **extra)
+    add_test_source(
+        root,
+        "worldbank_population",
+        "worldbank",
+        "https://api.worldbank.org/v2/country/USA;JPN/indicator/SP.POP.TOTL",
+        {"SP.POP.TOTL": "population"},
+        "persons",
+        params={"format": "json", "date": "2022:2023", "per_page": "2"},
+        **extra,
+    )
 
 
 def test_worldbank_pages_are_followed_to_the_last(root: Path) -> None:
@@ -569,18 +622,29 @@ def test_worldbank_missing_page_fails_naming_the_page_count(root: Path) -> None:
 
 def test_worldbank_real_first_page_with_no_second_is_not_kept(root: Path) -> None:
     """The real page 1 of 2 (jkkitakita/wbdata-go); page 2 was never recorded, so the server has none."""
-    add_test_source(root, "worldbank_gdp", "worldbank", "https://api.worldbank.org/v2/countries/JPN;USA/indicators/"
-                    "NY.GDP.MKTP.CD", {"NY.GDP.MKTP.CD": "gdp"}, "USD",
-                    params={"format": "json", "date": "2018:2019", "per_page": "2"})
+    add_test_source(
+        root,
+        "worldbank_gdp",
+        "worldbank",
+        "https://api.worldbank.org/v2/countries/JPN;USA/indicators/NY.GDP.MKTP.CD",
+        {"NY.GDP.MKTP.CD": "gdp"},
+        "USD",
+        params={"format": "json", "date": "2018:2019", "per_page": "2"},
+    )
     before = tree_digest(root / "data" / "raw")
     with ReplayServer() as server:
-        server.route(lambda s: "page" not in s.query, Reply(200, (WB / "gdp_jpn_usa_2018_2019_page1_of_2.json").read_bytes(),
-                                                          {"Content-Length": "543"}, content_length=None))
+        server.route(
+            lambda s: "page" not in s.query,
+            Reply(
+                200, (WB / "gdp_jpn_usa_2018_2019_page1_of_2.json").read_bytes(), {"Content-Length": "543"}, content_length=None
+            ),
+        )
         [result] = run(root, server, "worldbank_gdp")
     assert_failed_cleanly(root, result, before, "page 2 of 2", "HTTP 404")
 
 
 # ------------------------------------------------------------------------ coverage of the request
+
 
 def test_a_requested_economy_absent_from_the_answer_fails_naming_it(root: Path) -> None:
     pop_source(root, expect_entities=["USA", "JPN", "TWN"], expect_years=["2022", "2023", "2024"])
@@ -607,6 +671,7 @@ def test_expected_gaps_must_name_an_expectation(root: Path) -> None:
 
 # ---------------------------------------------------------------------------------- Comtrade, e2e
 
+
 def test_comtrade_answer_becomes_imports_by_partner_and_a_missing_world_row_is_named(root: Path) -> None:
     with open(root / "config" / "entities.yaml", "a", encoding="utf-8") as handle:
         handle.write("ARG: {en: Argentina, zh: 阿根廷, kind: economy, aliases: []}\n")
@@ -615,6 +680,7 @@ def test_comtrade_answer_becomes_imports_by_partner_and_a_missing_world_row_is_n
         source = data["refresh"]["sources"]["comtrade_china_imports"]
         source["params"].update(partnerCode="32,276", period="2010")
         source.update(expect_entities=["ARG", "DEU"], expect_years=["2010"])
+
     edit_config(root, china)
     body = (CT / "chn_arg_deu_total_2010.json").read_bytes()
     with ReplayServer() as server:
@@ -624,16 +690,18 @@ def test_comtrade_answer_becomes_imports_by_partner_and_a_missing_world_row_is_n
     assert server.seen[0].query["reporterCode"] == ["156"] and server.seen[0].query["flowCode"] == ["M"]
     frame = normalize_source(load_project(root), "comtrade_china_imports")
     assert frame[["entity_code", "category", "indicator", "unit"]].drop_duplicates().values.tolist() == [
-        ["ARG", "CHN", "imports_from_partner", "USD"], ["DEU", "CHN", "imports_from_partner", "USD"]]
+        ["ARG", "CHN", "imports_from_partner", "USD"],
+        ["DEU", "CHN", "imports_from_partner", "USD"],
+    ]
     assert frame["value"].tolist() == [6804128143.0, 74251272075.0]
 
-    edit_config(root, lambda d: d["refresh"]["sources"]["comtrade_china_imports"].update(
-        expect_entities=["ARG", "DEU", "WORLD"]))
+    edit_config(root, lambda d: d["refresh"]["sources"]["comtrade_china_imports"].update(expect_entities=["ARG", "DEU", "WORLD"]))
     before = tree_digest(root / "data" / "raw")
     with ReplayServer() as server:
         server.route("/", Reply(200, body))
-        [again] = refresh_sources(load_project(root), ["comtrade_china_imports"], adapter=loopback(server),
-                                  today=TODAY + dt.timedelta(days=1))
+        [again] = refresh_sources(
+            load_project(root), ["comtrade_china_imports"], adapter=loopback(server), today=TODAY + dt.timedelta(days=1)
+        )
     assert again.status == "unchanged" and "unchanged" in again.message  # same payload: no new vintage
     assert tree_digest(root / "data" / "raw") == before
 
@@ -642,20 +710,27 @@ def test_comtrade_periods_are_requested_one_at_a_time(root: Path) -> None:
     data = json.loads((CT / "chn_arg_deu_total_2010.json").read_bytes())
     with open(root / "config" / "entities.yaml", "a", encoding="utf-8") as handle:
         handle.write("ARG: {en: Argentina, zh: 阿根廷, kind: economy, aliases: []}\n")
-    edit_config(root, lambda d: d["refresh"]["sources"]["comtrade_china_imports"].update(
-        params={**d["refresh"]["sources"]["comtrade_china_imports"]["params"], "period": "2010,2011"},
-        expect_entities=["ARG", "DEU"], expect_years=["2010", "2011"]))
+    edit_config(
+        root,
+        lambda d: d["refresh"]["sources"]["comtrade_china_imports"].update(
+            params={**d["refresh"]["sources"]["comtrade_china_imports"]["params"], "period": "2010,2011"},
+            expect_entities=["ARG", "DEU"],
+            expect_years=["2010", "2011"],
+        ),
+    )
     before = tree_digest(root / "data" / "raw")
     with ReplayServer() as server:
         server.route(lambda s: s.query.get("period") == ["2010"], Reply(200, json.dumps(data).encode()))
-        server.route(lambda s: s.query.get("period") == ["2011"], Reply(200, b'{"elapsedTime":"0.1 secs","count":0,'
-                                                                             b'"data":[],"error":""}'))
+        server.route(
+            lambda s: s.query.get("period") == ["2011"], Reply(200, b'{"elapsedTime":"0.1 secs","count":0,"data":[],"error":""}')
+        )
         [result] = run(root, server, "comtrade_china_imports")
     assert [s.query["period"] for s in server.seen] == [["2010"], ["2011"]]
     assert_failed_cleanly(root, result, before, "years 2011")
 
 
 # ------------------------------------------------------------------------- vintages and staging
+
 
 def test_same_day_refresh_is_refused_and_earlier_vintages_stay(root: Path) -> None:
     edit_config(root, expect_msti_sample)
@@ -697,6 +772,7 @@ def test_a_young_staging_folder_is_reported_not_removed(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------ the CLI summary
 
+
 def test_cli_prints_one_summary_line_per_source_and_fails_if_any_failed(root: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
     import techgap.refresh as refresh
 
@@ -705,8 +781,9 @@ def test_cli_prints_one_summary_line_per_source_and_fails_if_any_failed(root: Pa
         server.route("/public/rest/", Reply(503, b"busy"))
         server.route("/v2/", Reply(200, WB_GERD.read_bytes()))
         original = refresh.refresh_sources
-        monkeypatch.setattr(refresh, "refresh_sources",
-                            lambda project, ids: original(project, ids, adapter=loopback(server), today=TODAY))
+        monkeypatch.setattr(
+            refresh, "refresh_sources", lambda project, ids: original(project, ids, adapter=loopback(server), today=TODAY)
+        )
         with pytest.raises(SystemExit) as exit_info:
             cli.main(["--root", str(root), "refresh", "oecd_msti", "worldbank_wdi"])
     out = capsys.readouterr().out.splitlines()
@@ -717,6 +794,7 @@ def test_cli_prints_one_summary_line_per_source_and_fails_if_any_failed(root: Pa
 
 
 # ------------------------------------------------------------------ planting vintages for builds
+
 
 def test_plant_api_vintage_gives_a_vintage_normalize_reads(project_root: Path) -> None:
     folder = plant_api_vintage(project_root, "worldbank_wdi", "worldbank/gerd_shaped.json", "2027-02-01")
@@ -738,7 +816,6 @@ def test_refreshed_msti_vintage_is_read_by_normalize(root: Path) -> None:
     assert values[("KOR", "2021", "gerd_pct_gdp")] == 4.930120876
     assert values[("USA", "2019", "gerd_usd_current_ppp_million")] == pytest.approx(668351.2)
     assert len(normalize_source(project, "oecd_msti", "2026-11-27")) == 84  # the old vintage still reads
-
 
 
 def test_refresh_then_build_draws_fig02_from_the_new_vintage(root: Path) -> None:
@@ -773,14 +850,17 @@ def test_shaped_us_imports_plant_gives_fig16_shares(project_root: Path) -> None:
 REPLAYS = {  # real recording -> (client, indicator code, unit, expected status, words in the summary line)
     "worldbank/wdi_sp_pop_totl_usa_jpn_2022_2023.json": ("worldbank", "SP.POP.TOTL", "persons", "new", "(4 rows)"),
     "worldbank/wdi_sp_pop_grow_usa_jpn_2022_2023.json": ("worldbank", "SP.POP.GROW", "percent", "new", "(4 rows)"),
-    "worldbank/wdi_sp_pop_0014_to_zs_usa_jpn_2022_2023.json": ("worldbank", "SP.POP.0014.TO.ZS", "percent", "new",
-                                                               "(4 rows)"),
+    "worldbank/wdi_sp_pop_0014_to_zs_usa_jpn_2022_2023.json": ("worldbank", "SP.POP.0014.TO.ZS", "percent", "new", "(4 rows)"),
     "worldbank/gdp_jpn_usa_page1_of_3.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed", "page 2 of 3"),
     "worldbank/gdp_jpn_usa_2018_2019_page1_of_2.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed", "page 2 of 2"),
-    "worldbank/error_invalid_indicator.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed",
-                                               "returned an error: Invalid value"),
-    "worldbank/error_invalid_country.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed",
-                                             "returned an error: Invalid value"),
+    "worldbank/error_invalid_indicator.json": (
+        "worldbank",
+        "NY.GDP.MKTP.CD",
+        "USD",
+        "failed",
+        "returned an error: Invalid value",
+    ),
+    "worldbank/error_invalid_country.json": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed", "returned an error: Invalid value"),
     "worldbank/error_invalid_source_http400.xml": ("worldbank", "NY.GDP.MKTP.CD", "USD", "failed", "HTTP 400"),
     "comtrade/chn_arg_deu_total_2010.json": ("comtrade", "M", "USD", "new", "(2 rows)"),
     "comtrade/usa_jpn_total_2023.json": ("comtrade", "M", "USD", "new", "(1 rows)"),
@@ -797,16 +877,27 @@ def test_every_real_recording_replays_through_refresh(root: Path, name: str) -> 
     url = recorded["request"]["url"].split("?")[0]
     with open(root / "config" / "entities.yaml", "a", encoding="utf-8") as handle:
         handle.write("ARG: {en: Argentina, zh: 阿根廷, kind: economy, aliases: []}\n")
-    add_test_source(root, "api_replay", client, url, {code: "replayed"}, unit,
-                    params={"format": "json"} if client == "worldbank" else {"period": "2010"})
-    headers = {k: str(v) for k, v in recorded["response"]["headers"].items()
-               if k in ("Content-Type", "Content-Length") and k != "note"}
+    add_test_source(
+        root,
+        "api_replay",
+        client,
+        url,
+        {code: "replayed"},
+        unit,
+        params={"format": "json"} if client == "worldbank" else {"period": "2010"},
+    )
+    headers = {
+        k: str(v) for k, v in recorded["response"]["headers"].items() if k in ("Content-Type", "Content-Length") and k != "note"
+    }
     body = (FIXTURES / name).read_bytes()
     before = tree_digest(root / "data" / "raw")
     with ReplayServer() as server:
-        server.route(lambda s: "page" not in s.query, Reply(recorded["response"]["status"], body, headers,
-                                                           content_length="auto" if "Content-Length" not in headers
-                                                           else None))
+        server.route(
+            lambda s: "page" not in s.query,
+            Reply(
+                recorded["response"]["status"], body, headers, content_length="auto" if "Content-Length" not in headers else None
+            ),
+        )
         [result] = run(root, server, "api_replay")
     assert result.status == status and words in result.message, result.message
     if status == "failed":

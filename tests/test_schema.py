@@ -27,8 +27,15 @@ def test_schema_names_its_draft_and_forbids_unknown_keys():
     schema = json.loads(schema_text())
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"min_year", "max_year", "vintages", "report_vintages", "conversions", "refresh",
-                                         "drift_alarm_factor"}
+    assert set(schema["properties"]) == {
+        "min_year",
+        "max_year",
+        "vintages",
+        "report_vintages",
+        "conversions",
+        "refresh",
+        "drift_alarm_factor",
+    }
 
 
 def test_the_project_config_passes_and_is_not_modified(config):

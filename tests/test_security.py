@@ -31,9 +31,11 @@ def refresh_settings():
 
 # --- YAML tags --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("tag", PYTHON_TAGS, ids=["apply", "new", "name"])
-def test_python_tag_in_items_yaml_is_rejected_and_not_run(tag: str, project_root: Path, tmp_path: Path,
-                                                          capfd: pytest.CaptureFixture) -> None:
+def test_python_tag_in_items_yaml_is_rejected_and_not_run(
+    tag: str, project_root: Path, tmp_path: Path, capfd: pytest.CaptureFixture
+) -> None:
     marker = tmp_path / "executed"
     items = project_root / "config" / "items.yaml"
     items.write_text(f"- {tag.format(marker=marker)}\n" + items.read_text(encoding="utf-8"), encoding="utf-8")
@@ -50,13 +52,13 @@ def test_python_tag_in_items_yaml_is_rejected_and_not_run(tag: str, project_root
     assert "hi" not in capfd.readouterr().out
 
 
-def test_python_tag_in_provenance_is_rejected_and_not_run(project_root: Path, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture) -> None:
+def test_python_tag_in_provenance_is_rejected_and_not_run(
+    project_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     marker = tmp_path / "executed"
     provenance = snapshot_dir(project_root, "isscc") / "provenance.yaml"
     text = provenance.read_text(encoding="utf-8")
-    text, count = re.subn(r"^notes: .*$", f'notes: !!python/object/apply:os.system ["echo hi > {marker}"]', text,
-                          flags=re.M)
+    text, count = re.subn(r"^notes: .*$", f'notes: !!python/object/apply:os.system ["echo hi > {marker}"]', text, flags=re.M)
     assert count == 1
     provenance.write_text(text, encoding="utf-8")
 
@@ -76,6 +78,7 @@ def test_python_tag_in_provenance_is_rejected_and_not_run(project_root: Path, tm
 
 # --- ids that would escape data/raw -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("bad", ESCAPING_IDS)
 def test_check_id_rejects_escaping_ids(bad: str) -> None:
     with pytest.raises(ValueError) as excinfo:
@@ -88,8 +91,11 @@ def test_check_id_rejects_escaping_ids(bad: str) -> None:
 def test_resolve_vintage_and_open_snapshot_reject_escaping_source_ids(bad: str, tmp_path: Path) -> None:
     raw = tmp_path / "project" / "data" / "raw"
     raw.mkdir(parents=True)
-    for call in (lambda: resolve_vintage(raw, bad, {}), lambda: resolve_vintage(raw, bad, {bad: VINTAGE}),
-                 lambda: open_snapshot(raw, bad, VINTAGE)):
+    for call in (
+        lambda: resolve_vintage(raw, bad, {}),
+        lambda: resolve_vintage(raw, bad, {bad: VINTAGE}),
+        lambda: open_snapshot(raw, bad, VINTAGE),
+    ):
         with pytest.raises(ValueError) as excinfo:
             call()
         assert excinfo.type is ValueError
@@ -110,8 +116,9 @@ def test_open_snapshot_rejects_escaping_vintage(project_root: Path) -> None:
 def test_config_vintage_pins_cannot_escape(pins: dict, bad: str, project_root: Path) -> None:
     config = project_root / "config" / "config.yaml"
     ((key, value),) = pins.items()
-    text, count = re.subn(r"^vintages: \{\}$", f'vintages: {{"{key}": "{value}"}}', config.read_text(encoding="utf-8"),
-                          flags=re.M)
+    text, count = re.subn(
+        r"^vintages: \{\}$", f'vintages: {{"{key}": "{value}"}}', config.read_text(encoding="utf-8"), flags=re.M
+    )
     assert count == 1
     config.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as excinfo:
@@ -128,16 +135,18 @@ BAD_PAYLOADS = ["../../secret.csv", "../data.csv", "/etc/passwd", "..\\..\\secre
 
 def _provenance_with_payload(root: Path, payload: str) -> Path:
     provenance = snapshot_dir(root, "isscc") / "provenance.yaml"
-    text, count = re.subn(r"^payload: data\.csv$", lambda _: f"payload: '{payload}'", provenance.read_text(encoding="utf-8"),
-                          flags=re.M)
+    text, count = re.subn(
+        r"^payload: data\.csv$", lambda _: f"payload: '{payload}'", provenance.read_text(encoding="utf-8"), flags=re.M
+    )
     assert count == 1
     provenance.write_text(text, encoding="utf-8")
     return provenance
 
 
 @pytest.mark.parametrize("payload", BAD_PAYLOADS)
-def test_provenance_payload_outside_the_vintage_folder_is_rejected(payload: str, project_root: Path,
-                                                                   capsys: pytest.CaptureFixture) -> None:
+def test_provenance_payload_outside_the_vintage_folder_is_rejected(
+    payload: str, project_root: Path, capsys: pytest.CaptureFixture
+) -> None:
     provenance = _provenance_with_payload(project_root, payload)
     secret = project_root / "data" / "raw" / "secret.csv"  # where ../../secret.csv points
     secret.write_bytes((snapshot_dir(project_root, "isscc") / "data.csv").read_bytes())
@@ -161,6 +170,7 @@ def test_provenance_payload_error_names_the_bad_value(project_root: Path) -> Non
 
 
 # --- item ids ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("bad", ["fig/01", "../fig01", "fig01/../../x", "..\\fig01"])
 def test_item_id_with_a_slash_is_rejected(bad: str, project_root: Path) -> None:
@@ -189,20 +199,24 @@ def test_item_group_with_a_slash_is_rejected(project_root: Path) -> None:
 
 # --- refresh URLs -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("url", "named"), [
-    ("http://sdmx.oecd.org/public/rest/data/x", "http://sdmx.oecd.org/public/rest/data/x"),
-    ("http://api.worldbank.org/v2/country/CHN/indicator/GB.XPD.RSDV.GD.ZS", "http://api.worldbank.org/v2/country/CHN"),
-    ("ftp://api.worldbank.org/v2", "ftp://api.worldbank.org/v2"),
-    ("file:///etc/passwd", "file:///etc/passwd"),
-    ("//sdmx.oecd.org/public", "//sdmx.oecd.org/public"),
-    ("https://evil.example/public/rest/data/x", "'evil.example'"),
-    ("https://sdmx.oecd.org.evil.example/x", "'sdmx.oecd.org.evil.example'"),
-    ("https://sdmx.oecd.org@evil.example/x", "'evil.example'"),
-    ("https://api.worldbank.org:443@evil.example/v2", "'evil.example'"),
-    ("https://127.0.0.1/x", "'127.0.0.1'"),
-    ("https://169.254.169.254/latest/meta-data/", "'169.254.169.254'"),
-    ("https://localhost/x", "'localhost'"),
-])
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("http://sdmx.oecd.org/public/rest/data/x", "http://sdmx.oecd.org/public/rest/data/x"),
+        ("http://api.worldbank.org/v2/country/CHN/indicator/GB.XPD.RSDV.GD.ZS", "http://api.worldbank.org/v2/country/CHN"),
+        ("ftp://api.worldbank.org/v2", "ftp://api.worldbank.org/v2"),
+        ("file:///etc/passwd", "file:///etc/passwd"),
+        ("//sdmx.oecd.org/public", "//sdmx.oecd.org/public"),
+        ("https://evil.example/public/rest/data/x", "'evil.example'"),
+        ("https://sdmx.oecd.org.evil.example/x", "'sdmx.oecd.org.evil.example'"),
+        ("https://sdmx.oecd.org@evil.example/x", "'evil.example'"),
+        ("https://api.worldbank.org:443@evil.example/v2", "'evil.example'"),
+        ("https://127.0.0.1/x", "'127.0.0.1'"),
+        ("https://169.254.169.254/latest/meta-data/", "'169.254.169.254'"),
+        ("https://localhost/x", "'localhost'"),
+    ],
+)
 def test_refresh_url_outside_https_and_allowed_hosts_is_rejected(url: str, named: str, refresh_settings) -> None:
     with pytest.raises(ValueError) as excinfo:
         check_url(url, refresh_settings)

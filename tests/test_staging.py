@@ -44,4 +44,5 @@ def test_a_failure_while_drawing_leaves_every_last_good_output(tmp_path):
 def test_staged_paths_map_to_their_final_place(tmp_path):
     staging = tmp_path / "figures" / ".staging-x"
     assert staged_to_final([str(staging / "a" / "a.csv")], staging, tmp_path / "figures") == [
-        str(tmp_path / "figures" / "a" / "a.csv")]
+        str(tmp_path / "figures" / "a" / "a.csv")
+    ]

@@ -23,12 +23,20 @@ from techgap.provenance import Document, list_vintages, open_snapshot, resolve_v
 
 REPORT_SOURCE = "ndc_report"
 SYMBOLS = {"supported": "✔", "consistent": "≈", "revised": "↻", "contradicted": "✘", "uncheckable": "?"}
-COLOURS = {"supported": "#d7f0d2", "consistent": "#d6e6f5", "revised": "#fde7c4", "contradicted": "#f8d0cc",
-           "uncheckable": "#e6e6e6"}
-MEANINGS = {"supported": "an independent source agrees within the report's rounding",
-            "consistent": "only the report's own numbers are available, and they agree",
-            "revised": "the cited release agrees (or is not held); a later release differs",
-            "contradicted": "the cited source disagrees", "uncheckable": "the data are not in the project"}
+COLOURS = {
+    "supported": "#d7f0d2",
+    "consistent": "#d6e6f5",
+    "revised": "#fde7c4",
+    "contradicted": "#f8d0cc",
+    "uncheckable": "#e6e6e6",
+}
+MEANINGS = {
+    "supported": "an independent source agrees within the report's rounding",
+    "consistent": "only the report's own numbers are available, and they agree",
+    "revised": "the cited release agrees (or is not held); a later release differs",
+    "contradicted": "the cited source disagrees",
+    "uncheckable": "the data are not in the project",
+}
 HEADING = re.compile(r"^(?:[壹貳參肆伍陸柒]、|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|（[一二三四五六七八九十]+）)")
 PARAGRAPH_END = ("。", "：", ":")
 SHORT_LINE = 20  # a line this short ends its paragraph (the extraction wraps full lines at ~33 characters)
@@ -197,9 +205,11 @@ def documents_of(rows: pd.DataFrame) -> list[str]:
 
 def note_html(statement: pd.Series, rows: pd.DataFrame, documents: Mapping[str, Document]) -> str:
     verdict = statement["status"]
-    items = [f'<li id="n-{_e(statement["id"])}" class="v-{_e(verdict)}"><span class="sym" aria-hidden="true">'
-             f'{SYMBOLS[verdict]}</span> <b>{_e(verdict)}</b> <a href="#s-{_e(statement["id"])}">{_e(statement["id"])}</a>'
-             f' <span lang="zh-Hant">「{_e(statement["quote"])}」</span><ul lang="en">']
+    items = [
+        f'<li id="n-{_e(statement["id"])}" class="v-{_e(verdict)}"><span class="sym" aria-hidden="true">'
+        f'{SYMBOLS[verdict]}</span> <b>{_e(verdict)}</b> <a href="#s-{_e(statement["id"])}">{_e(statement["id"])}</a>'
+        f' <span lang="zh-Hant">「{_e(statement["quote"])}」</span><ul lang="en">'
+    ]
     for status, line in check_lines(rows):
         items.append(f'<li class="v-{_e(status)}"><span class="sym" aria-hidden="true">{SYMBOLS[status]}</span> {_e(line)}</li>')
     for document_id in documents_of(rows):
@@ -207,8 +217,10 @@ def note_html(statement: pd.Series, rows: pd.DataFrame, documents: Mapping[str, 
         if document is None:
             items.append(f"<li>document {_e(document_id)}</li>")
             continue
-        items.append(f"<li>document: {safe_link(document.url, document.title)} ({_e(document.publisher)}"
-                     f"{', ' + _e(document.published) if document.published else ''}) — {_e(document.locator)}</li>")
+        items.append(
+            f"<li>document: {safe_link(document.url, document.title)} ({_e(document.publisher)}"
+            f"{', ' + _e(document.published) if document.published else ''}) — {_e(document.locator)}</li>"
+        )
     items.append("</ul></li>")
     return "".join(items)
 
@@ -218,33 +230,42 @@ def paragraph_html(text: str, marks: list[Mark], verdicts: Mapping[str, str]) ->
     inline = sorted((m for m in marks if not m.nested), key=lambda m: m.start)
     nested = [m for m in marks if m.nested]
     for mark in inline:
-        out.append(_e(text[cursor:mark.start]))
+        out.append(_e(text[cursor : mark.start]))
         verdict = verdicts[mark.statement]
-        extra = "".join(f'<a class="sym v-{_e(verdicts[n.statement])}" href="#n-{_e(n.statement)}" id="s-{_e(n.statement)}" '
-                        f'title="{_e(n.statement)}: {_e(verdicts[n.statement])}">{SYMBOLS[verdicts[n.statement]]}</a>'
-                        for n in nested if mark.start < n.end and n.start < mark.end)
-        out.append(f'<mark class="v-{_e(verdict)}" id="s-{_e(mark.statement)}"><a href="#n-{_e(mark.statement)}" '
-                   f'title="{_e(mark.statement)}: {_e(verdict)}">{_e(text[mark.start:mark.end])}<span class="sym">'
-                   f'{SYMBOLS[verdict]}</span></a></mark>{extra}')
+        extra = "".join(
+            f'<a class="sym v-{_e(verdicts[n.statement])}" href="#n-{_e(n.statement)}" id="s-{_e(n.statement)}" '
+            f'title="{_e(n.statement)}: {_e(verdicts[n.statement])}">{SYMBOLS[verdicts[n.statement]]}</a>'
+            for n in nested
+            if mark.start < n.end and n.start < mark.end
+        )
+        out.append(
+            f'<mark class="v-{_e(verdict)}" id="s-{_e(mark.statement)}"><a href="#n-{_e(mark.statement)}" '
+            f'title="{_e(mark.statement)}: {_e(verdict)}">{_e(text[mark.start : mark.end])}<span class="sym">'
+            f"{SYMBOLS[verdict]}</span></a></mark>{extra}"
+        )
         cursor = mark.end
     out.append(_e(text[cursor:]))
     return "".join(out)
 
 
-STYLE = """
+STYLE = (
+    """
 body{font-family:"Noto Sans CJK TC","Noto Sans TC","PingFang TC","Microsoft JhengHei",sans-serif;max-width:52em;
 margin:2em auto;padding:0 1em;line-height:1.7;color:#222}
 mark{padding:0 .1em;border-bottom:2px solid #888}mark a{color:inherit;text-decoration:none}
 .sym{font-weight:bold;margin-left:.15em}
 ul.notes{font-size:.85em;border-left:3px solid #ccc;margin:.3em 0 1.2em;padding-left:1.2em}
 ul.notes ul{padding-left:1.2em}.legend li{list-style:none}
-""" + "".join(f".v-{k}{{background:{v}}}" for k, v in COLOURS.items()) + \
-    "mark.v-contradicted{border-bottom-color:#b00}mark.v-supported{border-bottom-color:#2a2}" \
+"""
+    + "".join(f".v-{k}{{background:{v}}}" for k, v in COLOURS.items())
+    + "mark.v-contradicted{border-bottom-color:#b00}mark.v-supported{border-bottom-color:#2a2}"
     "mark.v-revised{border-bottom-color:#c70}mark.v-consistent{border-bottom-color:#37a}"
+)
 
 
-def render_html(sections: list[Section], statements: pd.DataFrame, checks: pd.DataFrame,
-                documents: Mapping[str, Document], summary: str) -> str:
+def render_html(
+    sections: list[Section], statements: pd.DataFrame, checks: pd.DataFrame, documents: Mapping[str, Document], summary: str
+) -> str:
     quotes = dict(zip(statements["id"], statements["quote"], strict=True))
     verdicts = dict(zip(statements["id"], statements["status"], strict=True))
     marks, missing = locate(sections, quotes)
@@ -253,16 +274,19 @@ def render_html(sections: list[Section], statements: pd.DataFrame, checks: pd.Da
         by_paragraph.setdefault((mark.section, mark.paragraph), []).append(mark)
     rows_of = {key: rows for key, rows in checks.groupby("statement", sort=False)}
     statement_rows = statements.set_index("id", drop=False)
-    parts = ['<!DOCTYPE html>', '<html lang="zh-Hant"><head><meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             "<title>中國推動技術自主之現況與影響 — annotated (techgap claims ledger)</title>",
-             f"<style>{STYLE}</style></head><body>",
-             '<header lang="en"><h1 lang="zh-Hant">中國推動技術自主之現況與影響</h1>',
-             "<p>The report's full text (國家發展委員會, 2023), every numeric statement of the techgap claims ledger "
-             "marked in place by its verdict. Each mark links to its note: the checks, the values computed from the "
-             "project's data, the documents and locators behind them.</p>",
-             f"<p><b>{_e(summary)}</b> — <a href=\"claims.csv\">claims.csv</a> · <a href=\"claims_checks.csv\">"
-             "claims_checks.csv</a> · <a href=\"index.html\">index</a></p><ul class=\"legend\">"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-Hant"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>中國推動技術自主之現況與影響 — annotated (techgap claims ledger)</title>",
+        f"<style>{STYLE}</style></head><body>",
+        '<header lang="en"><h1 lang="zh-Hant">中國推動技術自主之現況與影響</h1>',
+        "<p>The report's full text (國家發展委員會, 2023), every numeric statement of the techgap claims ledger "
+        "marked in place by its verdict. Each mark links to its note: the checks, the values computed from the "
+        "project's data, the documents and locators behind them.</p>",
+        f'<p><b>{_e(summary)}</b> — <a href="claims.csv">claims.csv</a> · <a href="claims_checks.csv">'
+        'claims_checks.csv</a> · <a href="index.html">index</a></p><ul class="legend">',
+    ]
     for verdict, symbol in SYMBOLS.items():
         parts.append(f'<li><mark class="v-{verdict}">{symbol} {verdict}</mark> {_e(MEANINGS[verdict])}</li>')
     parts.append("</ul></header><main>")
@@ -275,8 +299,11 @@ def render_html(sections: list[Section], statements: pd.DataFrame, checks: pd.Da
             parts.append(f"<p>{paragraph_html(paragraph, here, verdicts)}</p>")
             if here:
                 ordered = sorted(here, key=lambda m: (m.start, m.nested))
-                parts.append('<ul class="notes" lang="en">' + "".join(
-                    note_html(statement_rows.loc[m.statement], rows_of[m.statement], documents) for m in ordered) + "</ul>")
+                parts.append(
+                    '<ul class="notes" lang="en">'
+                    + "".join(note_html(statement_rows.loc[m.statement], rows_of[m.statement], documents) for m in ordered)
+                    + "</ul>"
+                )
     if missing:
         parts.append('<section lang="en"><h2>Statements not located in the text</h2><ul class="notes">')
         for statement_id in missing:
@@ -301,8 +328,14 @@ def render_markdown(sections: list[Section], statements: pd.DataFrame, checks: p
     for mark in marks:
         by_paragraph.setdefault((mark.section, mark.paragraph), []).append(mark)
     rows_of = {key: rows for key, rows in checks.groupby("statement", sort=False)}
-    lines = ["# 中國推動技術自主之現況與影響 — annotated", "", summary, "",
-             " · ".join(f"{s} {v}" for v, s in SYMBOLS.items()), ""]
+    lines = [
+        "# 中國推動技術自主之現況與影響 — annotated",
+        "",
+        summary,
+        "",
+        " · ".join(f"{s} {v}" for v, s in SYMBOLS.items()),
+        "",
+    ]
     for s_index, section in enumerate(sections):
         if section.heading:
             lines += ["#" * min(section.level + 1, 4) + " " + _md(section.heading), ""]
@@ -310,8 +343,10 @@ def render_markdown(sections: list[Section], statements: pd.DataFrame, checks: p
             here = sorted((m for m in by_paragraph.get((s_index, p_index), []) if not m.nested), key=lambda m: m.start)
             text, cursor = [], 0
             for mark in here:
-                text.append(_md(paragraph[cursor:mark.start]))
-                text.append(f"**{_md(paragraph[mark.start:mark.end])}**【{SYMBOLS[verdicts[mark.statement]]} {mark.statement}】")
+                text.append(_md(paragraph[cursor : mark.start]))
+                text.append(
+                    f"**{_md(paragraph[mark.start : mark.end])}**【{SYMBOLS[verdicts[mark.statement]]} {mark.statement}】"
+                )
                 cursor = mark.end
             text.append(_md(paragraph[cursor:]))
             lines += ["".join(text), ""]
@@ -326,8 +361,7 @@ def render_markdown(sections: list[Section], statements: pd.DataFrame, checks: p
     return "\n".join(lines) + "\n"
 
 
-def write_annotated_report(project: Project, statements: pd.DataFrame | None = None,
-                           checks: pd.DataFrame | None = None) -> None:
+def write_annotated_report(project: Project, statements: pd.DataFrame | None = None, checks: pd.DataFrame | None = None) -> None:
     """figures/report.html and report.md from the ledger (by default figures/claims.csv and claims_checks.csv)."""
     from techgap.claims import summary_line
     from techgap.io import write_text
@@ -339,8 +373,9 @@ def write_annotated_report(project: Project, statements: pd.DataFrame | None = N
     sections = load_report_text(project)
     sources = {s for value in checks["sources"].fillna("") for s in str(value).split(";") if s}
     summary = summary_line(statements)
-    write_text(project.figures_dir / "report.html",
-               render_html(sections, statements, checks, document_index(project, sources), summary))
+    write_text(
+        project.figures_dir / "report.html", render_html(sections, statements, checks, document_index(project, sources), summary)
+    )
     write_text(project.figures_dir / "report.md", render_markdown(sections, statements, checks, summary))
 
 

@@ -12,8 +12,9 @@ from techgap.layout import processed_path
 from techgap.normalize import normalize_source
 
 
-def build_snapshots(project: Project, pairs: list[tuple[str, str]], items: list[ItemSpec],
-                    write: set[tuple[str, str]] | None = None) -> list[str]:
+def build_snapshots(
+    project: Project, pairs: list[tuple[str, str]], items: list[ItemSpec], write: set[tuple[str, str]] | None = None
+) -> list[str]:
     """Normalize the snapshots and draw both editions of the items, all in memory (every check passes
     before anything is written), then write the processed tables and the item files."""
     from techgap.provenance import load_provenance

@@ -40,8 +40,12 @@ def load_chapters(project: Project) -> Chapters:
     chapters = _validated(path, Chapters, load_yaml(path), "chapters")
     for item_id, key in chapters.items.items():
         if key not in chapters.chapters:
-            raise InputError(path, f"item {item_id} names unknown chapter {key!r}", field=f"items.{item_id}",
-                             expected="one of " + ", ".join(chapters.chapters))
+            raise InputError(
+                path,
+                f"item {item_id} names unknown chapter {key!r}",
+                field=f"items.{item_id}",
+                expected="one of " + ", ".join(chapters.chapters),
+            )
     known = {item.id for item in project.items}
     for item_id in chapters.items:
         if item_id not in known:

@@ -33,14 +33,26 @@ def check_item_refs(project: Project, charts: dict[str, Collection[str]] | None 
     for item in project.items:
         names = charts.get(item.kind, ())
         if item.renders and item.chart not in names:
-            raise InputError(items_path, f"{item.kind} item {item.id} names unknown chart {item.chart!r}",
-                             field=f"{item.id}.chart", expected="one of " + ", ".join(sorted(names)) + _hint(item.chart, names))
+            raise InputError(
+                items_path,
+                f"{item.kind} item {item.id} names unknown chart {item.chart!r}",
+                field=f"{item.id}.chart",
+                expected="one of " + ", ".join(sorted(names)) + _hint(item.chart, names),
+            )
         for number, selection in enumerate(item.spec.get("data", []), start=1):
             source = selection.get("source") if isinstance(selection, dict) else None
             field = f"{item.id}.spec.data[{number}].source"
             if source not in project.sources:
-                raise InputError(items_path, f"item {item.id} reads unknown source {source!r}", field=field,
-                                 expected="a source declared in config/sources.yaml" + _hint(str(source), project.sources))
+                raise InputError(
+                    items_path,
+                    f"item {item.id} reads unknown source {source!r}",
+                    field=field,
+                    expected="a source declared in config/sources.yaml" + _hint(str(source), project.sources),
+                )
             if source not in item.sources:
-                raise InputError(items_path, f"item {item.id} reads source {source!r} but does not declare it", field=field,
-                                 expected=f"{source!r} listed in the item's sources (it is a rerun trigger of the build)")
+                raise InputError(
+                    items_path,
+                    f"item {item.id} reads source {source!r} but does not declare it",
+                    field=field,
+                    expected=f"{source!r} listed in the item's sources (it is a rerun trigger of the build)",
+                )

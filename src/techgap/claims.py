@@ -189,8 +189,9 @@ def load_claims(path: str | Path, project: Project) -> list[Statement]:
         seen_statements.add(statement.id)
         for number, check in enumerate(statement.checks):
             if check.id in seen_checks:
-                raise InputError(path, f"statement {statement.id}: check id {check.id} appears twice",
-                                 field=f"checks.{number}.id")
+                raise InputError(
+                    path, f"statement {statement.id}: check id {check.id} appears twice", field=f"checks.{number}.id"
+                )
             seen_checks.add(check.id)
         check_references(path, statement, project)
         statements.append(statement)
@@ -204,14 +205,24 @@ def check_references(path: Path, statement: Statement, project: Project) -> None
         for compute in check.computes():
             for selector in compute.selectors():
                 if selector.source not in project.sources:
-                    raise InputError(path, f"statement {statement.id}, check {check.id}: unknown series {selector.source!r}",
-                                     field=f"{where}.args.source")
+                    raise InputError(
+                        path,
+                        f"statement {statement.id}, check {check.id}: unknown series {selector.source!r}",
+                        field=f"{where}.args.source",
+                    )
                 if selector.indicator not in project.sources[selector.source].indicators:
-                    raise InputError(path, f"statement {statement.id}, check {check.id}: series {selector.source} has no "
-                                     f"indicator {selector.indicator!r}", field=f"{where}.args.indicator")
+                    raise InputError(
+                        path,
+                        f"statement {statement.id}, check {check.id}: series {selector.source} has no "
+                        f"indicator {selector.indicator!r}",
+                        field=f"{where}.args.indicator",
+                    )
             if compute.function == "convert" and compute.args.get("rate") not in project.settings.conversions:
-                raise InputError(path, f"statement {statement.id}, check {check.id}: unknown conversion "
-                                 f"{compute.args.get('rate')!r}", field=f"{where}.args.rate")
+                raise InputError(
+                    path,
+                    f"statement {statement.id}, check {check.id}: unknown conversion {compute.args.get('rate')!r}",
+                    field=f"{where}.args.rate",
+                )
 
 
 def claim_sources(statements: list[Statement]) -> set[str]:
@@ -308,7 +319,7 @@ def evaluate_compute(compute: Compute, frames: Mapping[str, pd.DataFrame], proje
     elif fn == "streak":
         rows = match(frames, Selector.model_validate(args["rows"]))
         value = float(streak(rows.set_index("period")["value"], float(args["threshold"]), str(args["last"])))
-        read = sorted((p for p in rows["period"] if p <= str(args["last"])), reverse=True)[:int(value) + 1]
+        read = sorted((p for p in rows["period"] if p <= str(args["last"])), reverse=True)[: int(value) + 1]
         documents.update(rows.loc[rows["period"].isin(read), "document"].astype(str))
     elif fn == "rank":
         rows = match(frames, Selector.model_validate(args["among"]))
@@ -336,8 +347,9 @@ def streak(values: pd.Series, threshold: float, last: str) -> int:
 def holds(computed: float, stated: float, tolerance: float, comparison: str) -> bool:
     if comparison == "==":
         return abs(computed - stated) <= tolerance + 1e-9
-    return {">=": computed >= stated - 1e-9, "<=": computed <= stated + 1e-9, ">": computed > stated,
-            "<": computed < stated}[comparison]
+    return {">=": computed >= stated - 1e-9, "<=": computed <= stated + 1e-9, ">": computed > stated, "<": computed < stated}[
+        comparison
+    ]
 
 
 def probe_values(check: Check, computed: float) -> tuple[float, float]:
@@ -359,8 +371,7 @@ def can_fail(check: Check, computed: float) -> bool:
     return not all(holds(value, check.stated, check.tolerance, check.comparison) for value in probe_values(check, computed))
 
 
-def _evaluate_or_missing(compute: Compute, frames: Mapping[str, pd.DataFrame], project: Project,
-                         where: str) -> Computed | str:
+def _evaluate_or_missing(compute: Compute, frames: Mapping[str, pd.DataFrame], project: Project, where: str) -> Computed | str:
     try:
         return evaluate_compute(compute, frames, project)
     except Missing as exc:
@@ -369,15 +380,33 @@ def _evaluate_or_missing(compute: Compute, frames: Mapping[str, pd.DataFrame], p
         raise InputError(project.root / "config" / "claims.yaml", f"{where}: {exc}", field="compute") from None
 
 
-def judge_check(check: Check, statement: Statement, frames: Mapping[str, pd.DataFrame], project: Project,
-                latest_frames: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+def judge_check(
+    check: Check,
+    statement: Statement,
+    frames: Mapping[str, pd.DataFrame],
+    project: Project,
+    latest_frames: Mapping[str, pd.DataFrame] | None = None,
+) -> dict[str, Any]:
     """One check's verdict: the cited release first, then later releases and the newest vintage."""
     record: dict[str, Any] = {
-        "statement": statement.id, "id": check.id, "stated": check.stated, "comparison": check.comparison,
-        "tolerance": check.tolerance, "unit": check.unit, "computed": math.nan, "later": math.nan,
-        "today": math.nan, "today_label": "", "status": "", "detail": "", "documents": "", "later_documents": "",
+        "statement": statement.id,
+        "id": check.id,
+        "stated": check.stated,
+        "comparison": check.comparison,
+        "tolerance": check.tolerance,
+        "unit": check.unit,
+        "computed": math.nan,
+        "later": math.nan,
+        "today": math.nan,
+        "today_label": "",
+        "status": "",
+        "detail": "",
+        "documents": "",
+        "later_documents": "",
         "function": check.compute.function if check.compute else "",
-        "sources": ";".join(sorted({s.source for c in check.computes() for s in c.selectors()})), "note": check.note}
+        "sources": ";".join(sorted({s.source for c in check.computes() for s in c.selectors()})),
+        "note": check.note,
+    }
     where = f"statement {statement.id}, check {check.id}"
     if check.uncheckable is not None:
         record.update(status="uncheckable", detail=f"missing: {check.uncheckable}")
@@ -396,14 +425,18 @@ def judge_check(check: Check, statement: Statement, frames: Mapping[str, pd.Data
     ok = holds(cited.value, check.stated, check.tolerance, check.comparison)
     if not ok:
         whose = "the report's own numbers disagree" if cited.self_referential else "the cited source disagrees"
-        record.update(status="contradicted",
-                      detail=f"{whose}: report says {check.comparison} {check.stated:g}, data give {cited.value:.6g}")
+        record.update(
+            status="contradicted", detail=f"{whose}: report says {check.comparison} {check.stated:g}, data give {cited.value:.6g}"
+        )
         return record
     revision = first_revision(check, cited, frames, project, where, latest_frames)
     if revision is not None:
-        record.update(status="revised", later=revision.value, later_documents=";".join(sorted(revision.documents)),
-                      detail=f"the cited release gives {cited.value:.6g} (as the report says); "
-                             f"a later release gives {revision.value:.6g}")
+        record.update(
+            status="revised",
+            later=revision.value,
+            later_documents=";".join(sorted(revision.documents)),
+            detail=f"the cited release gives {cited.value:.6g} (as the report says); a later release gives {revision.value:.6g}",
+        )
     elif cited.self_referential:
         record.update(status="consistent", detail="only the report's own numbers are in the project; they agree")
     else:
@@ -411,8 +444,9 @@ def judge_check(check: Check, statement: Statement, frames: Mapping[str, pd.Data
     return record
 
 
-def judge_later_only(check: Check, record: dict[str, Any], frames: Mapping[str, pd.DataFrame], project: Project,
-                     where: str) -> dict[str, Any]:
+def judge_later_only(
+    check: Check, record: dict[str, Any], frames: Mapping[str, pd.DataFrame], project: Project, where: str
+) -> dict[str, Any]:
     """The release the report cites is not in the project, only later ones: agreement there supports the
     number; a difference is a revision (it appeared after the report) that the cited release would settle."""
     values = [v for v in (_evaluate_or_missing(c, frames, project, where) for c in check.later) if not isinstance(v, str)]
@@ -423,8 +457,11 @@ def judge_later_only(check: Check, record: dict[str, Any], frames: Mapping[str, 
     shown = differing[0] if differing else values[0]
     record.update(later=shown.value, later_documents=";".join(sorted(shown.documents)))
     if differing:
-        record.update(status="revised", detail=f"the cited release ({check.cited}) is not in the project; a later release "
-                                              f"gives {shown.value:.6g}, the report {check.stated:g}")
+        record.update(
+            status="revised",
+            detail=f"the cited release ({check.cited}) is not in the project; a later release "
+            f"gives {shown.value:.6g}, the report {check.stated:g}",
+        )
     elif all(v.self_referential for v in values):
         record.update(status="consistent", detail="only the report's own numbers are in the project; they agree")
     else:
@@ -432,8 +469,14 @@ def judge_later_only(check: Check, record: dict[str, Any], frames: Mapping[str, 
     return record
 
 
-def first_revision(check: Check, cited: Computed, frames: Mapping[str, pd.DataFrame], project: Project, where: str,
-                   latest_frames: Mapping[str, pd.DataFrame] | None) -> Computed | None:
+def first_revision(
+    check: Check,
+    cited: Computed,
+    frames: Mapping[str, pd.DataFrame],
+    project: Project,
+    where: str,
+    latest_frames: Mapping[str, pd.DataFrame] | None,
+) -> Computed | None:
     """The first later value (a later release named in `later`, then the cited computation on the newest
     vintage) that the report's number no longer matches; None when every later value still agrees."""
     candidates = [(compute, frames) for compute in check.later]
@@ -455,18 +498,57 @@ def statement_verdict(statuses: list[str]) -> str:
     return "uncheckable"
 
 
-def evaluate_checks(statements: list[Statement], frames: Mapping[str, pd.DataFrame], project: Project,
-                    latest_frames: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def evaluate_checks(
+    statements: list[Statement],
+    frames: Mapping[str, pd.DataFrame],
+    project: Project,
+    latest_frames: Mapping[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """One row per check."""
-    records = [judge_check(check, statement, frames, project, latest_frames)
-               for statement in statements for check in statement.checks]
+    records = [
+        judge_check(check, statement, frames, project, latest_frames) for statement in statements for check in statement.checks
+    ]
     return pd.DataFrame(records, columns=CHECK_COLUMNS)
 
 
-CHECK_COLUMNS = ["statement", "id", "stated", "comparison", "tolerance", "unit", "computed", "later", "today",
-                 "today_label", "status", "detail", "documents", "later_documents", "function", "sources", "note"]
-STATEMENT_COLUMNS = ["id", "section", "page", "quote", "status", "checks", "checked", "stated", "comparison", "unit",
-                     "computed", "later", "today", "today_label", "documents", "detail", "note"]
+CHECK_COLUMNS = [
+    "statement",
+    "id",
+    "stated",
+    "comparison",
+    "tolerance",
+    "unit",
+    "computed",
+    "later",
+    "today",
+    "today_label",
+    "status",
+    "detail",
+    "documents",
+    "later_documents",
+    "function",
+    "sources",
+    "note",
+]
+STATEMENT_COLUMNS = [
+    "id",
+    "section",
+    "page",
+    "quote",
+    "status",
+    "checks",
+    "checked",
+    "stated",
+    "comparison",
+    "unit",
+    "computed",
+    "later",
+    "today",
+    "today_label",
+    "documents",
+    "detail",
+    "note",
+]
 
 
 def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> pd.DataFrame:
@@ -481,17 +563,36 @@ def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> p
         detail = deciding["detail"]
         if 0 < checked < len(rows):
             detail = (detail + "; " if detail else "") + f"{len(rows) - checked} of {len(rows)} parts unchecked"
-        records.append({"id": statement.id, "section": statement.section, "page": statement.page,
-                        "quote": statement.quote, "status": verdict, "checks": len(rows), "checked": checked,
-                        "stated": deciding["stated"], "comparison": deciding["comparison"], "unit": deciding["unit"],
-                        "computed": deciding["computed"], "later": deciding["later"], "today": deciding["today"],
-                        "today_label": deciding["today_label"], "documents": deciding["documents"],
-                        "detail": detail, "note": statement.note})
+        records.append(
+            {
+                "id": statement.id,
+                "section": statement.section,
+                "page": statement.page,
+                "quote": statement.quote,
+                "status": verdict,
+                "checks": len(rows),
+                "checked": checked,
+                "stated": deciding["stated"],
+                "comparison": deciding["comparison"],
+                "unit": deciding["unit"],
+                "computed": deciding["computed"],
+                "later": deciding["later"],
+                "today": deciding["today"],
+                "today_label": deciding["today_label"],
+                "documents": deciding["documents"],
+                "detail": detail,
+                "note": statement.note,
+            }
+        )
     return pd.DataFrame(records, columns=STATEMENT_COLUMNS)
 
 
-def evaluate(statements: list[Statement], frames: Mapping[str, pd.DataFrame], project: Project,
-             latest_frames: Mapping[str, pd.DataFrame] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def evaluate(
+    statements: list[Statement],
+    frames: Mapping[str, pd.DataFrame],
+    project: Project,
+    latest_frames: Mapping[str, pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(statements, checks): the ledger at statement level and at check level."""
     checks = evaluate_checks(statements, frames, project, latest_frames)
     return summarize_statements(statements, checks), checks
@@ -501,7 +602,8 @@ def compare_vintages(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
     """Checks whose verdict changed, or whose computed value moved by more than the check's tolerance,
     between two ledger runs (check-level tables, e.g. before and after a refresh)."""
     both = current[["statement", "id", "status", "computed", "tolerance"]].merge(
-        previous[["id", "status", "computed"]], on="id", how="outer", suffixes=("", "_previous"))
+        previous[["id", "status", "computed"]], on="id", how="outer", suffixes=("", "_previous")
+    )
     moved = (both["computed"] - both["computed_previous"]).abs() > both["tolerance"].fillna(0) + 1e-9
     appeared = both["computed"].isna() != both["computed_previous"].isna()
     changed = both[(both["status"] != both["status_previous"]) | moved | appeared]
@@ -514,24 +616,34 @@ def summary_line(statements: pd.DataFrame) -> str:
 
 
 def to_markdown(statements: pd.DataFrame, changes: pd.DataFrame | None = None) -> str:
-    lines = ["# Claims ledger", "",
-             "Each numeric statement of the report, one verdict per statement (its numbers are checked one by "
-             "one in claims_checks.csv). `supported`: an independent source agrees within the report's rounding; "
-             "`consistent`: only the report's own numbers are available and they agree; `revised`: the cited "
-             "release agrees, a later one differs; `contradicted`: the cited source disagrees; `uncheckable`: "
-             "the data are not in the project.", "", summary_line(statements), ""]
+    lines = [
+        "# Claims ledger",
+        "",
+        "Each numeric statement of the report, one verdict per statement (its numbers are checked one by "
+        "one in claims_checks.csv). `supported`: an independent source agrees within the report's rounding; "
+        "`consistent`: only the report's own numbers are available and they agree; `revised`: the cited "
+        "release agrees, a later one differs; `contradicted`: the cited source disagrees; `uncheckable`: "
+        "the data are not in the project.",
+        "",
+        summary_line(statements),
+        "",
+    ]
     if changes is not None and not changes.empty:
         lines += ["## Changed since the previous vintage", "", "| statement | check | before | now |", "|---|---|---|---|"]
         for _, row in changes.iterrows():
-            lines.append(f"| {row['statement']} | {row['id']} | {row['status_previous']} ({_number(row['computed_previous'])}) | "
-                         f"{row['status']} ({_number(row['computed'])}) |")
+            lines.append(
+                f"| {row['statement']} | {row['id']} | {row['status_previous']} ({_number(row['computed_previous'])}) | "
+                f"{row['status']} ({_number(row['computed'])}) |"
+            )
         lines.append("")
     lines += ["| id | section | quote | stated | computed | later | status | detail |", "|---|---|---|---|---|---|---|---|"]
     for _, row in statements.iterrows():
         quote = str(row["quote"]).replace("|", "\\|")
-        lines.append(f"| {row['id']} | {row['section']} | {quote} | {row['comparison'].replace('==', '')} "
-                     f"{row['stated']:g} {row['unit']} | {_number(row['computed'])} | {_number(row['later'])} | "
-                     f"{row['status']} | {str(row['detail']).replace('|', '/')} |")
+        lines.append(
+            f"| {row['id']} | {row['section']} | {quote} | {row['comparison'].replace('==', '')} "
+            f"{row['stated']:g} {row['unit']} | {_number(row['computed'])} | {_number(row['later'])} | "
+            f"{row['status']} | {str(row['detail']).replace('|', '/')} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -549,8 +661,9 @@ def ledger_frames(project: Project, sources: list[str], *, newest: bool = False)
     return {s: normalize_source(project, s, resolve_vintage(project.raw_dir, s, pins)) for s in sources}
 
 
-def previous_vintage_frames(project: Project, sources: list[str],
-                            frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame] | None:
+def previous_vintage_frames(
+    project: Project, sources: list[str], frames: Mapping[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame] | None:
     """The same tables with each source at the vintage before the one in use; None when no source
     has an earlier vintage (then there is nothing to compare)."""
     from techgap.normalize import normalize_source
@@ -573,9 +686,14 @@ class Ledger:
     changes: pd.DataFrame | None = None
 
 
-def build_ledger(project: Project, *, frames: Mapping[str, pd.DataFrame] | None = None,
-                 latest_frames: Mapping[str, pd.DataFrame] | None = None, previous: str | Path | None = None,
-                 against_previous_vintage: bool = False) -> Ledger:
+def build_ledger(
+    project: Project,
+    *,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    latest_frames: Mapping[str, pd.DataFrame] | None = None,
+    previous: str | Path | None = None,
+    against_previous_vintage: bool = False,
+) -> Ledger:
     """Evaluate config/claims.yaml; with ``previous`` (an earlier claims_checks.csv) or
     ``against_previous_vintage``, also list the checks that changed. Writes nothing."""
     statements = load_claims(project.root / "config" / "claims.yaml", project)

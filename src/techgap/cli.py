@@ -56,8 +56,10 @@ def items_to_render(project: Project, name: str) -> list[ItemSpec]:
             if not item.renders:
                 raise ValueError(f"item {name} is {item.status}: nothing to draw ({item.status_reason})")
             return [item]
-    raise ValueError(f"unknown item or group {name!r}; items: {', '.join(i.id for i in project.items if i.renders)}; "
-                     f"groups: {', '.join(sorted(groups))}")
+    raise ValueError(
+        f"unknown item or group {name!r}; items: {', '.join(i.id for i in project.items if i.renders)}; "
+        f"groups: {', '.join(sorted(groups))}"
+    )
 
 
 def _render(args: argparse.Namespace) -> None:
@@ -122,8 +124,11 @@ def _claims(args: argparse.Namespace) -> None:
 
     project = load_project(args.root)
     comparing = args.previous is not None
-    ledger = build_ledger(project, previous=None if args.previous in (None, "vintage") else args.previous,
-                          against_previous_vintage=args.previous == "vintage")
+    ledger = build_ledger(
+        project,
+        previous=None if args.previous in (None, "vintage") else args.previous,
+        against_previous_vintage=args.previous == "vintage",
+    )
     if args.check:
         for _, row in ledger.checks.iterrows():
             print(f"{row['status']:<13} {row['id']:<40} stated {row['stated']:g} computed {row['computed']:.6g} {row['detail']}")
@@ -135,8 +140,10 @@ def _claims(args: argparse.Namespace) -> None:
             for statement_id, rows in changes.groupby("statement", sort=False, dropna=False):
                 print(f"{statement_id}:")
                 for _, row in rows.iterrows():
-                    print(f"  {row['id']}: {row['status_previous']} ({row['computed_previous']:.6g}) -> "
-                          f"{row['status']} ({row['computed']:.6g})")
+                    print(
+                        f"  {row['id']}: {row['status_previous']} ({row['computed_previous']:.6g}) -> "
+                        f"{row['status']} ({row['computed']:.6g})"
+                    )
     if args.check or comparing:
         print(summary_line(ledger.statements))
     if args.write or not (args.check or comparing):
@@ -194,8 +201,16 @@ def source_status(project: Project) -> list[dict[str, str]]:
         else:
             in_use, why = (vintages[-1] if vintages else "-"), ("newest" if vintages else "no vintage")
         newer = [v for v in vintages if v > in_use] if in_use != "-" else []
-        rows.append({"source": source_id, "vintage": in_use, "why": why, "newer": ", ".join(newer) or "-",
-                     "vintages": str(len(vintages)), "report": project.settings.report_vintages.get(source_id, "-")})
+        rows.append(
+            {
+                "source": source_id,
+                "vintage": in_use,
+                "why": why,
+                "newer": ", ".join(newer) or "-",
+                "vintages": str(len(vintages)),
+                "report": project.settings.report_vintages.get(source_id, "-"),
+            }
+        )
     return rows
 
 
@@ -213,18 +228,31 @@ def status_text(project: Project) -> str:
     from techgap.editions import edition_item
 
     sources = source_status(project)
-    items = [{"item": item.id, "kind": item.kind, "report": str(edition_item(item, "report").status),
-              "latest": str(edition_item(item, "latest").status),
-              "group": item.render_group if item.renders else "-", "sources": ", ".join(item.sources)}
-             for item in project.items]
+    items = [
+        {
+            "item": item.id,
+            "kind": item.kind,
+            "report": str(edition_item(item, "report").status),
+            "latest": str(edition_item(item, "latest").status),
+            "group": item.render_group if item.renders else "-",
+            "sources": ", ".join(item.sources),
+        }
+        for item in project.items
+    ]
     counts = {edition: Counter(item[edition] for item in items) for edition in ("report", "latest")}
-    lines = [f"techgap {package_version()} - project {project.root}", "",
-             f"Sources ({len(sources)}): vintage the latest edition reads and why (newest on disk or pinned in "
-             "config/config.yaml: vintages); report: the vintage the report edition is pinned to (report_vintages)",
-             *_table(sources, ["source", "vintage", "why", "newer", "vintages", "report"]), "",
-             f"Items ({len(items)}), report edition: " + ", ".join(f"{s} {n}" for s, n in sorted(counts["report"].items()))
-             + "; latest edition: " + ", ".join(f"{s} {n}" for s, n in sorted(counts["latest"].items())),
-             *_table(items, ["item", "kind", "report", "latest", "group", "sources"])]
+    lines = [
+        f"techgap {package_version()} - project {project.root}",
+        "",
+        f"Sources ({len(sources)}): vintage the latest edition reads and why (newest on disk or pinned in "
+        "config/config.yaml: vintages); report: the vintage the report edition is pinned to (report_vintages)",
+        *_table(sources, ["source", "vintage", "why", "newer", "vintages", "report"]),
+        "",
+        f"Items ({len(items)}), report edition: "
+        + ", ".join(f"{s} {n}" for s, n in sorted(counts["report"].items()))
+        + "; latest edition: "
+        + ", ".join(f"{s} {n}" for s, n in sorted(counts["latest"].items())),
+        *_table(items, ["item", "kind", "report", "latest", "group", "sources"]),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -275,12 +303,18 @@ def _data_terms(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="techgap", description="Rebuild, check and export the NDC 2023 report's "
-                                     "figures and tables from cited, versioned data.")
+    parser = argparse.ArgumentParser(
+        prog="techgap",
+        description="Rebuild, check and export the NDC 2023 report's figures and tables from cited, versioned data.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("--root", default=".", type=Path, help="project folder (default: the current folder)")
-    parser.add_argument("--log", type=Path, help="write the full record (what was read and written, warnings, "
-                        "tracebacks) to this file; Snakemake passes each rule's {log}")
+    parser.add_argument(
+        "--log",
+        type=Path,
+        help="write the full record (what was read and written, warnings, "
+        "tracebacks) to this file; Snakemake passes each rule's {log}",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="also print progress (not only warnings and errors)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("status", help="list sources (vintage in use and why, newer vintages) and items with their status")
@@ -300,10 +334,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_manifest)
     p = sub.add_parser("claims", help="evaluate config/claims.yaml into figures/claims.csv, claims_checks.csv, claims.md")
     p.add_argument("--check", action="store_true", help="print every check's verdict; write nothing")
-    p.add_argument("--previous", nargs="?", const="vintage", metavar="CLAIMS_CHECKS_CSV",
-                   help="print the statements whose checks changed (verdict, or value beyond the check's tolerance) "
-                        "against an earlier claims_checks.csv, or without a file against each source's previous "
-                        "vintage; writes nothing unless --write")
+    p.add_argument(
+        "--previous",
+        nargs="?",
+        const="vintage",
+        metavar="CLAIMS_CHECKS_CSV",
+        help="print the statements whose checks changed (verdict, or value beyond the check's tolerance) "
+        "against an earlier claims_checks.csv, or without a file against each source's previous "
+        "vintage; writes nothing unless --write",
+    )
     p.add_argument("--write", action="store_true", help="with --check or --previous, also write the ledger files")
     p.set_defaults(func=_claims)
     p = sub.add_parser("readme", help="refresh README.md's table of items from figures/manifest.json")
@@ -318,8 +357,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path, metavar="OUT", help="the .otf file to write")
     p.set_defaults(func=_font)
     p = sub.add_parser("refresh", help="download a new vintage from the sources' APIs")
-    p.add_argument("source_ids", nargs="*", metavar="SOURCE_ID", help="sources to refresh (default: every source "
-                   "with an API in config/config.yaml: refresh)")
+    p.add_argument(
+        "source_ids",
+        nargs="*",
+        metavar="SOURCE_ID",
+        help="sources to refresh (default: every source with an API in config/config.yaml: refresh)",
+    )
     p.set_defaults(func=_refresh)
     p = sub.add_parser("export", help="write every item's data to one .xlsx and/or UTF-8-with-BOM CSVs for Excel")
     p.add_argument("--xlsx", type=Path, metavar="PATH", help="the workbook to write: a sheet per item, and `sources`")

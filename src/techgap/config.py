@@ -204,8 +204,13 @@ class DocumentConflict(Strict):
         return self
 
     def matches(self, indicator: str, entity: str, period: str, category: str, documents: set[str]) -> bool:
-        return (self.indicator in (None, indicator) and self.entity in (None, entity) and self.period in (None, period)
-                and self.category in (None, category) and documents <= set(self.documents))
+        return (
+            self.indicator in (None, indicator)
+            and self.entity in (None, entity)
+            and self.period in (None, period)
+            and self.category in (None, category)
+            and documents <= set(self.documents)
+        )
 
 
 class SourceSpec(Strict):
@@ -353,8 +358,9 @@ def load_yaml(path: str | Path) -> Any:
             raise _RefusedYAML(*found)
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader
     except _RefusedYAML as exc:
-        raise InputError(path, str(exc), line=exc.line,
-                         expected="plain YAML: real dates, no anchors, aliases or repeated keys") from None
+        raise InputError(
+            path, str(exc), line=exc.line, expected="plain YAML: real dates, no anchors, aliases or repeated keys"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -403,6 +409,7 @@ class Project(Strict):
 
     def sources_with_vintages(self) -> list[str]:
         """Declared sources that have data: an API source has no vintage until its first refresh."""
+
         def has_vintage(source_id: str) -> bool:
             folder = self.raw_dir / source_id
             return folder.is_dir() and any(p.is_dir() and VINTAGE_PATTERN.match(p.name) for p in folder.iterdir())
@@ -437,6 +444,8 @@ def analysis_items(path: Path) -> list[dict[str, Any]]:
             body = {**body, "spec": {**(body.get("spec") or {}), "analysis": data["analysis"]}}
         out.append(body)
     return out
+
+
 def _did_you_mean(name: str, known: Any) -> str:
     import difflib
 
@@ -467,8 +476,12 @@ def load_project(root: str | Path = ".") -> Project:
     # The report's items, then techgap's own analysis items (a file of their own).
     for source_id in settings.vintages:
         if source_id not in sources:
-            raise InputError(cfg / "config.yaml", f"vintages pins unknown source {source_id!r}", field=f"vintages.{source_id}",
-                             expected="a source declared in config/sources.yaml" + _did_you_mean(source_id, sources))
+            raise InputError(
+                cfg / "config.yaml",
+                f"vintages pins unknown source {source_id!r}",
+                field=f"vintages.{source_id}",
+                expected="a source declared in config/sources.yaml" + _did_you_mean(source_id, sources),
+            )
 
     items_path = cfg / "items.yaml"
     items += [(items_path, _validated(items_path, ItemSpec, body, "item")) for body in load_yaml(items_path) or []]
@@ -494,21 +507,53 @@ def load_project(root: str | Path = ".") -> Project:
     for key in ("vintages", "report_vintages"):
         for source_id in getattr(settings, key):
             if source_id not in sources:
-                raise InputError(cfg / "config.yaml", f"{key} pins unknown source {source_id!r}", field=f"{key}.{source_id}",
-                                 expected="a source declared in config/sources.yaml" + _did_you_mean(source_id, sources))
+                raise InputError(
+                    cfg / "config.yaml",
+                    f"{key} pins unknown source {source_id!r}",
+                    field=f"{key}.{source_id}",
+                    expected="a source declared in config/sources.yaml" + _did_you_mean(source_id, sources),
+                )
     items = [item for _, item in items]
     return Project(root=root, settings=settings, sources=sources, items=items, entities=entities)
 
 
 # Chart kinds an item may name (the drawing functions live in render/; this list keeps config
 # loading free of plotting imports). A test checks it against the registries.
-CHART_KINDS = frozenset({
-    "indicator_bars", "bar_panels", "line", "bar_line", "grouped_bar", "ranked_bar", "panels",
-    "table_rank_share", "table_windows", "table_yoy", "table_matrix", "table_tech", "table_timeline",
-    "gap_multiples", "gap_table", "none",
-})
-SELECTION_KEYS = frozenset({"source", "indicator", "entities", "periods", "category", "document", "preferred_only",
-                            "period_shape", "min_coverage", "optional", "unless_source"})
+CHART_KINDS = frozenset(
+    {
+        "indicator_bars",
+        "bar_panels",
+        "line",
+        "bar_line",
+        "grouped_bar",
+        "ranked_bar",
+        "panels",
+        "table_rank_share",
+        "table_windows",
+        "table_yoy",
+        "table_matrix",
+        "table_tech",
+        "table_timeline",
+        "gap_multiples",
+        "gap_table",
+        "none",
+    }
+)
+SELECTION_KEYS = frozenset(
+    {
+        "source",
+        "indicator",
+        "entities",
+        "periods",
+        "category",
+        "document",
+        "preferred_only",
+        "period_shape",
+        "min_coverage",
+        "optional",
+        "unless_source",
+    }
+)
 
 
 def _branches(value: Any) -> list[Any]:
@@ -518,13 +563,13 @@ def _branches(value: Any) -> list[Any]:
     return [value]
 
 
-def check_item_references(path: Path, item: ItemSpec, sources: dict[str, SourceSpec],
-                          entities: dict[str, EntitySpec]) -> None:
+def check_item_references(path: Path, item: ItemSpec, sources: dict[str, SourceSpec], entities: dict[str, EntitySpec]) -> None:
     """Every source, indicator, entity and period an item names exists: a typo ('GER' for DEU) is an
     error naming the item and the field, not a silently missing line."""
     if item.chart not in CHART_KINDS:
-        raise InputError(path, f"item {item.id}: unknown chart {item.chart!r}", field="chart",
-                         expected=", ".join(sorted(CHART_KINDS)))
+        raise InputError(
+            path, f"item {item.id}: unknown chart {item.chart!r}", field="chart", expected=", ".join(sorted(CHART_KINDS))
+        )
     for data in _branches(item.spec.get("data", [])):
         for number, selection in enumerate(data or []):
             where = f"spec.data[{number}]"
@@ -533,32 +578,53 @@ def check_item_references(path: Path, item: ItemSpec, sources: dict[str, SourceS
     for name, fact in item.facts.items():
         for one in _branches(fact):
             if one.get("source") and one["source"] not in item.sources:
-                raise InputError(path, f"item {item.id}: fact {name} reads {one['source']!r}, which the item does not "
-                                 "list in sources", field=f"facts.{name}.source", expected=", ".join(item.sources))
+                raise InputError(
+                    path,
+                    f"item {item.id}: fact {name} reads {one['source']!r}, which the item does not list in sources",
+                    field=f"facts.{name}.source",
+                    expected=", ".join(item.sources),
+                )
 
 
-def _check_selection(path: Path, item: ItemSpec, selection: Any, where: str, sources: dict[str, SourceSpec],
-                     entities: dict[str, EntitySpec]) -> None:
+def _check_selection(
+    path: Path, item: ItemSpec, selection: Any, where: str, sources: dict[str, SourceSpec], entities: dict[str, EntitySpec]
+) -> None:
     if not isinstance(selection, dict):
         raise InputError(path, f"item {item.id}: a data selection must be a mapping", field=where)
     unknown = sorted(set(selection) - SELECTION_KEYS)
     if unknown:
-        raise InputError(path, f"item {item.id}: unknown key {unknown[0]!r} in a data selection", field=f"{where}.{unknown[0]}",
-                         expected=", ".join(sorted(SELECTION_KEYS)))
+        raise InputError(
+            path,
+            f"item {item.id}: unknown key {unknown[0]!r} in a data selection",
+            field=f"{where}.{unknown[0]}",
+            expected=", ".join(sorted(SELECTION_KEYS)),
+        )
     source_id = selection.get("source")
     if source_id not in item.sources:
-        raise InputError(path, f"item {item.id}: selection reads {source_id!r}, which the item does not list in sources",
-                         field=f"{where}.source", expected=", ".join(item.sources))
+        raise InputError(
+            path,
+            f"item {item.id}: selection reads {source_id!r}, which the item does not list in sources",
+            field=f"{where}.source",
+            expected=", ".join(item.sources),
+        )
     for indicator in _as_list(selection.get("indicator")):
         for one in _branches(indicator):
             if one not in sources[source_id].indicators:
-                raise InputError(path, f"item {item.id}: source {source_id} has no indicator {one!r}",
-                                 field=f"{where}.indicator", expected=", ".join(sorted(sources[source_id].indicators)))
+                raise InputError(
+                    path,
+                    f"item {item.id}: source {source_id} has no indicator {one!r}",
+                    field=f"{where}.indicator",
+                    expected=", ".join(sorted(sources[source_id].indicators)),
+                )
     for codes in _branches(selection.get("entities")):
         for code in codes or []:
             if code not in entities:
-                raise InputError(path, f"item {item.id}: unknown entity code {code!r}", field=f"{where}.entities",
-                                 expected="a code of config/entities.yaml (e.g. DEU for Germany)")
+                raise InputError(
+                    path,
+                    f"item {item.id}: unknown entity code {code!r}",
+                    field=f"{where}.entities",
+                    expected="a code of config/entities.yaml (e.g. DEU for Germany)",
+                )
     for periods in _branches(selection.get("periods")):
         _check_periods(path, item, periods, f"{where}.periods")
 
@@ -573,16 +639,28 @@ def _check_periods(path: Path, item: ItemSpec, periods: Any, field: str) -> None
         unknown = sorted(set(periods) - {"from", "to", "latest"})
         bad = unknown or [k for k in ("from", "to") if k in periods and not re.match(r"^(\d{4}|latest)$", str(periods[k]))]
         if bad or ("latest" in periods and not str(periods["latest"]).isdigit()):
-            raise InputError(path, f"item {item.id}: bad period range {periods!r}", field=field,
-                             expected="{from: YYYY, to: YYYY | latest} or {latest: N}")
-        if str(periods.get("to")) != "latest" and "from" in periods and "to" in periods \
-                and int(periods["from"]) > int(periods["to"]):
+            raise InputError(
+                path,
+                f"item {item.id}: bad period range {periods!r}",
+                field=field,
+                expected="{from: YYYY, to: YYYY | latest} or {latest: N}",
+            )
+        if (
+            str(periods.get("to")) != "latest"
+            and "from" in periods
+            and "to" in periods
+            and int(periods["from"]) > int(periods["to"])
+        ):
             raise InputError(path, f"item {item.id}: period range runs backwards {periods!r}", field=field)
         return
     for period in _as_list(periods):
         if not PERIOD_TOKEN.match(str(period)):
-            raise InputError(path, f"item {item.id}: period {period!r} is not a period", field=field,
-                             expected="YYYY, YYYYQn, YYYYf, YYYY-YYYY, latest or latest-Ny")
+            raise InputError(
+                path,
+                f"item {item.id}: period {period!r} is not a period",
+                field=field,
+                expected="YYYY, YYYYQn, YYYYf, YYYY-YYYY, latest or latest-Ny",
+            )
 
 
 def _as_list(value: Any) -> list[Any]:

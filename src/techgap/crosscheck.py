@@ -20,8 +20,14 @@ def _series(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         rows = rows[rows["preferred"].astype(bool)]
     rows = rows.drop_duplicates(["entity_code", "period"], keep="first")
     vintage = rows["vintage"] if "vintage" in rows else pd.Series("", index=rows.index)
-    return pd.DataFrame({"entity_code": rows["entity_code"].astype(str), "period": rows["period"].astype(str),
-                         name: rows["value"].astype(float), f"{name}_vintage": vintage.astype(str)})
+    return pd.DataFrame(
+        {
+            "entity_code": rows["entity_code"].astype(str),
+            "period": rows["period"].astype(str),
+            name: rows["value"].astype(float),
+            f"{name}_vintage": vintage.astype(str),
+        }
+    )
 
 
 def cross_check_gerd(msti: pd.DataFrame, wb: pd.DataFrame, tolerance_pp: float = 0.05) -> pd.DataFrame:

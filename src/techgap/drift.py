@@ -15,8 +15,22 @@ from techgap.normalize import normalize_source
 from techgap.provenance import checksum_history_problems, list_vintages, resolve_vintage
 
 KEY = ["entity_code", "category", "indicator", "period", "document"]
-COLUMNS = ["source", "old_vintage", "new_vintage", "change", "entity_code", "category", "indicator", "period",
-           "document", "old_value", "new_value", "alarm", "items", "claims"]
+COLUMNS = [
+    "source",
+    "old_vintage",
+    "new_vintage",
+    "change",
+    "entity_code",
+    "category",
+    "indicator",
+    "period",
+    "document",
+    "old_value",
+    "new_value",
+    "alarm",
+    "items",
+    "claims",
+]
 CHANGES = ("added", "removed", "revised", "became missing")
 
 
@@ -30,13 +44,13 @@ def previous_vintage(project: Project, source_id: str) -> tuple[str | None, str]
 def diff_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """Rows added, removed and revised (API vintages carry no document: compare on the rest)."""
     key = [k for k in KEY if not (k == "document" and (set(old[k]) == {"api"} or set(new[k]) == {"api"}))]
-    merged = old[key + ["value"]].merge(new[key + ["value"]], on=key, how="outer", suffixes=("_old", "_new"),
-                                        indicator=True)
+    merged = old[key + ["value"]].merge(new[key + ["value"]], on=key, how="outer", suffixes=("_old", "_new"), indicator=True)
     merged["change"] = merged["_merge"].map({"left_only": "removed", "right_only": "added", "both": "revised"}).astype(object)
     became_missing = (merged["change"] == "revised") & merged["value_old"].notna() & merged["value_new"].isna()
     merged.loc[became_missing, "change"] = "became missing"
     same = (merged["change"] == "revised") & (
-        (merged["value_old"] == merged["value_new"]) | (merged["value_old"].isna() & merged["value_new"].isna()))
+        (merged["value_old"] == merged["value_new"]) | (merged["value_old"].isna() & merged["value_new"].isna())
+    )
     out = merged[~same].rename(columns={"value_old": "old_value", "value_new": "new_value"})
     if "document" not in out:
         out["document"] = ""
@@ -54,8 +68,10 @@ def revision_alarms(changes: pd.DataFrame, factor: float) -> pd.Series:
     sign = revised & (np.sign(old) * np.sign(new) < 0)
     big = revised & ~sign & ((ratio > factor) | (ratio < 1 / factor))  # 0 -> x is an infinite ratio
     text = np.where(sign, "sign change", "")
-    shown = [f"×{r:.3g}" if np.isfinite(r) and r >= 1 else (f"÷{1 / r:.3g}" if np.isfinite(r) and r > 0 else "from or to zero")
-             for r in ratio[big]]
+    shown = [
+        f"×{r:.3g}" if np.isfinite(r) and r >= 1 else (f"÷{1 / r:.3g}" if np.isfinite(r) and r > 0 else "from or to zero")
+        for r in ratio[big]
+    ]
     text[big] = shown
     return pd.Series(text, index=changes.index, dtype=object)
 
@@ -74,8 +90,12 @@ def touched_claims(claims: list[Claim], source_id: str, row: pd.Series) -> str:
     ids = []
     for claim in claims:
         for s in _selectors(claim):
-            if (s.source == source_id and s.indicator == row["indicator"]
-                    and s.entity in (None, row["entity_code"]) and s.period in (None, row["period"])):
+            if (
+                s.source == source_id
+                and s.indicator == row["indicator"]
+                and s.entity in (None, row["entity_code"])
+                and s.period in (None, row["period"])
+            ):
                 ids.append(claim.id)
                 break
     return ";".join(ids)
@@ -87,8 +107,9 @@ def drift(project: Project, claims: list[Claim]) -> pd.DataFrame:
         old_vintage, new_vintage = previous_vintage(project, source_id)
         if old_vintage is None:
             continue
-        changes = diff_frames(normalize_source(project, source_id, old_vintage),
-                              normalize_source(project, source_id, new_vintage))
+        changes = diff_frames(
+            normalize_source(project, source_id, old_vintage), normalize_source(project, source_id, new_vintage)
+        )
         if changes.empty:
             continue
         changes.insert(0, "source", source_id)
@@ -108,8 +129,10 @@ def to_markdown(report: pd.DataFrame, edited: list[str] | None = None, factor: f
     alarms = report[report["alarm"].fillna("") != ""] if "alarm" in report else report.iloc[:0]
     lines += [f"- **Edited raw vintage**: {problem}" for problem in edited]
     for _, row in alarms.iterrows():
-        lines.append(f"- **{row['alarm']}**: {row['source']} {row['entity_code']} {row['indicator']} {row['period']}: "
-                     f"{row['old_value']:g} → {row['new_value']:g} ({row['old_vintage']} → {row['new_vintage']})")
+        lines.append(
+            f"- **{row['alarm']}**: {row['source']} {row['entity_code']} {row['indicator']} {row['period']}: "
+            f"{row['old_value']:g} → {row['new_value']:g} ({row['old_vintage']} → {row['new_vintage']})"
+        )
     if not edited and alarms.empty:
         lines.append(f"Nothing: no revision by more than ×{factor:g} or with a sign change, no raw vintage edited in place.")
     lines.append("")
@@ -117,15 +140,21 @@ def to_markdown(report: pd.DataFrame, edited: list[str] | None = None, factor: f
         lines += ["No source has a newer vintage with changed values than the one before it.", ""]
     for source_id, rows in report.groupby("source", sort=True):
         counts = rows["change"].value_counts()
-        lines += [f"## {source_id}: {rows['old_vintage'].iloc[0]} → {rows['new_vintage'].iloc[0]}", "",
-                  " · ".join(f"{k}: {counts.get(k, 0)}" for k in CHANGES), "",
-                  "| change | entity | indicator | period | old | new | alarm | items | claims |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {source_id}: {rows['old_vintage'].iloc[0]} → {rows['new_vintage'].iloc[0]}",
+            "",
+            " · ".join(f"{k}: {counts.get(k, 0)}" for k in CHANGES),
+            "",
+            "| change | entity | indicator | period | old | new | alarm | items | claims |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for _, row in rows.iterrows():
             old = "" if pd.isna(row["old_value"]) else f"{row['old_value']:g}"
             new = "" if pd.isna(row["new_value"]) else f"{row['new_value']:g}"
-            lines.append(f"| {row['change']} | {row['entity_code']} | {row['indicator']} | {row['period']} | {old} | "
-                         f"{new} | {row['alarm']} | {row['items']} | {row['claims']} |")
+            lines.append(
+                f"| {row['change']} | {row['entity_code']} | {row['indicator']} | {row['period']} | {old} | "
+                f"{new} | {row['alarm']} | {row['items']} | {row['claims']} |"
+            )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 

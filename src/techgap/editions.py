@@ -38,13 +38,15 @@ def for_edition(value: Any, edition: str) -> Any:
 
 def edition_item(item: ItemSpec, edition: str) -> ItemSpec:
     """The item as one edition builds it: every switch resolved."""
-    return item.model_copy(update={
-        "spec": for_edition(item.spec, edition),
-        "facts": for_edition(item.facts, edition),
-        "status": for_edition(item.status, edition),
-        "status_reason": for_edition(item.status_reason, edition),
-        "source_note": for_edition(item.source_note, edition),
-    })
+    return item.model_copy(
+        update={
+            "spec": for_edition(item.spec, edition),
+            "facts": for_edition(item.facts, edition),
+            "status": for_edition(item.status, edition),
+            "status_reason": for_edition(item.status_reason, edition),
+            "source_note": for_edition(item.source_note, edition),
+        }
+    )
 
 
 def selections(item: ItemSpec) -> list[dict[str, Any]]:
@@ -89,11 +91,12 @@ def edition_vintages(project: Project, edition: str, source_ids: Iterable[str]) 
     pins = project.settings.report_vintages
     unpinned = [s for s in source_ids if s not in pins]
     if unpinned:
-        raise InputError(project.root / "config" / "config.yaml",
-                         f"the report edition reads {', '.join(unpinned)} but no vintage is pinned for it",
-                         field="report_vintages",
-                         expected="a vintage (YYYY-MM-DD folder under data/raw/<source>/) per source the report "
-                                  "edition reads")
+        raise InputError(
+            project.root / "config" / "config.yaml",
+            f"the report edition reads {', '.join(unpinned)} but no vintage is pinned for it",
+            field="report_vintages",
+            expected="a vintage (YYYY-MM-DD folder under data/raw/<source>/) per source the report edition reads",
+        )
     return {s: resolve_vintage(project.raw_dir, s, pins) for s in source_ids}
 
 

@@ -18,8 +18,8 @@ def _key(name: str) -> str:
 # Letters drawn like Latin ones (Unicode's confusables for the Latin alphabet, Cyrillic and Greek): enough to
 # recognise a pasted or spoofed name as a known one. Full-width forms are folded by NFKC.
 _CONFUSABLES = str.maketrans(
-    "аеорсухіјѕԁԛԝӏАВЕКМНОРСТХУІЈЅ" "οαντρικΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
-    "aeopcyxijsdqwlABEKMHOPCTXYIJS" "oavtpikABEZHIKMNOPTYX",
+    "аеорсухіјѕԁԛԝӏАВЕКМНОРСТХУІЈЅοαντρικΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwlABEKMHOPCTXYIJSoavtpikABEZHIKMNOPTYX",
 )
 
 

@@ -34,7 +34,14 @@ def lock_pins(lock_text: str, lock_name: str = str(LOCK_RELATIVE_PATH)) -> list[
 
 
 def conda_env_text(lock_text: str) -> str:
-    lines = [HEADER.rstrip("\n"), "name: techgap", "channels: [conda-forge]", "dependencies:", f"  - python={PYTHON}",
-             "  - pip", "  - pip:"]
+    lines = [
+        HEADER.rstrip("\n"),
+        "name: techgap",
+        "channels: [conda-forge]",
+        "dependencies:",
+        f"  - python={PYTHON}",
+        "  - pip",
+        "  - pip:",
+    ]
     lines += [f"      - {pin}" for pin in lock_pins(lock_text)]
     return "\n".join(lines) + "\n"

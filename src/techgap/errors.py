@@ -25,8 +25,7 @@ def escaped(text: str) -> str:
     text = str(text)
     if text.isascii() and text.isprintable():
         return text
-    return "".join(c if _shown_as_is(c) else (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
-                   for c in text)
+    return "".join(c if _shown_as_is(c) else (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}") for c in text)
 
 
 class InputError(ValueError):

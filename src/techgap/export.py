@@ -23,8 +23,7 @@ from techgap.provenance import list_vintages, load_provenance, resolve_vintage
 
 UTF8_BOM = b"\xef\xbb\xbf"
 EDITION_ORDER = ("report", "latest")
-SOURCE_COLUMNS = ["source", "title", "publisher", "url", "vintage", "retrieved", "method", "licence", "locator",
-                  "provenance"]
+SOURCE_COLUMNS = ["source", "title", "publisher", "url", "vintage", "retrieved", "method", "licence", "locator", "provenance"]
 SHEET_NAME_LIMIT = 31  # Excel's limit on a sheet name
 # Zip entries carry a modification time; a fixed one (the earliest zip can store) keeps bytes stable.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -78,12 +77,20 @@ def source_rows(project: Project) -> pd.DataFrame:
         vintage = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
         provenance_path = project.raw_dir / source_id / vintage / "provenance.yaml"
         provenance = load_provenance(provenance_path)
-        rows.append({
-            "source": source_id, "title": provenance.title, "publisher": provenance.publisher, "url": provenance.url,
-            "vintage": vintage, "retrieved": provenance.retrieved, "method": provenance.method,
-            "licence": provenance.licence, "locator": provenance.locator,
-            "provenance": provenance_path.relative_to(project.root).as_posix(),
-        })
+        rows.append(
+            {
+                "source": source_id,
+                "title": provenance.title,
+                "publisher": provenance.publisher,
+                "url": provenance.url,
+                "vintage": vintage,
+                "retrieved": provenance.retrieved,
+                "method": provenance.method,
+                "licence": provenance.licence,
+                "locator": provenance.locator,
+                "provenance": provenance_path.relative_to(project.root).as_posix(),
+            }
+        )
     return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
 
 

@@ -35,12 +35,31 @@ FORECAST = re.compile(r"^\d{4}(Q[1-4])?f$")
 
 PeriodKind = Literal["year", "quarter", "month", "window"]
 
-ROW_COLUMNS = ["pair", "period", "period_kind", "time", "segment", "in_trend", "china", "comparator", "china_value",
-               "comparator_value", "unit", "ratio", "source", "indicator", "vintage", "china_document", "china_line",
-               "comparator_document", "comparator_line"]
+ROW_COLUMNS = [
+    "pair",
+    "period",
+    "period_kind",
+    "time",
+    "segment",
+    "in_trend",
+    "china",
+    "comparator",
+    "china_value",
+    "comparator_value",
+    "unit",
+    "ratio",
+    "source",
+    "indicator",
+    "vintage",
+    "china_document",
+    "china_line",
+    "comparator_document",
+    "comparator_line",
+]
 
 
 # --- configuration -------------------------------------------------------------------------------------------
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -153,6 +172,7 @@ def load_analysis(root: str | Path = ".") -> tuple[AnalysisSpec, list[dict]]:
 
 # --- periods -------------------------------------------------------------------------------------------------
 
+
 def period_kind(period: str) -> str | None:
     """year, quarter, month or window; None for a forecast or anything else."""
     if FORECAST.match(period):
@@ -191,13 +211,15 @@ def time_label(time: float, kind: str) -> str:
 
 # --- rows ----------------------------------------------------------------------------------------------------
 
+
 def _series_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, series: SeriesSpec) -> pd.DataFrame:
     """China and comparator side by side per period for one source, first listed indicator winning."""
     if series.source not in frames:
         raise KeyError(f"gap pair {pair.id}: source {series.source!r} was not loaded (add it to the item's sources)")
     frame = frames[series.source]
-    keep = frame["preferred"] & frame["indicator"].isin(series.indicator) & frame["entity_code"].isin([pair.china,
-                                                                                                          pair.comparator])
+    keep = (
+        frame["preferred"] & frame["indicator"].isin(series.indicator) & frame["entity_code"].isin([pair.china, pair.comparator])
+    )
     if series.category is not None:
         keep &= frame["category"] == series.category
     rows = frame[keep]
@@ -208,10 +230,13 @@ def _series_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, series: Series
             side = rows[(rows["indicator"] == indicator) & (rows["entity_code"] == code)]
             twice = side["period"][side["period"].duplicated()]
             if len(twice):
-                raise InputError(Path("data/raw") / series.source / str(side["vintage"].iloc[0]),
-                                 f"gap pair {pair.id}: {code} {indicator} has several preferred rows for {twice.iloc[0]}",
-                                 line=int(side.loc[twice.index[0], "line"]) + 1, field="period",
-                                 expected="one preferred value per period (set category in config/analysis.yaml)")
+                raise InputError(
+                    Path("data/raw") / series.source / str(side["vintage"].iloc[0]),
+                    f"gap pair {pair.id}: {code} {indicator} has several preferred rows for {twice.iloc[0]}",
+                    line=int(side.loc[twice.index[0], "line"]) + 1,
+                    field="period",
+                    expected="one preferred value per period (set category in config/analysis.yaml)",
+                )
             sides[role] = side.set_index("period")[["value", "unit", "document", "line", "vintage"]].add_prefix(f"{role}_")
         both = sides["china"].join(sides["comparator"], how="inner")
         both = both[both["china_unit"] == both["comparator_unit"]]
@@ -236,8 +261,12 @@ def pair_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, breaks: list[Brea
     if pair.period_kind is not None:
         both = both[both["period_kind"] == pair.period_kind]
     elif len(kinds) > 1:
-        raise InputError("config/analysis.yaml", f"gap pair {pair.id} mixes period kinds {kinds}", field="period_kind",
-                         expected="period_kind: one of year, quarter, month, window")
+        raise InputError(
+            "config/analysis.yaml",
+            f"gap pair {pair.id} mixes period kinds {kinds}",
+            field="period_kind",
+            expected="period_kind: one of year, quarter, month, window",
+        )
     both["time"] = both["period"].map(period_time).astype(float)
     both = both.dropna(subset=["time"]).sort_values("time", kind="stable").reset_index(drop=True)
     both["ratio"] = [compare.ratio(c, k) for c, k in zip(both["china_value"], both["comparator_value"], strict=True)]
@@ -253,8 +282,9 @@ def pair_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, breaks: list[Brea
 
 def _segments(rows: pd.DataFrame, pair: PairSpec, breaks: list[BreakSpec]) -> pd.Series:
     """0 before the first declared break that applies to the pair, 1 after it, and so on."""
-    starts = sorted(period_time(b.period) for b in breaks
-                    if any(b.source == s.source and b.indicator in s.indicator for s in pair.series))
+    starts = sorted(
+        period_time(b.period) for b in breaks if any(b.source == s.source and b.indicator in s.indicator for s in pair.series)
+    )
     return pd.Series([sum(t >= start for start in starts) for t in rows["time"]], index=rows.index, dtype="int64")
 
 
@@ -263,7 +293,7 @@ def _in_trend(rows: pd.DataFrame, settings: GapSettings) -> pd.Series:
     flags = pd.Series(False, index=rows.index)
     if rows.empty:
         return flags
-    newest = rows.index[rows["segment"] == rows["segment"].max()][-settings.window:]
+    newest = rows.index[rows["segment"] == rows["segment"].max()][-settings.window :]
     if len(newest) >= settings.min_points:
         flags[newest] = True
     return flags
@@ -281,6 +311,7 @@ def gap_rows(frames: dict[str, pd.DataFrame], spec: dict) -> pd.DataFrame:
 
 
 # --- trend and crossover -------------------------------------------------------------------------------------
+
 
 def fit_log_trend(time: np.ndarray, ratio: np.ndarray) -> tuple[float, float, float]:
     """OLS of log(ratio) on time: (centre time, log ratio at the centre, slope per year)."""
@@ -302,7 +333,7 @@ def bootstrap_fits(time: np.ndarray, ratio: np.ndarray, settings: GapSettings) -
     rng = np.random.default_rng(settings.seed)
     samples = fitted + rng.choice(residuals, size=(settings.draws, len(x)), replace=True)
     dx = x - centre
-    slopes = (samples - samples.mean(axis=1, keepdims=True)) @ dx / (dx ** 2).sum()
+    slopes = (samples - samples.mean(axis=1, keepdims=True)) @ dx / (dx**2).sum()
     return centre, samples.mean(axis=1), slopes
 
 
@@ -326,10 +357,33 @@ def trend_band(time: np.ndarray, ratio: np.ndarray, settings: GapSettings, at: n
     return np.exp(np.quantile(lines, tail, axis=0)), np.exp(np.quantile(lines, 1 - tail, axis=0))
 
 
-SUMMARY_COLUMNS = ["pair", "china", "comparator", "periods", "first_period", "last_period", "period_kind", "latest_ratio",
-                   "overtook_in", "ahead_now", "trend_points", "trend_from", "trend_to", "trend_centre", "trend_level",
-                   "trend_slope", "trend_pct_per_year", "crossover", "crossover_low", "crossover_high", "outcome",
-                   "reason", "reason_zh", "sources", "documents"]
+SUMMARY_COLUMNS = [
+    "pair",
+    "china",
+    "comparator",
+    "periods",
+    "first_period",
+    "last_period",
+    "period_kind",
+    "latest_ratio",
+    "overtook_in",
+    "ahead_now",
+    "trend_points",
+    "trend_from",
+    "trend_to",
+    "trend_centre",
+    "trend_level",
+    "trend_slope",
+    "trend_pct_per_year",
+    "crossover",
+    "crossover_low",
+    "crossover_high",
+    "outcome",
+    "reason",
+    "reason_zh",
+    "sources",
+    "documents",
+]
 
 
 def summarize_pair(rows: pd.DataFrame, pair_id: str, settings: GapSettings) -> dict:
@@ -340,30 +394,52 @@ def summarize_pair(rows: pd.DataFrame, pair_id: str, settings: GapSettings) -> d
     left_out (fewer than two periods)."""
     rows = rows.sort_values("time", kind="stable")
     out = {column: None for column in SUMMARY_COLUMNS}
-    out.update(pair=pair_id, periods=len(rows), sources=", ".join(dict.fromkeys(rows["source"])),
-               documents=", ".join(dict.fromkeys(list(rows["china_document"]) + list(rows["comparator_document"]))))
+    out.update(
+        pair=pair_id,
+        periods=len(rows),
+        sources=", ".join(dict.fromkeys(rows["source"])),
+        documents=", ".join(dict.fromkeys(list(rows["china_document"]) + list(rows["comparator_document"]))),
+    )
     if len(rows) < 2:
         only = f" ({rows['period'].iloc[0]})" if len(rows) else ""
-        out.update(outcome="left_out", reason=f"{len(rows)} period{'' if len(rows) == 1 else 's'} with both values{only}",
-                   reason_zh=f"雙方皆有數值的期間僅 {len(rows)} 個{only}")
+        out.update(
+            outcome="left_out",
+            reason=f"{len(rows)} period{'' if len(rows) == 1 else 's'} with both values{only}",
+            reason_zh=f"雙方皆有數值的期間僅 {len(rows)} 個{only}",
+        )
         return out
-    out.update(china=rows["china"].iloc[0], comparator=rows["comparator"].iloc[0], first_period=rows["period"].iloc[0],
-               last_period=rows["period"].iloc[-1], period_kind=rows["period_kind"].iloc[0],
-               latest_ratio=float(rows["ratio"].iloc[-1]), ahead_now=bool(rows["ratio"].iloc[-1] > 1))
+    out.update(
+        china=rows["china"].iloc[0],
+        comparator=rows["comparator"].iloc[0],
+        first_period=rows["period"].iloc[0],
+        last_period=rows["period"].iloc[-1],
+        period_kind=rows["period_kind"].iloc[0],
+        latest_ratio=float(rows["ratio"].iloc[-1]),
+        ahead_now=bool(rows["ratio"].iloc[-1] > 1),
+    )
     out["overtook_in"] = _first_overtake(rows)
     trend = rows[rows["in_trend"]]
     if len(trend):
         centre, level, slope = fit_log_trend(trend["time"].to_numpy(), trend["ratio"].to_numpy())
-        out.update(trend_points=len(trend), trend_from=trend["period"].iloc[0], trend_to=trend["period"].iloc[-1],
-                   trend_centre=centre, trend_level=level, trend_slope=slope, trend_pct_per_year=100 * math.expm1(slope))
+        out.update(
+            trend_points=len(trend),
+            trend_from=trend["period"].iloc[0],
+            trend_to=trend["period"].iloc[-1],
+            trend_centre=centre,
+            trend_level=level,
+            trend_slope=slope,
+            trend_pct_per_year=100 * math.expm1(slope),
+        )
     out["outcome"], out["reason"], out["reason_zh"] = _outcome(rows, trend, out, settings)
     return out
 
 
 def _first_overtake(rows: pd.DataFrame) -> str | None:
     """compare.first_overtake on time-ordered positions (period labels of different kinds do not sort)."""
-    position = compare.first_overtake(pd.Series(rows["comparator_value"].to_numpy(), index=rows["time"].to_numpy()),
-                                      pd.Series(rows["china_value"].to_numpy(), index=rows["time"].to_numpy()))
+    position = compare.first_overtake(
+        pd.Series(rows["comparator_value"].to_numpy(), index=rows["time"].to_numpy()),
+        pd.Series(rows["china_value"].to_numpy(), index=rows["time"].to_numpy()),
+    )
     if position is None:
         return None
     return rows.loc[rows["time"] == position, "period"].iloc[0]
@@ -379,13 +455,19 @@ def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSe
     if not len(trend):
         newest = int((rows["segment"] == rows["segment"].max()).sum())
         after_en, after_zh = (" after the break", "斷層後") if rows["segment"].max() > 0 else ("", "")
-        return ("behind_no_trend", f"{newest} period{'' if newest == 1 else 's'}{after_en} (a trend needs {settings.min_points})",
-                f"{after_zh}僅 {newest} 期（推估趨勢需 {settings.min_points} 期）")
+        return (
+            "behind_no_trend",
+            f"{newest} period{'' if newest == 1 else 's'}{after_en} (a trend needs {settings.min_points})",
+            f"{after_zh}僅 {newest} 期（推估趨勢需 {settings.min_points} 期）",
+        )
     last = float(rows["time"].iloc[-1])
     horizon = last + settings.horizon_years
     if out["trend_slope"] <= 0:
-        return ("not_within", f"not within {years} years at the current trend (the ratio is not rising)",
-                f"依目前趨勢 {years} 年內不會追上（比值未上升）")
+        return (
+            "not_within",
+            f"not within {years} years at the current trend (the ratio is not rising)",
+            f"依目前趨勢 {years} 年內不會追上（比值未上升）",
+        )
     crossing = out["trend_centre"] - out["trend_level"] / out["trend_slope"]
     if crossing > horizon:
         return "not_within", f"not within {years} years at the current trend", f"依目前趨勢 {years} 年內不會追上"
@@ -393,9 +475,12 @@ def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSe
     out.update(crossover=crossing, crossover_low=low, crossover_high=high if high <= horizon else math.inf)
     if crossing <= last:  # the line says parity is behind us while the latest period is still below it
         at = time_label(crossing, out["period_kind"])
-        return ("trend_misfit", f"the trend line is at parity by {at}, yet China is still behind in {out['last_period']}: "
-                "the trend does not describe the latest periods",
-                f"趨勢線於 {at} 已達對等，但中國在 {out['last_period']} 仍落後：趨勢不符近期數據")
+        return (
+            "trend_misfit",
+            f"the trend line is at parity by {at}, yet China is still behind in {out['last_period']}: "
+            "the trend does not describe the latest periods",
+            f"趨勢線於 {at} 已達對等，但中國在 {out['last_period']} 仍落後：趨勢不符近期數據",
+        )
     return "converging", "", ""
 
 
@@ -405,7 +490,14 @@ def summarize(rows: pd.DataFrame, spec: dict) -> pd.DataFrame:
     records = [summarize_pair(rows[rows["pair"] == pair.id], pair.id, analysis.settings) for pair in analysis.pairs]
     for pair in analysis.left_out:
         record = {column: None for column in SUMMARY_COLUMNS}
-        record.update(pair=pair.id, comparator=pair.comparator, periods=0, outcome="left_out", reason=pair.why.en,
-                      reason_zh=pair.why.zh, sources=", ".join(pair.sources))
+        record.update(
+            pair=pair.id,
+            comparator=pair.comparator,
+            periods=0,
+            outcome="left_out",
+            reason=pair.why.en,
+            reason_zh=pair.why.zh,
+            sources=", ".join(pair.sources),
+        )
         records.append(record)
     return pd.DataFrame.from_records(records, columns=SUMMARY_COLUMNS)

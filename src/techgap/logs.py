@@ -110,8 +110,10 @@ def build_summary(items_by_status: dict[str, int], log_dir: Path) -> str:
     statuses = ", ".join(f"{status} {n}" for status, n in sorted(items_by_status.items()))
     warnings = problem_lines(log_dir, "WARNING")
     where = f" (see {', '.join(sorted({str(path) for path, _ in warnings}))})" if warnings else ""
-    return (f"techgap: built {drawn} items ({statuses}); {len(warnings)} warning{'' if len(warnings) == 1 else 's'}"
-            f"{where}. Open figures/index.html; what changed between vintages: figures/drift.md.")
+    return (
+        f"techgap: built {drawn} items ({statuses}); {len(warnings)} warning{'' if len(warnings) == 1 else 's'}"
+        f"{where}. Open figures/index.html; what changed between vintages: figures/drift.md."
+    )
 
 
 def failure_summary(log_dir: Path) -> str:

@@ -32,15 +32,29 @@ def item_record(project: Project, item: ItemSpec, chapters: Any = None) -> dict[
             record["texts"] = meta.get("texts", {})
         else:
             resolved = edition_item(item, edition)
-            record.update({"status": resolved.status, "reason": str(resolved.status_reason), "vintages": {},
-                           "periods": [], "warnings": [], "sources": [], "alt": {}})
+            record.update(
+                {
+                    "status": resolved.status,
+                    "reason": str(resolved.status_reason),
+                    "vintages": {},
+                    "periods": [],
+                    "warnings": [],
+                    "sources": [],
+                    "alt": {},
+                }
+            )
         editions[edition] = record
     chapter = None
     if chapters is not None:
         key = chapters.items[item.id]
         chapter = {"key": key, "zh": chapters.chapters[key].zh, "en": chapters.chapters[key].en}
-    return {"id": item.id, "kind": item.kind, "chapter": chapter,
-            "title": {"zh": item.title.zh, "en": item.title.en}, "editions": editions}
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "chapter": chapter,
+        "title": {"zh": item.title.zh, "en": item.title.en},
+        "editions": editions,
+    }
 
 
 def build_manifest(project: Project) -> dict[str, Any]:
@@ -57,9 +71,16 @@ def build_manifest(project: Project) -> dict[str, Any]:
     for source_id, entry in sorted(sources.items()):
         vintage = entry["vintages"].get("latest") or entry["vintages"]["report"]
         prov = load_provenance(project.raw_dir / source_id / vintage / "provenance.yaml")
-        entry.update({"title": prov.title, "publisher": prov.publisher, "url": prov.url, "licence": prov.licence,
-                      "method": prov.method,
-                      "provenance": {e: f"data/raw/{source_id}/{v}/provenance.yaml" for e, v in entry["vintages"].items()}})
+        entry.update(
+            {
+                "title": prov.title,
+                "publisher": prov.publisher,
+                "url": prov.url,
+                "licence": prov.licence,
+                "method": prov.method,
+                "provenance": {e: f"data/raw/{source_id}/{v}/provenance.yaml" for e, v in entry["vintages"].items()},
+            }
+        )
     summary: dict[str, Any] = {}
     for edition in EDITIONS:
         counts: dict[str, int] = {}
@@ -106,8 +127,7 @@ def status_table(manifest: dict[str, Any]) -> str:
     for item in manifest["items"]:
         report, latest = item["editions"]["report"], item["editions"]["latest"]
         reason = str(report.get("reason", "")).replace("|", "\\|")
-        lines.append(f"| {item['id']} | {item['title']['zh']} | {report['status']} | {reason} | "
-                     f"{edition_summary(latest)} |")
+        lines.append(f"| {item['id']} | {item['title']['zh']} | {report['status']} | {reason} | {edition_summary(latest)} |")
     return "\n".join(lines)
 
 

@@ -62,26 +62,48 @@ def read_payload(snapshot: Snapshot, refresh: RefreshSource | None) -> pd.DataFr
 
 def check_indicators_and_units(path: Path, frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
     known = frame["indicator"].isin(spec.indicators)
-    _first_bad(path, (~known).to_numpy(), frame, "indicator", "indicator is not declared for this source",
-               "one of " + ", ".join(sorted(spec.indicators)) + " (declare new ones in config/sources.yaml)")
+    _first_bad(
+        path,
+        (~known).to_numpy(),
+        frame,
+        "indicator",
+        "indicator is not declared for this source",
+        "one of " + ", ".join(sorted(spec.indicators)) + " (declare new ones in config/sources.yaml)",
+    )
     expected_unit = frame["indicator"].map({k: v.unit for k, v in spec.indicators.items()})
     api_rows = frame["unit"] == ""
     frame["unit"] = frame["unit"].where(~api_rows, expected_unit)
     wrong = (frame["unit"] != expected_unit).to_numpy()
     if wrong.any():
         position = int(np.flatnonzero(wrong)[0])
-        raise InputError(path, f"unit {frame['unit'].iloc[position]!r} differs from the series' unit",
-                         line=int(frame["_line"].iloc[position]), field="unit",
-                         expected=repr(expected_unit.iloc[position]))
+        raise InputError(
+            path,
+            f"unit {frame['unit'].iloc[position]!r} differs from the series' unit",
+            line=int(frame["_line"].iloc[position]),
+            field="unit",
+            expected=repr(expected_unit.iloc[position]),
+        )
     for name, indicator in spec.indicators.items():
         rows = (frame["indicator"] == name).to_numpy()
         values = frame["value"].to_numpy()
         if indicator.min is not None:
-            _first_bad(path, rows & (values < indicator.min), frame, "value",
-                       f"{name} below its minimum {indicator.min}", f">= {indicator.min}")
+            _first_bad(
+                path,
+                rows & (values < indicator.min),
+                frame,
+                "value",
+                f"{name} below its minimum {indicator.min}",
+                f">= {indicator.min}",
+            )
         if indicator.max is not None:
-            _first_bad(path, rows & (values > indicator.max), frame, "value",
-                       f"{name} above its maximum {indicator.max}", f"<= {indicator.max}")
+            _first_bad(
+                path,
+                rows & (values > indicator.max),
+                frame,
+                "value",
+                f"{name} above its maximum {indicator.max}",
+                f"<= {indicator.max}",
+            )
         if indicator.unit in COUNT_UNITS:
             _first_bad(path, rows & (values < 0), frame, "value", f"negative {indicator.unit}", ">= 0")
     return frame
@@ -95,11 +117,16 @@ def check_entities(path: Path, frame: pd.DataFrame, registry: EntityRegistry) ->
         if known is not None:
             odd = sorted({f"\\u{ord(c):04x} {unicodedata.name(c, 'unnamed')}" for c in name if not c.isascii()} or {"spacing"})
             position = int(np.flatnonzero((frame["entity"] == name).to_numpy())[0])
-            raise InputError(path, f"entity name {name!r} looks like the known name {known!r} but is not it "
-                                   f"({'; '.join(odd)})", line=int(frame["_line"].iloc[position]), field="entity",
-                             expected=f"{known!r} typed with plain characters (a look-alike is not added as an alias)")
-    _first_bad(path, unknown, frame, "entity", "unknown entity name",
-               "a name listed in config/entities.yaml (add it as an alias there)")
+            raise InputError(
+                path,
+                f"entity name {name!r} looks like the known name {known!r} but is not it ({'; '.join(odd)})",
+                line=int(frame["_line"].iloc[position]),
+                field="entity",
+                expected=f"{known!r} typed with plain characters (a look-alike is not added as an alias)",
+            )
+    _first_bad(
+        path, unknown, frame, "entity", "unknown entity name", "a name listed in config/entities.yaml (add it as an alias there)"
+    )
     names_per_code = frame.assign(_code=codes).groupby(["document", "_code"])["entity"].nunique()
     doubled = names_per_code[names_per_code > 1]
     if not doubled.empty:
@@ -107,8 +134,13 @@ def check_entities(path: Path, frame: pd.DataFrame, registry: EntityRegistry) ->
         rows = (frame["document"] == document) & (codes == code)
         names = sorted(frame.loc[rows, "entity"].unique())
         second = frame.loc[rows & (frame["entity"] == names[1]), "_line"].iloc[0]
-        raise InputError(path, f"one entity ({code}) appears under two names in document {document}: {names}",
-                         line=int(second), field="entity", expected="one name per entity within a document")
+        raise InputError(
+            path,
+            f"one entity ({code}) appears under two names in document {document}: {names}",
+            line=int(second),
+            field="entity",
+            expected="one name per entity within a document",
+        )
     return codes
 
 
@@ -117,8 +149,7 @@ def check_documents(path: Path, frame: pd.DataFrame, snapshot: Snapshot) -> None
         return
     ids = snapshot.provenance.document_ids()
     unknown = ~frame["document"].isin(ids)
-    _first_bad(path, unknown.to_numpy(), frame, "document", "document is not listed in provenance.yaml",
-               ", ".join(ids))
+    _first_bad(path, unknown.to_numpy(), frame, "document", "document is not listed in provenance.yaml", ", ".join(ids))
 
 
 def check_unique(path: Path, frame: pd.DataFrame) -> None:
@@ -127,9 +158,13 @@ def check_unique(path: Path, frame: pd.DataFrame) -> None:
         position = int(np.flatnonzero(duplicated)[0])
         row = frame.iloc[position]
         first = frame[(frame[KEY + ["document"]] == row[KEY + ["document"]]).all(axis=1)]["_line"].iloc[0]
-        raise InputError(path, f"duplicate row: {row['entity']} {row['indicator']} {row['period']} "
-                               f"already on line {first}", line=int(row["_line"]), field="period",
-                         expected="one row per entity, period, indicator and category in a document")
+        raise InputError(
+            path,
+            f"duplicate row: {row['entity']} {row['indicator']} {row['period']} already on line {first}",
+            line=int(row["_line"]),
+            field="period",
+            expected="one row per entity, period, indicator and category in a document",
+        )
 
 
 def check_sums(path: Path, frame: pd.DataFrame, spec: SourceSpec) -> None:
@@ -145,10 +180,14 @@ def check_sums(path: Path, frame: pd.DataFrame, spec: SourceSpec) -> None:
             total = float(totals["value"].iloc[0])
             gap = float(parts["value"].sum()) - total
             if abs(gap) > check.tolerance + 1e-9:
-                raise InputError(path, f"{check.indicator} {period}{' ' + category if category else ''}: parts sum to "
-                                       f"{parts['value'].sum():.4g}, total row says {total:.4g}",
-                                 line=int(totals["_line"].iloc[0]), field="value",
-                                 expected=f"parts within {check.tolerance} of the total")
+                raise InputError(
+                    path,
+                    f"{check.indicator} {period}{' ' + category if category else ''}: parts sum to "
+                    f"{parts['value'].sum():.4g}, total row says {total:.4g}",
+                    line=int(totals["_line"].iloc[0]),
+                    field="value",
+                    expected=f"parts within {check.tolerance} of the total",
+                )
 
 
 def _decimals(value: float) -> int:
@@ -167,8 +206,9 @@ def _agree(values: list[float]) -> bool:
     return max(values) - min(values) <= tolerance
 
 
-def check_document_conflicts(path: Path, frame: pd.DataFrame, declared: list[DocumentConflict], where: str,
-                             repeated: pd.Series | None = None) -> dict[tuple, str]:
+def check_document_conflicts(
+    path: Path, frame: pd.DataFrame, declared: list[DocumentConflict], where: str, repeated: pd.Series | None = None
+) -> dict[tuple, str]:
     """The same fact given with different values by two documents is an error unless a declaration says
     which document is preferred and why. Returns the declared preferred document of each such fact.
     Only facts read in more than one document are looked at."""
@@ -185,17 +225,21 @@ def check_document_conflicts(path: Path, frame: pd.DataFrame, declared: list[Doc
         match = next((d for d in declared if d.matches(indicator, entity, period, category, documents)), None)
         if match is None:
             shown = "; ".join(f"{d}: {v:g} (line {n})" for d, v, n in zip(group["document"], values, group["_line"], strict=True))
-            raise InputError(path, f"documents disagree on {entity} {indicator} {period}"
-                                   f"{' ' + category if category else ''}: {shown}",
-                             line=int(group["_line"].iloc[1]), field="value",
-                             expected=f"the same value beyond rounding, or a document_conflicts entry in {where} naming "
-                                      "the documents, the preferred one and why")
+            raise InputError(
+                path,
+                f"documents disagree on {entity} {indicator} {period}{' ' + category if category else ''}: {shown}",
+                line=int(group["_line"].iloc[1]),
+                field="value",
+                expected=f"the same value beyond rounding, or a document_conflicts entry in {where} naming "
+                "the documents, the preferred one and why",
+            )
         resolved[key] = match.preferred
     return resolved
 
 
-def mark_preferred(frame: pd.DataFrame, document_order: list[str], resolved: dict[tuple, str] | None = None,
-                   repeated: pd.Series | None = None) -> pd.Series:
+def mark_preferred(
+    frame: pd.DataFrame, document_order: list[str], resolved: dict[tuple, str] | None = None, repeated: pd.Series | None = None
+) -> pd.Series:
     """For each fact read in several documents, the first document in provenance order wins, unless a
     declared document conflict names the preferred one. Only facts that appear more than once need ranking."""
     preferred = pd.Series(True, index=frame.index)
@@ -228,9 +272,13 @@ def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
     check_unique(path, frame)
     check_sums(path, frame, spec)
     repeated = frame.duplicated(KEY, keep=False)  # facts read in more than one document (computed once: 1M rows)
-    resolved = check_document_conflicts(path, frame, [*snapshot.provenance.document_conflicts, *spec.document_conflicts],
-                                        f"config/sources.yaml ({snapshot.source_id}) or the vintage's provenance.yaml",
-                                        repeated)
+    resolved = check_document_conflicts(
+        path,
+        frame,
+        [*snapshot.provenance.document_conflicts, *spec.document_conflicts],
+        f"config/sources.yaml ({snapshot.source_id}) or the vintage's provenance.yaml",
+        repeated,
+    )
     positions, codes = pd.factorize(frame["entity_code"])
     frame["entity_kind"] = np.array([registry.kind(c) for c in codes], dtype=object)[positions]
     frame["entity"] = np.array([registry.name(c, "en") for c in codes], dtype=object)[positions]

@@ -30,9 +30,14 @@ FONT_FAMILY = "techgap CJK"
 EDITIONS = ("report", "latest")
 LANGS = ("zh", "en")
 LANG_TAGS = {"zh": "zh-Hant", "en": "en"}
-TOP_LINKS = (("drift.md", "資料修訂", "Drift report"), ("claims.md", "數據查核", "Claims ledger (Markdown)"),
-             ("claims.csv", "數據查核 CSV", "Claims ledger (CSV)"), ("manifest.json", "清單", "Manifest (JSON)"),
-             ("report.html", "附註報告", "Annotated report"), (PROVENANCE_FILE, "來源紀錄", "Provenance files"))
+TOP_LINKS = (
+    ("drift.md", "資料修訂", "Drift report"),
+    ("claims.md", "數據查核", "Claims ledger (Markdown)"),
+    ("claims.csv", "數據查核 CSV", "Claims ledger (CSV)"),
+    ("manifest.json", "清單", "Manifest (JSON)"),
+    ("report.html", "附註報告", "Annotated report"),
+    (PROVENANCE_FILE, "來源紀錄", "Provenance files"),
+)
 CLAIM_FIRST_COLUMNS = ("id", "quote", "status", "detail")
 ZH_CLAIM_COLUMNS = {"quote", "section"}  # copied from the report, in Chinese
 SOURCES_SHOWN_OPEN = 4
@@ -66,8 +71,10 @@ CLAIM_BADGES = {
 }
 OTHER_BADGE = Badge("·", "其他", "other", "#1f2937", "#e5e7eb")
 
-FONT_STACK = (f"'{FONT_FAMILY}','Noto Sans CJK TC','Noto Sans TC','Source Han Sans TC','PingFang TC',"
-              "'Microsoft JhengHei','Heiti TC',sans-serif")
+FONT_STACK = (
+    f"'{FONT_FAMILY}','Noto Sans CJK TC','Noto Sans TC','Source Han Sans TC','PingFang TC',"
+    "'Microsoft JhengHei','Heiti TC',sans-serif"
+)
 BASE_CSS = f"""@font-face{{font-family:'{FONT_FAMILY}';src:url('{FONT_ASSET}') format('woff2');font-display:swap}}
 *{{box-sizing:border-box}}
 html{{-webkit-text-size-adjust:100%;text-size-adjust:100%}}
@@ -203,8 +210,10 @@ def badge_html(status: object, badges: dict[str, Badge], prefix: str) -> str:
     badge = badges.get(str(status), OTHER_BADGE)
     word = css_word(status) if str(status) in badges else "other"
     label = badge.en if badge is not OTHER_BADGE else str(status)
-    return (f'<span class="badge {prefix}-{word}"><span aria-hidden="true">{esc(badge.symbol)}</span> '
-            f'<span lang="en">{esc(label)}</span></span>')
+    return (
+        f'<span class="badge {prefix}-{word}"><span aria-hidden="true">{esc(badge.symbol)}</span> '
+        f'<span lang="en">{esc(label)}</span></span>'
+    )
 
 
 def badge_css(badges: dict[str, Badge], prefix: str) -> str:
@@ -280,9 +289,12 @@ def table_html(header: list[str], rows: list[list[str]], label: str) -> str:
     def cls(col: int) -> str:
         return ' class="num"' if col in numeric else ""
 
-    parts = [f'<div class="table-wrap" role="region" tabindex="0" aria-label="{esc(label)}"><table>',
-             "<thead><tr>" + "".join(f'<th scope="col"{cls(i)}>{inline_markdown(h)}</th>' for i, h in enumerate(header))
-             + "</tr></thead><tbody>"]
+    parts = [
+        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{esc(label)}"><table>',
+        "<thead><tr>"
+        + "".join(f'<th scope="col"{cls(i)}>{inline_markdown(h)}</th>' for i, h in enumerate(header))
+        + "</tr></thead><tbody>",
+    ]
     for row in rows:
         total = ' class="total"' if row and row[0].startswith("**") else ""
         parts.append(f"<tr{total}>" + "".join(f"<td{cls(i)}>{inline_markdown(c)}</td>" for i, c in enumerate(row)) + "</tr>")
@@ -312,8 +324,9 @@ def markdown_to_html(text: str, source: str) -> str:
             while i < len(lines) and lines[i].strip().startswith("|"):
                 row = split_row(lines[i])
                 if len(row) != len(header):
-                    raise PageError(f"{source}, line {i + 1}: table row has {len(row)} cells, "
-                                    f"expected {len(header)} as in the header")
+                    raise PageError(
+                        f"{source}, line {i + 1}: table row has {len(row)} cells, expected {len(header)} as in the header"
+                    )
                 rows.append(row)
                 i += 1
             out.append(table_html(header, rows, heading or source))
@@ -374,17 +387,21 @@ def language_block(ctx: PageContext, item: dict[str, Any], edition: dict[str, An
     if not files:
         return ""
     alt = (edition.get("alt") or {}).get(lang) or item["title"][lang]
-    links = [f'<a href="{esc(ctx.href(files[s], where))}">{s.upper() if s != "md" else "Markdown"}</a>'
-             for s in ("png", "svg", "md") if s in files]
+    links = [
+        f'<a href="{esc(ctx.href(files[s], where))}">{s.upper() if s != "md" else "Markdown"}</a>'
+        for s in ("png", "svg", "md")
+        if s in files
+    ]
     tag = LANG_TAGS[lang]
     if item["kind"] == "table" and "md" in files:
         body = ctx.read_markdown(files["md"], where)
         label = "表格圖檔" if lang == "zh" else "Table as image"
-        return (f'<div lang="{tag}" class="l-{lang} table-block">{body}'
-                f'<p class="small">{label}: {" · ".join(links)}</p></div>')
+        return f'<div lang="{tag}" class="l-{lang} table-block">{body}<p class="small">{label}: {" · ".join(links)}</p></div>'
     image = image_html(ctx, files["png"], alt, where) if "png" in files else ""
-    return (f'<figure lang="{tag}" class="l-{lang}">{image}'
-            f'<figcaption>{esc(item["title"][lang])} — {" · ".join(links)}</figcaption></figure>')
+    return (
+        f'<figure lang="{tag}" class="l-{lang}">{image}'
+        f"<figcaption>{esc(item['title'][lang])} — {' · '.join(links)}</figcaption></figure>"
+    )
 
 
 def sources_html(ctx: PageContext, sources: list[dict[str, Any]]) -> str:
@@ -413,23 +430,33 @@ def sources_html(ctx: PageContext, sources: list[dict[str, Any]]) -> str:
 def latest_changes_html(edition: dict[str, Any]) -> str:
     """What the latest edition adds to the report's: nothing (say so), new periods, revised values."""
     if edition.get("same_as_report"):
-        return ('<p class="meta">' + bilingual("與報告版相同：最新資料未比報告所用資料更新。",
-                                                "Same as the report edition: the newest data are no newer than the report's.")
-                + "</p>")
+        return (
+            '<p class="meta">'
+            + bilingual(
+                "與報告版相同：最新資料未比報告所用資料更新。",
+                "Same as the report edition: the newest data are no newer than the report's.",
+            )
+            + "</p>"
+        )
     parts = []
     added = edition.get("added_periods") or []
     if added:
         parts.append(f'<p class="meta"><span lang="en">Added periods:</span> {esc(period_span(added))}</p>')
     revised = edition.get("revised") or []
     if revised:
-        rows = "".join(f"<tr><td>{esc(r.get('entity'))}</td><td>{esc(r.get('indicator'))}</td><td>{esc(r.get('period'))}</td>"
-                       f'<td class="num">{esc(format_value(r.get("report")))}</td>'
-                       f'<td class="num">{esc(format_value(r.get("latest")))}</td></tr>' for r in revised)
-        parts.append(f'<p class="meta" lang="en">Revised values ({len(revised)}):</p>'
-                     '<div class="table-wrap" role="region" tabindex="0" aria-label="Revised values"><table lang="en">'
-                     '<thead><tr><th scope="col">entity</th><th scope="col">indicator</th><th scope="col">period</th>'
-                     '<th scope="col" class="num">report</th><th scope="col" class="num">latest</th></tr></thead>'
-                     f"<tbody>{rows}</tbody></table></div>")
+        rows = "".join(
+            f"<tr><td>{esc(r.get('entity'))}</td><td>{esc(r.get('indicator'))}</td><td>{esc(r.get('period'))}</td>"
+            f'<td class="num">{esc(format_value(r.get("report")))}</td>'
+            f'<td class="num">{esc(format_value(r.get("latest")))}</td></tr>'
+            for r in revised
+        )
+        parts.append(
+            f'<p class="meta" lang="en">Revised values ({len(revised)}):</p>'
+            '<div class="table-wrap" role="region" tabindex="0" aria-label="Revised values"><table lang="en">'
+            '<thead><tr><th scope="col">entity</th><th scope="col">indicator</th><th scope="col">period</th>'
+            '<th scope="col" class="num">report</th><th scope="col" class="num">latest</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>"
+        )
     if not parts:
         parts.append('<p class="meta" lang="en">Differs from the report edition (no added periods or revised values listed).</p>')
     return "".join(parts)
@@ -438,12 +465,15 @@ def latest_changes_html(edition: dict[str, Any]) -> str:
 EDITION_NAMES = {"report": ("報告版", "Report edition"), "latest": ("最新版", "Latest edition")}
 
 
-def edition_html(ctx: PageContext, item: dict[str, Any], name: str, edition: dict[str, Any],
-                 report: dict[str, Any] | None = None) -> str:
+def edition_html(
+    ctx: PageContext, item: dict[str, Any], name: str, edition: dict[str, Any], report: dict[str, Any] | None = None
+) -> str:
     where = f"item {item['id']}, edition {name}"
     zh, en = EDITION_NAMES.get(name, (name, name))
-    parts = [f'<div class="edition" id="{esc(item["id"])}-{esc(css_word(name))}">',
-             f"<h4>{bilingual(zh, en)} {badge_html(edition.get('status'), ITEM_BADGES, 's')}</h4>"]
+    parts = [
+        f'<div class="edition" id="{esc(item["id"])}-{esc(css_word(name))}">',
+        f"<h4>{bilingual(zh, en)} {badge_html(edition.get('status'), ITEM_BADGES, 's')}</h4>",
+    ]
     if edition.get("reason"):
         parts.append(f'<p lang="en">{esc(edition["reason"])}</p>')
     if name == "latest":
@@ -482,9 +512,10 @@ def is_analysis(item: dict[str, Any]) -> bool:
 
 def item_html(ctx: PageContext, item: dict[str, Any]) -> str:
     item_id = html_id(item.get("id", ""), "item")
-    parts = [f'<section class="item" id="{item_id}">',
-             f'<h3><span class="muted">{esc(item_id)}</span> '
-             f'{bilingual(item["title"]["zh"], item["title"]["en"], sep="<br>")}</h3>']
+    parts = [
+        f'<section class="item" id="{item_id}">',
+        f'<h3><span class="muted">{esc(item_id)}</span> {bilingual(item["title"]["zh"], item["title"]["en"], sep="<br>")}</h3>',
+    ]
     report = (item.get("editions") or {}).get("report")
     parts += [edition_html(ctx, item, name, edition, report) for name, edition in item_editions(item)]
     parts.append("</section>")
@@ -511,11 +542,13 @@ def summary_html(items: list[dict[str, Any]]) -> str:
     rows = []
     for status in statuses:
         cells = "".join(f'<td data-edition="{esc(e)}" data-status="{esc(status)}">{counts[e][status]}</td>' for e in editions)
-        rows.append(f"<tr><th scope=\"row\">{badge_html(status, ITEM_BADGES, 's')}</th>{cells}</tr>")
+        rows.append(f'<tr><th scope="row">{badge_html(status, ITEM_BADGES, "s")}</th>{cells}</tr>')
     warnings = sum(len(e.get("warnings") or []) for item in items for _, e in item_editions(item))
-    return (f'<div class="table-wrap"><table class="toc-summary"><thead><tr><th scope="col">{bilingual("狀態", "Status")}</th>'
-            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-            f'<p class="small" lang="en">Build warnings: <span data-warnings>{warnings}</span></p>')
+    return (
+        f'<div class="table-wrap"><table class="toc-summary"><thead><tr><th scope="col">{bilingual("狀態", "Status")}</th>'
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f'<p class="small" lang="en">Build warnings: <span data-warnings>{warnings}</span></p>'
+    )
 
 
 def chapter_key(item: dict[str, Any]) -> str | None:
@@ -531,13 +564,19 @@ def toc_entry(item: dict[str, Any]) -> str:
             extra = ' <span class="small" lang="en">(updated)</span>'
         badge = badge_html(edition.get("status"), ITEM_BADGES, "s")
         badges.append(f'<span class="nw"><span class="small" lang="en">{esc(name)}:</span> {badge}{extra}</span>')
-    return (f'<li><a href="#{esc(item["id"])}">{lang_span("zh", item["title"]["zh"])} '
-            f'{lang_span("en", item["title"]["en"])}</a><br>{" ".join(badges)}</li>')
+    return (
+        f'<li><a href="#{esc(item["id"])}">{lang_span("zh", item["title"]["zh"])} '
+        f"{lang_span('en', item['title']['en'])}</a><br>{' '.join(badges)}</li>"
+    )
 
 
 def toc_html(report_items: list[dict[str, Any]], analysis_items: list[dict[str, Any]], has_claims: bool) -> str:
-    parts = ['<nav aria-label="Contents" id="contents">', f"<h2>{bilingual('目錄', 'Contents')}</h2>",
-             summary_html(report_items + analysis_items), '<ol class="toc">']
+    parts = [
+        '<nav aria-label="Contents" id="contents">',
+        f"<h2>{bilingual('目錄', 'Contents')}</h2>",
+        summary_html(report_items + analysis_items),
+        '<ol class="toc">',
+    ]
     current = None
     for item in report_items:
         if chapter_key(item) != current and item.get("chapter"):
@@ -547,8 +586,10 @@ def toc_html(report_items: list[dict[str, Any]], analysis_items: list[dict[str, 
         parts.append(toc_entry(item))
     parts.append("</ol>")
     if analysis_items:
-        parts.append(f'<p><a href="#analysis">{bilingual("techgap 自行分析", "techgap analysis (beyond the report)")}</a></p>'
-                     '<ol class="toc">' + "".join(toc_entry(i) for i in analysis_items) + "</ol>")
+        parts.append(
+            f'<p><a href="#analysis">{bilingual("techgap 自行分析", "techgap analysis (beyond the report)")}</a></p>'
+            '<ol class="toc">' + "".join(toc_entry(i) for i in analysis_items) + "</ol>"
+        )
     if has_claims:
         parts.append(f'<p><a href="#claims">{bilingual("數據查核", "Claims ledger")}</a></p>')
     parts.append("</nav>")
@@ -574,16 +615,20 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
     columns += [c for c in claims.columns if c not in columns]
     statuses = list(CLAIM_BADGES) + sorted({str(s) for s in claims.get("status", [])} - set(CLAIM_BADGES))
     counts = Counter(str(s) for s in claims.get("status", []))
-    filters = ['<input type="radio" name="claim-filter" id="cf-all" class="visually-hidden" checked>'
-               f'<label for="cf-all">all ({len(claims)})</label>']
+    filters = [
+        '<input type="radio" name="claim-filter" id="cf-all" class="visually-hidden" checked>'
+        f'<label for="cf-all">all ({len(claims)})</label>'
+    ]
     filter_css = []
     for status in statuses:
         word = css_word(status)
         if word == "other" or not counts[status]:
             continue
         badge = CLAIM_BADGES.get(status, OTHER_BADGE)
-        filters.append(f'<input type="radio" name="claim-filter" id="cf-{word}" class="visually-hidden">'
-                       f'<label for="cf-{word}">{esc(badge.symbol)} {esc(status)} ({counts[status]})</label>')
+        filters.append(
+            f'<input type="radio" name="claim-filter" id="cf-{word}" class="visually-hidden">'
+            f'<label for="cf-{word}">{esc(badge.symbol)} {esc(status)} ({counts[status]})</label>'
+        )
         filter_css.append(f"#cf-{word}:checked~.table-wrap tbody tr:not(.r-{word}){{display:none}}")
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
     rows = []
@@ -600,35 +645,39 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
             cells.append(f'<td data-label="{esc(column)}"{lang}>{content}</td>')
         row_class = f"r-{css_word(status)}"
         rows.append(f'<tr class="{row_class}">{"".join(cells)}</tr>')
-    return "\n".join(filter_css) + "\n", "\n".join([
-        f'<section id="claims" class="claims"><h2>{bilingual("數據查核", "Claims ledger")}</h2>',
-        '<p lang="en">Every numeric statement of the report checked against the data: stated vs computed, with the detail.</p>',
-        '<div class="filter" role="group" aria-label="Filter claims by status">' + "".join(filters),
-        '<div class="table-wrap" role="region" tabindex="0" aria-label="Claims ledger">',
-        f"<table><thead><tr>{header}</tr></thead><tbody>",
-        "\n".join(rows),
-        "</tbody></table></div></div></section>",
-    ])
+    return "\n".join(filter_css) + "\n", "\n".join(
+        [
+            f'<section id="claims" class="claims"><h2>{bilingual("數據查核", "Claims ledger")}</h2>',
+            '<p lang="en">Every numeric statement of the report checked against the data: '
+            "stated vs computed, with the detail.</p>",
+            '<div class="filter" role="group" aria-label="Filter claims by status">' + "".join(filters),
+            '<div class="table-wrap" role="region" tabindex="0" aria-label="Claims ledger">',
+            f"<table><thead><tr>{header}</tr></thead><tbody>",
+            "\n".join(rows),
+            "</tbody></table></div></div></section>",
+        ]
+    )
 
 
 def head_html(title: str, extra_css: str = "") -> str:
     css = BASE_CSS + LANG_SWITCH_CSS + CLAIMS_CSS + badge_css(ITEM_BADGES, "s") + badge_css(CLAIM_BADGES, "c") + extra_css
-    return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # No script may run, whatever a provenance file or a label holds; images and the font from files only.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file:; "
-        "font-src 'self' file:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">",
-        '<meta name="referrer" content="no-referrer">',
-        f"<title>{esc(title)}</title>",
-        f"<style>{css}</style>",
-        "</head>",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            # No script may run, whatever a provenance file or a label holds; images and the font from files only.
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' file:; "
+            "font-src 'self' file:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">",
+            '<meta name="referrer" content="no-referrer">',
+            f"<title>{esc(title)}</title>",
+            f"<style>{css}</style>",
+            "</head>",
+        ]
+    )
 
 
-def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFrame | None,
-                 provenance: dict[str, str]) -> str:
+def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFrame | None, provenance: dict[str, str]) -> str:
     ctx = PageContext(figures_dir, provenance)
     items = manifest.get("items", [])
     report_items = [i for i in items if not is_analysis(i)]
@@ -657,9 +706,11 @@ def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFra
         items_html(ctx, report_items),
     ]
     if analysis_items:
-        parts += [f'<h2 id="analysis">{bilingual("techgap 自行分析", "techgap analysis (beyond the report)")}</h2>',
-                  '<p lang="en">Not in the report: techgap\'s own analysis of the same data.</p>',
-                  "\n".join(item_html(ctx, i) for i in analysis_items)]
+        parts += [
+            f'<h2 id="analysis">{bilingual("techgap 自行分析", "techgap analysis (beyond the report)")}</h2>',
+            '<p lang="en">Not in the report: techgap\'s own analysis of the same data.</p>',
+            "\n".join(item_html(ctx, i) for i in analysis_items),
+        ]
     if claims is not None:
         parts.append(claims_body)
     else:
@@ -670,16 +721,22 @@ def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFra
 
 def render_provenance(provenance: dict[str, str]) -> str:
     anchors = provenance_anchors(provenance)
-    parts = [head_html("techgap — provenance files"), "<body>", '<header class="top">',
-             '<h1><span lang="zh-Hant">來源紀錄</span><br><span lang="en">Provenance files</span></h1>',
-             '<p lang="en">Every provenance file the figures were built from, as written, so that sources, documents, '
-             f'retrieval dates and checksums can be read from <code>figures/</code> alone. <a href="{PAGE_FILE}">Back to the '
-             "figures</a>.</p>", '<ul class="small">']
+    parts = [
+        head_html("techgap — provenance files"),
+        "<body>",
+        '<header class="top">',
+        '<h1><span lang="zh-Hant">來源紀錄</span><br><span lang="en">Provenance files</span></h1>',
+        '<p lang="en">Every provenance file the figures were built from, as written, so that sources, documents, '
+        f'retrieval dates and checksums can be read from <code>figures/</code> alone. <a href="{PAGE_FILE}">Back to the '
+        "figures</a>.</p>",
+        '<ul class="small">',
+    ]
     parts += [f'<li><a href="#{anchors[p]}"><code>{esc(p)}</code></a></li>' for p in sorted(provenance)]
     parts += ["</ul></header>", "<main>"]
     for path in sorted(provenance):
-        parts.append(f'<section id="{anchors[path]}"><h2><code>{esc(path)}</code></h2>'
-                     f"<pre>{esc(provenance[path])}</pre></section>")
+        parts.append(
+            f'<section id="{anchors[path]}"><h2><code>{esc(path)}</code></h2><pre>{esc(provenance[path])}</pre></section>'
+        )
     parts += ["</main>", "</body></html>"]
     return "\n".join(parts) + "\n"
 
@@ -717,8 +774,13 @@ def subset_font(font_file: Path, characters: str) -> bytes:
 
 def provenance_paths(manifest: dict[str, Any]) -> list[str]:
     """Every provenance file the manifest cites (per edition's sources, and per source's editions)."""
-    paths = {src["provenance"] for item in manifest.get("items", []) for _, edition in item_editions(item)
-             for src in edition.get("sources") or [] if src.get("provenance")}
+    paths = {
+        src["provenance"]
+        for item in manifest.get("items", [])
+        for _, edition in item_editions(item)
+        for src in edition.get("sources") or []
+        if src.get("provenance")
+    }
     for source in (manifest.get("sources") or {}).values():
         recorded = source.get("provenance")
         paths |= set(recorded.values()) if isinstance(recorded, dict) else ({recorded} if recorded else set())
@@ -736,8 +798,13 @@ def provenance_texts(project_root: Path, manifest: dict[str, Any]) -> dict[str, 
     return texts
 
 
-def write_page(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFrame | None,
-               provenance: dict[str, str], font_file: Path | None = None) -> list[Path]:
+def write_page(
+    figures_dir: Path,
+    manifest: dict[str, Any],
+    claims: pd.DataFrame | None,
+    provenance: dict[str, str],
+    font_file: Path | None = None,
+) -> list[Path]:
     """Write figures/index.html, figures/provenance.html and figures/assets/techgap-cjk.woff2. Both pages
     are rendered (and every item's table read) before anything is written."""
     figures_dir = Path(figures_dir)

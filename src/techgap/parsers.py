@@ -18,12 +18,34 @@ from techgap.errors import InputError
 
 REQUIRED_COLUMNS = ["entity", "period", "indicator", "value", "unit", "document"]
 OPTIONAL_COLUMNS = ["category", "label", "label_en", "flag", "note"]
-ALLOWED_FLAGS = {"", "chart_read", "approx", "forecast", "preliminary", "missing",
-                 # observation statuses an API attaches to a value (SDMX OBS_STATUS, Comtrade isReported)
-                 "provisional", "estimated", "break", "definition_differs", "low_reliability"}
+ALLOWED_FLAGS = {
+    "",
+    "chart_read",
+    "approx",
+    "forecast",
+    "preliminary",
+    "missing",
+    # observation statuses an API attaches to a value (SDMX OBS_STATUS, Comtrade isReported)
+    "provisional",
+    "estimated",
+    "break",
+    "definition_differs",
+    "low_reliability",
+}
 # SDMX OBS_STATUS codes (SDMX cross-domain code list CL_OBS_STATUS) -> the row's flag.
-OBS_STATUS_FLAGS = {"A": "", "P": "provisional", "E": "estimated", "I": "estimated", "B": "break", "F": "forecast",
-                    "D": "definition_differs", "U": "low_reliability", "M": "missing", "L": "missing", "O": "missing"}
+OBS_STATUS_FLAGS = {
+    "A": "",
+    "P": "provisional",
+    "E": "estimated",
+    "I": "estimated",
+    "B": "break",
+    "F": "forecast",
+    "D": "definition_differs",
+    "U": "low_reliability",
+    "M": "missing",
+    "L": "missing",
+    "O": "missing",
+}
 # How APIs write an intentionally missing number (SDMX-CSV writes NaN; spreadsheet exports #N/A).
 API_MISSING_TOKENS = {"", "nan", "#n/a", "n/a", "na", ".."}
 UNIT_MULT_RANGE = (0, 15)  # SDMX CL_UNIT_MULT: powers of ten from units to 10^15
@@ -46,18 +68,27 @@ def _decode(path: Path, data: bytes, *, require_final_newline: bool = True) -> s
     if not data.strip():
         raise InputError(path, "file is empty", expected="a header line and at least one row")
     if data.startswith(b"\xef\xbb\xbf"):
-        raise InputError(path, "file starts with a UTF-8 byte-order mark", line=1,
-                         expected="UTF-8 without BOM (re-save as plain UTF-8)")
+        raise InputError(
+            path, "file starts with a UTF-8 byte-order mark", line=1, expected="UTF-8 without BOM (re-save as plain UTF-8)"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(path, f"bytes are not UTF-8 (byte 0x{data[exc.start]:02x}); Big5 or another legacy encoding?",
-                         line=line, expected="UTF-8") from None
+        raise InputError(
+            path,
+            f"bytes are not UTF-8 (byte 0x{data[exc.start]:02x}); Big5 or another legacy encoding?",
+            line=line,
+            expected="UTF-8",
+        ) from None
     if require_final_newline and not text.endswith("\n"):
         last = text.count("\n") + 1
-        raise InputError(path, "file does not end with a line break: truncated?", line=last,
-                         expected="every line, the last one too, to end with a newline")
+        raise InputError(
+            path,
+            "file does not end with a line break: truncated?",
+            line=last,
+            expected="every line, the last one too, to end with a newline",
+        )
     return text
 
 
@@ -71,11 +102,21 @@ def _check_header(path: Path, header_line: str) -> list[str]:
     missing = [c for c in REQUIRED_COLUMNS if c not in stripped]
     unknown = [c for c in stripped if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
-        raise InputError(path, f"unexpected column {unknown[0]!r}", line=1, field=unknown[0],
-                         expected="columns " + ", ".join(REQUIRED_COLUMNS) + " (optional: " + ", ".join(OPTIONAL_COLUMNS) + ")")
+        raise InputError(
+            path,
+            f"unexpected column {unknown[0]!r}",
+            line=1,
+            field=unknown[0],
+            expected="columns " + ", ".join(REQUIRED_COLUMNS) + " (optional: " + ", ".join(OPTIONAL_COLUMNS) + ")",
+        )
     if missing:
-        raise InputError(path, f"required column {missing[0]!r} is missing", line=1, field=missing[0],
-                         expected="columns " + ", ".join(REQUIRED_COLUMNS))
+        raise InputError(
+            path,
+            f"required column {missing[0]!r} is missing",
+            line=1,
+            field=missing[0],
+            expected="columns " + ", ".join(REQUIRED_COLUMNS),
+        )
     duplicated = {c for c in stripped if stripped.count(c) > 1}
     if duplicated:
         name = sorted(duplicated)[0]
@@ -91,8 +132,9 @@ def _first_bad(path: Path, mask: np.ndarray, frame: pd.DataFrame, field: str, me
         value = frame[field].iloc[position] if field in frame else ""
         if hasattr(value, "item"):
             value = value.item()
-        raise InputError(path, f"{message}: {value!r}{more}", line=int(frame["_line"].iloc[position]),
-                         field=field, expected=expected)
+        raise InputError(
+            path, f"{message}: {value!r}{more}", line=int(frame["_line"].iloc[position]), field=field, expected=expected
+        )
 
 
 def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
@@ -101,27 +143,51 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
     separators, percent signs and words are rejected; 'n.a.'-style tokens need flag=missing."""
     text = frame["value"].str.strip()
     non_ascii = text.str.contains(r"[^\x00-\x7f]", regex=True) & ~text.str.lower().isin(MISSING_TOKENS)
-    _first_bad(path, non_ascii.to_numpy(), frame, "value", "value has a character that is not an ASCII digit",
-               "a plain number of ASCII digits 0-9 (footnote marks, superscripts and full-width digits are not part of it)")
+    _first_bad(
+        path,
+        non_ascii.to_numpy(),
+        frame,
+        "value",
+        "value has a character that is not an ASCII digit",
+        "a plain number of ASCII digits 0-9 (footnote marks, superscripts and full-width digits are not part of it)",
+    )
     numbers = pd.to_numeric(text, errors="coerce")
     numbers = numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a document prints
     missing_token = text.str.lower().isin(MISSING_TOKENS)
     flagged_missing = frame["flag"] == "missing"
     bad_missing = missing_token & ~flagged_missing
-    _first_bad(path, bad_missing.to_numpy(), frame, "value", "value is not available",
-               "a number, or flag=missing where the document marks the value as not available")
+    _first_bad(
+        path,
+        bad_missing.to_numpy(),
+        frame,
+        "value",
+        "value is not available",
+        "a number, or flag=missing where the document marks the value as not available",
+    )
     not_number = numbers.isna() & ~missing_token
     thousands = not_number & text.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-    _first_bad(path, thousands.to_numpy(), frame, "value", "value has a thousands separator",
-               "a plain number without separators, e.g. 30599")
+    _first_bad(
+        path,
+        thousands.to_numpy(),
+        frame,
+        "value",
+        "value has a thousands separator",
+        "a plain number without separators, e.g. 30599",
+    )
     percent = not_number & text.str.endswith("%")
-    _first_bad(path, percent.to_numpy(), frame, "value", "value carries a percent sign",
-               "a plain number; the unit column says percent")
-    _first_bad(path, not_number.to_numpy(), frame, "value", "value is not a number",
-               "a plain number with '.' as decimal point")
+    _first_bad(
+        path, percent.to_numpy(), frame, "value", "value carries a percent sign", "a plain number; the unit column says percent"
+    )
+    _first_bad(path, not_number.to_numpy(), frame, "value", "value is not a number", "a plain number with '.' as decimal point")
     flagged_but_number = flagged_missing & numbers.notna()
-    _first_bad(path, flagged_but_number.to_numpy(), frame, "flag", "flag=missing on a row that has a value",
-               "flag=missing only where the value is empty or n.a.")
+    _first_bad(
+        path,
+        flagged_but_number.to_numpy(),
+        frame,
+        "flag",
+        "flag=missing on a row that has a value",
+        "flag=missing only where the value is empty or n.a.",
+    )
     return numbers.astype("float64")
 
 
@@ -135,7 +201,7 @@ def _check_lines(path: Path, data: bytes, n_columns: int) -> None:
     starts = np.concatenate(([0], ends[:-1] + 1))
     lengths = ends - starts
     short = np.flatnonzero(lengths <= 8)  # a blank line may hold a few spaces or a '\r'
-    blank = [i for i in short if not data[starts[i]:ends[i]].strip()]
+    blank = [i for i in short if not data[starts[i] : ends[i]].strip()]
     if blank:
         raise InputError(path, "blank line", line=int(blank[0]) + 1, expected="one row per line, no empty lines")
 
@@ -146,15 +212,19 @@ def _check_lines(path: Path, data: bytes, n_columns: int) -> None:
     quotes = per_line(34)
     odd = quotes % 2 == 1
     if odd.any():
-        raise InputError(path, "unbalanced quote: a quoted field spans lines or is not closed",
-                         line=int(np.flatnonzero(odd)[0]) + 1, expected="quoted text closed on the same line")
+        raise InputError(
+            path,
+            "unbalanced quote: a quoted field spans lines or is not closed",
+            line=int(np.flatnonzero(odd)[0]) + 1,
+            expected="quoted text closed on the same line",
+        )
     fields = per_line(44) + 1
     quoted = np.flatnonzero(quotes > 0)
     if len(quoted):
         limit = csv.field_size_limit(max(csv.field_size_limit(), int(lengths.max()) + 1))  # a long note is valid
         try:
             for position in quoted:
-                line = data[starts[position]:ends[position]].decode("utf-8")
+                line = data[starts[position] : ends[position]].decode("utf-8")
                 fields[position] = len(next(csv.reader([line])))
         finally:
             csv.field_size_limit(limit)
@@ -162,10 +232,13 @@ def _check_lines(path: Path, data: bytes, n_columns: int) -> None:
     if wrong.any():
         position = int(np.flatnonzero(wrong)[0])
         kind = "fewer" if fields[position] < n_columns else "more"
-        raise InputError(path, f"row has {kind} fields than the header ({fields[position]} vs {n_columns})"
-                               + (": truncated row?" if kind == "fewer" else ""),
-                         line=position + 1,
-                         expected=f"{n_columns} comma-separated fields; quote text that contains commas")
+        raise InputError(
+            path,
+            f"row has {kind} fields than the header ({fields[position]} vs {n_columns})"
+            + (": truncated row?" if kind == "fewer" else ""),
+            line=position + 1,
+            expected=f"{n_columns} comma-separated fields; quote text that contains commas",
+        )
 
 
 def read_long_csv(path: str | Path) -> pd.DataFrame:
@@ -190,8 +263,12 @@ def read_long_csv(path: str | Path) -> pd.DataFrame:
     short = frame[columns].isna().any(axis=1).to_numpy()
     if short.any():
         position = int(np.flatnonzero(short)[0])
-        raise InputError(path, "row has fewer fields than the header (truncated row?)",
-                         line=int(frame["_line"].iloc[position]), expected=f"{len(columns)} comma-separated fields")
+        raise InputError(
+            path,
+            "row has fewer fields than the header (truncated row?)",
+            line=int(frame["_line"].iloc[position]),
+            expected=f"{len(columns)} comma-separated fields",
+        )
     for column in OPTIONAL_COLUMNS:
         if column not in frame:
             frame[column] = ""
@@ -218,12 +295,21 @@ def check_periods(path: Path, frame: pd.DataFrame, min_year: int, max_year: int)
     has_day = ~np.isnan(numbers["d"])
     real_day = pd.to_datetime(periods.where(has_day), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
     checks = [
-        (np.isnan(first_year), "period is not in a known format",
-         "YYYY, YYYYQ1-4, YYYYf, YYYYH1/2, YYYY-YYYY, YYYY-MM or YYYY-MM-DD"),
-        (numbers["y2"] <= numbers["y1"], "period window does not run forwards",
-         "YYYY-YYYY with the first year before the last, e.g. 1999-2001"),
-        ((first_year < min_year) | (first_year > max_year) | (last_year < min_year) | (last_year > max_year),
-         "period is out of range", f"years {min_year}-{max_year}"),
+        (
+            np.isnan(first_year),
+            "period is not in a known format",
+            "YYYY, YYYYQ1-4, YYYYf, YYYYH1/2, YYYY-YYYY, YYYY-MM or YYYY-MM-DD",
+        ),
+        (
+            numbers["y2"] <= numbers["y1"],
+            "period window does not run forwards",
+            "YYYY-YYYY with the first year before the last, e.g. 1999-2001",
+        ),
+        (
+            (first_year < min_year) | (first_year > max_year) | (last_year < min_year) | (last_year > max_year),
+            "period is out of range",
+            f"years {min_year}-{max_year}",
+        ),
         ((numbers["m"] < 1) | (numbers["m"] > 12), "month out of range", "01-12"),
         ((numbers["d"] < 1) | (numbers["d"] > 31), "day out of range", "01-31"),
         (has_day & ~real_day, "period is not a real calendar date", "a date that exists, e.g. 2018-02-28"),
@@ -239,8 +325,7 @@ def _refuse_markup(path: Path, data: bytes, what: str) -> None:
     head = data[:300].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith(b"<"):
         kind = "an HTML page" if b"<html" in head or b"<!doctype html" in head else "XML"
-        raise InputError(path, f"the payload is {kind}, not {what}: an error page or a changed API?", line=1,
-                         expected=what)
+        raise InputError(path, f"the payload is {kind}, not {what}: an error page or a changed API?", line=1, expected=what)
 
 
 def _codes(frame: pd.DataFrame, column: str, default: str = "_Z") -> pd.Series:
@@ -253,8 +338,14 @@ def _codes(frame: pd.DataFrame, column: str, default: str = "_Z") -> pd.Series:
 def _obs_flags(path: Path, frame: pd.DataFrame, status: pd.Series, field: str) -> pd.Series:
     """The row's flag from an SDMX OBS_STATUS code; an unknown code is an error, not a silent blank."""
     known = status.isin(OBS_STATUS_FLAGS) | (status == "")
-    _first_bad(path, (~known).to_numpy(), frame.assign(**{field: status}), field, "unknown observation status",
-               ", ".join(f"{code} ({flag or 'normal'})" for code, flag in OBS_STATUS_FLAGS.items()))
+    _first_bad(
+        path,
+        (~known).to_numpy(),
+        frame.assign(**{field: status}),
+        field,
+        "unknown observation status",
+        ", ".join(f"{code} ({flag or 'normal'})" for code, flag in OBS_STATUS_FLAGS.items()),
+    )
     return status.map(OBS_STATUS_FLAGS).fillna("")
 
 
@@ -265,8 +356,14 @@ def _unit_multiplier(path: Path, frame: pd.DataFrame, raw: pd.Series) -> np.ndar
     exponent = pd.to_numeric(text.where(integer), errors="coerce")
     low, high = UNIT_MULT_RANGE
     bad = exponent.isna() | (exponent < low) | (exponent > high)
-    _first_bad(path, bad.to_numpy(), frame.assign(UNIT_MULT=raw.to_numpy()), "UNIT_MULT",
-               "unit multiplier is not a power-of-ten exponent", f"an integer {low}-{high}, or empty")
+    _first_bad(
+        path,
+        bad.to_numpy(),
+        frame.assign(UNIT_MULT=raw.to_numpy()),
+        "UNIT_MULT",
+        "unit multiplier is not a power-of-ten exponent",
+        f"an integer {low}-{high}, or empty",
+    )
     return exponent.to_numpy(dtype=float)
 
 
@@ -289,34 +386,52 @@ def read_sdmx_csv(path: str | Path, indicator_map: Mapping[str, str]) -> pd.Data
     needed = ["REF_AREA", "MEASURE", "UNIT_MEASURE", "TIME_PERIOD", "OBS_VALUE"]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise InputError(path, f"SDMX-CSV column {missing[0]!r} is missing: has the API changed its schema?",
-                         line=1, field=missing[0], expected="columns " + ", ".join(needed))
+        raise InputError(
+            path,
+            f"SDMX-CSV column {missing[0]!r} is missing: has the API changed its schema?",
+            line=1,
+            field=missing[0],
+            expected="columns " + ", ".join(needed),
+        )
     frame["_line"] = np.arange(2, len(frame) + 2)
     key = _codes(frame, "MEASURE") + "." + _codes(frame, "UNIT_MEASURE") + "." + _codes(frame, "PRICE_BASE")
     frame = frame[key.isin(indicator_map)].copy()
     if frame.empty:
-        raise InputError(path, "no series of the requested measures in the payload", field="MEASURE",
-                         expected=", ".join(indicator_map))
+        raise InputError(
+            path, "no series of the requested measures in the payload", field="MEASURE", expected=", ".join(indicator_map)
+        )
     key = key.loc[frame.index]
     value = frame["OBS_VALUE"].str.strip()
     absent = value.str.lower().isin(API_MISSING_TOKENS)
-    out = pd.DataFrame({
-        "entity": _codes(frame, "REF_AREA"),
-        "period": frame["TIME_PERIOD"].str.strip(),
-        "indicator": key.map(indicator_map),
-        "value": value.where(~absent, ""),
-        "unit": "",
-        "category": "", "label": "", "label_en": "", "flag": "",
-        "document": "api", "note": "",
-        "_line": frame["_line"],
-    })
+    out = pd.DataFrame(
+        {
+            "entity": _codes(frame, "REF_AREA"),
+            "period": frame["TIME_PERIOD"].str.strip(),
+            "indicator": key.map(indicator_map),
+            "value": value.where(~absent, ""),
+            "unit": "",
+            "category": "",
+            "label": "",
+            "label_en": "",
+            "flag": "",
+            "document": "api",
+            "note": "",
+            "_line": frame["_line"],
+        }
+    )
     status = _codes(frame, "OBS_STATUS", default="")
     out["flag"] = _obs_flags(path, out, status, "OBS_STATUS").where(~absent, "missing")
     out["value"] = parse_value_column(path, out)
     exponent = _unit_multiplier(path, out, _codes(frame, "UNIT_MULT", default=""))
     millions = out["indicator"].str.endswith("_million").to_numpy()
-    _first_bad(path, ~millions & (exponent != 0), out.assign(UNIT_MULT=exponent), "UNIT_MULT",
-               "unit multiplier on a ratio indicator", "UNIT_MULT 0 or empty")
+    _first_bad(
+        path,
+        ~millions & (exponent != 0),
+        out.assign(UNIT_MULT=exponent),
+        "UNIT_MULT",
+        "unit multiplier on a ratio indicator",
+        "UNIT_MULT 0 or empty",
+    )
     out["value"] = out["value"] * np.where(millions, 10.0 ** (exponent - 6), 1.0)
     return out.reset_index(drop=True)
 
@@ -336,31 +451,45 @@ def _worldbank_pages(path: Path, body: object) -> list[tuple[dict, list]]:
     Every page must be there: a page 1 of 3 alone is an incomplete download, not a vintage."""
     if isinstance(body, list) and body and isinstance(body[0], dict) and "message" in body[0]:
         messages = body[0]["message"] if isinstance(body[0]["message"], list) else [body[0]["message"]]
-        text = "; ".join(f"{m.get('key', '')}: {m.get('value', '')}".strip(": ") if isinstance(m, dict) else str(m)
-                         for m in messages)
+        text = "; ".join(
+            f"{m.get('key', '')}: {m.get('value', '')}".strip(": ") if isinstance(m, dict) else str(m) for m in messages
+        )
         raise InputError(path, f"the API returned an error: {text}")
     pages = body if isinstance(body, list) and body and all(isinstance(p, list) for p in body) else [body]
     out = []
     for number, page in enumerate(pages, start=1):
         if not (isinstance(page, list) and len(page) == 2 and isinstance(page[0], dict) and isinstance(page[1], list)):
-            raise InputError(path, "unexpected JSON layout: has the API changed its schema?", field=f"page {number}",
-                             expected="[metadata, records] as World Bank API v2 returns")
+            raise InputError(
+                path,
+                "unexpected JSON layout: has the API changed its schema?",
+                field=f"page {number}",
+                expected="[metadata, records] as World Bank API v2 returns",
+            )
         out.append((page[0], page[1]))
     try:
         declared = [(int(meta["page"]), int(meta["pages"])) for meta, _ in out]
         total = int(out[0][0]["total"])
     except (KeyError, TypeError, ValueError):
-        raise InputError(path, "page metadata lacks page, pages or total", field="metadata",
-                         expected="World Bank API v2 page metadata") from None
+        raise InputError(
+            path, "page metadata lacks page, pages or total", field="metadata", expected="World Bank API v2 page metadata"
+        ) from None
     count = declared[0][1]
     if declared != [(n, count) for n in range(1, count + 1)]:
         got = ", ".join(f"{page} of {pages}" for page, pages in declared)
-        raise InputError(path, f"incomplete download: the API has {count} page(s), the payload holds page(s) {got}",
-                         field="pages", expected=f"pages 1 to {count}")
+        raise InputError(
+            path,
+            f"incomplete download: the API has {count} page(s), the payload holds page(s) {got}",
+            field="pages",
+            expected=f"pages 1 to {count}",
+        )
     records = sum(len(recs) for _, recs in out)
     if records != total:
-        raise InputError(path, f"{records} records on {count} page(s), but the API reports a total of {total}",
-                         field="total", expected=f"{total} records")
+        raise InputError(
+            path,
+            f"{records} records on {count} page(s), but the API reports a total of {total}",
+            field="total",
+            expected=f"{total} records",
+        )
     return out
 
 
@@ -381,14 +510,35 @@ def read_worldbank_json(path: str | Path, indicator_map: Mapping[str, str]) -> p
                 value = record["value"]
                 status = str(record.get("obs_status") or "").strip()
             except (KeyError, TypeError, AttributeError):
-                raise InputError(path, f"record {number} lacks indicator.id, countryiso3code, date or value",
-                                 field=f"records[{number}]", expected="World Bank API v2 records") from None
+                raise InputError(
+                    path,
+                    f"record {number} lacks indicator.id, countryiso3code, date or value",
+                    field=f"records[{number}]",
+                    expected="World Bank API v2 records",
+                ) from None
             if indicator not in indicator_map:
-                raise InputError(path, f"record {number} is for unexpected indicator {indicator!r}",
-                                 field="indicator.id", expected=", ".join(indicator_map))
-            rows.append({"entity": entity, "period": period, "indicator": indicator_map[indicator],
-                         "value": "" if value is None else str(value), "unit": "", "category": "", "label": "",
-                         "label_en": "", "flag": status, "document": "api", "note": "", "_line": number})
+                raise InputError(
+                    path,
+                    f"record {number} is for unexpected indicator {indicator!r}",
+                    field="indicator.id",
+                    expected=", ".join(indicator_map),
+                )
+            rows.append(
+                {
+                    "entity": entity,
+                    "period": period,
+                    "indicator": indicator_map[indicator],
+                    "value": "" if value is None else str(value),
+                    "unit": "",
+                    "category": "",
+                    "label": "",
+                    "label_en": "",
+                    "flag": status,
+                    "document": "api",
+                    "note": "",
+                    "_line": number,
+                }
+            )
     out = pd.DataFrame(rows, columns=RAW_COLUMNS + ["_line"])
     if out.empty or (out["value"] == "").all():
         raise InputError(path, "the payload has no non-null observations")
@@ -400,14 +550,22 @@ def read_worldbank_json(path: str | Path, indicator_map: Mapping[str, str]) -> p
 
 def _comtrade_records(path: Path, answer: object, where: str) -> list:
     if not (isinstance(answer, dict) and isinstance(answer.get("data"), list)):
-        raise InputError(path, "unexpected JSON layout: has the API changed its schema?", field=where,
-                         expected="{count, data: [records], error} as the Comtrade API returns")
+        raise InputError(
+            path,
+            "unexpected JSON layout: has the API changed its schema?",
+            field=where,
+            expected="{count, data: [records], error} as the Comtrade API returns",
+        )
     if str(answer.get("error") or "").strip():
         raise InputError(path, f"the API returned an error: {answer['error']}", field=where)
     records = answer["data"]
     if answer.get("count") is not None and answer["count"] != len(records):
-        raise InputError(path, f"the API reports {answer['count']} records but sent {len(records)}: truncated answer?",
-                         field=where, expected=f"{answer['count']} records")
+        raise InputError(
+            path,
+            f"the API reports {answer['count']} records but sent {len(records)}: truncated answer?",
+            field=where,
+            expected=f"{answer['count']} records",
+        )
     return records
 
 
@@ -429,21 +587,42 @@ def read_comtrade_json(path: str | Path, indicator_map: Mapping[str, str]) -> pd
             period, value = str(record["period"]), record["primaryValue"]
             reported = record.get("isReported", True)
             if record.get("cmdCode", "TOTAL") != "TOTAL" or str(record.get("partner2Code", 0)) != "0":
-                raise InputError(path, f"record {number} is not a total-goods, all-routes figure "
-                                       f"(cmdCode {record.get('cmdCode')}, partner2Code {record.get('partner2Code')})",
-                                 field=f"data[{number}]", expected="cmdCode TOTAL and partner2Code 0")
+                raise InputError(
+                    path,
+                    f"record {number} is not a total-goods, all-routes figure "
+                    f"(cmdCode {record.get('cmdCode')}, partner2Code {record.get('partner2Code')})",
+                    field=f"data[{number}]",
+                    expected="cmdCode TOTAL and partner2Code 0",
+                )
         except (KeyError, TypeError):
-            raise InputError(path, f"record {number} lacks flowCode, reporterISO, partnerISO, period or primaryValue",
-                             field=f"data[{number}]", expected="Comtrade API records") from None
+            raise InputError(
+                path,
+                f"record {number} lacks flowCode, reporterISO, partnerISO, period or primaryValue",
+                field=f"data[{number}]",
+                expected="Comtrade API records",
+            ) from None
         if flow not in indicator_map:
             continue
-        rows.append({"entity": str(partner), "period": period, "indicator": indicator_map[flow],
-                     "value": "" if value is None else str(value), "unit": "", "category": str(reporter),
-                     "label": "", "label_en": "", "flag": "" if reported is not False else "estimated",
-                     "document": "api", "note": "", "_line": number})
+        rows.append(
+            {
+                "entity": str(partner),
+                "period": period,
+                "indicator": indicator_map[flow],
+                "value": "" if value is None else str(value),
+                "unit": "",
+                "category": str(reporter),
+                "label": "",
+                "label_en": "",
+                "flag": "" if reported is not False else "estimated",
+                "document": "api",
+                "note": "",
+                "_line": number,
+            }
+        )
     if not rows:
-        raise InputError(path, "no record of the requested trade flows in the payload", field="flowCode",
-                         expected=", ".join(indicator_map))
+        raise InputError(
+            path, "no record of the requested trade flows in the payload", field="flowCode", expected=", ".join(indicator_map)
+        )
     out = pd.DataFrame(rows, columns=RAW_COLUMNS + ["_line"])
     absent = out["value"] == ""
     out["flag"] = out["flag"].where(~absent, "missing")

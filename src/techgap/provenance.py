@@ -47,7 +47,6 @@ class ApiRequest(Strict):
 
 
 class Provenance(Strict):
-
     source_id: str
     title: str
     publisher: str
@@ -85,8 +84,10 @@ class Provenance(Strict):
     @model_validator(mode="after")
     def _documents(self) -> Provenance:
         if self.method == "api" and self.format == "techgap-long-csv":
-            raise ValueError("method 'api' on a techgap-long-csv payload: values typed from documents are 'transcribed', "
-                             "and their documents are checked")
+            raise ValueError(
+                "method 'api' on a techgap-long-csv payload: values typed from documents are 'transcribed', "
+                "and their documents are checked"
+            )
         if self.method == "transcribed" and not self.documents:
             raise ValueError("a transcribed snapshot must list the documents its values were read in")
         ids = [d.id for d in self.documents]
@@ -135,8 +136,11 @@ def list_vintages(raw_dir: Path, source_id: str) -> list[str]:
         try:
             check_vintage(path.name)
         except ValueError:
-            raise InputError(path, f"folder name {path.name!r} is not a vintage date",
-                             expected="YYYY-MM-DD, a real calendar date (rename or remove the folder)") from None
+            raise InputError(
+                path,
+                f"folder name {path.name!r} is not a vintage date",
+                expected="YYYY-MM-DD, a real calendar date (rename or remove the folder)",
+            ) from None
         vintages.append(path.name)
     return sorted(vintages)
 
@@ -158,11 +162,17 @@ def resolve_vintage(raw_dir: Path, source_id: str, pinned: dict[str, str]) -> st
 
 def load_provenance(path: Path) -> Provenance:
     if path.is_symlink():
-        raise InputError(path, "provenance file is a symbolic link; its target is not read",
-                         expected="a regular file inside the vintage folder")
+        raise InputError(
+            path,
+            "provenance file is a symbolic link; its target is not read",
+            expected="a regular file inside the vintage folder",
+        )
     if not path.is_file():
-        raise InputError(path, "provenance file is missing (an empty or half-copied vintage folder?)",
-                         expected=f"{PROVENANCE_FILE} beside the payload in every vintage folder")
+        raise InputError(
+            path,
+            "provenance file is missing (an empty or half-copied vintage folder?)",
+            expected=f"{PROVENANCE_FILE} beside the payload in every vintage folder",
+        )
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, "provenance must be a YAML mapping")
@@ -172,13 +182,18 @@ def load_provenance(path: Path) -> Provenance:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or None
         if first["type"] == "missing":
-            raise InputError(path, "missing required field", field=field,
-                             expected="title, publisher, url, retrieved, licence, locator, method, format, payload, "
-                                      "sha256 (see data/raw/README.md)") from None
+            raise InputError(
+                path,
+                "missing required field",
+                field=field,
+                expected="title, publisher, url, retrieved, licence, locator, method, format, payload, "
+                "sha256 (see data/raw/README.md)",
+            ) from None
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
-            raise InputError(path, "unknown field", field=field,
-                             expected="the fields data/raw/README.md describes (a typo?)") from None
+            raise InputError(
+                path, "unknown field", field=field, expected="the fields data/raw/README.md describes (a typo?)"
+            ) from None
         shown = first.get("input")
         shown = repr(shown)[:200] if isinstance(shown, (str, int, float)) or shown is None else type(shown).__name__
         raise InputError(path, f"{message}: {shown}", field=field) from None
@@ -188,8 +203,9 @@ def check_regular_file(payload: Path) -> None:
     """A payload is a regular file in its vintage folder: a symlink could point anywhere (its target's content
     is never read, so never echoed in a message)."""
     if payload.is_symlink():
-        raise InputError(payload, "payload is a symbolic link; its target is not read",
-                         expected="a regular file inside the vintage folder")
+        raise InputError(
+            payload, "payload is a symbolic link; its target is not read", expected="a regular file inside the vintage folder"
+        )
     if not payload.exists():
         raise InputError(payload, "payload file named in provenance is missing")
     if not payload.is_file():
@@ -203,8 +219,7 @@ def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
     prov_path = folder / PROVENANCE_FILE
     provenance = load_provenance(prov_path)
     if provenance.source_id != source_id:
-        raise InputError(prov_path, f"source_id {provenance.source_id!r} does not match folder {source_id!r}",
-                         field="source_id")
+        raise InputError(prov_path, f"source_id {provenance.source_id!r} does not match folder {source_id!r}", field="source_id")
     payload = folder / provenance.payload
     check_regular_file(payload)
     actual = sha256_file(payload)
@@ -232,6 +247,7 @@ def checksum_log(raw_dir: Path, source_id: str) -> Path:
     """data/checksums/<source>.log beside data/raw."""
     return raw_dir.parent / CHECKSUM_DIR / f"{check_id(source_id, 'source id')}.log"
 
+
 CHECKSUM_HEADER = "# vintage payload sha256(payload) sha256(provenance.yaml); append only, never edit a line\n"
 
 
@@ -254,8 +270,12 @@ def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, str]:
             continue
         parts = line.split()
         if len(parts) != 4 or not re.fullmatch(r"[0-9a-f]{64}", parts[2]) or not re.fullmatch(r"[0-9a-f]{64}", parts[3]):
-            raise InputError(path, "malformed checksum line", line=number,
-                             expected="'<vintage> <payload> <sha256 of payload> <sha256 of provenance.yaml>'")
+            raise InputError(
+                path,
+                "malformed checksum line",
+                line=number,
+                expected="'<vintage> <payload> <sha256 of payload> <sha256 of provenance.yaml>'",
+            )
         try:
             check_vintage(parts[0])
         except ValueError as exc:
@@ -285,8 +305,9 @@ def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:
     for vintage in list_vintages(raw_dir, source_id):
         recorded = history.get(vintage)
         if recorded is None:
-            problems.append(f"{source_id}/{vintage} has no line in data/{CHECKSUM_DIR}/{source_id}.log "
-                            "(record it when adding a vintage)")
+            problems.append(
+                f"{source_id}/{vintage} has no line in data/{CHECKSUM_DIR}/{source_id}.log (record it when adding a vintage)"
+            )
             continue
         try:
             now = checksum_line(raw_dir, source_id, vintage)
@@ -294,8 +315,10 @@ def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:
             problems.append(f"{source_id}/{vintage} cannot be checked: {exc}")
             continue
         if now.split()[:3] != recorded.split()[:3]:
-            problems.append(f"{source_id}/{vintage}: the payload differs from the one recorded when the vintage was added "
-                            f"({recorded.split()[2][:12]}…, now {now.split()[2][:12]}…); raw vintages are never edited")
+            problems.append(
+                f"{source_id}/{vintage}: the payload differs from the one recorded when the vintage was added "
+                f"({recorded.split()[2][:12]}…, now {now.split()[2][:12]}…); raw vintages are never edited"
+            )
         elif now.split()[3] != recorded.split()[3]:
             problems.append(f"{source_id}/{vintage}: provenance.yaml differs from the one recorded when the vintage was added")
     return problems

@@ -37,8 +37,11 @@ from techgap.errors import FetchError, InputError
 from techgap.io import sha256_file
 from techgap.provenance import PROVENANCE_FILE, list_vintages, load_provenance
 
-PAYLOAD_NAMES = {"oecd_sdmx": ("payload.csv", "sdmx-csv"), "worldbank": ("payload.json", "worldbank-json"),
-                 "comtrade": ("payload.json", "comtrade-json")}
+PAYLOAD_NAMES = {
+    "oecd_sdmx": ("payload.csv", "sdmx-csv"),
+    "worldbank": ("payload.json", "worldbank-json"),
+    "comtrade": ("payload.json", "comtrade-json"),
+}
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 3
@@ -98,8 +101,11 @@ class PoliteRetry(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def sleep(self, response=None) -> None:  # noqa: ANN001
-        asked = self.get_retry_after(response) if (response is not None and self.respect_retry_after_header
-                                                   and response.status in self.RETRY_AFTER_STATUS_CODES) else None
+        asked = (
+            self.get_retry_after(response)
+            if (response is not None and self.respect_retry_after_header and response.status in self.RETRY_AFTER_STATUS_CODES)
+            else None
+        )
         wait = asked if asked is not None else self.get_backoff_time()
         if self.deadline is not None and wait > self.deadline.remaining():
             why = f"the server asks to retry after {wait:g} s" if asked is not None else f"the next retry is due in {wait:g} s"
@@ -110,10 +116,20 @@ class PoliteRetry(Retry):
 
 
 def retry_policy(settings: RefreshSettings, deadline: Deadline) -> PoliteRetry:
-    retry = PoliteRetry(total=settings.retries, connect=settings.retries, read=settings.retries,
-                        status=settings.retries, other=0, redirect=0, allowed_methods=frozenset({"GET"}),
-                        status_forcelist=RETRY_STATUS, backoff_factor=settings.backoff_seconds,
-                        respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False)
+    retry = PoliteRetry(
+        total=settings.retries,
+        connect=settings.retries,
+        read=settings.retries,
+        status=settings.retries,
+        other=0,
+        redirect=0,
+        allowed_methods=frozenset({"GET"}),
+        status_forcelist=RETRY_STATUS,
+        backoff_factor=settings.backoff_seconds,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
     retry.deadline = deadline
     return retry
 
@@ -144,8 +160,9 @@ def check_url(url: str, settings: RefreshSettings) -> None:
         raise ValueError(f"host {parts.host!r} is not in refresh.allowed_hosts ({', '.join(settings.allowed_hosts)})")
 
 
-def prepare(session: requests.Session, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str],
-            settings: RefreshSettings) -> requests.PreparedRequest:
+def prepare(
+    session: requests.Session, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str], settings: RefreshSettings
+) -> requests.PreparedRequest:
     if "\\" in url:
         raise ValueError(f"backslash in URL refused: {url!r}")
     try:
@@ -156,8 +173,14 @@ def prepare(session: requests.Session, url: str, params: Mapping[str, str] | Non
     return prepared
 
 
-def fetch(session: requests.Session, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str],
-          settings: RefreshSettings, deadline: Deadline) -> bytes:
+def fetch(
+    session: requests.Session,
+    url: str,
+    params: Mapping[str, str] | None,
+    headers: Mapping[str, str],
+    settings: RefreshSettings,
+    deadline: Deadline,
+) -> bytes:
     """One GET, redirects followed by hand so that each hop passes the host check; the body is read
     decoded, size-capped and checked against Content-Length on the wire."""
     for hop in range(MAX_REDIRECTS + 1):
@@ -178,13 +201,13 @@ def fetch(session: requests.Session, url: str, params: Mapping[str, str] | None,
     raise FetchError("", f"too many redirects (more than {MAX_REDIRECTS})")
 
 
-def _send(session: requests.Session, prepared: requests.PreparedRequest, settings: RefreshSettings,
-          deadline: Deadline) -> requests.Response:
+def _send(
+    session: requests.Session, prepared: requests.PreparedRequest, settings: RefreshSettings, deadline: Deadline
+) -> requests.Response:
     deadline.check()
     read_timeout = max(0.001, min(settings.timeout_seconds, deadline.remaining()))
     try:
-        return session.send(prepared, timeout=(settings.timeout_seconds, read_timeout), allow_redirects=False,
-                            stream=True)
+        return session.send(prepared, timeout=(settings.timeout_seconds, read_timeout), allow_redirects=False, stream=True)
     except DeadlineExceeded:
         raise
     except requests.exceptions.SSLError as exc:
@@ -202,8 +225,13 @@ def _send(session: requests.Session, prepared: requests.PreparedRequest, setting
 def _reason(exc: BaseException) -> str:
     """The innermost readable cause of a requests/urllib3 error, on one line."""
     text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "certificate verify failed",
-                   "Connection reset", "Remote end closed connection"):
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "certificate verify failed",
+        "Connection reset",
+        "Remote end closed connection",
+    ):
         if marker in text:
             return marker.lower()
     return " ".join(text.split())[:300]
@@ -216,9 +244,12 @@ def _accept(response: requests.Response, url: str, settings: RefreshSettings, de
         hint = f"; the server asks to retry after {asked} s" if asked else ""
         raise FetchError("", f"HTTP {response.status_code} after {attempts} attempt(s){hint}: {url}")
     if response.status_code == 404 and "sdmx" in (parse_url(url).host or ""):
-        raise FetchError("", f"HTTP 404 from {url}: the pinned dataflow version may have been superseded; list the "
-                             "current versions at https://sdmx.oecd.org/public/rest/dataflow/<agency>/<dataflow>/all "
-                             "and update refresh.sources.<id>.url in config/config.yaml")
+        raise FetchError(
+            "",
+            f"HTTP 404 from {url}: the pinned dataflow version may have been superseded; list the "
+            "current versions at https://sdmx.oecd.org/public/rest/dataflow/<agency>/<dataflow>/all "
+            "and update refresh.sources.<id>.url in config/config.yaml",
+        )
     if response.status_code != 200:
         raise FetchError("", f"HTTP {response.status_code} from {url}")
     content_type = response.headers.get("Content-Type", "").lower()
@@ -268,8 +299,7 @@ def download(session: requests.Session, source: RefreshSource, settings: Refresh
     return fetch(session, source.url, source.params, source.headers, settings, deadline)
 
 
-def download_comtrade(session: requests.Session, source: RefreshSource, settings: RefreshSettings,
-                      deadline: Deadline) -> bytes:
+def download_comtrade(session: requests.Session, source: RefreshSource, settings: RefreshSettings, deadline: Deadline) -> bytes:
     """One request per period (the public preview API answers one period at a time), spaced by the
     source's pause; the payload is the list of the answers as the API sent them."""
     periods = [p.strip() for p in source.params.get("period", "").split(",") if p.strip()]
@@ -282,29 +312,33 @@ def download_comtrade(session: requests.Session, source: RefreshSource, settings
                 raise DeadlineExceeded(f"the pause between requests would pass the {deadline.seconds:g} s deadline")
             time.sleep(source.pause_seconds)
         try:
-            bodies.append(fetch(session, source.url, {**source.params, "period": period}, source.headers, settings,
-                                deadline).strip())
+            bodies.append(
+                fetch(session, source.url, {**source.params, "period": period}, source.headers, settings, deadline).strip()
+            )
         except FetchError as exc:
             raise FetchError("", f"period {period}: {_detail(exc)}") from None
     return b"[" + b",\n".join(bodies) + b"]\n"
 
 
-def download_worldbank(session: requests.Session, source: RefreshSource, settings: RefreshSettings,
-                       deadline: Deadline) -> bytes:
+def download_worldbank(session: requests.Session, source: RefreshSource, settings: RefreshSettings, deadline: Deadline) -> bytes:
     """Every page of a World Bank answer; the payload is the list of the pages as the API sent them
     (the parser checks that pages 1..N are all there and add up to the reported total)."""
     first = fetch(session, source.url, source.params, source.headers, settings, deadline)
     pages = _page_count(first)
     if pages > settings.max_pages:
-        raise FetchError("", f"the API splits the answer into {pages} pages, more than refresh.max_pages "
-                             f"({settings.max_pages}); raise per_page in the source's params")
+        raise FetchError(
+            "",
+            f"the API splits the answer into {pages} pages, more than refresh.max_pages "
+            f"({settings.max_pages}); raise per_page in the source's params",
+        )
     if pages <= 1:
         return first
     bodies = [first.strip()]
     for page in range(2, pages + 1):
         try:
-            bodies.append(fetch(session, source.url, {**source.params, "page": str(page)}, source.headers, settings,
-                                deadline).strip())
+            bodies.append(
+                fetch(session, source.url, {**source.params, "page": str(page)}, source.headers, settings, deadline).strip()
+            )
         except FetchError as exc:
             raise FetchError("", f"page {page} of {pages}: {_detail(exc)}") from None
     return b"[" + b",\n".join(bodies) + b"]\n"
@@ -357,8 +391,11 @@ def check_coverage(source: RefreshSource, frame: Any) -> None:
             parts.append("entities " + ", ".join(missing_entities))
         if missing_years:
             parts.append("years " + ", ".join(missing_years))
-        raise FetchError("", f"requested but absent from the answer: {'; '.join(parts)} (list known holes of the API "
-                             "under expected_gaps of this source in config/config.yaml)")
+        raise FetchError(
+            "",
+            f"requested but absent from the answer: {'; '.join(parts)} (list known holes of the API "
+            "under expected_gaps of this source in config/config.yaml)",
+        )
 
 
 def clear_stale_staging(folder: Path, older_than_seconds: float, now: float | None = None) -> list[str]:
@@ -394,8 +431,13 @@ def _newest_payload_hash(project: Project, source_id: str) -> tuple[str, str] | 
         return None
 
 
-def refresh_source(project: Project, source_id: str, adapter: AdapterFactory | None = None,
-                   today: dt.date | None = None, clock: Callable[[], float] = time.monotonic) -> RefreshResult:
+def refresh_source(
+    project: Project,
+    source_id: str,
+    adapter: AdapterFactory | None = None,
+    today: dt.date | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> RefreshResult:
     """One source: download, validate, and either add a vintage, report it unchanged, or fail in one line."""
     settings = project.settings.refresh
     source = settings.sources[source_id]
@@ -418,8 +460,12 @@ def refresh_source(project: Project, source_id: str, adapter: AdapterFactory | N
             session.close()
         newest = _newest_payload_hash(project, source_id)
         if newest is not None and newest[1] == hashlib.sha256(body).hexdigest():
-            return RefreshResult(source_id, "unchanged", f"{source_id}: unchanged (the API sent the payload of vintage "
-                                                         f"{newest[0]}); no new vintage{suffix}", newest[0])
+            return RefreshResult(
+                source_id,
+                "unchanged",
+                f"{source_id}: unchanged (the API sent the payload of vintage {newest[0]}); no new vintage{suffix}",
+                newest[0],
+            )
         rows = _stage_and_commit(project, source_id, source, body, vintage)
         return RefreshResult(source_id, "new", f"{source_id}: new vintage {vintage} ({rows} rows){suffix}", vintage, rows)
     except FetchError as exc:
@@ -439,8 +485,7 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
         payload = staging / payload_name
         payload.write_bytes(body)
         provenance = provenance_for(source_id, source, payload, fmt, vintage)
-        (staging / PROVENANCE_FILE).write_text(yaml.safe_dump(provenance, allow_unicode=True, sort_keys=False),
-                                               encoding="utf-8")
+        (staging / PROVENANCE_FILE).write_text(yaml.safe_dump(provenance, allow_unicode=True, sort_keys=False), encoding="utf-8")
         snapshot = _open_staged(source_id, staging, vintage)
         try:
             frame = normalize_snapshot(project, snapshot)
@@ -448,8 +493,9 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
             detail = str(exc).replace(str(staging), f"data/raw/{source_id}/{vintage} (discarded)")
             raise FetchError(source_id, f"the new payload does not validate: {detail}") from None
         except Exception as exc:  # noqa: BLE001 - any parser fault is this source's failure, not the run's
-            raise FetchError(source_id, f"the new payload could not be read: {type(exc).__name__}: "
-                                        f"{' '.join(str(exc).split())[:300]}") from None
+            raise FetchError(
+                source_id, f"the new payload could not be read: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+            ) from None
         try:
             check_coverage(source, frame)
         except FetchError as exc:
@@ -472,8 +518,13 @@ def _open_staged(source_id: str, staging: Path, vintage: str):  # noqa: ANN202
     return Snapshot(source_id=source_id, vintage=vintage, folder=staging, provenance=provenance)
 
 
-def refresh_sources(project: Project, source_ids: list[str] | None = None, adapter: AdapterFactory | None = None,
-                    today: dt.date | None = None, clock: Callable[[], float] = time.monotonic) -> list[RefreshResult]:
+def refresh_sources(
+    project: Project,
+    source_ids: list[str] | None = None,
+    adapter: AdapterFactory | None = None,
+    today: dt.date | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[RefreshResult]:
     wanted = source_ids or sorted(project.settings.refresh.sources)
     results = []
     for source_id in wanted:

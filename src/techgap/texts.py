@@ -23,8 +23,7 @@ SOURCE_PREFIX = {"zh": "資料來源：", "en": "Source: "}
 RETRIEVED = {"zh": "擷取於 {date}", "en": "retrieved {date}"}
 API = {"zh": "API 下載", "en": "API download"}
 DOCUMENTS = {"zh": "{n} 份文件 ({first} 至 {last})", "en": "{n} documents ({first} to {last})"}
-EDITION_LABEL = {"report": {"zh": "報告版", "en": "report edition"},
-                 "latest": {"zh": "最新資料版", "en": "latest edition"}}
+EDITION_LABEL = {"report": {"zh": "報告版", "en": "report edition"}, "latest": {"zh": "最新資料版", "en": "latest edition"}}
 TEXT_FIELDS = ("note", "subtitle", "ylabel", "unit_line")
 
 
@@ -34,13 +33,18 @@ class TextError(InputError):
 
 def fill(template: str, values: Mapping[str, str], item_id: str, field: str) -> str:
     """Replace `{name}` by its value; a name nothing defines is a config error naming item and field."""
+
     def substitute(match: re.Match) -> str:
         name = match.group(1)
         if name not in values:
-            raise TextError(Path("config/items.yaml"), f"item {item_id}: text names {{{name}}}, which no fact or "
-                            "built-in defines", field=field,
-                            expected="a name under the item's facts: or one of " + ", ".join(sorted(BUILTINS)))
+            raise TextError(
+                Path("config/items.yaml"),
+                f"item {item_id}: text names {{{name}}}, which no fact or built-in defines",
+                field=field,
+                expected="a name under the item's facts: or one of " + ", ".join(sorted(BUILTINS)),
+            )
         return values[name]
+
     return PLACEHOLDER.sub(substitute, str(template))
 
 
@@ -59,16 +63,23 @@ def stray_numbers(text: str, fixed_terms: list[str] = ()) -> list[str]:
 
 # ---------------------------------------------------------------- facts and built-ins
 
-def fact_value(name: str, fact: Mapping[str, Any], rows: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
-               item_id: str) -> tuple[float, str]:
+
+def fact_value(
+    name: str, fact: Mapping[str, Any], rows: pd.DataFrame, frames: Mapping[str, pd.DataFrame], item_id: str
+) -> tuple[float, str]:
     """The one value a fact selects, and its period: from the item's rows, or from a source's table
     when it names one. `period: latest` takes the newest period the selection has."""
     from techgap.render.data import period_order
 
     table = frames[fact["source"]] if fact.get("source") else rows
     keep = table["value"].notna()
-    for key, column in (("indicator", "indicator"), ("entity", "entity_code"), ("period", "period"),
-                        ("category", "category"), ("document", "document")):
+    for key, column in (
+        ("indicator", "indicator"),
+        ("entity", "entity_code"),
+        ("period", "period"),
+        ("category", "category"),
+        ("document", "document"),
+    ):
         if fact.get(key) is not None and not (key == "period" and str(fact[key]) == "latest"):
             keep &= table[column] == str(fact[key])
     if fact.get("document") is None and "preferred" in table:
@@ -78,8 +89,12 @@ def fact_value(name: str, fact: Mapping[str, Any], rows: pd.DataFrame, frames: M
         newest = max(found["period"], key=period_order)
         found = found[found["period"] == newest]
     if len(found) != 1:
-        raise TextError(Path("config/items.yaml"), f"item {item_id}: fact {name} selects {len(found)} values",
-                        field=f"facts.{name}", expected="exactly one row (add period, entity, category or document)")
+        raise TextError(
+            Path("config/items.yaml"),
+            f"item {item_id}: fact {name} selects {len(found)} values",
+            field=f"facts.{name}",
+            expected="exactly one row (add period, entity, category or document)",
+        )
     return float(found["value"].iloc[0]), str(found["period"].iloc[0])
 
 
@@ -142,8 +157,15 @@ def _expected_periods(wanted: Any, rows: pd.DataFrame) -> list[str]:
 BUILTINS = ("first", "last", "periods", "missing", "retrieved")
 
 
-def text_values(item: Any, rows: pd.DataFrame, frames: Mapping[str, pd.DataFrame], resolved_spec: Mapping[str, Any],
-                provenances: Mapping[str, Provenance], name: Any, lang: str) -> dict[str, str]:
+def text_values(
+    item: Any,
+    rows: pd.DataFrame,
+    frames: Mapping[str, pd.DataFrame],
+    resolved_spec: Mapping[str, Any],
+    provenances: Mapping[str, Provenance],
+    name: Any,
+    lang: str,
+) -> dict[str, str]:
     periods = drawn_periods(rows)
     retrieved = sorted({provenances[s].retrieved for s in set(rows["source"]) if s in provenances})
     values = {
@@ -161,6 +183,7 @@ def text_values(item: Any, rows: pd.DataFrame, frames: Mapping[str, pd.DataFrame
 
 
 # ---------------------------------------------------------------- source lines
+
 
 def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang: str) -> str:
     """Publisher, document, release date and retrieval date of every document the item's rows cite,
@@ -182,13 +205,15 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
                 entries.append(f"{publisher}, {text}")
             else:
                 dates = sorted(d.published for d in group if d.published)
-                span = DOCUMENTS[lang].format(n=len(group), first=dates[0] if dates else "?",
-                                              last=dates[-1] if dates else "?")
+                span = DOCUMENTS[lang].format(n=len(group), first=dates[0] if dates else "?", last=dates[-1] if dates else "?")
                 entries.append(f"{publisher}, {span}")
         entries[-1] += f" ({retrieved})" if lang == "en" else f"（{retrieved}）"
     if len(entries) > MAX_SOURCE_ENTRIES:  # many sources (an analysis item): one entry per source
-        entries = [compact_entry(provenances[s], rows.loc[rows["source"] == s, "document"].nunique(), lang)
-                   for s in dict.fromkeys(rows["source"]) if s in provenances]
+        entries = [
+            compact_entry(provenances[s], rows.loc[rows["source"] == s, "document"].nunique(), lang)
+            for s in dict.fromkeys(rows["source"])
+            if s in provenances
+        ]
     separator = "；" if lang == "zh" else "; "
     return SOURCE_PREFIX[lang] + separator.join(entries) + ("。" if lang == "zh" else ".")
 

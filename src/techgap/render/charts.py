@@ -44,9 +44,11 @@ WORDS = {
     "hatched": {"zh": "斜線：{}", "en": "Hatched: {}"},
     "no_value": {"zh": "未查得數值：{}。", "en": "No value found: {}."},
     "only": {"zh": "僅 {} 年", "en": "{} only"},
-    "as_table": {"zh": "註：查得之數值不足以構成時間序列 (每一序列少於 2 期)，故以表列出。",
-                 "en": "Note: the values found do not make a time series (fewer than 2 periods per series), "
-                       "so they are listed as a table."},
+    "as_table": {
+        "zh": "註：查得之數值不足以構成時間序列 (每一序列少於 2 期)，故以表列出。",
+        "en": "Note: the values found do not make a time series (fewer than 2 periods per series), "
+        "so they are listed as a table.",
+    },
     "value": {"zh": "數值", "en": "Value"},
     "period": {"zh": "期間", "en": "Period"},
     "item": {"zh": "項目", "en": "Item"},
@@ -135,14 +137,24 @@ def compose(fig, item: Any, ctx: Context, *, body_height: float, subtitle: str, 
     fig.set_size_inches(fig.get_figwidth(), total)
     y = total - MARGIN_IN
     for block, size, color in header:
-        fig.text(MARGIN_IN, y, block, transform=fig.dpi_scale_trans, ha="left", va="top", fontsize=size, color=color,
-                 linespacing=1.35)
+        fig.text(
+            MARGIN_IN, y, block, transform=fig.dpi_scale_trans, ha="left", va="top", fontsize=size, color=color, linespacing=1.35
+        )
         y -= height_in(block, size) + BLOCK_GAP_IN
     y = MARGIN_IN * 0.6
     for block, size, color in footer:
         if block:
-            fig.text(MARGIN_IN, y, block, transform=fig.dpi_scale_trans, ha="left", va="bottom", fontsize=size,
-                     color=color, linespacing=1.35)
+            fig.text(
+                MARGIN_IN,
+                y,
+                block,
+                transform=fig.dpi_scale_trans,
+                ha="left",
+                va="bottom",
+                fontsize=size,
+                color=color,
+                linespacing=1.35,
+            )
             y += height_in(block, size) + BLOCK_GAP_IN
     return y
 
@@ -211,6 +223,7 @@ def spread_labels(fig) -> None:
 
 # --- shared pieces -------------------------------------------------------------------------------------
 
+
 def _is_year(period: str) -> bool:
     return bool(re.fullmatch(r"\d{4}", str(period)))
 
@@ -257,8 +270,17 @@ def _legend_above(ax, handles=None, labels=None) -> None:
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(handles), 6),
-                  fontsize=8.5, handlelength=1.5, columnspacing=1.2, borderaxespad=0.3)
+        ax.legend(
+            handles,
+            labels,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=min(len(handles), 6),
+            fontsize=8.5,
+            handlelength=1.5,
+            columnspacing=1.2,
+            borderaxespad=0.3,
+        )
 
 
 def _not_final_handle(ctx: Context, rows: pd.DataFrame, *, hatched: bool):
@@ -289,6 +311,7 @@ def _missing_note(ctx: Context, missing: list[str]) -> str:
 
 # --- lines ------------------------------------------------------------------------------------------------
 
+
 def _series_have_trend(rows: pd.DataFrame) -> bool:
     """At least one series with two or more periods: otherwise there is no line or trend to draw."""
     return bool(len(rows)) and int(rows.groupby(["entity_code", "indicator"])["period"].nunique().max()) >= 2
@@ -317,16 +340,32 @@ def _plot_lines(ax, rows: pd.DataFrame, ctx: Context, spec: dict, fmt: str) -> N
         _tag(line, code)
         hollow = series[series["flag"].map(_not_final)]
         if len(hollow):
-            points = ax.plot([position[p] for p in hollow.index], hollow["value"], linestyle="none", marker="o",
-                             markersize=5.5, markerfacecolor="white", markeredgecolor=color, markeredgewidth=1.5)
+            points = ax.plot(
+                [position[p] for p in hollow.index],
+                hollow["value"],
+                linestyle="none",
+                marker="o",
+                markersize=5.5,
+                markerfacecolor="white",
+                markeredgecolor=color,
+                markeredgewidth=1.5,
+            )
             _tag(points, code)
         last = series.loc[max(series.index, key=lambda p: position[p])]
-        label = ax.annotate(_value_text(last["value"], fmt, last["flag"], ctx), (position[last.name], last["value"]),
-                            xytext=(5, 0), textcoords="offset points", fontsize=DATA_LABEL_PT, va="center", color=color)
+        label = ax.annotate(
+            _value_text(last["value"], fmt, last["flag"], ctx),
+            (position[last.name], last["value"]),
+            xytext=(5, 0),
+            textcoords="offset points",
+            fontsize=DATA_LABEL_PT,
+            va="center",
+            color=color,
+        )
         label.techgap_spread = True
     labelled = [position[p] for p in periods]
-    ax.set_xticks(labelled if len(labelled) <= 13 else labelled[::2], [p for p in periods] if len(labelled) <= 13
-                  else periods[::2])
+    ax.set_xticks(
+        labelled if len(labelled) <= 13 else labelled[::2], [p for p in periods] if len(labelled) <= 13 else periods[::2]
+    )
     ax.set_xlim(min(labelled) - 0.5, max(labelled) + max(1.0, 0.08 * (max(labelled) - min(labelled) + 1)))
     ax.margins(y=0.12)
     _mark_value_axis(ax, "y")
@@ -353,6 +392,7 @@ def draw_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
 
 # --- level and growth: two aligned panels -----------------------------------------------------------------
 
+
 def draw_bar_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """A level as bars (top panel) and its growth or intensity as a line (bottom panel), sharing the
     period axis: no second y axis, no invented range."""
@@ -375,8 +415,15 @@ def draw_bar_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     for x, value, flag in zip(xs, values, bars["flag"], strict=True):
         if x not in labelled:
             continue
-        top.annotate(_value_text(value, fmt, flag, ctx), (x, value), xytext=(0, 2), textcoords="offset points",
-                     ha="center", va="bottom" if value >= 0 else "top", fontsize=DATA_LABEL_PT)
+        top.annotate(
+            _value_text(value, fmt, flag, ctx),
+            (x, value),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if value >= 0 else "top",
+            fontsize=DATA_LABEL_PT,
+        )
     _include_zero_and_values(top, values)
     top.set_title(ctx.t(spec["bar_label"]), fontsize=PANEL_TITLE_PT, loc="left")
     _mark_value_axis(top, "y")
@@ -389,8 +436,15 @@ def draw_bar_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     for _, row in line.iterrows():
         if position[row["period"]] not in labelled:
             continue
-        bottom.annotate(_value_text(row["value"], "{:.1f}", row["flag"], ctx), (position[row["period"]], row["value"]),
-                        xytext=(0, 5), textcoords="offset points", ha="center", fontsize=DATA_LABEL_PT, color=color)
+        bottom.annotate(
+            _value_text(row["value"], "{:.1f}", row["flag"], ctx),
+            (position[row["period"]], row["value"]),
+            xytext=(0, 5),
+            textcoords="offset points",
+            ha="center",
+            fontsize=DATA_LABEL_PT,
+            color=color,
+        )
     bottom.margins(y=0.35)
     bottom.set_title(ctx.t(spec["line_label"]), fontsize=PANEL_TITLE_PT, loc="left")
     _mark_value_axis(bottom, "y")
@@ -411,6 +465,7 @@ def _labelled_positions(xs: list[float]) -> set[float]:
 
 # --- bars ---------------------------------------------------------------------------------------------------
 
+
 def _category_label(rows: pd.DataFrame, category: str, ctx: Context) -> str:
     if ctx.lang == "zh":
         return category
@@ -419,8 +474,9 @@ def _category_label(rows: pd.DataFrame, category: str, ctx: Context) -> str:
     return english.iloc[0] if len(english) else category
 
 
-def _grouped_bars(ax, rows: pd.DataFrame, ctx: Context, spec: dict, x_dim: str, x_order: list[str],
-                  series: list[str], series_dim: str, fmt: str) -> list[str]:
+def _grouped_bars(
+    ax, rows: pd.DataFrame, ctx: Context, spec: dict, x_dim: str, x_order: list[str], series: list[str], series_dim: str, fmt: str
+) -> list[str]:
     """Vertical bars: one group per x, one bar per series; an empty slot where no value exists.
     Returns the missing cells, described for the notes."""
     width = 0.8 / max(len(series), 1)
@@ -436,13 +492,26 @@ def _grouped_bars(ax, rows: pd.DataFrame, ctx: Context, spec: dict, x_dim: str, 
                 continue
             value, flag = float(cell["value"].iloc[0]), cell["flag"].iloc[0]
             all_values.append(value)
-            bar = ax.bar([offset], [value], width=width * 0.92, color=ctx.color(code), edgecolor="white", linewidth=0.5,
-                         hatch=NOT_FINAL_HATCH if _not_final(flag) else None,
-                         label=ctx.name(key) if series_dim == "entity_code" and not missing_label_seen(ax, key) else None)
+            bar = ax.bar(
+                [offset],
+                [value],
+                width=width * 0.92,
+                color=ctx.color(code),
+                edgecolor="white",
+                linewidth=0.5,
+                hatch=NOT_FINAL_HATCH if _not_final(flag) else None,
+                label=ctx.name(key) if series_dim == "entity_code" and not missing_label_seen(ax, key) else None,
+            )
             _tag(bar, code)
-            ax.annotate(_value_text(value, fmt, flag, ctx), (offset, value), xytext=(0, 2 if value >= 0 else -2),
-                        textcoords="offset points", ha="center", va="bottom" if value >= 0 else "top",
-                        fontsize=DATA_LABEL_PT)
+            ax.annotate(
+                _value_text(value, fmt, flag, ctx),
+                (offset, value),
+                xytext=(0, 2 if value >= 0 else -2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom" if value >= 0 else "top",
+                fontsize=DATA_LABEL_PT,
+            )
     if x_dim == "entity_code":
         ticks = [ctx.name(v) for v in x_order]
     elif x_dim == "category":
@@ -471,6 +540,7 @@ def _cell_name(ctx: Context, rows: pd.DataFrame, x_dim: str, x_key: str, series_
         if dim == "category":
             return _category_label(rows, value, ctx)
         return str(value)
+
     return f"{name(series_dim, key)} {name(x_dim, x_key)}"
 
 
@@ -524,9 +594,15 @@ def _hbars(ax, rows: pd.DataFrame, labels: list[str], ctx: Context, fmt: str, co
         bar = ax.barh([yi], [value], color=color, hatch=hatch, edgecolor="white", linewidth=0.5, height=0.7)
         _tag(bar, code)
     for yi, value, flag in zip(y, values, rows["flag"], strict=True):
-        ax.annotate(_value_text(value, fmt, flag, ctx), (value, yi), xytext=(3 if value >= 0 else -3, 0),
-                    textcoords="offset points", va="center", ha="left" if value >= 0 else "right",
-                    fontsize=DATA_LABEL_PT)
+        ax.annotate(
+            _value_text(value, fmt, flag, ctx),
+            (value, yi),
+            xytext=(3 if value >= 0 else -3, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left" if value >= 0 else "right",
+            fontsize=DATA_LABEL_PT,
+        )
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.6, len(values) - 0.4)
     ax.grid(axis="x")
@@ -573,8 +649,11 @@ def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     labels = _row_labels(ordered, ctx, {**spec, "label_field": spec.get("label_field", "entity")})
     fmt = spec.get("format", "{:g}")
     both_languages = labels + [str(v) for column in ("entity", "entity_zh") if column in ordered for v in ordered[column]]
-    horizontal = (spec.get("horizontal") or len(labels) > 6  # the same orientation in zh and en
-                  or max(map(_label_width, both_languages), default=0) > LONG_LABEL_CHARS)
+    horizontal = (
+        spec.get("horizontal")
+        or len(labels) > 6  # the same orientation in zh and en
+        or max(map(_label_width, both_languages), default=0) > LONG_LABEL_CHARS
+    )
     if horizontal:
         fig, (ax,) = new_figure(spec, body_height=max(1.6, 0.32 * len(labels) + 0.9))
         _hbars(ax, ordered, labels, ctx, fmt)
@@ -583,12 +662,25 @@ def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
         x = np.arange(len(ordered))
         values = ordered["value"].to_numpy(dtype=float)
         for xi, (_, row) in zip(x, ordered.iterrows(), strict=True):
-            bar = ax.bar([xi], [row["value"]], color=ctx.color(row["entity_code"]), width=0.6,
-                         hatch=NOT_FINAL_HATCH if _not_final(row["flag"]) else None, edgecolor="white", linewidth=0.5)
+            bar = ax.bar(
+                [xi],
+                [row["value"]],
+                color=ctx.color(row["entity_code"]),
+                width=0.6,
+                hatch=NOT_FINAL_HATCH if _not_final(row["flag"]) else None,
+                edgecolor="white",
+                linewidth=0.5,
+            )
             _tag(bar, row["entity_code"])
-            ax.annotate(_value_text(row["value"], fmt, row["flag"], ctx), (xi, row["value"]),
-                        xytext=(0, 2 if row["value"] >= 0 else -2), textcoords="offset points", ha="center",
-                        va="bottom" if row["value"] >= 0 else "top", fontsize=DATA_LABEL_PT)
+            ax.annotate(
+                _value_text(row["value"], fmt, row["flag"], ctx),
+                (xi, row["value"]),
+                xytext=(0, 2 if row["value"] >= 0 else -2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom" if row["value"] >= 0 else "top",
+                fontsize=DATA_LABEL_PT,
+            )
         ax.set_xticks(x, labels)
         _include_zero_and_values(ax, values)
         _mark_value_axis(ax, "y")
@@ -603,8 +695,13 @@ def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     each, which a single bar series would set side by side as if comparable in time."""
     periods = sorted(rows["period"].unique())
     counts = [int((rows["period"] == p).sum()) for p in periods]
-    fig, axes = new_figure(spec, nrows=len(periods), body_height=0.32 * sum(counts) + 0.75 * len(periods), sharex=True,
-                           height_ratios=[c + 1.2 for c in counts])
+    fig, axes = new_figure(
+        spec,
+        nrows=len(periods),
+        body_height=0.32 * sum(counts) + 0.75 * len(periods),
+        sharex=True,
+        height_ratios=[c + 1.2 for c in counts],
+    )
     fmt = spec.get("format", "{:g}")
     for ax, period in zip(axes, periods, strict=True):
         subset = rows[rows["period"] == period].sort_values("value", ascending=False, kind="stable")
@@ -650,18 +747,31 @@ def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     field = spec.get("panel_field", "indicator")
     periods = [p for p in spec.get("periods", sorted(rows["period"].unique())) if p in set(rows["period"])]
     entities = _entity_order(rows, spec)
-    fig, axes = new_figure(spec, ncols=len(panels), body_height=0.42 * len(entities) * max(len(periods), 1) ** 0.5 + 1.0,
-                           sharey=True)
+    fig, axes = new_figure(
+        spec, ncols=len(panels), body_height=0.42 * len(entities) * max(len(periods), 1) ** 0.5 + 1.0, sharey=True
+    )
     fmt = spec.get("format", "{:g}")
     labels = spec.get("series_labels", {})
     missing_by_panel = []
     height = 0.8 / max(len(periods), 1)
     for ax, panel in zip(axes, panels, strict=True):
         subset = rows[rows[field] == panel["indicator"]]
-        ax.set_title(wrap(ctx.t(panel["title"]), PANEL_TITLE_PT, ax.get_position().width * fig.get_figwidth() * fig.dpi * 0.95,
-                          fig.canvas.get_renderer()), fontsize=PANEL_TITLE_PT, loc="left")
-        missing = [f"{ctx.name(c)} {ctx.t(labels.get(p, p))}" for c in entities for p in periods
-                   if subset[(subset["entity_code"] == c) & (subset["period"] == p)].empty]
+        ax.set_title(
+            wrap(
+                ctx.t(panel["title"]),
+                PANEL_TITLE_PT,
+                ax.get_position().width * fig.get_figwidth() * fig.dpi * 0.95,
+                fig.canvas.get_renderer(),
+            ),
+            fontsize=PANEL_TITLE_PT,
+            loc="left",
+        )
+        missing = [
+            f"{ctx.name(c)} {ctx.t(labels.get(p, p))}"
+            for c in entities
+            for p in periods
+            if subset[(subset["entity_code"] == c) & (subset["period"] == p)].empty
+        ]
         if missing and len(subset) >= 2:  # a panel drawn as text already says what it holds
             missing_by_panel.append(f"{ctx.t(panel['title'])}: {ctx.w('list_sep').join(missing)}")
         if len(subset) < 2:
@@ -676,12 +786,26 @@ def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
                 value, flag = float(cell["value"].iloc[0]), cell["flag"].iloc[0]
                 values.append(value)
                 y = len(entities) - 1 - row_index + 0.4 - height * (slot + 0.5)
-                bar = ax.barh([y], [value], height=height * 0.92, color=ctx.color(code), edgecolor="white",
-                              linewidth=0.5, hatch=NOT_FINAL_HATCH if _not_final(flag) or slot > 0 else None,
-                              alpha=1.0 if slot == 0 else 0.75)
+                bar = ax.barh(
+                    [y],
+                    [value],
+                    height=height * 0.92,
+                    color=ctx.color(code),
+                    edgecolor="white",
+                    linewidth=0.5,
+                    hatch=NOT_FINAL_HATCH if _not_final(flag) or slot > 0 else None,
+                    alpha=1.0 if slot == 0 else 0.75,
+                )
                 _tag(bar, code)
-                ax.annotate(_value_text(value, fmt, flag, ctx), (value, y), xytext=(3, 0), textcoords="offset points",
-                            va="center", ha="left", fontsize=DATA_LABEL_PT)
+                ax.annotate(
+                    _value_text(value, fmt, flag, ctx),
+                    (value, y),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    ha="left",
+                    fontsize=DATA_LABEL_PT,
+                )
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         _include_zero_and_values(ax, np.array(values), axis="x", pad=0.22)
@@ -697,20 +821,32 @@ def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
 def _period_legend(ax, periods: list[str], labels: dict, ctx: Context) -> None:
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor="#777777", alpha=1.0 if i == 0 else 0.75, hatch=None if i == 0 else NOT_FINAL_HATCH,
-                     edgecolor="white", label=ctx.t(labels.get(p, p))) for i, p in enumerate(periods)]
+    handles = [
+        Patch(
+            facecolor="#777777",
+            alpha=1.0 if i == 0 else 0.75,
+            hatch=None if i == 0 else NOT_FINAL_HATCH,
+            edgecolor="white",
+            label=ctx.t(labels.get(p, p)),
+        )
+        for i, p in enumerate(periods)
+    ]
     _legend_above(ax, handles, [h.get_label() for h in handles])
 
 
 def _text_panel(ax, subset: pd.DataFrame, ctx: Context, labels: dict, fmt: str) -> None:
     """A panel with too few values for bars: the values themselves, as text."""
     ax.axis("off")
-    lines = [f"{ctx.name(r['entity_code'])} {ctx.t(labels.get(r['period'], r['period']))}: "
-             f"{_value_text(r['value'], fmt, r['flag'], ctx)}" for _, r in subset.iterrows()]
+    lines = [
+        f"{ctx.name(r['entity_code'])} {ctx.t(labels.get(r['period'], r['period']))}: "
+        f"{_value_text(r['value'], fmt, r['flag'], ctx)}"
+        for _, r in subset.iterrows()
+    ]
     ax.text(0.02, 0.55, "\n".join(lines), transform=ax.transAxes, ha="left", va="center", fontsize=9, linespacing=1.5)
 
 
 # --- too little for a chart: the values as a small table ----------------------------------------------------
+
 
 def draw_value_table(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """The rows as a small table (item, period, value) when they cannot carry the chart the report drew."""
@@ -718,12 +854,15 @@ def draw_value_table(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
 
     fmt = spec.get("format", "{:g}")
     label_field = spec.get("label_field", "entity" if "labels" not in spec else "indicator")
-    display = pd.DataFrame({
-        ctx.w("item"): _row_labels(rows, ctx, {**spec, "label_field": label_field}),
-        ctx.w("period"): rows["period"].astype(str).tolist(),
-        (ctx.t(spec.get("ylabel")) or ctx.w("value")): [_value_text(v, fmt, f, ctx) for v, f in
-                                                        zip(rows["value"], rows["flag"], strict=True)],
-    })
+    display = pd.DataFrame(
+        {
+            ctx.w("item"): _row_labels(rows, ctx, {**spec, "label_field": label_field}),
+            ctx.w("period"): rows["period"].astype(str).tolist(),
+            (ctx.t(spec.get("ylabel")) or ctx.w("value")): [
+                _value_text(v, fmt, f, ctx) for v, f in zip(rows["value"], rows["flag"], strict=True)
+            ],
+        }
+    )
     notes = [ctx.w("as_table"), *spec.get("missing_notes", [])]
     return draw_display(item, display, ctx, {**spec, "unit_line": None}, notes=notes)
 
@@ -731,6 +870,7 @@ def draw_value_table(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
 def without_missing(draw: Callable[..., Any]) -> Callable[..., Any]:
     """Rows a source marks missing (or gives no value for) are not drawn; the notes name them.
     Values techgap derives (a growth rate with no previous year) are simply left out."""
+
     def drawn(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
         empty = rows["value"].isna() | (rows["flag"].astype(str) == "missing")
         named = rows[empty & (rows["source"] != "techgap")]
@@ -738,16 +878,20 @@ def without_missing(draw: Callable[..., Any]) -> Callable[..., Any]:
         if names:
             spec = {**spec, "missing_notes": [_missing_note(ctx, names)]}
         return draw(item, rows[~empty].reset_index(drop=True), ctx, spec)
+
     drawn.__doc__ = draw.__doc__
     return drawn
 
 
-CHARTS: dict[str, Callable[..., Any]] = {name: without_missing(draw) for name, draw in {
-    "indicator_bars": draw_indicator_bars,
-    "bar_panels": draw_bar_panels,
-    "line": draw_line,
-    "bar_line": draw_bar_line,
-    "grouped_bar": draw_grouped_bar,
-    "ranked_bar": draw_ranked_bar,
-    "panels": draw_panels,
-}.items()}
+CHARTS: dict[str, Callable[..., Any]] = {
+    name: without_missing(draw)
+    for name, draw in {
+        "indicator_bars": draw_indicator_bars,
+        "bar_panels": draw_bar_panels,
+        "line": draw_line,
+        "bar_line": draw_bar_line,
+        "grouped_bar": draw_grouped_bar,
+        "ranked_bar": draw_ranked_bar,
+        "panels": draw_panels,
+    }.items()
+}

@@ -60,8 +60,9 @@ def visible_texts(fig) -> list:
         for table in ax.tables:
             texts += [cell.get_text() for cell in table.get_celld().values()]
     renderer = fig.canvas.get_renderer()
-    shown = [t for t in texts if t.get_visible() and t.get_text().strip()
-             and (not isinstance(t, Annotation) or t._check_xy(renderer))]  # an annotation off its axes is not drawn
+    shown = [
+        t for t in texts if t.get_visible() and t.get_text().strip() and (not isinstance(t, Annotation) or t._check_xy(renderer))
+    ]  # an annotation off its axes is not drawn
     return shown + [legend for legend in boxes if legend.get_visible()]
 
 
@@ -79,8 +80,10 @@ def texts_outside_canvas(fig) -> list[str]:
         box = artist.get_window_extent(renderer)
         tol = CANVAS_TOLERANCE_PX
         if box.x0 < -tol or box.y0 < -tol or box.x1 > width + tol or box.y1 > height + tol:
-            found.append(f"{_describe(artist)} at ({box.x0:.0f}, {box.y0:.0f})-({box.x1:.0f}, {box.y1:.0f}) "
-                         f"is outside the {width:.0f}x{height:.0f} px canvas")
+            found.append(
+                f"{_describe(artist)} at ({box.x0:.0f}, {box.y0:.0f})-({box.x1:.0f}, {box.y1:.0f}) "
+                f"is outside the {width:.0f}x{height:.0f} px canvas"
+            )
     return found
 
 
@@ -164,10 +167,10 @@ def mathtext_texts(fig) -> list[str]:
 
 def _shown_as_text(fig, value: float) -> bool:
     for artist in visible_texts(fig):
-        for text in (artist.get_texts() if not hasattr(artist, "get_fontsize") else [artist]):
+        for text in artist.get_texts() if not hasattr(artist, "get_fontsize") else [artist]:
             for match in _NUMBER.findall(text.get_text().replace("−", "-")):
                 decimals = len(match.split(".")[1]) if "." in match else 0
-                if abs(float(match.replace(",", "")) - value) <= 0.5 * 10 ** -decimals + 1e-9:
+                if abs(float(match.replace(",", "")) - value) <= 0.5 * 10**-decimals + 1e-9:
                     return True
     return False
 
@@ -216,8 +219,11 @@ def inconsistent_colors(colors_by_figure: Mapping[str, Mapping[str, set[str]]]) 
         for code, shades in colors.items():
             for shade in shades:
                 seen.setdefault(code, {}).setdefault(shade, []).append(figure)
-    return [f"{code} is drawn in {len(shades)} colours: " + "; ".join(f"{s} in {', '.join(f)}" for s, f in shades.items())
-            for code, shades in sorted(seen.items()) if len(shades) > 1]
+    return [
+        f"{code} is drawn in {len(shades)} colours: " + "; ".join(f"{s} in {', '.join(f)}" for s, f in shades.items())
+        for code, shades in sorted(seen.items())
+        if len(shades) > 1
+    ]
 
 
 def drawn_values(item, rows) -> list[float]:
@@ -229,5 +235,12 @@ def drawn_values(item, rows) -> list[float]:
 
 def check_figure(fig, values: Iterable[float] = ()) -> list[str]:
     """Every single-figure check at once (the build can refuse a figure that fails one)."""
-    return (texts_outside_canvas(fig) + overlapping_texts(fig) + small_texts(fig) + too_wide(fig)
-            + missing_glyphs(fig) + mathtext_texts(fig) + values_not_shown(fig, values))
+    return (
+        texts_outside_canvas(fig)
+        + overlapping_texts(fig)
+        + small_texts(fig)
+        + too_wide(fig)
+        + missing_glyphs(fig)
+        + mathtext_texts(fig)
+        + values_not_shown(fig, values)
+    )

@@ -11,8 +11,23 @@ import pandas as pd
 
 from techgap import compare
 
-ITEM_DATA_COLUMNS = ["entity_code", "entity", "entity_zh", "category", "indicator", "period", "value", "unit",
-                     "label", "label_en", "flag", "source", "document", "vintage", "line"]
+ITEM_DATA_COLUMNS = [
+    "entity_code",
+    "entity",
+    "entity_zh",
+    "category",
+    "indicator",
+    "period",
+    "value",
+    "unit",
+    "label",
+    "label_en",
+    "flag",
+    "source",
+    "document",
+    "vintage",
+    "line",
+]
 
 
 PERIOD_SHAPES = {
@@ -80,8 +95,11 @@ def eligible_periods(candidates: pd.DataFrame, spec: Mapping[str, Any]) -> list[
         needed = max(1, math.ceil(float(spec.get("min_coverage", DEFAULT_MIN_COVERAGE)) * len(entities)))
     counts = present.groupby("period")["entity_code"].nunique()
     shapes = spec.get("period_shape")
-    periods = [p for p, n in counts.items() if n >= needed
-               and (period_shape(p) != "forecast" or (shapes and "forecast" in _as_list(shapes)))]
+    periods = [
+        p
+        for p, n in counts.items()
+        if n >= needed and (period_shape(p) != "forecast" or (shapes and "forecast" in _as_list(shapes)))
+    ]
     return sorted(periods, key=period_order)
 
 
@@ -98,7 +116,7 @@ def resolve_periods(candidates: pd.DataFrame, spec: Mapping[str, Any]) -> Any:
     newest = eligible[-1]
     if isinstance(wanted, Mapping):
         if "latest" in wanted:
-            return eligible[-int(wanted["latest"]):]
+            return eligible[-int(wanted["latest"]) :]
         resolved = dict(wanted)
         if str(wanted.get("to")) == "latest":
             resolved["to"] = int(newest[:4])
@@ -144,8 +162,9 @@ def newest_document(candidates: pd.DataFrame, published: Mapping[str, str | None
     return max(dated)[2] if dated else None
 
 
-def select(frames: Mapping[str, pd.DataFrame], spec: Mapping[str, Any],
-           published: Mapping[str, Mapping[str, str | None]] | None = None) -> pd.DataFrame:
+def select(
+    frames: Mapping[str, pd.DataFrame], spec: Mapping[str, Any], published: Mapping[str, Mapping[str, str | None]] | None = None
+) -> pd.DataFrame:
     """Rows of one source matching the spec's indicator(s), entities, periods, category, document."""
     frame = frames[spec["source"]]
     indicators = spec["indicator"] if isinstance(spec["indicator"], list) else [spec["indicator"]]
@@ -168,8 +187,9 @@ def select(frames: Mapping[str, pd.DataFrame], spec: Mapping[str, Any],
     rows = candidates[period_in(candidates["period"], resolve_periods(candidates, spec))].copy()
     if spec.get("entities") is not None:
         order = {code: i for i, code in enumerate(spec["entities"])}
-        rows = rows.sort_values(["entity_code", "period"], key=lambda s: s.map(order) if s.name == "entity_code" else s,
-                                kind="stable")
+        rows = rows.sort_values(
+            ["entity_code", "period"], key=lambda s: s.map(order) if s.name == "entity_code" else s, kind="stable"
+        )
     return rows
 
 

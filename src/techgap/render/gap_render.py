@@ -68,6 +68,7 @@ def _percent(value: float) -> str:
 
 # --- gap02: the table ----------------------------------------------------------------------------------------
 
+
 def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
     """The 'overtook in / projected crossover' cell, or the reason there is none."""
     outcome = summary["outcome"]
@@ -84,8 +85,13 @@ def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
         horizon = gaps.time_label(gaps.period_time(summary["last_period"]) + settings.horizon_years, kind)
         high = summary["crossover_high"]
         high_text = _words("beyond", ctx, horizon=horizon) if math.isinf(high) else gaps.time_label(high, kind)
-        cell = _words("projected", ctx, at=gaps.time_label(summary["crossover"], kind),
-                      low=gaps.time_label(summary["crossover_low"], kind), high=high_text)
+        cell = _words(
+            "projected",
+            ctx,
+            at=gaps.time_label(summary["crossover"], kind),
+            low=gaps.time_label(summary["crossover_low"], kind),
+            high=high_text,
+        )
         return prefix + cell + (separator + reason if reason else "")
     return prefix + reason
 
@@ -101,17 +107,23 @@ def build_gap_table(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame
         has_rows = summary["outcome"] != "left_out"
         basis = ctx.t(pair.basis.model_dump()) if hasattr(pair, "basis") else ""
         sources = summary["sources"] or ""
-        records.append({
-            HEAD["indicator"][ctx.lang]: ctx.t(pair.label.model_dump()),
-            HEAD["comparator"][ctx.lang]: ctx.name(pair.comparator),
-            HEAD["periods"][ctx.lang]: f"{summary['first_period']} – {summary['last_period']} ({summary['periods']})"
-            if has_rows else f"({summary['periods']})",
-            HEAD["latest"][ctx.lang]: f"{_ratio(summary['latest_ratio'])} ({summary['last_period']})" if has_rows else "—",
-            HEAD["trend"][ctx.lang]: f"{_percent(summary['trend_pct_per_year'])} ({summary['trend_from']}–{summary['trend_to']})"
-            if pd.notna(summary["trend_slope"]) else "—",
-            HEAD["when"][ctx.lang]: _when(summary, ctx, analysis.settings),
-            HEAD["basis"][ctx.lang]: f"{basis} [{sources}]" if basis else f"[{sources}]",
-        })
+        records.append(
+            {
+                HEAD["indicator"][ctx.lang]: ctx.t(pair.label.model_dump()),
+                HEAD["comparator"][ctx.lang]: ctx.name(pair.comparator),
+                HEAD["periods"][ctx.lang]: f"{summary['first_period']} – {summary['last_period']} ({summary['periods']})"
+                if has_rows
+                else f"({summary['periods']})",
+                HEAD["latest"][ctx.lang]: f"{_ratio(summary['latest_ratio'])} ({summary['last_period']})" if has_rows else "—",
+                HEAD["trend"][
+                    ctx.lang
+                ]: f"{_percent(summary['trend_pct_per_year'])} ({summary['trend_from']}–{summary['trend_to']})"
+                if pd.notna(summary["trend_slope"])
+                else "—",
+                HEAD["when"][ctx.lang]: _when(summary, ctx, analysis.settings),
+                HEAD["basis"][ctx.lang]: f"{basis} [{sources}]" if basis else f"[{sources}]",
+            }
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -146,21 +158,30 @@ def draw_gap_table(item: Any, display: pd.DataFrame, ctx: Context):
 
 # --- gap01: small multiples ----------------------------------------------------------------------------------
 
+
 def _log_ticks(low: float, high: float) -> list[float]:
-    candidates = [m * 10.0 ** e for e in range(-3, 3) for m in (1, 2, 5)]
+    candidates = [m * 10.0**e for e in range(-3, 3) for m in (1, 2, 5)]
     return [t for t in candidates if low <= t <= high]
 
 
-def _panel(ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series, ctx: Context,
-           settings: gaps.GapSettings) -> None:
+def _panel(
+    ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series, ctx: Context, settings: gaps.GapSettings
+) -> None:
     times = pair_rows["time"].to_numpy(dtype=float)
     ratios = pair_rows["ratio"].to_numpy(dtype=float)
     last = times[-1]
     ax.set_yscale("log")
     ax.plot(times, ratios, color=CHINA_COLOR, marker="o", markersize=3.5, linewidth=1.2)
     below = summary["outcome"] in {"converging", "trend_misfit"}  # the crossover label sits above the parity line
-    ax.annotate(f"{_ratio(ratios[-1])} ({pair_rows['period'].iloc[-1]})", (last, ratios[-1]), xytext=(3, -5 if below else 5),
-                textcoords="offset points", fontsize=DATA_LABEL_PT, va="top" if below else "bottom", color=CHINA_COLOR)
+    ax.annotate(
+        f"{_ratio(ratios[-1])} ({pair_rows['period'].iloc[-1]})",
+        (last, ratios[-1]),
+        xytext=(3, -5 if below else 5),
+        textcoords="offset points",
+        fontsize=DATA_LABEL_PT,
+        va="top" if below else "bottom",
+        color=CHINA_COLOR,
+    )
     x_high = last
     if pd.notna(summary["trend_slope"]):
         trend = pair_rows[pair_rows["in_trend"]]
@@ -176,27 +197,49 @@ def _panel(ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series,
             ax.plot(ahead, projected, color=CHINA_COLOR, linestyle="--", linewidth=1.0)
         if summary["outcome"] in {"converging", "trend_misfit"}:
             high = summary["crossover_high"] if math.isfinite(summary["crossover_high"]) else x_high
-            ax.plot([summary["crossover_low"], high], [1, 1], color=CHINA_COLOR, linewidth=4, alpha=0.5,
-                    solid_capstyle="butt")
+            ax.plot([summary["crossover_low"], high], [1, 1], color=CHINA_COLOR, linewidth=4, alpha=0.5, solid_capstyle="butt")
             ax.plot([summary["crossover"]], [1], marker="D", color=CHINA_COLOR, markersize=5)
-            label = _words("projected", ctx, at=gaps.time_label(summary["crossover"], summary["period_kind"]),
-                           low=gaps.time_label(summary["crossover_low"], summary["period_kind"]),
-                           high=gaps.time_label(high, summary["period_kind"]))
+            label = _words(
+                "projected",
+                ctx,
+                at=gaps.time_label(summary["crossover"], summary["period_kind"]),
+                low=gaps.time_label(summary["crossover_low"], summary["period_kind"]),
+                high=gaps.time_label(high, summary["period_kind"]),
+            )
             if summary["outcome"] == "trend_misfit":
                 label += "\n" + _words("misfit", ctx)
-            ax.annotate(escape_mathtext(label), (summary["crossover"], 1), xytext=(0, 7), textcoords="offset points",
-                        fontsize=DATA_LABEL_PT, ha="center", color=CHINA_COLOR)
+            ax.annotate(
+                escape_mathtext(label),
+                (summary["crossover"], 1),
+                xytext=(0, 7),
+                textcoords="offset points",
+                fontsize=DATA_LABEL_PT,
+                ha="center",
+                color=CHINA_COLOR,
+            )
     if pd.notna(summary["overtook_in"]):
         at = float(pair_rows.loc[pair_rows["period"] == summary["overtook_in"], "time"].iloc[0])
         ax.axvline(at, color=CHINA_COLOR, linestyle=":", linewidth=1)
         early = at - times[0] < 0.3 * (x_high - times[0])  # a label left of an early line would cover the ticks
-        ax.annotate(escape_mathtext(_words("overtook", ctx, period=summary["overtook_in"])), (at, 1),
-                    xytext=(3 if early else -3, -10), textcoords="offset points", fontsize=DATA_LABEL_PT,
-                    ha="left" if early else "right", color=CHINA_COLOR)
+        ax.annotate(
+            escape_mathtext(_words("overtook", ctx, period=summary["overtook_in"])),
+            (at, 1),
+            xytext=(3 if early else -3, -10),
+            textcoords="offset points",
+            fontsize=DATA_LABEL_PT,
+            ha="left" if early else "right",
+            color=CHINA_COLOR,
+        )
     for start in pair_rows.loc[pair_rows["segment"].diff() > 0, "time"]:
         ax.axvline(start - 0.5, color="#888888", linestyle="-.", linewidth=0.8)
-        ax.annotate(_words("break", ctx), (start - 0.5, 1), xytext=(2, 12), textcoords="offset points",
-                    fontsize=DATA_LABEL_PT, color="#888888")
+        ax.annotate(
+            _words("break", ctx),
+            (start - 0.5, 1),
+            xytext=(2, 12),
+            textcoords="offset points",
+            fontsize=DATA_LABEL_PT,
+            color="#888888",
+        )
     ax.axhline(1, color=PARITY_COLOR, linewidth=0.9, linestyle="--")
     shown = np.concatenate([ratios, [1.0]])
     bottom, top = float(shown.min()) / 1.6, float(shown.max()) * 1.8
@@ -235,7 +278,7 @@ def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     for ax, pair in zip(flat, pairs, strict=False):
         _panel(ax, pair, rows[rows["pair"] == pair.id].sort_values("time"), summaries.loc[pair.id], ctx, analysis.settings)
         _panel_title(ax, pair, ctx, panel_px)
-    for ax in flat[len(pairs):]:
+    for ax in flat[len(pairs) :]:
         ax.axis("off")
     finish(fig, item, ctx, figure_spec)
     return fig

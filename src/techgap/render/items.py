@@ -56,19 +56,35 @@ def gap_long_view(gap_rows: pd.DataFrame) -> pd.DataFrame:
     texts, source lines and edition comparisons work on them like on any item."""
     parts = []
     for side in ("china", "comparator"):
-        part = pd.DataFrame({
-            "entity_code": gap_rows["china"], "entity": gap_rows["china"], "entity_zh": gap_rows["china"],
-            "category": gap_rows["pair"], "indicator": "ratio", "period": gap_rows["period"],
-            "value": gap_rows["ratio"], "unit": "ratio", "label": "", "label_en": "", "flag": "",
-            "source": gap_rows["source"], "document": gap_rows[f"{side}_document"], "vintage": gap_rows["vintage"],
-            "line": gap_rows[f"{side}_line"],
-        })
+        part = pd.DataFrame(
+            {
+                "entity_code": gap_rows["china"],
+                "entity": gap_rows["china"],
+                "entity_zh": gap_rows["china"],
+                "category": gap_rows["pair"],
+                "indicator": "ratio",
+                "period": gap_rows["period"],
+                "value": gap_rows["ratio"],
+                "unit": "ratio",
+                "label": "",
+                "label_en": "",
+                "flag": "",
+                "source": gap_rows["source"],
+                "document": gap_rows[f"{side}_document"],
+                "vintage": gap_rows["vintage"],
+                "line": gap_rows[f"{side}_line"],
+            }
+        )
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
 
-def item_rows(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: EntityRegistry,
-              published: Mapping[str, Mapping[str, str | None]] | None = None) -> pd.DataFrame:
+def item_rows(
+    item: ItemSpec,
+    frames: Mapping[str, pd.DataFrame],
+    registry: EntityRegistry,
+    published: Mapping[str, Mapping[str, str | None]] | None = None,
+) -> pd.DataFrame:
     """The rows an (edition-resolved) item draws, in source order, with derived series appended."""
     selections = [s for s in item.spec.get("data", []) if s["source"] in frames]
     parts = [item_data.select(frames, selection, published) for selection in selections]
@@ -79,8 +95,12 @@ def item_rows(item: ItemSpec, frames: Mapping[str, pd.DataFrame], registry: Enti
         if "yoy" in step:
             rows = pd.concat([rows, item_data.derive_yoy(rows, step["yoy"], step["as"])], ignore_index=True)
     if rows.empty:
-        raise InputError(ITEMS_FILE, f"item {item.id}: its data selection matched no rows", field="spec.data",
-                         expected="selections that match rows of the vintages in use")
+        raise InputError(
+            ITEMS_FILE,
+            f"item {item.id}: its data selection matched no rows",
+            field="spec.data",
+            expected="selections that match rows of the vintages in use",
+        )
     names_zh = {code: registry.name(code, "zh") for code in rows["entity_code"].unique()}
     return item_data.with_zh_names(rows, names_zh)
 
@@ -95,9 +115,13 @@ def check_required(item: ItemSpec, rows: pd.DataFrame) -> None:
         if missing:
             source = subset["source"].iloc[0] if len(subset) else item.sources[0]
             vintage = subset["vintage"].iloc[0] if len(subset) else "?"
-            raise InputError(Path("data/raw") / source / vintage, f"item {item.id}: {need['entity']} "
-                             f"{need['indicator']} has no value for {', '.join(missing)} (a gap in a yearly series)",
-                             field="period", expected=f"every year {need['from']}-{need['to']}")
+            raise InputError(
+                Path("data/raw") / source / vintage,
+                f"item {item.id}: {need['entity']} "
+                f"{need['indicator']} has no value for {', '.join(missing)} (a gap in a yearly series)",
+                field="period",
+                expected=f"every year {need['from']}-{need['to']}",
+            )
 
 
 def absent_entities(item: ItemSpec, rows: pd.DataFrame) -> list[str]:
@@ -107,8 +131,10 @@ def absent_entities(item: ItemSpec, rows: pd.DataFrame) -> list[str]:
         got = set(rows.loc[rows["source"] == selection["source"], "entity_code"])
         for code in selection.get("entities") or []:
             if code not in got:
-                warnings.append(f"item {item.id}: entity {code} requested in spec.data[{number}].entities has no "
-                                f"rows in {selection['source']}")
+                warnings.append(
+                    f"item {item.id}: entity {code} requested in spec.data[{number}].entities has no "
+                    f"rows in {selection['source']}"
+                )
     return warnings
 
 
@@ -120,14 +146,22 @@ def resolved_item(project: Project, item: ItemSpec, edition: str) -> ItemSpec:
     return resolved.model_copy(update={"spec": spec})
 
 
-def bilingual_texts(item: ItemSpec, rows: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
-                    provenances: Mapping[str, Provenance], registry: EntityRegistry, edition: str) -> dict[str, Any]:
+def bilingual_texts(
+    item: ItemSpec,
+    rows: pd.DataFrame,
+    frames: Mapping[str, pd.DataFrame],
+    provenances: Mapping[str, Provenance],
+    registry: EntityRegistry,
+    edition: str,
+) -> dict[str, Any]:
     """Every text of the item for both languages, filled from the data."""
     spec = item.spec
     out: dict[str, Any] = {"source_line": {}, "spec": {}}
     for lang in LANGS:
+
         def name(code: str, lang: str = lang) -> str:
             return registry.name(code, lang)
+
         values = texts.text_values(item, rows, frames, spec, provenances, name, lang)
         line = texts.source_line(rows, provenances, lang)
         if item.source_note:
@@ -135,8 +169,7 @@ def bilingual_texts(item: ItemSpec, rows: pd.DataFrame, frames: Mapping[str, pd.
         out["source_line"][lang] = line
         for key in texts.TEXT_FIELDS:
             if spec.get(key) is not None:
-                out["spec"].setdefault(key, {})[lang] = texts.fill(texts_of(spec[key], lang), values, item.id,
-                                                                   f"spec.{key}")
+                out["spec"].setdefault(key, {})[lang] = texts.fill(texts_of(spec[key], lang), values, item.id, f"spec.{key}")
         made = out["spec"]
         subtitle = next((made[k][lang] for k in ("subtitle", "ylabel", "unit_line") if made.get(k, {}).get(lang)), "")
         label = texts.EDITION_LABEL[edition][lang]
@@ -200,9 +233,15 @@ class PreparedEdition:
     warnings: list[str]
 
 
-def prepare_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping[str, pd.DataFrame],
-                    registry: EntityRegistry, provenances: Mapping[str, Provenance],
-                    published: Mapping[str, Mapping[str, str | None]]) -> PreparedEdition:
+def prepare_edition(
+    project: Project,
+    item: ItemSpec,
+    edition: str,
+    frames: Mapping[str, pd.DataFrame],
+    registry: EntityRegistry,
+    provenances: Mapping[str, Provenance],
+    published: Mapping[str, Mapping[str, str | None]],
+) -> PreparedEdition:
     """Select and check the rows of one edition, and make its texts from them."""
     resolved = resolved_item(project, item, edition)
     if item.chart in GAP_KINDS:
@@ -216,12 +255,15 @@ def prepare_edition(project: Project, item: ItemSpec, edition: str, frames: Mapp
     check_required(resolved, rows)
     warnings = absent_entities(resolved, rows)
     if warnings and edition == "report":
-        raise InputError(ITEMS_FILE, warnings[0] + " (the report edition must draw every entity it names)",
-                         field="spec.data.entities", expected="entities the pinned report vintage holds")
+        raise InputError(
+            ITEMS_FILE,
+            warnings[0] + " (the report edition must draw every entity it names)",
+            field="spec.data.entities",
+            expected="entities the pinned report vintage holds",
+        )
     made = bilingual_texts(resolved, rows, frames, provenances, registry, edition)
     spec = resolve_spec_tokens({**resolved.spec, **made["spec"]}, rows)
-    drawn = DrawnItem(id=item.id, kind=item.kind, chart=item.chart, title=item.title,
-                      source_line=made["source_line"], spec=spec)
+    drawn = DrawnItem(id=item.id, kind=item.kind, chart=item.chart, title=item.title, source_line=made["source_line"], spec=spec)
     return PreparedEdition(resolved, rows, data, drawn, made, warnings)
 
 
@@ -247,9 +289,16 @@ def draw_prepared(prepared: PreparedEdition, ctx: Context) -> tuple[Any, str | N
     return CHARTS[drawn.chart](drawn, rows, ctx, dict(drawn.spec)), None
 
 
-def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping[str, pd.DataFrame],
-                 registry: EntityRegistry, provenances: Mapping[str, Provenance],
-                 published: Mapping[str, Mapping[str, str | None]], figures_dir: Path) -> EditionBuild:
+def draw_edition(
+    project: Project,
+    item: ItemSpec,
+    edition: str,
+    frames: Mapping[str, pd.DataFrame],
+    registry: EntityRegistry,
+    provenances: Mapping[str, Provenance],
+    published: Mapping[str, Mapping[str, str | None]],
+    figures_dir: Path,
+) -> EditionBuild:
     """One edition of one item, drawn in memory: rows, texts, images, tables and its record."""
     import matplotlib.pyplot as plt
 
@@ -274,16 +323,19 @@ def draw_edition(project: Project, item: ItemSpec, edition: str, frames: Mapping
         "periods": texts.drawn_periods(rows),
         "warnings": prepared.warnings,
         "alt": alt,
-        "texts": {"source_line": made["source_line"], "subtitle": spec["subtitle"],
-                  "note": spec.get("note") or {}},
+        "texts": {"source_line": made["source_line"], "subtitle": spec["subtitle"], "note": spec.get("note") or {}},
         "sources": source_records(rows, provenances),
     }
     return build
 
 
-def edition_inputs(project: Project, item: ItemSpec, edition: str,
-                   frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
-                   provenances: Mapping[tuple[str, str], Provenance]) -> tuple[dict, dict, dict, dict]:
+def edition_inputs(
+    project: Project,
+    item: ItemSpec,
+    edition: str,
+    frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
+    provenances: Mapping[tuple[str, str], Provenance],
+) -> tuple[dict, dict, dict, dict]:
     """The frames, provenance and publication dates one edition of an item reads, and its vintages."""
     vintages = edition_vintages(project, edition, edition_sources(project, item, edition))
     frames = {s: frames_by_vintage[(s, v)] for s, v in vintages.items()}
@@ -301,15 +353,19 @@ def source_records(rows: pd.DataFrame, provenances: Mapping[str, Provenance]) ->
         if provenance is None:
             continue
         doc = next((d for d in provenance.documents if d.id == document), None)
-        out.append({
-            "source": source_id, "document": doc.id if doc else None,
-            "title": doc.title if doc else provenance.title,
-            "publisher": doc.publisher if doc else provenance.publisher,
-            "url": doc.url if doc else provenance.url,
-            "published": doc.published if doc else None,
-            "retrieved": provenance.retrieved, "vintage": vintage,
-            "provenance": f"data/raw/{source_id}/{vintage}/provenance.yaml",
-        })
+        out.append(
+            {
+                "source": source_id,
+                "document": doc.id if doc else None,
+                "title": doc.title if doc else provenance.title,
+                "publisher": doc.publisher if doc else provenance.publisher,
+                "url": doc.url if doc else provenance.url,
+                "published": doc.published if doc else None,
+                "retrieved": provenance.retrieved,
+                "vintage": vintage,
+                "provenance": f"data/raw/{source_id}/{vintage}/provenance.yaml",
+            }
+        )
     return out
 
 
@@ -319,8 +375,11 @@ def edition_changes(report: pd.DataFrame, latest: pd.DataFrame) -> dict[str, Any
     old = report[key + ["value"]].drop_duplicates(key)
     new = latest[key + ["value"]].drop_duplicates(key)
     both = old.merge(new, on=key, how="outer", suffixes=("_report", "_latest"), indicator=True)
-    revised = both[(both["_merge"] == "both") & ~((both["value_report"] - both["value_latest"]).abs().fillna(0) < 1e-9)
-                   & ~(both["value_report"].isna() & both["value_latest"].isna())]
+    revised = both[
+        (both["_merge"] == "both")
+        & ~((both["value_report"] - both["value_latest"]).abs().fillna(0) < 1e-9)
+        & ~(both["value_report"].isna() & both["value_latest"].isna())
+    ]
     added = sorted(set(new["period"]) - set(old["period"]), key=item_data.period_order)
     removed = sorted(set(old["period"]) - set(new["period"]), key=item_data.period_order)
     same = bool(both["_merge"].eq("both").all()) and revised.empty
@@ -328,9 +387,17 @@ def edition_changes(report: pd.DataFrame, latest: pd.DataFrame) -> dict[str, Any
         "same_as_report": same,
         "added_periods": added,
         "removed_periods": removed,
-        "revised": [{"entity": r.entity_code, "indicator": r.indicator, "period": r.period,
-                     "category": r.category, "report": _num(r.value_report), "latest": _num(r.value_latest)}
-                    for r in revised.itertuples(index=False)],
+        "revised": [
+            {
+                "entity": r.entity_code,
+                "indicator": r.indicator,
+                "period": r.period,
+                "category": r.category,
+                "report": _num(r.value_report),
+                "latest": _num(r.value_latest),
+            }
+            for r in revised.itertuples(index=False)
+        ],
     }
 
 
@@ -338,16 +405,20 @@ def _num(value: float) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
-def build_item(project: Project, item: ItemSpec, frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
-               registry: EntityRegistry, provenances: Mapping[tuple[str, str], Provenance],
-               figures_dir: Path) -> dict[str, bytes]:
+def build_item(
+    project: Project,
+    item: ItemSpec,
+    frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
+    registry: EntityRegistry,
+    provenances: Mapping[tuple[str, str], Provenance],
+    figures_dir: Path,
+) -> dict[str, bytes]:
     """Both editions of one item, in memory: {path: bytes}."""
     from techgap.io import csv_bytes
 
     builds = {}
     for edition in EDITIONS:
-        frames, edition_provenance, published, vintages = edition_inputs(project, item, edition, frames_by_vintage,
-                                                                         provenances)
+        frames, edition_provenance, published, vintages = edition_inputs(project, item, edition, frames_by_vintage, provenances)
         build = draw_edition(project, item, edition, frames, registry, edition_provenance, published, figures_dir)
         build.meta["vintages"] = vintages
         builds[edition] = build
@@ -362,8 +433,12 @@ def build_item(project: Project, item: ItemSpec, frames_by_vintage: Mapping[tupl
     return files
 
 
-def render_items(project: Project, items: list[ItemSpec], frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
-                 provenances: Mapping[tuple[str, str], Provenance]) -> dict[str, bytes]:
+def render_items(
+    project: Project,
+    items: list[ItemSpec],
+    frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
+    provenances: Mapping[tuple[str, str], Provenance],
+) -> dict[str, bytes]:
     """Every file of both editions of ``items``, in memory (nothing is written here)."""
     from techgap.render.style import apply_style
 

@@ -51,11 +51,13 @@ def build_rank_share(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFram
     ranks = rows[rows["indicator"] == spec["rank_indicator"]].set_index("entity_code")["value"]
     shares = rows[rows["indicator"] == spec["value_indicator"]].set_index("entity_code")["value"]
     codes = ranks.sort_values(kind="stable").index
-    return pd.DataFrame({
-        _h("rank", ctx): [int(ranks[c]) for c in codes],
-        _h("holder", ctx): [ctx.name(c) for c in codes],
-        _h("share", ctx): [_fmt(shares.get(c, np.nan), 2) for c in codes],
-    })
+    return pd.DataFrame(
+        {
+            _h("rank", ctx): [int(ranks[c]) for c in codes],
+            _h("holder", ctx): [ctx.name(c) for c in codes],
+            _h("share", ctx): [_fmt(shares.get(c, np.nan), 2) for c in codes],
+        }
+    )
 
 
 def build_windows(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -68,12 +70,16 @@ def build_windows(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         count = part[part["indicator"] == spec["count_indicator"]].set_index("entity_code")["value"]
         pct = part[part["indicator"] == spec["share_indicator"]].set_index("entity_code")["value"]
         codes = rank.sort_values(kind="stable").index
-        blocks.append(pd.DataFrame({
-            (window, _h("rank", ctx)): [str(int(rank[c])) for c in codes],
-            (window, _h("country", ctx)): [ctx.name(c) for c in codes],
-            (window, _h("count", ctx)): [_fmt(count.get(c, np.nan), 0) for c in codes],
-            (window, _h("pct", ctx)): [_fmt(pct.get(c, np.nan), 1) for c in codes],
-        }))
+        blocks.append(
+            pd.DataFrame(
+                {
+                    (window, _h("rank", ctx)): [str(int(rank[c])) for c in codes],
+                    (window, _h("country", ctx)): [ctx.name(c) for c in codes],
+                    (window, _h("count", ctx)): [_fmt(count.get(c, np.nan), 0) for c in codes],
+                    (window, _h("pct", ctx)): [_fmt(pct.get(c, np.nan), 1) for c in codes],
+                }
+            )
+        )
     return pd.concat(blocks, axis=1).fillna("")  # columns: (window, field), drawn as a spanning header
 
 
@@ -82,16 +88,22 @@ def build_yoy(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     spec = item.spec
     current, previous = spec["current"], spec["previous"]
     values = rows[rows["indicator"] == spec["value_indicator"]].pivot_table(
-        index="entity_code", columns="period", values="value", aggfunc="first")
+        index="entity_code", columns="period", values="value", aggfunc="first"
+    )
     order = [c for c in spec["entities"] if c in values.index]
-    out = pd.DataFrame({
-        _h("region", ctx): [ctx.name(c) for c in order],
-        current: [_fmt(values.loc[c].get(current, np.nan), 2) for c in order],
-        previous: [_fmt(values.loc[c].get(previous, np.nan), 2) for c in order],
-        _h("yoy", ctx): [_fmt(compare.growth(values.loc[c, current], values.loc[c, previous]), 0)
-                         if not np.isnan(values.loc[c].get(current, np.nan)) and not np.isnan(values.loc[c].get(previous, np.nan))
-                         else "—" for c in order],
-    })
+    out = pd.DataFrame(
+        {
+            _h("region", ctx): [ctx.name(c) for c in order],
+            current: [_fmt(values.loc[c].get(current, np.nan), 2) for c in order],
+            previous: [_fmt(values.loc[c].get(previous, np.nan), 2) for c in order],
+            _h("yoy", ctx): [
+                _fmt(compare.growth(values.loc[c, current], values.loc[c, previous]), 0)
+                if not np.isnan(values.loc[c].get(current, np.nan)) and not np.isnan(values.loc[c].get(previous, np.nan))
+                else "—"
+                for c in order
+            ],
+        }
+    )
     out.attrs["total_rows"] = [i for i, c in enumerate(order) if c in TOTAL_ENTITIES]
     return out
 
@@ -103,9 +115,16 @@ def build_matrix(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     extra = rows[rows["indicator"] == spec["bracket_indicator"]]
     categories = list(dict.fromkeys(main["category"]))
     labels = main.drop_duplicates("category").set_index("category")
-    out = {_h("system", ctx): [_h("total", ctx) if c in TOTAL_CATEGORIES
-                                else labels.loc[c, "label_en"] if ctx.lang == "en" and labels.loc[c, "label_en"] else c
-                                for c in categories]}
+    out = {
+        _h("system", ctx): [
+            _h("total", ctx)
+            if c in TOTAL_CATEGORIES
+            else labels.loc[c, "label_en"]
+            if ctx.lang == "en" and labels.loc[c, "label_en"]
+            else c
+            for c in categories
+        ]
+    }
     for code in spec["entities"]:
         column = []
         for category in categories:
@@ -131,12 +150,14 @@ def build_tech(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     for _, row in leader.iterrows():
         level = int(risk.get((row["category"], row["label"]), 0))
         domain = row["category"].split(" / ")[0]
-        records.append({
-            _h("domain", ctx): domain if ctx.lang == "zh" else domains_en.get(domain, domain),
-            _h("technology", ctx): row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]),
-            _h("leader", ctx): ctx.name(row["entity_code"]),
-            _h("risk", ctx): RISK.get(level, {"zh": "—", "en": "—"})[ctx.lang],
-        })
+        records.append(
+            {
+                _h("domain", ctx): domain if ctx.lang == "zh" else domains_en.get(domain, domain),
+                _h("technology", ctx): row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]),
+                _h("leader", ctx): ctx.name(row["entity_code"]),
+                _h("risk", ctx): RISK.get(level, {"zh": "—", "en": "—"})[ctx.lang],
+            }
+        )
     display = pd.DataFrame(records)
     display.attrs["group_column"] = 0  # the domain, shown once per group of technologies
     return display
@@ -146,11 +167,15 @@ def build_timeline(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     spec = item.spec
     events = rows[rows["indicator"] == spec["event_indicator"]].sort_values("period", kind="stable")
     counts = rows[rows["indicator"] == spec["count_indicator"]].set_index(["period", "category"])["value"]
-    return pd.DataFrame({
-        _h("date", ctx): events["period"].tolist(),
-        _h("action", ctx): [(r["label"] if ctx.lang == "zh" else (r["label_en"] or r["label"])) for _, r in events.iterrows()],
-        _h("entities", ctx): [_fmt(counts.get((r["period"], r["category"]), np.nan), 0) for _, r in events.iterrows()],
-    })
+    return pd.DataFrame(
+        {
+            _h("date", ctx): events["period"].tolist(),
+            _h("action", ctx): [
+                (r["label"] if ctx.lang == "zh" else (r["label_en"] or r["label"])) for _, r in events.iterrows()
+            ],
+            _h("entities", ctx): [_fmt(counts.get((r["period"], r["category"]), np.nan), 0) for _, r in events.iterrows()],
+        }
+    )
 
 
 BUILDERS = {
@@ -191,8 +216,6 @@ def to_markdown(item: Any, display: pd.DataFrame, ctx: Context) -> str:
     return "\n".join(lines) + "\n"
 
 
-
-
 _NUMBER = re.compile(r"^[-−+]?[\d,]*\.?\d+( \(\d+\))?$|^[~約]\s?[-−+]?[\d,]*\.?\d+$")
 _EMPTY = {"", "—", "-"}
 
@@ -223,8 +246,9 @@ def _header_rows(display: pd.DataFrame) -> tuple[list[str] | None, list[str]]:
     return None, [str(c) for c in display.columns]
 
 
-def _column_widths(cells: list[list[str]], heads: list[str], renderer, dpi: float, available_in: float,
-                   numeric: list[bool]) -> list[float]:
+def _column_widths(
+    cells: list[list[str]], heads: list[str], renderer, dpi: float, available_in: float, numeric: list[bool]
+) -> list[float]:
     """Natural widths (widest cell, in inches); text columns shrink (and wrap) when the table is too wide,
     each no narrower than 0.9 in or its longest word (a word is never broken, so it must fit)."""
     from techgap.render.charts import _WRAP_TOKENS, text_width_px
@@ -302,8 +326,11 @@ def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, not
 
     def shade(top: float, height: float, start: float = edges[0], end: float = edges[-1]) -> None:
         """Emphasis by a tint behind the cells (the bundled CJK face has no bold weight)."""
-        fig.add_artist(plt.Rectangle((start, top - height), end - start, height, transform=transform, facecolor=SHADE,
-                                     edgecolor="none", zorder=0))
+        fig.add_artist(
+            plt.Rectangle(
+                (start, top - height), end - start, height, transform=transform, facecolor=SHADE, edgecolor="none", zorder=0
+            )
+        )
 
     def put(value: str, j: int, top: float, color: str = "#000000") -> None:
         ha = "right" if numeric[j] else "left"
@@ -317,8 +344,15 @@ def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, not
         for label in dict.fromkeys(spans):
             columns = [j for j, s in enumerate(spans) if s == label]
             first, last = columns[0], columns[-1]
-            fig.text((edges[first] + edges[last + 1]) / 2, y - ROW_PAD_IN, label, transform=transform, ha="center",
-                     va="top", fontsize=CELL_PT)
+            fig.text(
+                (edges[first] + edges[last + 1]) / 2,
+                y - ROW_PAD_IN,
+                label,
+                transform=transform,
+                ha="center",
+                va="top",
+                fontsize=CELL_PT,
+            )
             rule(y - span_in + 0.02, RULE, 0.8, edges[first] + COL_PAD_IN / 2, edges[last + 1] - COL_PAD_IN / 2)
         y -= span_in
     for j in total_columns:
