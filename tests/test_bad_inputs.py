@@ -102,6 +102,7 @@ def payload_in_error(root: Path, source: str) -> str:
 
 # --- the corpus itself ---------------------------------------------------------------------------
 
+
 def test_corpus_is_complete_and_each_case_changes_the_real_payload() -> None:
     names = [c["name"] for c in NEGATIVE + POSITIVE + RENDER]
     assert len(names) == len(set(names)), "case names must be unique"
@@ -119,6 +120,7 @@ def test_corpus_is_complete_and_each_case_changes_the_real_payload() -> None:
 
 
 # --- rejected, named, nothing lost ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", [_param(c) for c in NEGATIVE])
 def test_bad_input_is_rejected_and_nothing_is_lost(case: dict, project_root: Path, capsys: pytest.CaptureFixture) -> None:
@@ -146,6 +148,7 @@ def test_bad_input_is_rejected_and_nothing_is_lost(case: dict, project_root: Pat
 
 # --- accepted on purpose -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", [_param(c) for c in POSITIVE])
 def test_odd_but_legitimate_input_is_accepted(case: dict, project_root: Path, capsys: pytest.CaptureFixture) -> None:
     source = case["source"]
@@ -155,8 +158,11 @@ def test_odd_but_legitimate_input_is_accepted(case: dict, project_root: Path, ca
 
     frame = pd.read_parquet(processed(project_root, source))
     assert len(frame) == data.count(b"\n") - 1, "every row of the payload is in the processed table"
-    row = frame[(frame["entity_code"] == case["entity_code"]) & (frame["period"] == case["period"])
-                & (frame["indicator"] == case["indicator"])]
+    row = frame[
+        (frame["entity_code"] == case["entity_code"])
+        & (frame["period"] == case["period"])
+        & (frame["indicator"] == case["indicator"])
+    ]
     assert len(row) == 1
     value = float(row["value"].iloc[0])
     if case["value"] is None:
@@ -167,6 +173,7 @@ def test_odd_but_legitimate_input_is_accepted(case: dict, project_root: Path, ca
 
 
 # --- caught when a figure needs the series -------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", [_param(c) for c in RENDER])
 def test_gap_in_a_series_a_figure_needs_stops_the_figure(case: dict, project_root: Path) -> None:
@@ -192,6 +199,7 @@ def test_gap_in_a_series_a_figure_needs_stops_the_figure(case: dict, project_roo
 
 
 # --- provenance ----------------------------------------------------------------------------------
+
 
 def test_provenance_without_licence_is_rejected(project_root: Path, capsys: pytest.CaptureFixture) -> None:
     source = "isscc"
@@ -252,8 +260,9 @@ ALIAS_BOMB = "".join(f"b{i}: &b{i} [" + ", ".join([f"*b{i - 1}"] * 9) + "]\n" fo
 
 
 def _prov_duplicate_documents(root: Path):
-    path = _append(root, PROV, "documents:\n- id: attacker_doc\n  title: t\n  publisher: p\n  url: https://x.example\n"
-                               "  locator: l\n")
+    path = _append(
+        root, PROV, "documents:\n- id: attacker_doc\n  title: t\n  publisher: p\n  url: https://x.example\n  locator: l\n"
+    )
     return path, _line_of(path, "documents:", 2), None
 
 
@@ -288,8 +297,11 @@ def _prov_unknown_field(root: Path):
 
 
 def _prov_unknown_document_field(root: Path):
-    return _edit(root, PROV, "  published: 2022-11-18\n", "  published: 2022-11-18\n  urll: https://x.example/\n"), None, \
-        "documents.0.urll"
+    return (
+        _edit(root, PROV, "  published: 2022-11-18\n", "  published: 2022-11-18\n  urll: https://x.example/\n"),
+        None,
+        "documents.0.urll",
+    )
 
 
 def _prov_api_isscc(root: Path):
@@ -301,8 +313,12 @@ def _prov_api_nbs(root: Path):
 
 
 def _prov_conflict_unknown_document(root: Path):
-    path = _append(root, PROV, "document_conflicts:\n- indicator: isscc_accepted_papers\n  documents: [nikkei_asia_2022_11_18, "
-                               "no_such_doc]\n  preferred: nikkei_asia_2022_11_18\n  why: the one the report matches\n")
+    path = _append(
+        root,
+        PROV,
+        "document_conflicts:\n- indicator: isscc_accepted_papers\n  documents: [nikkei_asia_2022_11_18, "
+        "no_such_doc]\n  preferred: nikkei_asia_2022_11_18\n  why: the one the report matches\n",
+    )
     return path, None, None
 
 
@@ -376,8 +392,12 @@ def _config_duplicate_key(root: Path):
 
 
 def _sources_duplicate_indicator(root: Path):
-    path = _edit(root, "config/sources.yaml", "    isscc_submitted_papers:\n      unit: papers\n",
-                 "    isscc_submitted_papers:\n      unit: papers\n    isscc_submitted_papers:\n      unit: percent\n")
+    path = _edit(
+        root,
+        "config/sources.yaml",
+        "    isscc_submitted_papers:\n      unit: papers\n",
+        "    isscc_submitted_papers:\n      unit: papers\n    isscc_submitted_papers:\n      unit: percent\n",
+    )
     return path, _line_of(path, "    isscc_submitted_papers:", 2), None
 
 
@@ -396,8 +416,12 @@ def _config_unknown_key(root: Path):
 
 
 def _sources_unknown_key(root: Path):
-    path = _edit(root, "config/sources.yaml", "    isscc_submitted_papers:\n      unit: papers\n",
-                 "    isscc_submitted_papers:\n      unit: papers\n      maxx: 100\n")
+    path = _edit(
+        root,
+        "config/sources.yaml",
+        "    isscc_submitted_papers:\n      unit: papers\n",
+        "    isscc_submitted_papers:\n      unit: papers\n      maxx: 100\n",
+    )
     return path, None, "indicators.isscc_submitted_papers.maxx"
 
 
@@ -438,7 +462,7 @@ def _sources_conflict_without_why(root: Path):
     text = path.read_text(encoding="utf-8")
     start = text.index("    preferred: nikkei_asia_2022_11_18\n    why: ") + len("    preferred: nikkei_asia_2022_11_18\n")
     end = text.index("\n  - ", start)
-    path.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    path.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
     return path, None, f"document_conflicts.{index}.why"
 
 
@@ -482,8 +506,9 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("edit", "message"), [pytest.param(e, m, id=n) for n, e, m in HOSTILE])
-def test_hostile_provenance_folder_or_config_is_refused_and_nothing_is_lost(edit, message: str, project_root: Path,
-                                                                          capsys: pytest.CaptureFixture) -> None:
+def test_hostile_provenance_folder_or_config_is_refused_and_nothing_is_lost(
+    edit, message: str, project_root: Path, capsys: pytest.CaptureFixture
+) -> None:
     import time
 
     for source in ("isscc", "nbs_rd"):  # the sources the cases break
@@ -515,6 +540,7 @@ def test_hostile_provenance_folder_or_config_is_refused_and_nothing_is_lost(edit
 # load_project checks them (config.check_item_references), before any job runs: a typo is a message
 # naming config/items.yaml, the item and the field, not a KeyError mid-build.
 
+
 def _item_refs_case(root: Path, old: str, new: str) -> Path:
     return _edit(root, "config/items.yaml", old, new)
 
@@ -523,20 +549,45 @@ FIG05_DATA = "    data:\n      - source: isscc\n        indicator: isscc_accepte
 
 ITEM_REFS = [
     # (name, old, new, field, message, what the "expected" part must name)
-    ("figure_chart_typo", "  chart: grouped_bar\n", "  chart: grouped_barr\n", "chart",
-     "item fig03: unknown chart 'grouped_barr'", "grouped_bar"),
-    ("table_chart_typo", "chart: table_timeline", "chart: table_timelin", "chart",
-     "item tab01: unknown chart 'table_timelin'", "table_timeline"),
-    ("selection_reads_undeclared_source", FIG05_DATA, FIG05_DATA.replace("source: isscc", "source: nbs_rd"),
-     "spec.data[0].source", "item fig05: selection reads 'nbs_rd', which the item does not list in sources", "isscc"),
-    ("selection_reads_unknown_source", FIG05_DATA, FIG05_DATA.replace("source: isscc", "source: iscc"),
-     "spec.data[0].source", "item fig05: selection reads 'iscc', which the item does not list in sources", "isscc"),
+    (
+        "figure_chart_typo",
+        "  chart: grouped_bar\n",
+        "  chart: grouped_barr\n",
+        "chart",
+        "item fig03: unknown chart 'grouped_barr'",
+        "grouped_bar",
+    ),
+    (
+        "table_chart_typo",
+        "chart: table_timeline",
+        "chart: table_timelin",
+        "chart",
+        "item tab01: unknown chart 'table_timelin'",
+        "table_timeline",
+    ),
+    (
+        "selection_reads_undeclared_source",
+        FIG05_DATA,
+        FIG05_DATA.replace("source: isscc", "source: nbs_rd"),
+        "spec.data[0].source",
+        "item fig05: selection reads 'nbs_rd', which the item does not list in sources",
+        "isscc",
+    ),
+    (
+        "selection_reads_unknown_source",
+        FIG05_DATA,
+        FIG05_DATA.replace("source: isscc", "source: iscc"),
+        "spec.data[0].source",
+        "item fig05: selection reads 'iscc', which the item does not list in sources",
+        "isscc",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "field", "message", "hint"), [pytest.param(*c[1:], id=c[0]) for c in ITEM_REFS])
-def test_bad_chart_name_or_undeclared_source_is_a_message_not_a_key_error(old: str, new: str, field: str, message: str,
-                                                                        hint: str, project_root: Path) -> None:
+def test_bad_chart_name_or_undeclared_source_is_a_message_not_a_key_error(
+    old: str, new: str, field: str, message: str, hint: str, project_root: Path
+) -> None:
     from techgap.config import load_project
     from techgap.errors import InputError
 
@@ -557,17 +608,25 @@ def test_real_items_reference_known_charts_and_declared_sources() -> None:
     from techgap.render.items import GAP_KINDS
     from techgap.render.tables import BUILDERS
 
-    assert CHART_KINDS - {"none"} == set(CHARTS) | set(BUILDERS) | GAP_KINDS, \
+    assert CHART_KINDS - {"none"} == set(CHARTS) | set(BUILDERS) | GAP_KINDS, (
         "the chart names load_project accepts are the ones the renderer draws"
+    )
     load_project(ROOT)  # every real item passes config.check_item_references
 
 
 # --- valid rows that the old reader refused --------------------------------------------------------
 
-@pytest.mark.parametrize(("note", "quoted"), [pytest.param("x; " * 400_000, False, id="unquoted_1_2_MB"),
-                                               pytest.param("a, b " * 40_000, True, id="quoted_with_commas_200_kB")])
-def test_a_valid_row_with_a_long_note_is_accepted(note: str, quoted: bool, project_root: Path,
-                                                 capsys: pytest.CaptureFixture) -> None:
+
+@pytest.mark.parametrize(
+    ("note", "quoted"),
+    [
+        pytest.param("x; " * 400_000, False, id="unquoted_1_2_MB"),
+        pytest.param("a, b " * 40_000, True, id="quoted_with_commas_200_kB"),
+    ],
+)
+def test_a_valid_row_with_a_long_note_is_accepted(
+    note: str, quoted: bool, project_root: Path, capsys: pytest.CaptureFixture
+) -> None:
     """pyarrow refuses a row longer than its block and csv a field over 128 kB: neither is bad input."""
     real = (snapshot_dir(ROOT, "isscc") / "data.csv").read_text(encoding="utf-8").split("\n")
     real[1] = real[1].rsplit(",", 1)[0] + "," + (f'"{note}"' if quoted else note)
@@ -579,12 +638,18 @@ def test_a_valid_row_with_a_long_note_is_accepted(note: str, quoted: bool, proje
 
 # --- process faults ------------------------------------------------------------------------------
 
+
 def _build(root: Path, **kwargs: object):
     import subprocess
     import sys
 
-    return subprocess.Popen([sys.executable, "-m", "techgap", "--root", str(root), "build-group", "isscc"], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "techgap", "--root", str(root), "build-group", "isscc"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
 
 
 def _temporaries(root: Path) -> list[Path]:
@@ -650,8 +715,9 @@ def _mount_tmpfs(folder: Path, size: int) -> bool:
     import subprocess
 
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True,
-                              timeout=30)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, timeout=30
+        )
     except OSError:
         return False
     return done.returncode == 0
@@ -726,8 +792,12 @@ def test_ctrl_c_while_writing_removes_the_temporary_file(tmp_path: Path) -> None
 
 # --- the page and the figures: hostile URLs and dollar signs --------------------------------------
 
-@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "' JaVaScRiPt:alert(1)//https://www.isscc.org/'"],
-                         ids=["plain", "spaced_mixed_case"])
+
+@pytest.mark.parametrize(
+    "url",
+    ["javascript:alert(document.cookie)", "' JaVaScRiPt:alert(1)//https://www.isscc.org/'"],
+    ids=["plain", "spaced_mixed_case"],
+)
 def test_javascript_url_in_provenance_is_not_a_live_link_on_the_page(url: str, project_root: Path) -> None:
     """The source's URL and the URL of a document fig05 cites (which reaches the page through the item's
     record) are both hostile; the page and the provenance page show them as text, never as links."""
@@ -738,8 +808,13 @@ def test_javascript_url_in_provenance_is_not_a_live_link_on_the_page(url: str, p
 
     shutil.copytree(ROOT / "figures", project_root / "figures")  # every item's record, as checked in
     _edit(project_root, PROV, "url: https://www.isscc.org/\n", f"url: {url}\n")
-    _edit(project_root, PROV, "  url: https://asia.nikkei.com/Business/Tech/Semiconductors/China-tops-U.S.-to-take-research-"
-                              "crown-at-global-chip-conference\n", f"  url: {url}\n")
+    _edit(
+        project_root,
+        PROV,
+        "  url: https://asia.nikkei.com/Business/Tech/Semiconductors/China-tops-U.S.-to-take-research-"
+        "crown-at-global-chip-conference\n",
+        f"  url: {url}\n",
+    )
     assert main(["--root", str(project_root), "build-group", "isscc"]) == 0  # fig05's record cites the document
     write_manifest(load_project(project_root))  # writes index.html and provenance.html (page.write_page)
     index = (project_root / "figures" / "index.html").read_text(encoding="utf-8")
@@ -751,8 +826,9 @@ def test_javascript_url_in_provenance_is_not_a_live_link_on_the_page(url: str, p
 
 
 @pytest.mark.parametrize("field", ["title", "source_line"])
-def test_dollar_signs_in_labels_are_drawn_as_text_not_mathtext(field: str, project_root: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dollar_signs_in_labels_are_drawn_as_text_not_mathtext(
+    field: str, project_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """fig05's title, or its source line (provenance's documents plus the item's source_note), carries two
     dollar signs; both editions draw them as text (text.parse_math is off in the style)."""
     import techgap.render.items as render_items_module
@@ -770,15 +846,18 @@ def test_dollar_signs_in_labels_are_drawn_as_text_not_mathtext(field: str, proje
     if field == "title":
         text = text[:at] + "  title: " + dollars + text[end:]
     else:  # the source line is made from provenance; an item adds to it with source_note
-        assert "source_note" not in text[start:text.index("\n- id: ", start + 1)]
-        text = text[:end + 1] + "  source_note: " + dollars + "\n" + text[end + 1:]
+        assert "source_note" not in text[start : text.index("\n- id: ", start + 1)]
+        text = text[: end + 1] + "  source_note: " + dollars + "\n" + text[end + 1 :]
     items.write_text(text, encoding="utf-8")
     drawn: list[object] = []
     monkeypatch.setattr(render_items_module, "figure_bytes", lambda fig, fmt, salt: drawn.append(fig) or b"")
     project = load_project(project_root)
     item = project.item("fig05")
-    pairs = {(s, v) for edition in ("report", "latest")
-             for s, v in edition_vintages(project, edition, edition_sources(project, item, edition)).items()}
+    pairs = {
+        (s, v)
+        for edition in ("report", "latest")
+        for s, v in edition_vintages(project, edition, edition_sources(project, item, edition)).items()
+    }
     frames = {(s, v): normalize_source(project, s, v) for s, v in pairs}
     provenances = {(s, v): load_provenance(project.raw_dir / s / v / "provenance.yaml") for s, v in pairs}
     render_items_module.render_items(project, [item], frames, provenances)
@@ -805,11 +884,17 @@ def test_an_incomplete_newest_vintage_is_a_message_when_the_workflow_lists_its_f
     assert "provenance file is missing" in str(excinfo.value)
 
 
-@pytest.mark.parametrize(("case", "shown"), [("entity_cyrillic_a", "United St\\u0430tes"),
-                                             ("entity_zero_width_space", "South\\u200b Korea"),
-                                             ("value_footnote_superscript", "65\\u00b9")])
-def test_look_alike_and_invisible_characters_are_shown_escaped(case: str, shown: str, project_root: Path,
-                                                               capsys: pytest.CaptureFixture) -> None:
+@pytest.mark.parametrize(
+    ("case", "shown"),
+    [
+        ("entity_cyrillic_a", "United St\\u0430tes"),
+        ("entity_zero_width_space", "South\\u200b Korea"),
+        ("value_footnote_superscript", "65\\u00b9"),
+    ],
+)
+def test_look_alike_and_invisible_characters_are_shown_escaped(
+    case: str, shown: str, project_root: Path, capsys: pytest.CaptureFixture
+) -> None:
     plant_payload(project_root, "isscc", (CORPUS / f"{case}.csv").read_bytes())
     capsys.readouterr()
     assert normalize(project_root, "isscc") == 2
