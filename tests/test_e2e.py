@@ -162,8 +162,9 @@ def test_bad_raw_file_stops_the_run_and_loses_nothing(built: Path, tmp_path: Pat
     before = tree_digest(root / "figures", root / "data")
     result = snakemake(root, "--quiet", check=False)
     assert result.returncode != 0
-    # whichever job that reads ISSCC ran first (its group's, or the gap analysis's) logs the error
-    log = "\n".join(p.read_text(encoding="utf-8") for p in (root / "logs" / "build").glob("*.log"))
+    # whichever job that reads ISSCC ran first (its group's, the gap analysis's, the ledger's or the
+    # drift report's) logs the error; Snakemake then stops
+    log = "\n".join(p.read_text(encoding="utf-8") for p in (root / "logs").rglob("*.log"))
     assert "data.csv" in log and "field 'value'" in log and "'fifty-nine'" in log and "line " in log
     assert tree_digest(root / "figures", root / "data") == before
 
