@@ -25,7 +25,7 @@ envvars:
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 # Jobs run with a fixed string-hash seed: a float sum over a set in the gap figure's layout otherwise
 # moves a clip box by ~1e-13 px between runs, enough to change the SVG's clip ids (byte-identical outputs).
-os.environ["PYTHONHASHSEED"] = "0"
+os.environ.update(PYTHONHASHSEED="0")
 GROUPS = PROJECT.groups()
 # (source, vintage) snapshots each group's job normalizes: those its items read in either edition.
 GROUP_SNAPSHOTS = {group: group_snapshots(PROJECT, group) for group in GROUPS}
