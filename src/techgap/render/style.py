@@ -70,6 +70,9 @@ def extract_font(target: Path) -> Path:
     face = TTCollection(str(collection)).fonts[TC_FACE_INDEX]
     if face["name"].getDebugName(4) != FONT_NAME:
         raise RuntimeError(f"face {TC_FACE_INDEX} of {collection} is not {FONT_NAME}")
+    # fontTools stamps 'head.modified' with the clock on save unless told not to: the extracted face
+    # must be the same bytes on every machine (the page's web font and the drawn glyphs derive from it)
+    face.recalcTimestamp = False
     with atomic_path(target) as tmp:
         face.save(str(tmp))
     return target
