@@ -333,7 +333,9 @@ def bootstrap_fits(time: np.ndarray, ratio: np.ndarray, settings: GapSettings) -
     rng = np.random.default_rng(settings.seed)
     samples = fitted + rng.choice(residuals, size=(settings.draws, len(x)), replace=True)
     dx = x - centre
-    slopes = (samples - samples.mean(axis=1, keepdims=True)) @ dx / (dx**2).sum()
+    # an elementwise sum, not `@`: a BLAS matrix product may sum in a different order run to run
+    # (threads), which moved the interval by float noise and changed the figure's bytes
+    slopes = ((samples - samples.mean(axis=1, keepdims=True)) * dx).sum(axis=1) / (dx**2).sum()
     return centre, samples.mean(axis=1), slopes
 
 
