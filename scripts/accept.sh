@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 rm -rf figures data/processed
 .venv/bin/snakemake --cores "${CORES:-2}" --quiet
+.venv/bin/python -m techgap readme  # the README's item table is generated from the manifest
 git status --short figures || true
