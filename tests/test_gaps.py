@@ -8,6 +8,7 @@ import re
 import shutil
 import types
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -282,10 +283,26 @@ def test_gap_table_shows_fixed_decimals_and_the_projection():
     assert list(zh.columns)[0] == "指標"
 
 
-def test_escape_mathtext_and_wrapping():
-    from techgap.render import gap_render
+def test_dollar_signs_in_the_gap_table_are_drawn_as_written_and_cells_wrap():
+    import matplotlib.pyplot as plt
 
-    assert gap_render.escape_mathtext("US$ 5 and $6") == r"US\$ 5 and \$6"
+    from techgap.render import gap_render
+    from techgap.render.style import apply_style
+
+    apply_style()
+    display = pd.DataFrame({"Indicator": ["GERD (US$ bn)"], "Comparator": ["$6"]})
+    item = SimpleNamespace(
+        id="gap02",
+        title={"zh": "t", "en": "t"},
+        source_line={"zh": "s", "en": "s"},
+        spec={"note": {"zh": "n", "en": "n"}},
+        kind="table",
+        chart="gap_table",
+    )
+    fig = gap_render.draw_gap_table(item, display, context())
+    drawn = [text.get_text() for text in fig.texts]
+    plt.close(fig)
+    assert "GERD (US$ bn)" in drawn and "$6" in drawn and not any("\\$" in text for text in drawn)
     wrapped = gap_render.wrap_cell("研發經費占國內生產毛額比重", 10)
     assert all(gap_render._display_width(line) <= 10 for line in wrapped.split("\n"))
     assert wrapped.replace("\n", "") == "研發經費占國內生產毛額比重"

@@ -45,11 +45,6 @@ WORDS = {
 }
 
 
-def escape_mathtext(value: object) -> str:
-    """Text for matplotlib: a `$` would start mathtext, so it is drawn literally."""
-    return str(value).replace("$", r"\$")
-
-
 def _words(key: str, ctx: Context, **values: object) -> str:
     return WORDS[key][ctx.lang].format(**values)
 
@@ -151,9 +146,8 @@ def draw_gap_table(item: Any, display: pd.DataFrame, ctx: Context):
     long cells wrapped to them, the source line and note wrapped to the figure width."""
     from techgap.render import tables
 
-    drawn = display.map(escape_mathtext)
-    drawn.columns = [escape_mathtext(column) for column in display.columns]
-    return tables.draw_display(item, drawn, ctx, dict(item.spec))
+    # `$` is drawn as written: the style sheet turns mathtext off for every text (text.parse_math)
+    return tables.draw_display(item, display, ctx, dict(item.spec))
 
 
 # --- gap01: small multiples ----------------------------------------------------------------------------------
@@ -209,7 +203,7 @@ def _panel(
             if summary["outcome"] == "trend_misfit":
                 label += "\n" + _words("misfit", ctx)
             ax.annotate(
-                escape_mathtext(label),
+                str(label),
                 (summary["crossover"], 1),
                 xytext=(0, 7),
                 textcoords="offset points",
@@ -222,7 +216,7 @@ def _panel(
         ax.axvline(at, color=CHINA_COLOR, linestyle=":", linewidth=1)
         early = at - times[0] < 0.3 * (x_high - times[0])  # a label left of an early line would cover the ticks
         ax.annotate(
-            escape_mathtext(_words("overtook", ctx, period=summary["overtook_in"])),
+            str(_words("overtook", ctx, period=summary["overtook_in"])),
             (at, 1),
             xytext=(3 if early else -3, -10),
             textcoords="offset points",
@@ -260,7 +254,7 @@ def _panel_title(ax, pair: gaps.PairSpec, ctx: Context, width_px: float) -> None
     renderer = ax.figure.canvas.get_renderer()
     head = wrap(f"{ctx.t(pair.label.model_dump())} — {ctx.name(pair.comparator)}", PANEL_TITLE_PT, width_px, renderer)
     measure = wrap(ctx.t(pair.measure.model_dump()), PANEL_TITLE_PT, width_px, renderer)
-    ax.set_title(escape_mathtext(f"{head}\n{measure}"), fontsize=PANEL_TITLE_PT, loc="left", linespacing=1.3)
+    ax.set_title(str(f"{head}\n{measure}"), fontsize=PANEL_TITLE_PT, loc="left", linespacing=1.3)
 
 
 def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
