@@ -5,12 +5,11 @@ the page built from the project's ledger, parsed as HTML and opened from disk in
 from __future__ import annotations
 
 import os
-import shutil
 from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 
 from techgap.annotate import (
     SYMBOLS,
@@ -195,19 +194,6 @@ def test_the_whole_report_is_shown_with_every_statement_marked(project_page):
     assert all(h.startswith(("http://", "https://")) for h in external)
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 def test_page_opens_from_disk_in_chromium(project_page):
     if CHROMIUM is None:
         if os.environ.get("CI"):
@@ -218,7 +204,7 @@ def test_page_opens_from_disk_in_chromium(project_page):
     path, ledger = project_page
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))

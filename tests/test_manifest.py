@@ -20,6 +20,7 @@ def test_every_item_is_listed_in_both_editions_with_an_honest_status():
         assert set(item) >= {"id", "kind", "title", "editions"}
         assert item["kind"] in {"figure", "table"} and item["title"]["zh"] and item["title"]["en"]
         assert set(item["editions"]) == {"report", "latest"}
+        assert item["status"] == item["editions"]["report"]["status"]
         for record in item["editions"].values():
             assert record["status"] in STATUSES
             assert record["status"] == "reproduced" or record["reason"].strip()

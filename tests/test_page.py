@@ -7,26 +7,15 @@ Set TECHGAP_SCREENSHOTS=<folder> to keep full-page screenshots of both widths.""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS
 from test_page_unit import sample_inputs, sample_site
 
 from techgap.page import FONT_FAMILY, write_page
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = (1440, 390)
 
 LOAD_ALL_IMAGES = (
@@ -74,7 +63,7 @@ def browsed(request, site) -> dict:
     width = request.param
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -53,6 +53,9 @@ def item_record(project: Project, item: ItemSpec, chapters: Any = None) -> dict[
         "kind": item.kind,
         "chapter": chapter,
         "title": {"zh": item.title.zh, "en": item.title.en},
+        # the report edition's status and reason at the item level too, for readers that want one per item
+        "status": editions["report"]["status"],
+        "reason": editions["report"].get("reason", ""),
         "editions": editions,
     }
 
