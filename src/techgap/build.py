@@ -42,8 +42,10 @@ def build_group(project: Project, group: str) -> list[str]:
 
 
 def build_all(project: Project) -> list[str]:
-    """Every output of `snakemake`, in this process: processed tables, items, ledger, drift, manifest."""
-    from techgap.claims import write_ledger
+    """Every output of `snakemake`, in this process: processed tables, items, the ledger and the
+    annotated report, drift, manifest and page (the same calls the workflow's rules make)."""
+    from techgap.annotate import write_annotated_report
+    from techgap.claims import build_ledger, write_ledger
     from techgap.drift import write_drift
     from techgap.manifest import write_manifest
 
@@ -51,7 +53,10 @@ def build_all(project: Project) -> list[str]:
     pairs = {pair for item in items for pair in item_snapshots(project, item)}
     pairs |= set(edition_vintages(project, "latest", [s for s in project.sources if available(project, s)]).items())
     written = build_snapshots(project, sorted(pairs), items)
-    write_ledger(project)
+    write_ledger(project, build_ledger(project, against_previous_vintage=True))  # as `claims --previous --write`
+    write_annotated_report(project)
     write_drift(project)
     write_manifest(project)
-    return written + [str(Path(project.figures_dir) / name) for name in ("claims.csv", "drift.md", "manifest.json")]
+    names = ("claims.csv", "claims_checks.csv", "claims.md", "report.html", "drift.csv", "drift.md")
+    names += ("manifest.json", "index.html")
+    return written + [str(Path(project.figures_dir) / name) for name in names]
