@@ -1,4 +1,5 @@
 # Shared helpers: the project's validated configuration and the file lists derived from it.
+import functools
 import json
 import os
 import sys
@@ -11,6 +12,7 @@ from techgap.layout import EDITIONS, item_outputs, processed_path
 
 from techgap.config import SETTINGS_ENV
 from techgap.schema import validate_overrides
+from techgap.stamps import write_stamp
 
 validate_overrides(config, Path(workflow.basedir) / "workflow/schemas/config.schema.json")
 os.environ[SETTINGS_ENV] = json.dumps(config, default=str, sort_keys=True)  # the jobs read the same settings
@@ -50,13 +52,28 @@ RENDER_CODE = sorted(str(p) for p in Path("src/techgap/render").glob("*.py")) + 
 
 
 
+def settings_stamp(name, value):
+    """A settings value as an input file that changes only when the value does (see techgap.stamps:
+    params would make every run import pandas)."""
+    return write_stamp(workflow.basedir, name, value)
+
+
+def normalize_settings(wildcards):
+    return settings_stamp(f"normalize/{wildcards.source_id}", {"spec": source_spec(wildcards), "years": year_range()})
+
+
 def raw_files(source_id, vintage):
     """The payload and provenance of one vintage of one source."""
+    return list(_raw_files(source_id, vintage))
+
+
+@functools.cache  # several rules list the same snapshot; its provenance is parsed once per run
+def _raw_files(source_id, vintage):
     from techgap.provenance import load_provenance
 
     folder = Path("data/raw") / source_id / vintage
     provenance = load_provenance(folder / PROVENANCE_FILE)
-    return [str(folder / provenance.payload), str(folder / PROVENANCE_FILE)]
+    return (str(folder / provenance.payload), str(folder / PROVENANCE_FILE))
 
 
 def snapshot_files(wildcards):

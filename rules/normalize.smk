@@ -8,14 +8,12 @@ rule normalize:
         unpack(snapshot_files),
         entities="config/entities.yaml",
         code=NORMALIZE_CODE,
+        settings=normalize_settings,
     output:
         update("data/processed/{source_id}/{vintage}.parquet"),
     wildcard_constraints:
         source_id="|".join(OTHER_SOURCES) or "__none__",
         vintage=r"\d{4}-\d{2}-\d{2}",
-    params:
-        spec=source_spec,
-        years=year_range(),
     log:
         "logs/normalize/{source_id}/{vintage}.log",
     conda:

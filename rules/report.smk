@@ -7,12 +7,11 @@ rule claims:
         claims="config/claims.yaml",
         sources="config/sources.yaml",
         code=["src/techgap/claims.py", "src/techgap/compare.py"],
+        conversions=settings_stamp("claims", conversion_settings()),
     output:
         update("figures/claims.csv"),
         update("figures/claims_checks.csv"),
         update("figures/claims.md"),
-    params:
-        conversions=conversion_settings(),
     log:
         "logs/claims.log",
     conda:
