@@ -96,6 +96,47 @@ def test_a_new_semi_quarter_reaches_the_latest_edition_and_not_the_report(projec
     assert "| China | 12.50 |" in table  # the new quarter's value is in the table, not only in the data
 
 
+ISSCC_2027 = {"United States": 61, "China (incl. Hong Kong & Macau)": 104, "South Korea": 47, "Taiwan": 20, "Japan": 11}
+
+
+def test_a_new_isscc_year_reaches_the_latest_edition_and_not_the_report(project_root):
+    """A hypothetical ISSCC 2027 announcement, entered by hand as the README's checklist says."""
+    project = load_project(project_root)
+    build_group(project, project.item("fig05").render_group)
+    report_before = files_of(project_root, "report", "fig05")
+    folder = new_vintage(project_root, "isscc")
+    rows = "".join(
+        f"{entity},2027,isscc_accepted_papers,{value},papers,,,,,test_isscc_2027_press_kit,conference year\n"
+        for entity, value in ISSCC_2027.items()
+    )
+    with open(folder / "data.csv", "a", encoding="utf-8") as handle:
+        handle.write(rows)
+    document = {"id": "test_isscc_2027_press_kit", "title": "ISSCC 2027 press kit (test)", "publisher": "ISSCC (test)"}
+    add_document(folder, {**document, "url": "https://www.isscc.org/", "published": "2026-11-20", "locator": "p. 3"})
+    provenance = folder / "provenance.yaml"  # the checklist: retrieved is the new vintage's date
+    text = provenance.read_text(encoding="utf-8")
+    provenance.write_text(re.sub(r"(?m)^retrieved: .*$", f"retrieved: '{folder.name}'", text), encoding="utf-8")
+    set_checksum(folder)
+    build_group(load_project(project_root), project.item("fig05").render_group)
+
+    assert files_of(project_root, "report", "fig05") == report_before
+    latest = pd.read_csv(project_root / "figures" / "latest" / "fig05" / "fig05.csv", dtype={"period": str})
+    new_year = latest[latest["period"] == "2027"]
+    assert dict(zip(new_year["entity"], new_year["value"], strict=True)) == {
+        "United States": 61,
+        "China": 104,
+        "South Korea": 47,
+        "Taiwan": 20,
+        "Japan": 11,
+    }
+    meta = json.loads((project_root / "figures" / "latest" / "fig05" / "fig05.meta.json").read_text(encoding="utf-8"))
+    assert "2027" in meta["added_periods"] and meta["vintages"]["isscc"] == folder.name
+    source_line = meta["texts"]["source_line"]["en"]
+    assert "newest: ISSCC (test), ISSCC 2027 press kit (test) (2026-11-20)" in source_line
+    assert f"retrieved {folder.name}" in source_line
+    assert "2027" in meta["texts"]["subtitle"]["en"]  # the years in the subtitle come from the data
+
+
 def test_texts_follow_the_data_when_a_vintage_revises_a_value(project_root):
     """NBS revises its final 2022 figure in a new vintage: the latest edition's note and status reason
     say the new number; the report edition (pinned) keeps the old text byte for byte."""

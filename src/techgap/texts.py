@@ -210,7 +210,7 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
         entries[-1] += f" ({retrieved})" if lang == "en" else f"（{retrieved}）"
     if len(entries) > MAX_SOURCE_ENTRIES:  # many sources (an analysis item): one entry per source
         entries = [
-            compact_entry(provenances[s], rows.loc[rows["source"] == s, "document"].nunique(), lang)
+            compact_entry(provenances[s], set(rows.loc[rows["source"] == s, "document"]), lang)
             for s in dict.fromkeys(rows["source"])
             if s in provenances
         ]
@@ -221,9 +221,19 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
 MAX_SOURCE_ENTRIES = 4
 
 
-def compact_entry(provenance: Provenance, n_documents: int, lang: str) -> str:
-    """A source in a few words: its title, how many of its documents are cited, when it was retrieved."""
+NEWEST_DOCUMENT = {"zh": "最新：{publisher}, {title} ({published})", "en": "newest: {publisher}, {title} ({published})"}
+
+
+def compact_entry(provenance: Provenance, cited: set[str], lang: str) -> str:
+    """A source in a few words: its title, how many of its documents are cited and the newest of them (so a
+    new release shows in the line), when it was retrieved."""
+    n_documents = len(cited)
     count = {"zh": f"{n_documents} 份文件", "en": f"{n_documents} document{'s' if n_documents != 1 else ''}"}[lang]
+    dated = [d for d in provenance.documents if d.id in cited and d.published]
+    if dated:
+        newest = max(dated, key=lambda d: str(d.published))
+        count += "，" if lang == "zh" else ", "
+        count += NEWEST_DOCUMENT[lang].format(publisher=newest.publisher, title=newest.title, published=newest.published)
     return f"{provenance.title} ({count}; {RETRIEVED[lang].format(date=provenance.retrieved)})"
 
 
