@@ -377,3 +377,47 @@ def test_claims_previous_prints_changes_and_writes_nothing_unless_asked(project_
     statements = pd.read_csv(figures / "claims.csv")
     assert set(written["statement"]) == set(statements["id"])
     assert {"id", "quote", "status", "detail", "stated", "computed", "comparison", "unit"} <= set(statements.columns)
+
+
+# --- what the sentence would say today: computations rolled forward to the newest years held ---
+
+from techgap.claims import Compute, rolled_forward  # noqa: E402
+
+
+def test_a_value_rolls_forward_to_the_newest_year_and_drops_the_document_pin():
+    rolled, label = rolled_forward(Compute.model_validate(value(entity="CHN", period="2021", document="ndc2023_text")), FRAMES)
+    assert label == "2023"
+    assert rolled.args["x"] == {"source": "isscc", "indicator": PAPERS, "entity": "CHN", "period": "2023"}
+
+
+def test_a_growth_rate_stays_one_year_and_moves_only_as_far_as_both_years_are_held():
+    args = {"current": x(entity="CHN", period="2020"), "previous": x(entity="CHN", period="2019")}
+    growth = {"function": "growth", "args": args}
+    rolled, label = rolled_forward(Compute.model_validate(growth), FRAMES)
+    # CHN is held 2019-2023: the newest one-year step is 2023 over 2022
+    assert (rolled.args["current"]["period"], rolled.args["previous"]["period"], label) == ("2023", "2022", "2023 vs 2022")
+
+
+def test_a_ratio_moves_to_the_newest_year_both_series_hold():
+    args = {"numerator": x(entity="CHN", period="2022"), "denominator": x(entity="USA", period="2022")}
+    ratio = {"function": "ratio", "args": args}
+    assert rolled_forward(Compute.model_validate(ratio), FRAMES) is None  # USA has nothing after 2022
+    share = {"function": "share", "args": {"part": x(entity="CHN", period="2022"), "total": x(entity="KOR", period="2022")}}
+    rolled, label = rolled_forward(Compute.model_validate(share), FRAMES)
+    assert label == "2023" and rolled.args["total"]["period"] == "2023"  # KOR 2023 is held (a later release)
+
+
+def test_nothing_rolls_without_a_year_or_beyond_the_data():
+    assert rolled_forward(Compute.model_validate(value(entity="CHN", period="2023")), FRAMES) is None  # already newest
+    assert rolled_forward(Compute.model_validate(value(entity="WORLD")), FRAMES) is None  # no year to move
+    count = {"function": "count", "args": {"rows": x(period="2023")}}
+    assert rolled_forward(Compute.model_validate(count), FRAMES) is None  # not a per-year computation
+
+
+def test_the_ledger_reports_today_for_a_check_without_a_hand_written_today(project, tmp_path):
+    statements = [statement("s1", check("c1", 45, compute=value(entity="CHN", period="2021", document="ndc2023_text")))]
+    summary, checks = run(project, tmp_path, statements, latest=FRAMES)
+    assert (checks.loc["c1", "today"], checks.loc["c1", "today_label"]) == (59.0, "2023")
+    assert summary.loc["s1", "status"] == "consistent"  # today's value is shown, it does not judge the report
+    _, without_latest = run(project, tmp_path, statements)
+    assert math.isnan(without_latest.loc["c1", "today"])

@@ -15,6 +15,7 @@ same quantity in later releases. Verdicts, per check and per statement:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -418,10 +419,8 @@ def judge_check(
         record.update(status="uncheckable", detail=f"missing: {cited}")
         return record
     record.update(computed=cited.value, documents=";".join(sorted(cited.documents)))
-    if check.today is not None and latest_frames is not None:
-        today = _evaluate_or_missing(check.today.compute, latest_frames, project, where)
-        if not isinstance(today, str):
-            record.update(today=today.value, today_label=check.today.label)
+    if latest_frames is not None:
+        record.update(today_values(check, latest_frames, project, where))
     ok = holds(cited.value, check.stated, check.tolerance, check.comparison)
     if not ok:
         whose = "the report's own numbers disagree" if cited.self_referential else "the cited source disagrees"
@@ -442,6 +441,63 @@ def judge_check(
     else:
         record.update(status="supported")
     return record
+
+
+def today_values(check: Check, latest_frames: Mapping[str, pd.DataFrame], project: Project, where: str) -> dict[str, Any]:
+    """What the sentence would say today: the check's own `today` computation where it has one, else its
+    computation rolled forward to the newest years the data hold (nothing when they hold none newer)."""
+    if check.today is not None:
+        compute, label = check.today.compute, check.today.label
+    elif check.compute is not None and (rolled := rolled_forward(check.compute, latest_frames)) is not None:
+        compute, label = rolled
+    else:
+        return {}
+    today = _evaluate_or_missing(compute, latest_frames, project, where)
+    return {} if isinstance(today, str) else {"today": today.value, "today_label": label}
+
+
+# Not `difference`: the ledger uses it for orderings among named entities (the US first, China second),
+# which a later year can reorder; rolled forward it would answer a question the sentence did not ask.
+ROLLABLE = {"value", "ratio", "share", "growth", "cagr", "convert", "sum"}
+
+
+def rolled_forward(compute: Compute, frames: Mapping[str, pd.DataFrame]) -> tuple[Compute, str] | None:
+    """The computation with every selector's year moved forward by the same number of years, as far as all
+    of its series reach in `frames` (a growth rate stays a one-year growth rate, a ratio compares the same
+    year). Document pins are dropped: today is the preferred value of the newest data. None when a selector
+    has no year, or no later year is held for all of them."""
+    if compute.function not in ROLLABLE:
+        return None
+    names, _ = FUNCTIONS[compute.function]
+    slots = [(name, None) for name in names] + [("of", i) for i in range(len(compute.args.get("of", [])))]
+    selectors = [Selector.model_validate(compute.args[n] if i is None else compute.args[n][i]) for n, i in slots]
+    if not selectors or not all(s.period is not None and re.fullmatch(r"\d{4}", s.period) for s in selectors):
+        return None
+    held = [_years_held(frames, s) for s in selectors]
+    shifts = set.intersection(*({year - int(s.period) for year in years} for s, years in zip(selectors, held, strict=True)))
+    forward = [shift for shift in shifts if shift > 0]
+    if not forward:
+        return None
+    shift = max(forward)
+    args = dict(compute.args)
+    for (name, index), selector in zip(slots, selectors, strict=True):
+        moved = selector.model_copy(update={"period": str(int(selector.period) + shift), "document": None})
+        body = moved.model_dump(exclude_none=True)
+        if index is None:
+            args[name] = body
+        else:
+            args[name] = [*args[name][:index], body, *args[name][index + 1 :]]
+    periods = sorted({str(int(s.period) + shift) for s in selectors})
+    return Compute(function=compute.function, args=args), " vs ".join(reversed(periods))
+
+
+def _years_held(frames: Mapping[str, pd.DataFrame], selector: Selector) -> set[int]:
+    try:
+        rows = match(frames, selector.model_copy(update={"period": None, "document": None}))
+    except Missing:
+        return set()
+    rows = rows[rows["period"].astype(str).str.fullmatch(r"\d{4}") & rows["value"].notna()]
+    return {int(p) for p in rows["period"]}
 
 
 def judge_later_only(
