@@ -116,19 +116,6 @@ def all_provenance_files():
     return [raw_files(s, v)[1] for s, v in pairs]
 
 
-def claim_tables():
-    """Newest processed tables the claims ledger reads (the claims rule validates the file itself)."""
-    from techgap.config import load_yaml
-
-    sources = set()
-    for claim in load_yaml(Path(workflow.basedir) / "config" / "claims.yaml") or []:
-        for value in ((claim.get("compute") or {}).get("args") or {}).values():
-            for selector in value if isinstance(value, list) else [value]:
-                if isinstance(selector, dict) and selector.get("source") in NEWEST:
-                    sources.add(selector["source"])
-    return sorted(str(processed_path(s, NEWEST[s])) for s in sources)
-
-
 def all_raw_files():
     """Every vintage of every source: a new vintage anywhere refreshes the drift report."""
     return sorted(str(p) for p in Path("data/raw").glob("*/*/*") if p.is_file())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from techgap.config import ItemSpec, Project
-from techgap.editions import available, edition_vintages, group_snapshots, item_snapshots, snapshot_owners
+from techgap.editions import group_snapshots, item_snapshots, snapshot_owners
 from techgap.io import write_bytes, write_parquet
 from techgap.layout import processed_path
 from techgap.normalize import normalize_source
@@ -50,8 +50,8 @@ def build_all(project: Project) -> list[str]:
     from techgap.manifest import write_manifest
 
     items = [item for item in project.items if item.renders]
+    # The tables the items read, as the workflow's build jobs write them (the ledger reads its own in memory).
     pairs = {pair for item in items for pair in item_snapshots(project, item)}
-    pairs |= set(edition_vintages(project, "latest", [s for s in project.sources if available(project, s)]).items())
     written = build_snapshots(project, sorted(pairs), items)
     write_ledger(project, build_ledger(project, against_previous_vintage=True))  # as `claims --previous --write`
     write_annotated_report(project)
