@@ -38,9 +38,10 @@ for _group, _items in GROUPS.items():
             # Only for the captions of `snakemake --report`: the settings stamp above is the rerun
             # trigger (the profile leaves params out of the triggers; comparing them imports pandas).
             specs=group_specs(_group, _items),
+            group=_group,
         log:
             f"logs/build/{_group}.log",
         conda:
             "../envs/techgap.yaml"
         shell:
-            f"python -m techgap --log {{log}} build-group {_group}"
+            "python -m techgap --log {log} build-group {params.group}"
