@@ -65,6 +65,7 @@ def test_fig16_latest_draws_comtrade_shares_and_the_report_edition_stays(project
     line = meta(project_root, "latest", "fig16")["texts"]["source_line"]["en"]
     assert "UN Comtrade, US imports by partner" in line and f"retrieved {VINTAGE}" in line
     assert "Opportimes" not in line  # the transcribed shares are no longer drawn
+    assert "Shares computed by techgap from UN Comtrade" in line and "The report's own calculation" not in line
     assert meta(project_root, "latest", "fig16")["warnings"] == []
     for item_id in ("fig16", "fig17"):
         assert edition_files(project_root, "report", item_id) == before[item_id]
@@ -107,6 +108,8 @@ def test_fig21_latest_draws_world_bank_fdi_in_billions(project_root: Path) -> No
     assert value[("EU27", "2022")] == pytest.approx(usd[("EUU", "2022")] / 1e9)
     data = meta(project_root, "latest", "fig21")
     assert "World Development Indicators, Foreign direct investment" in data["texts"]["source_line"]["en"]
+    note = data["texts"]["note"]["en"]
+    assert "World Bank BoP net FDI inflows" in note and "UNCTAD's preliminary" not in note
     eap = table[table["entity_code"] == "WB_EAP_DEVELOPING"]  # all null in the answer: missing rows, not hidden
     assert len(eap) == 4 and eap["value"].isna().all() and set(eap["flag"]) == {"missing"}
     assert edition_files(project_root, "report", "fig21") == before["fig21"]
@@ -116,6 +119,7 @@ def test_without_an_api_vintage_the_latest_edition_keeps_the_transcribed_values(
     build_group(load_project(project_root), "trade_import_shares")
     table = latest_table(project_root, "fig16")
     assert set(table["source"]) == {"trade_import_shares"} and set(table["indicator"]) == {"share_of_us_goods_imports"}
+    assert "The report's own calculation" in meta(project_root, "latest", "fig16")["texts"]["source_line"]["en"]
 
 
 def test_an_unknown_derive_step_is_named(project_root: Path) -> None:

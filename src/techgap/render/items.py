@@ -16,7 +16,7 @@ import pandas as pd
 
 from techgap import texts
 from techgap.config import ItemSpec, Project
-from techgap.editions import applies, edition_item, edition_sources, edition_vintages
+from techgap.editions import applies, edition_item, edition_sources, edition_vintages, for_sources
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.io import figure_bytes
@@ -173,11 +173,11 @@ def absent_entities(item: ItemSpec, rows: pd.DataFrame) -> list[str]:
 
 
 def resolved_item(project: Project, item: ItemSpec, edition: str) -> ItemSpec:
-    """The item as one edition builds it, with selections that do not apply left out."""
+    """The item as one edition builds it: selections that do not apply left out, source switches resolved."""
     resolved = edition_item(item, edition)
-    spec = dict(resolved.spec)
+    spec = for_sources(project, dict(resolved.spec))
     spec["data"] = [s for s in spec.get("data", []) if applies(project, s)]
-    return resolved.model_copy(update={"spec": spec})
+    return resolved.model_copy(update={"spec": spec, "source_note": for_sources(project, resolved.source_note)})
 
 
 def bilingual_texts(
