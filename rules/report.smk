@@ -65,7 +65,7 @@ rule drift:
         history=sorted(str(p) for p in Path("data/checksums").glob("*.log")),
         sources="config/sources.yaml",
         claims="config/claims.yaml",
-        code=["src/techgap/drift.py"],
+        code=["src/techgap/drift.py", "src/techgap/crosscheck.py"],
     output:
         update("figures/drift.csv"),
         update("figures/drift.md"),

@@ -75,12 +75,16 @@ def _render(args: argparse.Namespace) -> None:
 def _build_group(args: argparse.Namespace) -> None:
     from techgap.build import build_group
     from techgap.config import load_project
+    from techgap.editions import available
     from techgap.provenance import resolve_vintage
 
     project = load_project(args.root)
     if args.group not in project.groups():
         raise ValueError(f"unknown group {args.group!r}; known: {', '.join(sorted(project.groups()))}")
     for source_id in project.group_sources(args.group):
+        if not available(project, source_id):  # an API source before its first refresh
+            log.info("%s has no vintage yet; the items' selections of it are skipped", source_id)
+            continue
         vintage = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
         log.info("reading %s vintage %s", source_id, vintage)
     log.info("items: %s", ", ".join(item.id for item in project.groups()[args.group]))

@@ -30,6 +30,11 @@ def _series(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     )
 
 
+def compared_economy_years(msti: pd.DataFrame, wb: pd.DataFrame) -> int:
+    """How many economy-years both sources state GERD as % of GDP for (what cross_check_gerd compares)."""
+    return len(_series(msti, "msti").merge(_series(wb, "worldbank"), on=["entity_code", "period"], how="inner"))
+
+
 def cross_check_gerd(msti: pd.DataFrame, wb: pd.DataFrame, tolerance_pp: float = 0.05) -> pd.DataFrame:
     """Economy-years where MSTI and the World Bank state GERD as % of GDP differently by more than
     ``tolerance_pp`` percentage points (rounding). Only economy-years both sources have are compared;

@@ -11,6 +11,9 @@ import pandas as pd
 
 from techgap.claims import Claim, _selectors
 from techgap.config import Project
+from techgap.crosscheck import compared_economy_years, cross_check_gerd
+from techgap.editions import edition_item, selections
+from techgap.layout import EDITIONS
 from techgap.normalize import normalize_source
 from techgap.provenance import checksum_history_problems, list_vintages, resolve_vintage
 
@@ -79,7 +82,8 @@ def revision_alarms(changes: pd.DataFrame, factor: float) -> pd.Series:
 def touched_items(project: Project, source_id: str, indicator: str) -> str:
     ids = []
     for item in project.items:
-        for selection in item.spec.get("data", []):
+        both = [s for edition in EDITIONS for s in selections(edition_item(item, edition))]  # `data` may be an edition switch
+        for selection in both:
             indicators = selection["indicator"] if isinstance(selection["indicator"], list) else [selection["indicator"]]
             if selection["source"] == source_id and indicator in indicators:
                 ids.append(item.id)
@@ -165,12 +169,44 @@ def edited_vintages(project: Project) -> list[str]:
     return [problem for source_id in sorted(project.sources) for problem in checksum_history_problems(project.raw_dir, source_id)]
 
 
+GERD_SOURCES = ("oecd_msti", "worldbank_wdi")
+GERD_TOLERANCE_PP = 0.05  # MSTI and the World Bank round differently; more than this is not rounding
+
+
+def gerd_cross_check(project: Project) -> str:
+    """drift.md's closing section: where OECD MSTI and the World Bank (UNESCO) state GERD as % of GDP
+    differently by more than rounding, on the vintages in use; one line when either has no vintage."""
+    lines = ["## Cross-check: GERD as % of GDP, OECD MSTI vs World Bank", ""]
+    missing = [s for s in GERD_SOURCES if not list_vintages(project.raw_dir, s)]
+    if missing:
+        hint = f"run `techgap refresh {' '.join(missing)}`"
+        return "\n".join(lines + [f"Not compared: no vintage of {', '.join(missing)} ({hint}).", ""])
+    vintages = {s: resolve_vintage(project.raw_dir, s, project.settings.vintages) for s in GERD_SOURCES}
+    msti, wb = (normalize_source(project, s, vintages[s]) for s in GERD_SOURCES)
+    compared = compared_economy_years(msti, wb)
+    disagree = cross_check_gerd(msti, wb, GERD_TOLERANCE_PP)
+    lines.append(
+        f"oecd_msti {vintages['oecd_msti']} vs worldbank_wdi {vintages['worldbank_wdi']}: {compared} economy-years in both; "
+        f"{len(disagree)} differ by more than {GERD_TOLERANCE_PP:g} percentage points (aggregates are not compared: "
+        "MSTI's OECD total and the World Bank's OECD members are different groups)."
+    )
+    lines.append("")
+    if disagree.empty:
+        return "\n".join(lines)
+    lines += ["| entity | year | MSTI | World Bank | difference (pp) |", "|---|---|---|---|---|"]
+    for _, row in disagree.iterrows():
+        values = f"{row['msti']:.3f} | {row['worldbank']:.3f} | {row['difference_pp']:+.3f}"
+        lines.append(f"| {row['entity_code']} | {row['period']} | {values} |")
+    return "\n".join(lines + [""])
+
+
 def write_drift(project: Project) -> pd.DataFrame:
     from techgap.claims import load_claims
     from techgap.io import write_csv, write_text
 
     report = drift(project, load_claims(project.root / "config" / "claims.yaml", project))
     markdown = to_markdown(report, edited_vintages(project), project.settings.drift_alarm_factor)
+    markdown += "\n" + gerd_cross_check(project)
     write_csv(project.figures_dir / "drift.csv", report)
     write_text(project.figures_dir / "drift.md", markdown)
     return report

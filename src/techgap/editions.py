@@ -59,6 +59,22 @@ def available(project: Project, source_id: str) -> bool:
     return bool(list_vintages(project.raw_dir, source_id))
 
 
+SOURCE_SWITCH_KEYS = frozenset({"if_source", "then", "else"})
+
+
+def for_sources(project: Project, value: Any) -> Any:
+    """``value`` with every source switch ``{if_source: S, then: A, else: B}`` replaced by A when source
+    S has a vintage and B otherwise, recursively: texts that must follow which series is drawn (an API
+    series once it has been refreshed, the transcribed one before)."""
+    if isinstance(value, dict) and set(value) == SOURCE_SWITCH_KEYS:
+        return for_sources(project, value["then"] if available(project, value["if_source"]) else value["else"])
+    if isinstance(value, dict):
+        return {key: for_sources(project, inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [for_sources(project, inner) for inner in value]
+    return value
+
+
 def edition_sources(project: Project, item: ItemSpec, edition: str) -> list[str]:
     """Sources one edition of an item reads: the sources of its selections that apply (a selection
     marked `optional` is skipped while its source has no vintage; `unless_source` skips a selection

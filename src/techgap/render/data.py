@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from techgap import compare
@@ -215,6 +216,57 @@ def derive_yoy(rows: pd.DataFrame, indicator: str, new_indicator: str) -> pd.Dat
         derived["line"] = pd.NA
         out.append(derived)
     return pd.concat(out) if out else rows.iloc[0:0]
+
+
+def _derived_like(group: pd.DataFrame, indicator: str, unit: str, how: str) -> pd.DataFrame:
+    """Rows computed from source rows keep their source, document and vintage (so the source line
+    cites what they were computed from) and say how in `label_en`."""
+    derived = group.copy()
+    derived["indicator"] = indicator
+    derived["unit"] = unit
+    derived["label"] = how
+    derived["label_en"] = how
+    derived["line"] = pd.NA
+    return derived
+
+
+def derive_share(rows: pd.DataFrame, indicator: str, total: str, new_indicator: str) -> pd.DataFrame:
+    """Each entity's value as a percentage of the ``total`` entity's value of the same category and
+    period (imports from a partner over imports from the world). No total, no share."""
+    source = rows[rows["indicator"] == indicator]
+    totals = source[source["entity_code"] == total].set_index(["category", "period"])["value"]
+    parts = source[source["entity_code"] != total]
+    keys = pd.MultiIndex.from_frame(parts[["category", "period"]])
+    denominator = totals.reindex(keys).to_numpy(dtype=float)
+    derived = _derived_like(parts, new_indicator, "percent", f"share: {indicator} / {total} * 100")
+    derived["value"] = parts["value"].to_numpy(dtype=float) / denominator * 100
+    return derived[~np.isnan(denominator)]
+
+
+def derive_change(rows: pd.DataFrame, indicator: str, base: str, new_indicator: str) -> pd.DataFrame:
+    """Per entity (and category), the newest period's value minus the ``base`` period's, in percentage
+    points, labelled by the window 'base-newest' (the report's '2018-2022')."""
+    out = []
+    source = rows[(rows["indicator"] == indicator) & rows["value"].notna()]
+    for _key, group in source.groupby(["entity_code", "category"], sort=False, dropna=False):
+        by_period = group.set_index("period")
+        newest = max(by_period.index, key=period_order)
+        if base not in by_period.index or newest == base:
+            continue
+        derived = _derived_like(by_period.loc[[newest]].reset_index(), new_indicator, "percentage points", f"change: {indicator}")
+        derived["value"] = float(by_period.at[newest, "value"]) - float(by_period.at[base, "value"])
+        derived["period"] = f"{base}-{newest}"
+        flags = [str(f) for f in by_period.loc[[base, newest], "flag"] if str(f)]
+        derived["flag"] = flags[0] if flags else ""  # a provisional endpoint makes the change provisional
+        out.append(derived)
+    return pd.concat(out, ignore_index=True) if out else rows.iloc[0:0]
+
+
+def derive_scale(rows: pd.DataFrame, indicator: str, factor: float, unit: str, new_indicator: str) -> pd.DataFrame:
+    """The values times ``factor`` in ``unit`` (USD -> USD billion: factor 1e-9)."""
+    derived = _derived_like(rows[rows["indicator"] == indicator], new_indicator, unit, f"{indicator} x {factor:g}")
+    derived["value"] = derived["value"].astype(float) * float(factor)
+    return derived
 
 
 def tidy(rows: pd.DataFrame) -> pd.DataFrame:

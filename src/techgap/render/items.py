@@ -16,7 +16,7 @@ import pandas as pd
 
 from techgap import texts
 from techgap.config import ItemSpec, Project
-from techgap.editions import applies, edition_item, edition_sources, edition_vintages
+from techgap.editions import applies, edition_item, edition_sources, edition_vintages, for_sources
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.io import figure_bytes
@@ -79,6 +79,41 @@ def gap_long_view(gap_rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+DERIVE_STEPS = ("yoy", "share", "change", "scale")
+
+
+def apply_derive(item: ItemSpec, rows: pd.DataFrame, step: Mapping[str, Any], number: int) -> pd.DataFrame:
+    """One `derive` step. `yoy` adds growth rates beside the levels; `share` (of: total entity),
+    `change` (from: base period) and `scale` (factor, unit) replace the rows they are computed from,
+    which the figure does not draw. A step whose input has no rows (an API source not yet refreshed)
+    changes nothing."""
+    kind = next((k for k in DERIVE_STEPS if k in step), None)
+    if kind is None or "as" not in step:
+        raise InputError(
+            ITEMS_FILE,
+            f"item {item.id}: derive step {dict(step)!r} is not one techgap knows",
+            field=f"spec.derive[{number}]",
+            expected="{yoy: I, as: J}, {share: I, of: TOTAL, as: J}, {change: I, from: PERIOD, as: J} "
+            "or {scale: I, factor: F, unit: U, as: J}",
+        )
+    if rows.empty or not (rows["indicator"] == step[kind]).any():
+        return rows
+    if kind == "yoy":
+        return pd.concat([rows, item_data.derive_yoy(rows, step["yoy"], step["as"])], ignore_index=True)
+    if kind == "share":
+        derived = item_data.derive_share(rows, step["share"], step["of"], step["as"])
+    elif kind == "change":
+        derived = item_data.derive_change(rows, step["change"], str(step["from"]), step["as"])
+    else:
+        derived = item_data.derive_scale(rows, step["scale"], float(step["factor"]), step["unit"], step["as"])
+    return pd.concat([rows[rows["indicator"] != step[kind]], derived], ignore_index=True)
+
+
+def consumed_entities(item: ItemSpec) -> set[str]:
+    """Entities a derive step uses and does not draw (the total of a share)."""
+    return {step["of"] for step in item.spec.get("derive", []) if "share" in step and "of" in step}
+
+
 def item_rows(
     item: ItemSpec,
     frames: Mapping[str, pd.DataFrame],
@@ -91,9 +126,8 @@ def item_rows(
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if not rows.empty:
         rows = rows.sort_values(["source", "line"], kind="stable").reset_index(drop=True)  # source order
-    for step in item.spec.get("derive", []):
-        if "yoy" in step:
-            rows = pd.concat([rows, item_data.derive_yoy(rows, step["yoy"], step["as"])], ignore_index=True)
+    for number, step in enumerate(item.spec.get("derive", [])):
+        rows = apply_derive(item, rows, step, number)
     if rows.empty:
         raise InputError(
             ITEMS_FILE,
@@ -130,7 +164,7 @@ def absent_entities(item: ItemSpec, rows: pd.DataFrame) -> list[str]:
     for number, selection in enumerate(item.spec.get("data", [])):
         got = set(rows.loc[rows["source"] == selection["source"], "entity_code"])
         for code in selection.get("entities") or []:
-            if code not in got:
+            if code not in got and code not in consumed_entities(item):
                 warnings.append(
                     f"item {item.id}: entity {code} requested in spec.data[{number}].entities has no "
                     f"rows in {selection['source']}"
@@ -139,11 +173,11 @@ def absent_entities(item: ItemSpec, rows: pd.DataFrame) -> list[str]:
 
 
 def resolved_item(project: Project, item: ItemSpec, edition: str) -> ItemSpec:
-    """The item as one edition builds it, with selections that do not apply left out."""
+    """The item as one edition builds it: selections that do not apply left out, source switches resolved."""
     resolved = edition_item(item, edition)
-    spec = dict(resolved.spec)
+    spec = for_sources(project, dict(resolved.spec))
     spec["data"] = [s for s in spec.get("data", []) if applies(project, s)]
-    return resolved.model_copy(update={"spec": spec})
+    return resolved.model_copy(update={"spec": spec, "source_note": for_sources(project, resolved.source_note)})
 
 
 def bilingual_texts(

@@ -1,0 +1,130 @@
+"""The latest editions of fig16, fig17, fig18 and fig21 draw the API series once a vintage of it exists
+(planted from recorded or shaped answers, tests/fixtures/*/<name>.provenance.yaml); the report editions
+keep the report's transcribed values, byte for byte."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fixtures.plant import plant_api_vintage
+
+from techgap.build import build_group
+from techgap.config import load_project
+from techgap.errors import InputError
+from techgap.render.items import apply_derive
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+VINTAGE = "2027-02-01"
+PARTNER_ENTITY = {0: "WORLD", 490: "TWN", 156: "CHN", 842: "USA"}
+
+
+def edition_files(root: Path, edition: str, item_id: str) -> dict[str, bytes]:
+    folder = root / "figures" / edition / item_id
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def build_before_and_after(root: Path, group: str, item_ids: list[str], plants: list[tuple[str, str]]) -> dict[str, dict]:
+    """Build the group, plant the API vintages, build again: the report editions before and after."""
+    build_group(load_project(root), group)
+    before = {item_id: edition_files(root, "report", item_id) for item_id in item_ids}
+    for source_id, fixture in plants:
+        plant_api_vintage(root, source_id, fixture, VINTAGE)
+    build_group(load_project(root), group)
+    return before
+
+
+def latest_table(root: Path, item_id: str) -> pd.DataFrame:
+    table = pd.read_csv(root / "figures" / "latest" / item_id / f"{item_id}.csv", dtype=str, keep_default_na=False)
+    table["value"] = pd.to_numeric(table["value"].where(table["value"] != ""))  # '' is a missing value
+    return table
+
+
+def meta(root: Path, edition: str, item_id: str) -> dict:
+    return json.loads((root / "figures" / edition / item_id / f"{item_id}.meta.json").read_text(encoding="utf-8"))
+
+
+def comtrade_values(fixture: str) -> dict[tuple[str, str], float]:
+    """(partner entity, period) -> primaryValue, read from the fixture itself."""
+    answer = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
+    return {(PARTNER_ENTITY[r["partnerCode"]], r["period"]): float(r["primaryValue"]) for r in answer["data"]}
+
+
+def test_fig16_latest_draws_comtrade_shares_and_the_report_edition_stays(project_root: Path) -> None:
+    fixture = "comtrade/us_imports_shaped_2022.json"
+    before = build_before_and_after(project_root, "trade_import_shares", ["fig16", "fig17"], [("comtrade_us_imports", fixture)])
+    table = latest_table(project_root, "fig16")
+    values = comtrade_values(fixture)
+    assert set(table["indicator"]) == {"share_of_us_goods_imports"} and set(table["source"]) == {"comtrade_us_imports"}
+    assert set(table["vintage"]) == {VINTAGE} and "WORLD" not in set(table["entity_code"])
+    share = table.set_index(["entity_code", "period"])["value"]
+    for partner in ("TWN", "CHN"):
+        assert share[(partner, "2022")] == pytest.approx(values[(partner, "2022")] / values[("WORLD", "2022")] * 100)
+    line = meta(project_root, "latest", "fig16")["texts"]["source_line"]["en"]
+    assert "UN Comtrade, US imports by partner" in line and f"retrieved {VINTAGE}" in line
+    assert "Opportimes" not in line  # the transcribed shares are no longer drawn
+    assert "Shares computed by techgap from UN Comtrade" in line and "The report's own calculation" not in line
+    assert meta(project_root, "latest", "fig16")["warnings"] == []
+    for item_id in ("fig16", "fig17"):
+        assert edition_files(project_root, "report", item_id) == before[item_id]
+    assert (project_root / "figures" / "latest" / "fig16" / "fig16_en.svg").is_file()
+
+
+def test_fig17_and_fig18_latest_draw_china_import_shares_and_their_change(project_root: Path) -> None:
+    fixture = "comtrade/china_imports_shaped.json"
+    before = build_before_and_after(project_root, "trade_import_shares", ["fig17"], [("comtrade_china_imports", fixture)])
+    values = comtrade_values(fixture)
+    share = latest_table(project_root, "fig17").set_index(["entity_code", "period"])["value"]
+    assert share[("TWN", "2022")] == pytest.approx(values[("TWN", "2022")] / values[("WORLD", "2022")] * 100)
+    assert share[("USA", "2018")] == pytest.approx(values[("USA", "2018")] / values[("WORLD", "2018")] * 100)
+    assert "UN Comtrade, China's imports by partner" in meta(project_root, "latest", "fig17")["texts"]["source_line"]["en"]
+    assert edition_files(project_root, "report", "fig17") == before["fig17"]
+
+    before18 = build_before_and_after(project_root, "worldbank_eap_update_2023_04", ["fig18"], [])
+    change = latest_table(project_root, "fig18")
+    assert set(change["indicator"]) == {"change_in_share_of_china_imports"}
+    # Only the US has a 2018 row in the answer: Taiwan's change cannot be computed and is not drawn.
+    [(entity, period, value)] = change[["entity_code", "period", "value"]].itertuples(index=False)
+    assert (entity, period) == ("USA", "2018-2022")
+    assert value == pytest.approx(
+        values[("USA", "2022")] / values[("WORLD", "2022")] * 100 - values[("USA", "2018")] / values[("WORLD", "2018")] * 100
+    )
+    assert "UN Comtrade" in meta(project_root, "latest", "fig18")["texts"]["source_line"]["en"]
+    assert edition_files(project_root, "report", "fig18") == before18["fig18"]
+
+
+def test_fig21_latest_draws_world_bank_fdi_in_billions(project_root: Path) -> None:
+    fixture = "worldbank/fdi_shaped.json"
+    before = build_before_and_after(project_root, "unctad_wir_fdi", ["fig21"], [("worldbank_fdi", fixture)])
+    meta_, records = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
+    usd = {(r["countryiso3code"], r["date"]): r["value"] for r in records}
+    table = latest_table(project_root, "fig21")
+    assert set(table["source"]) == {"worldbank_fdi"} and set(table["unit"]) == {"USD billion"}
+    assert sorted(set(table["period"])) == ["2020", "2021", "2022", "2023"]
+    value = table.set_index(["entity_code", "period"])["value"]
+    assert value[("USA", "2023")] == pytest.approx(usd[("USA", "2023")] / 1e9)
+    assert value[("EU27", "2022")] == pytest.approx(usd[("EUU", "2022")] / 1e9)
+    data = meta(project_root, "latest", "fig21")
+    assert "World Development Indicators, Foreign direct investment" in data["texts"]["source_line"]["en"]
+    note = data["texts"]["note"]["en"]
+    assert "World Bank BoP net FDI inflows" in note and "UNCTAD's preliminary" not in note
+    eap = table[table["entity_code"] == "WB_EAP_DEVELOPING"]  # all null in the answer: missing rows, not hidden
+    assert len(eap) == 4 and eap["value"].isna().all() and set(eap["flag"]) == {"missing"}
+    assert edition_files(project_root, "report", "fig21") == before["fig21"]
+
+
+def test_without_an_api_vintage_the_latest_edition_keeps_the_transcribed_values(project_root: Path) -> None:
+    build_group(load_project(project_root), "trade_import_shares")
+    table = latest_table(project_root, "fig16")
+    assert set(table["source"]) == {"trade_import_shares"} and set(table["indicator"]) == {"share_of_us_goods_imports"}
+    assert "The report's own calculation" in meta(project_root, "latest", "fig16")["texts"]["source_line"]["en"]
+
+
+def test_an_unknown_derive_step_is_named(project_root: Path) -> None:
+    item = load_project(project_root).item("fig16")
+    rows = pd.DataFrame({"indicator": ["imports_from_partner"], "value": [1.0]})
+    with pytest.raises(InputError) as caught:
+        apply_derive(item, rows, {"ratio": "imports_from_partner", "as": "x"}, 1)
+    assert "fig16" in str(caught.value) and "spec.derive[1]" in str(caught.value)
