@@ -636,6 +636,8 @@ def _row_labels(rows: pd.DataFrame, ctx: Context, spec: dict) -> list[str]:
             out.append(row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]))
         elif field == "entity":
             out.append(ctx.name(row["entity_code"]))
+        elif field == "period":
+            out.append(str(row["period"]))
         else:
             out.append(ctx.t(spec["labels"][row["indicator"]]))
     return out
