@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from techgap.render.data import period_order
 from techgap.render.style import NOT_FINAL_FLAGS, NOT_FINAL_HATCH, color_for, text
 
 # Text sizes (points). checks.py holds the minimums these must respect.
@@ -723,8 +724,11 @@ def draw_indicator_bars(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict)
     label from the spec: for figures that carry a handful of stated facts. One row is a table."""
     if len(rows) < 2:
         return draw_value_table(item, rows, ctx, spec)
+    label_field = spec.get("label_field", "indicator")
+    if label_field == "period":  # bars labelled by period read top to bottom in time order
+        rows = rows.sort_values("period", key=lambda s: s.map(period_order), kind="stable")
     rows = rows.reset_index(drop=True)
-    labels = _row_labels(rows, ctx, {**spec, "label_field": spec.get("label_field", "indicator")})
+    labels = _row_labels(rows, ctx, {**spec, "label_field": label_field})
     fig, (ax,) = new_figure(spec, body_height=max(1.6, 0.34 * len(rows) + 0.8))
     _hbars(ax, rows, labels, ctx, spec.get("format", "{:g}"))
     finish(fig, item, ctx, spec)
