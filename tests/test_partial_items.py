@@ -60,3 +60,28 @@ def test_two_passages_of_one_document_are_named_once_in_the_source_line(project)
     for lang in ("zh", "en"):
         line = source_line(rows, {"eiu_china_chip_lag": provenance}, lang)
         assert line.count("中國推動技術自主之現況與影響") == 1, line
+
+
+def test_fig02_latest_extends_china_with_nbs_communiques(project):
+    rows = rows_of(project, "fig02", "latest", {"oecd_msti": "2026-11-27", "nbs_rd": "2026-11-27"})
+    china_nbs = rows[(rows["entity_code"] == "CHN") & (rows["source"] == "nbs_rd")]
+    # 2022年全国科技经费投入统计公报: 2.54%; 2023年公报: 2.65%
+    assert dict(zip(china_nbs["period"], china_nbs["value"], strict=True)) == {"2022": 2.54, "2023": 2.65}
+    assert set(rows.loc[rows["source"] == "nbs_rd", "entity_code"]) == {"CHN"}
+    msti_china = rows[(rows["entity_code"] == "CHN") & (rows["source"] == "oecd_msti")]
+    assert max(msti_china["period"]) == "2021"  # MSTI's newest Chinese value in that vintage; NBS does not replace it
+
+
+def test_fig02_report_edition_reads_msti_only(project):
+    pins = project.settings.report_vintages
+    rows = rows_of(project, "fig02", "report", {"oecd_msti": pins["oecd_msti"], "ndc_report_text": pins["ndc_report_text"]})
+    assert set(rows["source"]) == {"oecd_msti"}
+    assert max(rows["period"]) == "2021"
+
+
+def test_a_selection_limited_to_the_latest_edition_is_not_read_by_the_report_edition(project):
+    from techgap.editions import edition_sources
+
+    fig02 = next(i for i in project.items if i.id == "fig02")
+    assert "nbs_rd" not in edition_sources(project, fig02, "report")
+    assert "nbs_rd" in edition_sources(project, fig02, "latest")

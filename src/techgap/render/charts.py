@@ -356,6 +356,7 @@ def _plot_lines(ax, rows: pd.DataFrame, ctx: Context, spec: dict, fmt: str) -> N
                 markeredgewidth=1.5,
             )
             _tag(points, code)
+        _mark_other_source_points(ax, series, position, color, ctx, spec)
         last = series.loc[max(series.index, key=lambda p: position[p])]
         label = ax.annotate(
             _value_text(last["value"], fmt, last["flag"], ctx),
@@ -374,6 +375,29 @@ def _plot_lines(ax, rows: pd.DataFrame, ctx: Context, spec: dict, fmt: str) -> N
     ax.set_xlim(min(labelled) - 0.5, max(labelled) + max(1.0, 0.08 * (max(labelled) - min(labelled) + 1)))
     ax.margins(y=0.12)
     _mark_value_axis(ax, "y")
+
+
+def _mark_other_source_points(
+    ax, series: pd.DataFrame, position: dict[str, float], color: str, ctx: Context, spec: dict
+) -> None:
+    """Points a line takes from another source than its own (spec `source_marks: {source: label}`) get a
+    square marker and one legend entry per source, so a mix of releases is labelled on the figure."""
+    for source, label in spec.get("source_marks", {}).items():
+        points = series[series["source"] == source]
+        if points.empty:
+            continue
+        marks = ax.plot(
+            [position[p] for p in points.index],
+            points["value"],
+            linestyle="none",
+            marker="s",
+            markersize=6,
+            markerfacecolor="white",
+            markeredgecolor=color,
+            markeredgewidth=1.5,
+            label=ctx.t(label) if not missing_label_seen(ax, f"source:{source}") else None,
+        )
+        _tag(marks, source)
 
 
 def draw_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
