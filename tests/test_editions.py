@@ -201,8 +201,8 @@ def test_a_misspelt_entity_fails_naming_the_item_and_the_field(project_root):
             "spec.data[0].source",
         ),
         (
-            "latest: {from: 2010, to: latest}}\n    entities: [KOR",
-            "latest: {from: 2010, to: latset}}\n    entities: [KOR",
+            "to: 2021}, latest: {from: 2010, to: latest}}\n",
+            "to: 2021}, latest: {from: 2010, to: latset}}\n",
             "spec.data[0].periods",
         ),
         ("  group: oecd_msti\n  chart: line", "  group: oecd_msti\n  chart: lines", "chart"),

@@ -552,6 +552,7 @@ SELECTION_KEYS = frozenset(
         "min_coverage",
         "optional",
         "unless_source",
+        "editions",
     }
 )
 

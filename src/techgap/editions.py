@@ -40,13 +40,21 @@ def edition_item(item: ItemSpec, edition: str) -> ItemSpec:
     """The item as one edition builds it: every switch resolved."""
     return item.model_copy(
         update={
-            "spec": for_edition(item.spec, edition),
+            "spec": _only_this_editions_selections(for_edition(item.spec, edition), edition),
             "facts": for_edition(item.facts, edition),
             "status": for_edition(item.status, edition),
             "status_reason": for_edition(item.status_reason, edition),
             "source_note": for_edition(item.source_note, edition),
         }
     )
+
+
+def _only_this_editions_selections(spec: dict[str, Any], edition: str) -> dict[str, Any]:
+    """A selection with `editions: [...]` belongs to those editions only (e.g. another source's newer
+    years drawn in the latest edition while the report edition keeps the report's sources)."""
+    if "data" not in spec:
+        return spec
+    return {**spec, "data": [s for s in spec["data"] if edition in s.get("editions", EDITIONS)]}
 
 
 def selections(item: ItemSpec) -> list[dict[str, Any]]:

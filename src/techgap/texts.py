@@ -201,8 +201,9 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
             continue
         for publisher, group in _by_publisher(documents):
             if len(group) <= 2:
-                text = "; ".join(f"{d.title}" + (f" ({d.published})" if d.published else "") for d in group)
-                entries.append(f"{publisher}, {text}")
+                # two passages of one document (e.g. the report's text and a figure's source line) are cited once
+                named = dict.fromkeys(f"{d.title}" + (f" ({d.published})" if d.published else "") for d in group)
+                entries.append(f"{publisher}, {'; '.join(named)}")
             else:
                 dates = sorted(d.published for d in group if d.published)
                 span = DOCUMENTS[lang].format(n=len(group), first=dates[0] if dates else "?", last=dates[-1] if dates else "?")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from techgap.render.data import period_order
 from techgap.render.style import NOT_FINAL_FLAGS, NOT_FINAL_HATCH, color_for, text
 
 # Text sizes (points). checks.py holds the minimums these must respect.
@@ -355,6 +356,7 @@ def _plot_lines(ax, rows: pd.DataFrame, ctx: Context, spec: dict, fmt: str) -> N
                 markeredgewidth=1.5,
             )
             _tag(points, code)
+        _mark_other_source_points(ax, series, position, color, ctx, spec)
         last = series.loc[max(series.index, key=lambda p: position[p])]
         label = ax.annotate(
             _value_text(last["value"], fmt, last["flag"], ctx),
@@ -373,6 +375,29 @@ def _plot_lines(ax, rows: pd.DataFrame, ctx: Context, spec: dict, fmt: str) -> N
     ax.set_xlim(min(labelled) - 0.5, max(labelled) + max(1.0, 0.08 * (max(labelled) - min(labelled) + 1)))
     ax.margins(y=0.12)
     _mark_value_axis(ax, "y")
+
+
+def _mark_other_source_points(
+    ax, series: pd.DataFrame, position: dict[str, float], color: str, ctx: Context, spec: dict
+) -> None:
+    """Points a line takes from another source than its own (spec `source_marks: {source: label}`) get a
+    square marker and one legend entry per source, so a mix of releases is labelled on the figure."""
+    for source, label in spec.get("source_marks", {}).items():
+        points = series[series["source"] == source]
+        if points.empty:
+            continue
+        marks = ax.plot(
+            [position[p] for p in points.index],
+            points["value"],
+            linestyle="none",
+            marker="s",
+            markersize=6,
+            markerfacecolor="white",
+            markeredgecolor=color,
+            markeredgewidth=1.5,
+            label=ctx.t(label) if not missing_label_seen(ax, f"source:{source}") else None,
+        )
+        _tag(marks, source)
 
 
 def draw_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
@@ -636,6 +661,8 @@ def _row_labels(rows: pd.DataFrame, ctx: Context, spec: dict) -> list[str]:
             out.append(row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]))
         elif field == "entity":
             out.append(ctx.name(row["entity_code"]))
+        elif field == "period":
+            out.append(str(row["period"]))
         else:
             out.append(ctx.t(spec["labels"][row["indicator"]]))
     return out
@@ -721,8 +748,11 @@ def draw_indicator_bars(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict)
     label from the spec: for figures that carry a handful of stated facts. One row is a table."""
     if len(rows) < 2:
         return draw_value_table(item, rows, ctx, spec)
+    label_field = spec.get("label_field", "indicator")
+    if label_field == "period":  # bars labelled by period read top to bottom in time order
+        rows = rows.sort_values("period", key=lambda s: s.map(period_order), kind="stable")
     rows = rows.reset_index(drop=True)
-    labels = _row_labels(rows, ctx, {**spec, "label_field": spec.get("label_field", "indicator")})
+    labels = _row_labels(rows, ctx, {**spec, "label_field": label_field})
     fig, (ax,) = new_figure(spec, body_height=max(1.6, 0.34 * len(rows) + 0.8))
     _hbars(ax, rows, labels, ctx, spec.get("format", "{:g}"))
     finish(fig, item, ctx, spec)
