@@ -2,7 +2,7 @@
 
     techgap status                          sources, vintages in use, item statuses
     techgap build-group GROUP               normalize a group's sources and draw its items
-    techgap render ITEM_OR_GROUP            draw one item (or a group) from processed tables
+    techgap render ITEM_OR_GROUP            redraw one item (or a group); writes only if all drawings succeed
     techgap export --xlsx PATH --csv-dir DIR   every item's data for spreadsheets
     techgap claims --check | refresh | drift | manifest | normalize | schema | data-terms
 
@@ -63,13 +63,13 @@ def items_to_render(project: Project, name: str) -> list[ItemSpec]:
 
 
 def _render(args: argparse.Namespace) -> None:
+    from techgap.build import render_only
     from techgap.config import load_project
-    from techgap.render.items import render_items
 
     project = load_project(args.root)
     items = items_to_render(project, args.target)
-    log.info("drawing %s from processed tables", ", ".join(item.id for item in items))
-    log_written(log, render_items(project, items))
+    log.info("drawing %s (files are replaced only when every drawing succeeded)", ", ".join(item.id for item in items))
+    log_written(log, render_only(project, items))
 
 
 def _build_group(args: argparse.Namespace) -> None:
@@ -324,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path, metavar="OUT", help="the parquet file to write")
     p.add_argument("--vintage", help="YYYY-MM-DD folder to read (default: the pinned or newest vintage)")
     p.set_defaults(func=_normalize)
-    p = sub.add_parser("render", help="draw one item (or every item of a group) in both languages from processed tables")
+    p = sub.add_parser(
+        "render", help="redraw one item (or a group), both editions and languages; files are replaced only if all succeed"
+    )
     p.add_argument("target", metavar="ITEM_OR_GROUP", help="an item id such as fig02, or a group name (see `status`)")
     p.set_defaults(func=_render)
     p = sub.add_parser("build-group", help="normalize a group's sources and draw its items, in one process")
