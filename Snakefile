@@ -1,7 +1,6 @@
 # techgap: raw snapshots -> normalized tables -> bilingual figures and tables -> manifest and page.
 # Rules are thin: each calls one `python -m techgap` command; the logic lives in src/techgap.
 
-from collections import Counter
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -26,17 +25,17 @@ include: "rules/refresh.smk"
 
 
 onsuccess:
-    from techgap.editions import edition_item
     from techgap.logs import build_summary
+    from techgap.manifest import statuses_by_edition
 
-    statuses = Counter(edition_item(item, "report").status for item in PROJECT.items)
-    print(build_summary(dict(statuses), Path("logs")))
+    # `log` is Snakemake's own log of this run (.snakemake/log/...); the jobs' logs are under logs/.
+    print(build_summary(statuses_by_edition(PROJECT.figures_dir / "manifest.json"), Path("logs"), log))
 
 
 onerror:
     from techgap.logs import failure_summary
 
-    print(failure_summary(Path("logs")))
+    print(failure_summary(Path("logs"), log))
 
 
 rule all:
