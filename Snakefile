@@ -16,7 +16,6 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-
 include: "rules/common.smk"
 include: "rules/normalize.smk"
 include: "rules/build.smk"
@@ -39,9 +38,9 @@ onerror:
 
 
 rule all:
+    default_target: True
     input:
         "figures/manifest.json",
         "figures/index.html",
         "figures/drift.md",
         "figures/report.html",
-    default_target: True

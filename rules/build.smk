@@ -33,12 +33,12 @@ for _group, _items in GROUPS.items():
             # last good outputs before (or after a failed) run.
             processed=[update(path) for path in group_processed(_group)],
             item_files=[report_or_plain(path) for path in group_outputs(_items)],
-        params:
-            specs=group_specs(_group, _items),
-            group=_group,
         log:
             f"logs/build/{_group}.log",
         conda:
             "../envs/techgap.yaml"
+        params:
+            specs=group_specs(_group, _items),
+            group=_group,
         shell:
             "python -m techgap --log {log} build-group {params.group}"

@@ -10,15 +10,15 @@ rule normalize:
         code=NORMALIZE_CODE,
     output:
         update("data/processed/{source_id}/{vintage}.parquet"),
+    log:
+        "logs/normalize/{source_id}/{vintage}.log",
     wildcard_constraints:
         source_id="|".join(OTHER_SOURCES) or "__none__",
         vintage=r"\d{4}-\d{2}-\d{2}",
+    conda:
+        "../envs/techgap.yaml"
     params:
         spec=source_spec,
         years=year_range(),
-    log:
-        "logs/normalize/{source_id}/{vintage}.log",
-    conda:
-        "../envs/techgap.yaml"
     shell:
         "python -m techgap --log {log} normalize {wildcards.source_id} {output} --vintage {wildcards.vintage}"

@@ -11,12 +11,12 @@ rule claims:
         update("figures/claims.csv"),
         update("figures/claims_checks.csv"),
         update("figures/claims.md"),
-    params:
-        conversions=conversion_settings(),
     log:
         "logs/claims.log",
     conda:
         "../envs/techgap.yaml"
+    params:
+        conversions=conversion_settings(),
     shell:
         "python -m techgap --log {log} claims --previous --write"
 
