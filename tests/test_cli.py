@@ -262,3 +262,23 @@ def test_statuses_by_edition_are_read_from_the_manifest(tmp_path):
         encoding="utf-8",
     )
     assert statuses_by_edition(manifest) == {"report": {"reproduced": 9}, "latest": {"partial": 1, "reproduced": 8}}
+
+
+def test_claims_check_has_a_header_and_filters_by_verdict(capsys):
+    checks = pd.DataFrame(
+        {
+            "status": ["supported", "contradicted", "uncheckable"],
+            "id": ["fig01.a", "fig02.b", "fig03.c"],
+            "stated": [1.0, 2.0, 3.0],
+            "computed": [1.0, 2.5, float("nan")],
+            "detail": ["", "off by 25%", "no data"],
+        }
+    )
+    lines = cli.check_lines(checks)
+    assert lines[0].split()[:2] == ["verdict", "check"] and len(lines) == 4
+    only = cli.check_lines(checks, ["contradicted", "uncheckable"])
+    assert [line.split()[1] for line in only[1:-1]] == ["fig02.b", "fig03.c"]
+    assert only[-1] == "(2 of 3 checks: contradicted, uncheckable)"
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["claims", "--check", "--status", "wrong"])
+    assert "invalid choice: 'wrong'" in capsys.readouterr().err

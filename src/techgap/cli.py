@@ -20,6 +20,8 @@ from techgap.errors import FetchError, InputError
 from techgap.logs import get_logger, log_read, log_written, setup_logging
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from techgap.config import ItemSpec, Project
 
 log = get_logger("cli")
@@ -130,8 +132,7 @@ def _claims(args: argparse.Namespace) -> None:
         against_previous_vintage=args.previous == "vintage",
     )
     if args.check:
-        for _, row in ledger.checks.iterrows():
-            print(f"{row['status']:<13} {row['id']:<40} stated {row['stated']:g} computed {row['computed']:.6g} {row['detail']}")
+        print("\n".join(check_lines(ledger.checks, args.status)))
     if comparing:
         changes = ledger.changes
         if changes is None or changes.empty:
@@ -148,6 +149,24 @@ def _claims(args: argparse.Namespace) -> None:
         print(summary_line(ledger.statements))
     if args.write or not (args.check or comparing):
         write_ledger(project, ledger)
+
+
+def claim_verdicts() -> tuple[str, ...]:
+    from techgap.claims import VERDICTS
+
+    return VERDICTS
+
+
+def check_lines(checks: pd.DataFrame, statuses: list[str] | None = None) -> list[str]:
+    """`claims --check`: a header, then one line per check (only those of ``statuses`` when given)."""
+    shown = checks if not statuses else checks[checks["status"].isin(statuses)]
+    lines = [f"{'verdict':<13} {'check':<40} stated / computed / detail"]
+    for _, row in shown.iterrows():
+        numbers = f"stated {row['stated']:g} computed {row['computed']:.6g}"
+        lines.append(f"{row['status']:<13} {row['id']:<40} {numbers} {row['detail']}")
+    if statuses:
+        lines.append(f"({len(shown)} of {len(checks)} checks: {', '.join(statuses)})")
+    return lines
 
 
 def _readme(args: argparse.Namespace) -> None:
@@ -336,6 +355,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_manifest)
     p = sub.add_parser("claims", help="evaluate config/claims.yaml into figures/claims.csv, claims_checks.csv, claims.md")
     p.add_argument("--check", action="store_true", help="print every check's verdict; write nothing")
+    p.add_argument(
+        "--status",
+        action="append",
+        choices=claim_verdicts(),
+        help="with --check, print only the checks with this verdict (repeat for several)",
+    )
     p.add_argument(
         "--previous",
         nargs="?",
