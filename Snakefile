@@ -27,14 +27,14 @@ onsuccess:
     from techgap.logs import build_summary
     from techgap.manifest import statuses_by_edition
 
-    # `log` is Snakemake's own log of this run (.snakemake/log/...); the jobs' logs are under logs/.
-    print(build_summary(statuses_by_edition(PROJECT.figures_dir / "manifest.json"), Path("logs"), log))
+    # `log` lists Snakemake's own log files of this run (.snakemake/log/...); the jobs' logs are under logs/.
+    print(build_summary(statuses_by_edition(PROJECT.figures_dir / "manifest.json"), Path("logs"), ", ".join(log) or None))
 
 
 onerror:
     from techgap.logs import failure_summary
 
-    print(failure_summary(Path("logs"), log))
+    print(failure_summary(Path("logs"), ", ".join(log) or None))
 
 
 rule all:
