@@ -1,7 +1,6 @@
 # techgap: raw snapshots -> normalized tables -> bilingual figures and tables -> manifest and page.
 # Rules are thin: each calls one `python -m techgap` command; the logic lives in src/techgap.
 
-from collections import Counter
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -17,7 +16,6 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-
 include: "rules/common.smk"
 include: "rules/normalize.smk"
 include: "rules/build.smk"
@@ -26,23 +24,23 @@ include: "rules/refresh.smk"
 
 
 onsuccess:
-    from techgap.editions import edition_item
     from techgap.logs import build_summary
+    from techgap.manifest import statuses_by_edition
 
-    statuses = Counter(edition_item(item, "report").status for item in PROJECT.items)
-    print(build_summary(dict(statuses), Path("logs")))
+    # `log` lists Snakemake's own log files of this run (.snakemake/log/...); the jobs' logs are under logs/.
+    print(build_summary(statuses_by_edition(PROJECT.figures_dir / "manifest.json"), Path("logs"), ", ".join(log) or None))
 
 
 onerror:
     from techgap.logs import failure_summary
 
-    print(failure_summary(Path("logs")))
+    print(failure_summary(Path("logs"), ", ".join(log) or None))
 
 
 rule all:
+    default_target: True
     input:
         "figures/manifest.json",
         "figures/index.html",
         "figures/drift.md",
         "figures/report.html",
-    default_target: True

@@ -34,14 +34,14 @@ for _group, _items in GROUPS.items():
             # last good outputs before (or after a failed) run.
             processed=[update(path) for path in group_processed(_group)],
             item_files=[report_or_plain(path) for path in group_outputs(_items)],
+        log:
+            f"logs/build/{_group}.log",
+        conda:
+            "../envs/techgap.yaml"
         params:
             # Only for the captions of `snakemake --report`: the settings stamp above is the rerun
             # trigger (the profile leaves params out of the triggers; comparing them imports pandas).
             specs=group_specs(_group, _items),
             group=_group,
-        log:
-            f"logs/build/{_group}.log",
-        conda:
-            "../envs/techgap.yaml"
         shell:
             "python -m techgap --log {log} build-group {params.group}"

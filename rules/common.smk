@@ -17,6 +17,8 @@ from techgap.stamps import write_stamp
 validate_overrides(config, Path(workflow.basedir) / "workflow/schemas/config.schema.json")
 os.environ[SETTINGS_ENV] = json.dumps(config, default=str, sort_keys=True)  # the jobs read the same settings
 PROJECT = load_project(workflow.basedir)
+
+
 envvars:
     "PATH",
 
@@ -34,9 +36,7 @@ GROUP_SNAPSHOTS = {group: group_snapshots(PROJECT, group) for group in GROUPS}
 GROUPED = {pair for pairs in GROUP_SNAPSHOTS.values() for pair in pairs}
 OWNERS = snapshot_owners(PROJECT)  # the one job that writes each processed table
 # Newest snapshots no group normalizes (the claims ledger reads them) are normalized on their own.
-NEWEST = {
-    s: resolve_vintage(PROJECT.raw_dir, s, PROJECT.settings.vintages) for s in PROJECT.sources if available(PROJECT, s)
-}
+NEWEST = {s: resolve_vintage(PROJECT.raw_dir, s, PROJECT.settings.vintages) for s in PROJECT.sources if available(PROJECT, s)}
 OTHER_SOURCES = sorted(s for s, v in NEWEST.items() if (s, v) not in GROUPED)
 FONT = "build/fonts/NotoSansCJKtc-Regular.otf"
 # Code is a rerun trigger too: a rule reruns when the modules it runs change.
@@ -49,7 +49,6 @@ RENDER_CODE = sorted(str(p) for p in Path("src/techgap/render").glob("*.py")) + 
     "src/techgap/layout.py",
     "src/techgap/gaps.py",
 ]
-
 
 
 def settings_stamp(name, value):
@@ -143,10 +142,18 @@ def report_or_plain(path):
     folder = Path(path).parent
     item = PROJECT.item(folder.name)
     edition = folder.parent.name
-    return report(update(path), caption=f"../{CHAPTERS.caption(item.id)}", category=CHAPTERS.category(item.id),
-                  subcategory=f"{item.id} {item.title.en}",
-                  labels={"item": item.id, "edition": edition, "language": Path(path).stem.rsplit("_", 1)[1],
-                          "status": str(edition_item(item, edition).status)})
+    return report(
+        update(path),
+        caption=f"../{CHAPTERS.caption(item.id)}",
+        category=CHAPTERS.category(item.id),
+        subcategory=f"{item.id} {item.title.en}",
+        labels={
+            "item": item.id,
+            "edition": edition,
+            "language": Path(path).stem.rsplit("_", 1)[1],
+            "status": str(edition_item(item, edition).status),
+        },
+    )
 
 
 CHAPTERS = None

@@ -11,11 +11,11 @@ rule normalize:
         settings=normalize_settings,
     output:
         update("data/processed/{source_id}/{vintage}.parquet"),
+    log:
+        "logs/normalize/{source_id}/{vintage}.log",
     wildcard_constraints:
         source_id="|".join(OTHER_SOURCES) or "__none__",
         vintage=r"\d{4}-\d{2}-\d{2}",
-    log:
-        "logs/normalize/{source_id}/{vintage}.log",
     conda:
         "../envs/techgap.yaml"
     shell:

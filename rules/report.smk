@@ -16,6 +16,8 @@ rule claims:
         "logs/claims.log",
     conda:
         "../envs/techgap.yaml"
+    params:
+        conversions=conversion_settings(),
     shell:
         "python -m techgap --log {log} claims --previous --write"
 

@@ -12,5 +12,6 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
 fi
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
+.venv/bin/snakefmt --check Snakefile rules/
 .venv/bin/snakemake --lint --quiet >/dev/null 2>&1 || .venv/bin/snakemake --lint
 exec .venv/bin/pytest "$@"

@@ -191,10 +191,16 @@ def test_build_summary_counts_items_and_warnings_and_says_where_to_look(tmp_path
 
     _log_file(tmp_path / "logs" / "build" / "isscc.log", ("INFO", "read isscc"), ("WARNING", "a gap in 2016"))
     _log_file(tmp_path / "logs" / "claims.log", ("DEBUG", "claims done"))
-    line = build_summary({"partial": 2, "reproduced": 3, "unavailable": 1}, tmp_path / "logs")
-    assert line.startswith("techgap: built 5 items (partial 2, reproduced 3, unavailable 1); 1 warning")
+    statuses = {"report": {"partial": 2, "reproduced": 3, "unavailable": 1}, "latest": {"reproduced": 4, "unavailable": 2}}
+    line = build_summary(statuses, tmp_path / "logs", ".snakemake/log/run.snakemake.log")
+    assert line.startswith(
+        "techgap: 6 items x 2 editions: report 2 partial, 3 reproduced, 1 unavailable; "
+        "latest 4 reproduced, 2 unavailable; 1 warning"
+    )
     assert str(tmp_path / "logs" / "build" / "isscc.log") in line
     assert "figures/index.html" in line and "figures/drift.md" in line
+    assert line.endswith("Snakemake's own log: .snakemake/log/run.snakemake.log.")
+    assert "Snakemake's own log" not in build_summary(statuses, tmp_path / "logs")
 
 
 def test_failure_summary_names_each_failing_job_and_its_first_error(tmp_path):
@@ -208,6 +214,8 @@ def test_failure_summary_names_each_failing_job_and_its_first_error(tmp_path):
     assert f"{tmp_path / 'logs' / 'build' / 'isscc.log'}: data.csv, line 3, field 'value': not a number" in text
     assert "second" not in text and "manifest.log" not in text and "traceback line" not in text
     assert "read Snakemake's message" in failure_summary(tmp_path / "empty")
+    assert failure_summary(tmp_path / "empty", ".snakemake/log/x.log").endswith("read .snakemake/log/x.log.")
+    assert failure_summary(tmp_path / "logs", ".snakemake/log/x.log").endswith("the whole run: .snakemake/log/x.log")
 
 
 def test_main_writes_records_the_summaries_can_read(project_root, tmp_path):
@@ -217,3 +225,60 @@ def test_main_writes_records_the_summaries_can_read(project_root, tmp_path):
     _run("--root", project_root, "--log", tmp_path / "logs" / "n.log", "normalize", "isscc", tmp_path / "o.parquet")
     [(path, message)] = problem_lines(tmp_path / "logs", "ERROR")
     assert path.name == "n.log" and "data.csv" in message
+
+
+def test_render_writes_nothing_when_a_later_drawing_fails(project_root, monkeypatch):
+    from techgap.render import items as render_items_module
+
+    assert _run("--root", project_root, "render", "fig05") == 0
+    outputs = sorted(p for p in (project_root / "figures").rglob("*") if p.is_file() and "fig05" in p.parts)
+    assert {p.suffix for p in outputs} >= {".csv", ".json", ".png", ".svg"}
+    assert {p.parts[-3] for p in outputs} == {"report", "latest"}
+    for path in outputs:  # stand-ins for earlier outputs, so any rewrite would show
+        path.write_bytes(b"earlier output of " + path.name.encode())
+    draw = render_items_module.draw_prepared
+    drawn_langs = []
+
+    def fails_in_english(prepared, ctx):
+        drawn_langs.append(ctx.lang)
+        if ctx.lang == "en":
+            raise RuntimeError("font exploded")
+        return draw(prepared, ctx)
+
+    monkeypatch.setattr(render_items_module, "draw_prepared", fails_in_english)
+    assert _run("--root", project_root, "render", "fig05") == 1
+    assert drawn_langs == ["zh", "en"]  # the first language was drawn before the failure
+    after = sorted(p for p in (project_root / "figures").rglob("*") if p.is_file() and "fig05" in p.parts)
+    assert after == outputs
+    assert all(p.read_bytes() == b"earlier output of " + p.name.encode() for p in outputs)
+
+
+def test_statuses_by_edition_are_read_from_the_manifest(tmp_path):
+    from techgap.manifest import statuses_by_edition
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(
+        '{"items": [], "summary": {"report": {"reproduced": 9}, "latest": {"partial": 1, "reproduced": 8}, "warnings": 3}}',
+        encoding="utf-8",
+    )
+    assert statuses_by_edition(manifest) == {"report": {"reproduced": 9}, "latest": {"partial": 1, "reproduced": 8}}
+
+
+def test_claims_check_has_a_header_and_filters_by_verdict(capsys):
+    checks = pd.DataFrame(
+        {
+            "status": ["supported", "contradicted", "uncheckable"],
+            "id": ["fig01.a", "fig02.b", "fig03.c"],
+            "stated": [1.0, 2.0, 3.0],
+            "computed": [1.0, 2.5, float("nan")],
+            "detail": ["", "off by 25%", "no data"],
+        }
+    )
+    lines = cli.check_lines(checks)
+    assert lines[0].split()[:2] == ["verdict", "check"] and len(lines) == 4
+    only = cli.check_lines(checks, ["contradicted", "uncheckable"])
+    assert [line.split()[1] for line in only[1:-1]] == ["fig02.b", "fig03.c"]
+    assert only[-1] == "(2 of 3 checks: contradicted, uncheckable)"
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["claims", "--check", "--status", "wrong"])
+    assert "invalid choice: 'wrong'" in capsys.readouterr().err

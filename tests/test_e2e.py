@@ -98,6 +98,13 @@ def test_second_run_has_nothing_to_do(built: Path) -> None:
     assert planned_jobs(built) == set()
 
 
+def test_a_dry_run_with_other_settings_plans_reruns_and_leaves_the_next_run_with_nothing_to_do(built: Path, tmp_path) -> None:
+    root = fork(built, tmp_path)
+    out = snakemake(root, "-n", "--config", "min_year=2015").stdout
+    assert "build_isscc" in out  # the year range is a setting of every build job
+    assert planned_jobs(root) == set()  # the dry run's settings did not become the real run's
+
+
 def test_new_raw_vintage_reruns_only_its_dependents(built: Path, tmp_path: Path) -> None:
     root = fork(built, tmp_path)
     old = snapshot_dir(root, "isscc")

@@ -54,9 +54,7 @@ def test_fig19_latest_labels_each_bar_with_its_quarter(project):
 def test_two_passages_of_one_document_are_named_once_in_the_source_line(project):
     vintage = project.settings.report_vintages["eiu_china_chip_lag"]
     provenance = load_provenance(ROOT / "data" / "raw" / "eiu_china_chip_lag" / vintage / "provenance.yaml")
-    rows = pd.DataFrame(
-        {"source": ["eiu_china_chip_lag"] * 2, "document": ["ndc2023_s4_chips_text", "ndc2023_fig15_source"]}
-    )
+    rows = pd.DataFrame({"source": ["eiu_china_chip_lag"] * 2, "document": ["ndc2023_s4_chips_text", "ndc2023_fig15_source"]})
     for lang in ("zh", "en"):
         line = source_line(rows, {"eiu_china_chip_lag": provenance}, lang)
         assert line.count("中國推動技術自主之現況與影響") == 1, line

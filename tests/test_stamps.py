@@ -1,5 +1,5 @@
 """Settings stamps: the workflow's rerun trigger for settings (instead of params, which make every
-Snakemake run import pandas). A stamp must change exactly when its value does."""
+Snakemake run import pandas). A value has one stamp, written once; another value is another stamp."""
 
 import os
 
@@ -8,21 +8,23 @@ import pytest
 from techgap.stamps import write_stamp
 
 
-def test_unchanged_value_leaves_the_file_and_its_mtime(tmp_path):
+def test_the_same_value_is_the_same_untouched_file(tmp_path):
     path = tmp_path / write_stamp(tmp_path, "build/oecd_msti", {"b": [1, 2], "a": "x"})
     os.utime(path, (1_000_000, 1_000_000))
-    write_stamp(tmp_path, "build/oecd_msti", {"a": "x", "b": [1, 2]})  # same value, other key order
-    assert path.stat().st_mtime == 1_000_000
+    again = write_stamp(tmp_path, "build/oecd_msti", {"a": "x", "b": [1, 2]})  # same value, other key order
+    assert tmp_path / again == path and path.stat().st_mtime == 1_000_000
 
 
-def test_changed_value_rewrites_the_file(tmp_path):
-    path = tmp_path / write_stamp(tmp_path, "claims", {"usd_rmb": 6.7})
-    os.utime(path, (1_000_000, 1_000_000))
-    write_stamp(tmp_path, "claims", {"usd_rmb": 6.9})
-    assert path.stat().st_mtime > 1_000_000
-    assert "6.9" in path.read_text(encoding="utf-8")
-    assert oct(path.stat().st_mode & 0o777) == oct(0o644)
-    assert [p.name for p in path.parent.iterdir()] == ["claims.json"]  # no temporary file left
+def test_another_value_is_another_file_and_the_first_stays(tmp_path):
+    first = tmp_path / write_stamp(tmp_path, "claims", {"usd_rmb": 6.7})
+    os.utime(first, (1_000_000, 1_000_000))
+    second = tmp_path / write_stamp(tmp_path, "claims", {"usd_rmb": 6.9})
+    assert second != first and second.parent == first.parent
+    assert "6.9" in second.read_text(encoding="utf-8") and "6.7" in first.read_text(encoding="utf-8")
+    assert first.stat().st_mtime == 1_000_000  # a dry run with other settings leaves the real run's stamp alone
+    assert tmp_path / write_stamp(tmp_path, "claims", {"usd_rmb": 6.7}) == first  # back to the first value
+    assert oct(second.stat().st_mode & 0o777) == oct(0o644)
+    assert sorted(p.suffix for p in first.parent.iterdir()) == [".json", ".json"]  # no temporary file left
 
 
 @pytest.mark.parametrize("name", ["../escape", "/abs", "a/../../b", "", "a b", "build/x\n"])

@@ -41,6 +41,14 @@ def build_group(project: Project, group: str) -> list[str]:
     return build_snapshots(project, group_snapshots(project, group), project.groups()[group], write=owned)
 
 
+def render_only(project: Project, items: list[ItemSpec]) -> list[str]:
+    """`techgap render`: draw both editions of ``items`` in both languages, all in memory, and replace their
+    files only when every drawing succeeded (a failure leaves earlier outputs as they were). The processed
+    tables are Snakemake's outputs, so they are not rewritten here."""
+    pairs = sorted({pair for item in items for pair in item_snapshots(project, item)})
+    return build_snapshots(project, pairs, items, write=set())
+
+
 def build_all(project: Project) -> list[str]:
     """Every output of `snakemake`, in this process: processed tables, items, the ledger and the
     annotated report, drift, manifest and page (the same calls the workflow's rules make)."""

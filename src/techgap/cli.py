@@ -2,7 +2,7 @@
 
     techgap status                          sources, vintages in use, item statuses
     techgap build-group GROUP               normalize a group's sources and draw its items
-    techgap render ITEM_OR_GROUP            draw one item (or a group) from processed tables
+    techgap render ITEM_OR_GROUP            redraw one item (or a group); writes only if all drawings succeed
     techgap export --xlsx PATH --csv-dir DIR   every item's data for spreadsheets
     techgap claims --check | refresh | drift | manifest | normalize | schema | data-terms
 
@@ -20,6 +20,8 @@ from techgap.errors import FetchError, InputError
 from techgap.logs import get_logger, log_read, log_written, setup_logging
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from techgap.config import ItemSpec, Project
 
 log = get_logger("cli")
@@ -63,13 +65,13 @@ def items_to_render(project: Project, name: str) -> list[ItemSpec]:
 
 
 def _render(args: argparse.Namespace) -> None:
+    from techgap.build import render_only
     from techgap.config import load_project
-    from techgap.render.items import render_items
 
     project = load_project(args.root)
     items = items_to_render(project, args.target)
-    log.info("drawing %s from processed tables", ", ".join(item.id for item in items))
-    log_written(log, render_items(project, items))
+    log.info("drawing %s (files are replaced only when every drawing succeeded)", ", ".join(item.id for item in items))
+    log_written(log, render_only(project, items))
 
 
 def _build_group(args: argparse.Namespace) -> None:
@@ -134,8 +136,7 @@ def _claims(args: argparse.Namespace) -> None:
         against_previous_vintage=args.previous == "vintage",
     )
     if args.check:
-        for _, row in ledger.checks.iterrows():
-            print(f"{row['status']:<13} {row['id']:<40} stated {row['stated']:g} computed {row['computed']:.6g} {row['detail']}")
+        print("\n".join(check_lines(ledger.checks, args.status)))
     if comparing:
         changes = ledger.changes
         if changes is None or changes.empty:
@@ -152,6 +153,24 @@ def _claims(args: argparse.Namespace) -> None:
         print(summary_line(ledger.statements))
     if args.write or not (args.check or comparing):
         write_ledger(project, ledger)
+
+
+def claim_verdicts() -> tuple[str, ...]:
+    from techgap.claims import VERDICTS
+
+    return VERDICTS
+
+
+def check_lines(checks: pd.DataFrame, statuses: list[str] | None = None) -> list[str]:
+    """`claims --check`: a header, then one line per check (only those of ``statuses`` when given)."""
+    shown = checks if not statuses else checks[checks["status"].isin(statuses)]
+    lines = [f"{'verdict':<13} {'check':<40} stated / computed / detail"]
+    for _, row in shown.iterrows():
+        numbers = f"stated {row['stated']:g} computed {row['computed']:.6g}"
+        lines.append(f"{row['status']:<13} {row['id']:<40} {numbers} {row['detail']}")
+    if statuses:
+        lines.append(f"({len(shown)} of {len(checks)} checks: {', '.join(statuses)})")
+    return lines
 
 
 def _readme(args: argparse.Namespace) -> None:
@@ -328,7 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path, metavar="OUT", help="the parquet file to write")
     p.add_argument("--vintage", help="YYYY-MM-DD folder to read (default: the pinned or newest vintage)")
     p.set_defaults(func=_normalize)
-    p = sub.add_parser("render", help="draw one item (or every item of a group) in both languages from processed tables")
+    p = sub.add_parser(
+        "render", help="redraw one item (or a group), both editions and languages; files are replaced only if all succeed"
+    )
     p.add_argument("target", metavar="ITEM_OR_GROUP", help="an item id such as fig02, or a group name (see `status`)")
     p.set_defaults(func=_render)
     p = sub.add_parser("build-group", help="normalize a group's sources and draw its items, in one process")
@@ -338,6 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_manifest)
     p = sub.add_parser("claims", help="evaluate config/claims.yaml into figures/claims.csv, claims_checks.csv, claims.md")
     p.add_argument("--check", action="store_true", help="print every check's verdict; write nothing")
+    p.add_argument(
+        "--status",
+        action="append",
+        choices=claim_verdicts(),
+        help="with --check, print only the checks with this verdict (repeat for several)",
+    )
     p.add_argument(
         "--previous",
         nargs="?",

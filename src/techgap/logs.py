@@ -103,27 +103,36 @@ def problem_lines(log_dir: Path, level: str) -> list[tuple[Path, str]]:
     return found
 
 
-def build_summary(items_by_status: dict[str, int], log_dir: Path) -> str:
-    """The one line a build ends with (Snakefile `onsuccess:`): what was built, how many warnings, and
-    where to look next."""
-    drawn = sum(n for status, n in items_by_status.items() if status != "unavailable")
-    statuses = ", ".join(f"{status} {n}" for status, n in sorted(items_by_status.items()))
+def build_summary(statuses_by_edition: dict[str, dict[str, int]], log_dir: Path, snakemake_log: str | None = None) -> str:
+    """The one line a build ends with (Snakefile `onsuccess:`): how many items of each status in each
+    edition, how many warnings and in which logs, and where to look next."""
+    items = max((sum(counts.values()) for counts in statuses_by_edition.values()), default=0)
+    editions = "; ".join(
+        f"{edition} " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        for edition, counts in statuses_by_edition.items()
+    )
     warnings = problem_lines(log_dir, "WARNING")
-    where = f" (see {', '.join(sorted({str(path) for path, _ in warnings}))})" if warnings else ""
+    where = f" (in {', '.join(sorted({str(path) for path, _ in warnings}))})" if warnings else ""
+    run_log = f" Snakemake's own log: {snakemake_log}." if snakemake_log else ""
     return (
-        f"techgap: built {drawn} items ({statuses}); {len(warnings)} warning{'' if len(warnings) == 1 else 's'}"
-        f"{where}. Open figures/index.html; what changed between vintages: figures/drift.md."
+        f"techgap: {items} items x {len(statuses_by_edition)} editions: {editions}; "
+        f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'}{where}. "
+        f"Open figures/index.html; what changed between vintages: figures/drift.md.{run_log}"
     )
 
 
-def failure_summary(log_dir: Path) -> str:
-    """The line a failed build ends with (Snakefile `onerror:`): each failing job's first error and its log."""
+def failure_summary(log_dir: Path, snakemake_log: str | None = None) -> str:
+    """The lines a failed build ends with (Snakefile `onerror:`): each failing job's first error and its
+    log, or, when no techgap job logged one, Snakemake's own log of the run."""
     errors = problem_lines(log_dir, "ERROR") + problem_lines(log_dir, "CRITICAL")
+    run_log = snakemake_log or "Snakemake's message above"
     if not errors:
-        return "techgap: the build failed before any techgap job logged an error; read Snakemake's message above."
+        return f"techgap: the build failed before any techgap job logged an error; read {run_log}."
     first: dict[Path, str] = {}
     for path, message in errors:
         first.setdefault(path, message)
     lines = [f"techgap: the build failed; last good outputs are kept. {len(first)} job(s) reported:"]
     lines += [f"  {path}: {message}" for path, message in sorted(first.items())]
+    if snakemake_log:
+        lines.append(f"  the whole run: {snakemake_log}")
     return "\n".join(lines)

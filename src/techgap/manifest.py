@@ -138,3 +138,9 @@ def readme_with_table(readme: str, manifest: dict[str, Any]) -> str:
     head, _, rest = readme.partition(README_START)
     _, _, tail = rest.partition(README_END)
     return f"{head}{README_START}\n{status_table(manifest)}\n{README_END}{tail}"
+
+
+def statuses_by_edition(manifest_path: Path) -> dict[str, dict[str, int]]:
+    """How many items of each status each edition has, as the manifest of the build records them."""
+    summary = json.loads(Path(manifest_path).read_text(encoding="utf-8"))["summary"]
+    return {edition: summary[edition] for edition in EDITIONS}

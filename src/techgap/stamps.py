@@ -1,12 +1,17 @@
-"""Settings a workflow job depends on, kept as small JSON files whose modification time changes only
-when their content does, so that Snakemake reruns exactly the jobs whose settings changed.
+"""Settings a workflow job depends on, as small JSON files named after their content
+(`build/settings/<name>/<hash>.json`), so that Snakemake reruns exactly the jobs whose settings changed.
 
-Snakemake's `params:` would do the same, but to compare params Snakemake imports pandas on every
-run, including a no-op (about a third of a no-op's time here); a stamp file is an ordinary input
-that costs a stat call. Deliberately free of pandas and of techgap.io for the same reason."""
+A changed value is a new file: the job's set of inputs changes, which Snakemake's `input` trigger sees
+(also when a value returns to an earlier one). A file is written once and never rewritten, so a dry run
+with other settings (`snakemake -n --config ...`) leaves the real run's inputs as they were.
+
+Snakemake's `params:` would do the same, but to compare params Snakemake imports pandas on every run,
+including a no-op (about a third of a no-op's time here); a stamp is an ordinary input that costs a
+stat call. Deliberately free of pandas and of techgap.io for the same reason."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,20 +29,17 @@ def stamp_text(value: Any) -> str:
 
 
 def write_stamp(root: str | Path, name: str, value: Any) -> str:
-    """Write `build/settings/<name>.json` unless it already holds this value; return its path relative
-    to `root`. An unchanged value leaves the file (and its mtime) alone."""
+    """The stamp of `value` under `name`, written unless it exists; its path relative to `root`."""
     if not _NAME.fullmatch(name) or ".." in name:
         raise ValueError(f"stamp name {name!r}: expected letters, digits, '_', '-', '.' and '/' between parts")
-    relative = STAMP_DIR / f"{name}.json"
-    path = Path(root) / relative
     text = stamp_text(value)
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return str(relative)
-    except (FileNotFoundError, UnicodeDecodeError):
-        pass
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    relative = STAMP_DIR / name / f"{digest}.json"
+    path = Path(root) / relative
+    if path.is_file():
+        return str(relative)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{digest}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)

@@ -377,9 +377,7 @@ def _plot_lines(ax, rows: pd.DataFrame, ctx: Context, spec: dict, fmt: str) -> N
     _mark_value_axis(ax, "y")
 
 
-def _mark_other_source_points(
-    ax, series: pd.DataFrame, position: dict[str, float], color: str, ctx: Context, spec: dict
-) -> None:
+def _mark_other_source_points(ax, series: pd.DataFrame, position: dict[str, float], color: str, ctx: Context, spec: dict) -> None:
     """Points a line takes from another source than its own (spec `source_marks: {source: label}`) get a
     square marker and one legend entry per source, so a mix of releases is labelled on the figure."""
     for source, label in spec.get("source_marks", {}).items():
