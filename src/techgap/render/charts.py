@@ -85,32 +85,64 @@ _WRAP_TOKENS = re.compile(r"[\u2e80-\u9fff\uf900-\uffef]|[^\s\u2e80-\u9fff\uf900
 _NO_LINE_START = set("，。、；：！？）」』,.;:!?)%")
 
 
+_WIDTHS: dict[tuple[float, str, float, str], float] = {}
+
+
 def text_width_px(renderer, value: str, size: float, weight: str = "normal") -> float:
+    """A text's width in pixels on an Agg renderer. Cached: both editions and languages draw many of the
+    same texts, and laying out CJK text (ft2font.set_text) is most of the cost of a measurement."""
     from matplotlib.font_manager import FontProperties
 
     if not value:
         return 0.0
-    return renderer.get_text_width_height_descent(value, FontProperties(size=size, weight=weight), ismath=False)[0]
+    key = (renderer.dpi, value, size, weight)
+    width = _WIDTHS.get(key)
+    if width is None:
+        width = renderer.get_text_width_height_descent(value, FontProperties(size=size, weight=weight), ismath=False)[0]
+        _WIDTHS[key] = width
+    return width
 
 
 def wrap(value: str, size: float, width_px: float, renderer, weight: str = "normal") -> str:
-    """Break text into lines no wider than width_px: between words, or between any two CJK characters."""
+    """Break text into lines no wider than width_px: between words, or between any two CJK characters; a
+    token that may not start a line (closing punctuation) stays on the line before. Each line is as long
+    as fits (a greedy fill); the break is found by bisection, since a line only widens as tokens are
+    added, so a line costs a few measurements rather than one per token."""
     lines: list[str] = []
     for paragraph in value.split("\n"):
         if text_width_px(renderer, paragraph, size, weight) <= width_px:
             lines.append(paragraph)
             continue
-        line = ""
-        for token in _WRAP_TOKENS.findall(paragraph):
-            trial = line + token
-            fits = text_width_px(renderer, trial.rstrip(), size, weight) <= width_px
-            if line.strip() and not fits and token.strip() and token[0] not in _NO_LINE_START:
-                lines.append(line.rstrip())
-                line = token.lstrip()
+        tokens = _WRAP_TOKENS.findall(paragraph)
+
+        def fits(start: int, end: int) -> bool:
+            return text_width_px(renderer, "".join(tokens[start:end]).rstrip(), size, weight) <= width_px
+
+        start = 0
+        while start < len(tokens):
+            low, high = start + 1, len(tokens)  # the longest run tokens[start:high] that fits; at least one token
+            if fits(start, high):
+                low = high
             else:
-                line = trial
-        lines.append(line.rstrip())
+                while high - low > 1:
+                    middle = (low + high) // 2
+                    if fits(start, middle):
+                        low = middle
+                    else:
+                        high = middle
+            end = low
+            while end < len(tokens) and not _may_start_line(tokens, start, end):
+                end += 1
+            lines.append("".join(tokens[start:end]).rstrip())
+            start = end
+            while start < len(tokens) and not tokens[start].strip():
+                start += 1  # a line never starts with the space it was broken at
     return "\n".join(lines)
+
+
+def _may_start_line(tokens: list[str], start: int, index: int) -> bool:
+    token = tokens[index]
+    return bool("".join(tokens[start:index]).strip()) and bool(token.strip()) and token[0] not in _NO_LINE_START
 
 
 def compose(fig, item: Any, ctx: Context, *, body_height: float, subtitle: str, notes: Iterable[str]) -> float:
