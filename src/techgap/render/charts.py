@@ -115,7 +115,7 @@ def wrap(value: str, size: float, width_px: float, renderer, weight: str = "norm
             continue
         tokens = _WRAP_TOKENS.findall(paragraph)
 
-        def fits(start: int, end: int) -> bool:
+        def fits(start: int, end: int, tokens: list[str] = tokens) -> bool:
             return text_width_px(renderer, "".join(tokens[start:end]).rstrip(), size, weight) <= width_px
 
         start = 0
