@@ -98,6 +98,13 @@ def test_second_run_has_nothing_to_do(built: Path) -> None:
     assert planned_jobs(built) == set()
 
 
+def test_every_job_log_says_what_the_job_wrote(built: Path) -> None:
+    logs = sorted((built / "logs").rglob("*.log"))
+    assert len(logs) >= 25  # a build job per group, font, claims, report, drift, manifest
+    silent = [str(p.relative_to(built)) for p in logs if "wrote" not in p.read_text(encoding="utf-8")]
+    assert not silent, f"logs that do not say what their job wrote: {silent}"
+
+
 def test_a_dry_run_with_other_settings_plans_reruns_and_leaves_the_next_run_with_nothing_to_do(built: Path, tmp_path) -> None:
     root = fork(built, tmp_path)
     out = snakemake(root, "-n", "--config", "min_year=2015").stdout

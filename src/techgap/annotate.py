@@ -385,7 +385,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m techgap.annotate", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=".", type=Path)
     args = parser.parse_args(argv)
-    write_annotated_report(load_project(args.root))
+    project = load_project(args.root)
+    write_annotated_report(project)
+    for name in ("report.html", "report.md"):  # the workflow's log of this job (stdout goes to it)
+        print(f"wrote {project.figures_dir / name}")
     return 0
 
 

@@ -153,6 +153,8 @@ def _claims(args: argparse.Namespace) -> None:
         print(summary_line(ledger.statements))
     if args.write or not (args.check or comparing):
         write_ledger(project, ledger)
+        log.info("ledger: %s", summary_line(ledger.statements))
+        log_written(log, [project.figures_dir / name for name in ("claims.csv", "claims_checks.csv", "claims.md")])
 
 
 def claim_verdicts() -> tuple[str, ...]:
