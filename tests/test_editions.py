@@ -39,6 +39,11 @@ def add_document(folder: Path, document: dict) -> None:
     provenance.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
+def append_rows(folder: Path, rows: list[str]) -> None:
+    with open(folder / "data.csv", "a", encoding="utf-8") as handle:
+        handle.write("".join(rows))
+
+
 def files_of(root: Path, edition: str, item: str) -> dict[str, bytes]:
     folder = root / "figures" / edition / item
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
@@ -58,12 +63,13 @@ SEMI_Q1_2024 = {  # a hypothetical release for the test: the numbers only have t
 
 def add_semi_quarter(root: Path) -> Path:
     folder = new_vintage(root, "semi_wwsems")
-    rows = "".join(
-        f"{region},2024Q1,semi_equipment_billings,{value},USD billion,,,,,test_semi_release_q1,\n"
-        for region, value in SEMI_Q1_2024.items()
+    append_rows(
+        folder,
+        [
+            f"{region},2024Q1,semi_equipment_billings,{value},USD billion,,,,,test_semi_release_q1,\n"
+            for region, value in SEMI_Q1_2024.items()
+        ],
     )
-    with open(folder / "data.csv", "a", encoding="utf-8") as handle:
-        handle.write(rows)
     add_document(
         folder,
         {
@@ -105,12 +111,13 @@ def test_a_new_isscc_year_reaches_the_latest_edition_and_not_the_report(project_
     build_group(project, project.item("fig05").render_group)
     report_before = files_of(project_root, "report", "fig05")
     folder = new_vintage(project_root, "isscc")
-    rows = "".join(
-        f"{entity},2027,isscc_accepted_papers,{value},papers,,,,,test_isscc_2027_press_kit,conference year\n"
-        for entity, value in ISSCC_2027.items()
+    append_rows(
+        folder,
+        [
+            f"{entity},2027,isscc_accepted_papers,{value},papers,,,,,test_isscc_2027_press_kit,conference year\n"
+            for entity, value in ISSCC_2027.items()
+        ],
     )
-    with open(folder / "data.csv", "a", encoding="utf-8") as handle:
-        handle.write(rows)
     document = {"id": "test_isscc_2027_press_kit", "title": "ISSCC 2027 press kit (test)", "publisher": "ISSCC (test)"}
     add_document(folder, {**document, "url": "https://www.isscc.org/", "published": "2026-11-20", "locator": "p. 3"})
     provenance = folder / "provenance.yaml"  # the checklist: retrieved is the new vintage's date

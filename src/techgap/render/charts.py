@@ -377,17 +377,7 @@ def _plot_lines(ax, rows: pd.DataFrame, ctx: Context, spec: dict, fmt: str) -> N
         _tag(line, code)
         hollow = series[series["flag"].map(_not_final)]
         if len(hollow):
-            points = ax.plot(
-                [position[p] for p in hollow.index],
-                hollow["value"],
-                linestyle="none",
-                marker="o",
-                markersize=5.5,
-                markerfacecolor="white",
-                markeredgecolor=color,
-                markeredgewidth=1.5,
-            )
-            _tag(points, code)
+            _tag(_open_markers(ax, hollow, position, color, marker="o", size=5.5), code)
         _mark_other_source_points(ax, series, position, color, ctx, spec)
         last = series.loc[max(series.index, key=lambda p: position[p])]
         label = ax.annotate(
@@ -416,18 +406,23 @@ def _mark_other_source_points(ax, series: pd.DataFrame, position: dict[str, floa
         points = series[series["source"] == source]
         if points.empty:
             continue
-        marks = ax.plot(
-            [position[p] for p in points.index],
-            points["value"],
-            linestyle="none",
-            marker="s",
-            markersize=6,
-            markerfacecolor="white",
-            markeredgecolor=color,
-            markeredgewidth=1.5,
-            label=ctx.t(label) if not missing_label_seen(ax, f"source:{source}") else None,
-        )
-        _tag(marks, source)
+        legend = ctx.t(label) if not missing_label_seen(ax, f"source:{source}") else None
+        _tag(_open_markers(ax, points, position, color, marker="s", size=6, label=legend), source)
+
+
+def _open_markers(ax, points: pd.DataFrame, position: dict[str, float], color: str, *, marker: str, size: float, label=None):
+    """White-filled markers in the series' colour over some of its points (not final; another source)."""
+    return ax.plot(
+        [position[p] for p in points.index],
+        points["value"],
+        linestyle="none",
+        marker=marker,
+        markersize=size,
+        markerfacecolor="white",
+        markeredgecolor=color,
+        markeredgewidth=1.5,
+        label=label,
+    )
 
 
 def draw_line(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
