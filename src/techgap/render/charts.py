@@ -217,28 +217,33 @@ def finish(fig, item: Any, ctx: Context, spec: dict, *, notes: Iterable[str] = (
         engine.set(rect=(0.0, bottom / height, 1.0, body / height), w_pad=0.06, h_pad=0.06)
     fig.draw_without_rendering()
     lift_titles_over_legends(fig)
-    fig.draw_without_rendering()
+    fig.draw_without_rendering()  # lay out again: lifted titles take room, and one pass may not settle
     spread_labels(fig)
-    fig.set_layout_engine("none")  # freeze: the saved file keeps exactly the checked layout
+    # Freeze: the saved file keeps exactly the checked layout. None (not "none", which leaves a
+    # placeholder engine) also spares each savefig a dry draw of the whole figure.
+    fig.set_layout_engine(None)
     # The layout solver's result can differ in the last bits from run to run (a grid of many panels);
     # positions rounded to 1e-5 of the figure (well under a pixel) give the same bytes every time.
     for ax in fig.axes:
         ax.set_position([round(v, 5) for v in ax.get_position().bounds])
 
 
-def lift_titles_over_legends(fig) -> None:
+def lift_titles_over_legends(fig) -> bool:
     """A panel title sits above the legend placed over its axes (the same lift for every panel, so
-    the titles of side-by-side panels stay aligned)."""
+    the titles of side-by-side panels stay aligned). Says whether any title moved."""
     renderer = fig.canvas.get_renderer()
     heights = [ax.get_legend().get_window_extent(renderer).height for ax in fig.axes if ax.get_legend() is not None]
     if not heights:
-        return
+        return False
     pad = max(heights) * 72 / fig.dpi + 6
+    moved = False
     for ax in fig.axes:
         for loc in ("left", "center"):
             title = ax.get_title(loc=loc)
             if title:
                 ax.set_title(title, loc=loc, pad=pad, fontsize=PANEL_TITLE_PT)
+                moved = True
+    return moved
 
 
 def spread_labels(fig) -> None:
