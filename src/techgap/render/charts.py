@@ -703,7 +703,10 @@ def _single_period_title(ax, rows: pd.DataFrame, ctx: Context) -> None:
 
 
 def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
-    """Entities sorted by value, largest first; horizontal when there are many or their names are long."""
+    """Entities sorted by value, largest first; horizontal when there are many or their names are long.
+    Two measures labelled in the spec (`measure_labels`) get panels of their own."""
+    if spec.get("measure_labels") and rows["indicator"].nunique() > 1:
+        return draw_period_panels(item, rows, ctx, spec)
     ordered = rows.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
     labels = _row_labels(ordered, ctx, {**spec, "label_field": spec.get("label_field", "entity")})
     fmt = spec.get("format", "{:g}")
@@ -756,12 +759,12 @@ def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     measure, so two measures are never read as one series; panels share a scale only when their unit does."""
     panels = _measure_period_panels(item, rows, spec)
     counts = [len(subset) for _, _, subset in panels]
-    shared_scale = "unit" not in rows or rows["unit"].nunique() <= 1
+    one_unit = "unit" not in rows or rows["unit"].nunique() <= 1
     fig, axes = new_figure(
         spec,
         nrows=len(panels),
         body_height=0.32 * sum(counts) + 0.75 * len(panels),
-        sharex=shared_scale,
+        sharex=one_unit,
         height_ratios=[c + 1.2 for c in counts],
     )
     fmt = spec.get("format", "{:g}")
@@ -772,9 +775,10 @@ def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
         if indicator is not None:
             title += " · " + ctx.t(spec["measure_labels"][indicator])
         ax.set_title(title, fontsize=PANEL_TITLE_PT, loc="left")
-        if not shared_scale:
-            _include_zero_and_values(ax, subset["value"].to_numpy(dtype=float), axis="x", pad=0.18)
-    if shared_scale:
+        if not one_unit:  # one scale per unit: panels of the same unit stay comparable
+            same_unit = rows[rows["unit"] == subset["unit"].iloc[0]]
+            _include_zero_and_values(ax, same_unit["value"].to_numpy(dtype=float), axis="x", pad=0.18)
+    if one_unit:
         _include_zero_and_values(axes[0], rows["value"].to_numpy(dtype=float), axis="x", pad=0.18)
     finish(fig, item, ctx, spec)
     return fig
