@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from techgap.errors import InputError
 from techgap.render.data import period_order
 from techgap.render.style import NOT_FINAL_FLAGS, NOT_FINAL_HATCH, color_for, text
 
@@ -614,6 +615,8 @@ def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     have one period only get one panel per period, never periods mixed in one series."""
     x_dim = {"entity": "entity_code"}.get(spec.get("x", "period"), spec.get("x", "period"))
     fmt = spec.get("format", "{:g}")
+    if x_dim == "entity_code" and spec.get("measure_labels") and rows["indicator"].nunique() > 1:
+        return draw_period_panels(item, rows, ctx, spec)  # two measures: never one bar series or line
     years = all(_is_year(p) for p in rows["period"])
     many_years = rows["period"].nunique() > MAX_PERIOD_GROUPS
     if x_dim == "period" and years and (_period_grid_missing_share(rows) > MISSING_SHARE_FOR_LINES or many_years):
@@ -705,7 +708,10 @@ def _single_period_title(ax, rows: pd.DataFrame, ctx: Context) -> None:
 
 
 def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
-    """Entities sorted by value, largest first; horizontal when there are many or their names are long."""
+    """Entities sorted by value, largest first; horizontal when there are many or their names are long.
+    Two measures labelled in the spec (`measure_labels`) get panels of their own."""
+    if spec.get("measure_labels") and rows["indicator"].nunique() > 1:
+        return draw_period_panels(item, rows, ctx, spec)
     ordered = rows.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
     labels = _row_labels(ordered, ctx, {**spec, "label_field": spec.get("label_field", "entity")})
     fmt = spec.get("format", "{:g}")
@@ -753,24 +759,55 @@ def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
 
 def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     """One panel of horizontal bars per period, on one value scale: for entities observed in one period
-    each, which a single bar series would set side by side as if comparable in time."""
-    periods = sorted(rows["period"].unique())
-    counts = [int((rows["period"] == p).sum()) for p in periods]
+    each, which a single bar series would set side by side as if comparable in time. With
+    `measure_labels` (indicator -> label), each measure gets panels of its own, titled by period and
+    measure, so two measures are never read as one series; panels share a scale only when their unit does."""
+    panels = _measure_period_panels(item, rows, spec)
+    counts = [len(subset) for _, _, subset in panels]
+    one_unit = "unit" not in rows or rows["unit"].nunique() <= 1
     fig, axes = new_figure(
         spec,
-        nrows=len(periods),
-        body_height=0.32 * sum(counts) + 0.75 * len(periods),
-        sharex=True,
+        nrows=len(panels),
+        body_height=0.32 * sum(counts) + 0.75 * len(panels),
+        sharex=one_unit,
         height_ratios=[c + 1.2 for c in counts],
     )
     fmt = spec.get("format", "{:g}")
-    for ax, period in zip(axes, periods, strict=True):
-        subset = rows[rows["period"] == period].sort_values("value", ascending=False, kind="stable")
+    for ax, (period, indicator, subset) in zip(axes, panels, strict=True):
+        subset = subset.sort_values("value", ascending=False, kind="stable")
         _hbars(ax, subset, [ctx.name(c) for c in subset["entity_code"]], ctx, fmt)
-        ax.set_title(ctx.w("only").format(period), fontsize=PANEL_TITLE_PT, loc="left")
-    _include_zero_and_values(axes[0], rows["value"].to_numpy(dtype=float), axis="x", pad=0.18)
+        title = ctx.w("only").format(period)
+        if indicator is not None:
+            title += " · " + ctx.t(spec["measure_labels"][indicator])
+        ax.set_title(title, fontsize=PANEL_TITLE_PT, loc="left")
+        if not one_unit:  # one scale per unit: panels of the same unit stay comparable
+            same_unit = rows[rows["unit"] == subset["unit"].iloc[0]]
+            _include_zero_and_values(ax, same_unit["value"].to_numpy(dtype=float), axis="x", pad=0.18)
+    if one_unit:
+        _include_zero_and_values(axes[0], rows["value"].to_numpy(dtype=float), axis="x", pad=0.18)
     finish(fig, item, ctx, spec)
     return fig
+
+
+def _measure_period_panels(item: Any, rows: pd.DataFrame, spec: dict) -> list[tuple[str, str | None, pd.DataFrame]]:
+    """(period, measure, rows) per panel: one panel per period, or, when the spec labels measures, one per
+    measure and period, measures in the order the labels list them."""
+    labels = spec.get("measure_labels") or {}
+    if not labels:
+        return [(period, None, rows[rows["period"] == period]) for period in sorted(rows["period"].unique())]
+    unlabelled = sorted(set(rows["indicator"]) - set(labels))
+    if unlabelled:
+        raise InputError(
+            "config/items.yaml",
+            f"item {item.id}: the drawn indicator {unlabelled[0]} has no panel label",
+            field="spec.measure_labels",
+            expected="a label {zh, en} for every indicator the item draws",
+        )
+    panels = []
+    for indicator in (i for i in labels if i in set(rows["indicator"])):
+        of_measure = rows[rows["indicator"] == indicator]
+        panels += [(p, indicator, of_measure[of_measure["period"] == p]) for p in sorted(of_measure["period"].unique())]
+    return panels
 
 
 def draw_indicator_bars(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
