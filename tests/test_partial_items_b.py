@@ -13,9 +13,12 @@ from techgap.config import load_project
 from techgap.entities import EntityRegistry
 from techgap.normalize import normalize_source
 from techgap.render.items import item_rows, resolved_item
+from techgap.render.style import color_for
 
 TRENDFORCE = "trendforce_foundry"
 VINTAGE_WITH_TRENDFORCE_2025 = "2026-11-29"
+PHARMA50 = "pharmexec_pharma50_2023"
+VINTAGE_WITH_PHARMA50_2025 = "2026-11-29"
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +84,53 @@ def test_fig20_report_edition_keeps_the_december_2023_release(project, vintage):
         ("CHN", "mature_28nm_and_older", "2027f"): 39,
     }
     assert set(rows["document"]) == {"trendforce_2023_12_14_foundry_capacity"}
+
+
+# ------------------------------------------------------------------ fig12: Pharm Exec Pharma 50
+
+
+def test_fig12_latest_draws_the_2025_pharma_50s_top_ten(project):
+    rows = rows_of(project, "fig12", "latest", {PHARMA50: VINTAGE_WITH_PHARMA50_2025})
+    # 2025全球制药企业50强 (i.cgeinc.com repost), 销售收入 in 亿美元: 强生 557.45, 艾伯维 544.84, 默沙东 543.14,
+    # 罗氏 524.57, 辉瑞 519.53, 阿斯利康 509.46, 诺华 501.91, 百时美施贵宝 478.21, 赛诺菲 442.43, 诺和诺德 421.22
+    assert values_by_key(rows, "entity_code", "period") == pytest.approx(
+        {
+            ("JNJ", "2024"): 55.745,
+            ("ABBVIE", "2024"): 54.484,
+            ("MSD", "2024"): 54.314,
+            ("ROCHE", "2024"): 52.457,
+            ("PFIZER", "2024"): 51.953,
+            ("ASTRAZENECA", "2024"): 50.946,
+            ("NOVARTIS", "2024"): 50.191,
+            ("BMS", "2024"): 47.821,
+            ("SANOFI", "2024"): 44.243,
+            ("NOVO_NORDISK", "2024"): 42.122,
+        }
+    )
+    assert set(rows["document"]) == {"cgeinc_pharmexec_2025"}
+
+
+def test_fig12_latest_top_ten_has_no_chinese_company(project):
+    frame = normalize_source(project, PHARMA50, VINTAGE_WITH_PHARMA50_2025)
+    ranks = frame[(frame["indicator"] == "pharma50_rank") & (frame["period"] == "2024")]
+    chinese = ranks[ranks["category"] == "China"]
+    # the same repost: 云南白药(33)、中国生物制药(39)、华东医药(41)、百济神州(44)、恒瑞医药(46)、石药集团(48)
+    assert sorted(chinese["value"]) == [33, 39, 41, 44, 46, 48]
+    top_ten_countries = set(ranks.loc[ranks["value"] <= 10, "category"])
+    assert top_ten_countries == {"United States", "Switzerland", "United Kingdom", "France", "Denmark"}
+
+
+@pytest.mark.parametrize("vintage", ["2026-11-27", VINTAGE_WITH_PHARMA50_2025])
+def test_fig12_report_edition_keeps_the_2023_pharma_50(project, vintage):
+    rows = rows_of(project, "fig12", "report", {PHARMA50: vintage})
+    # siatit repost of the 2023 Pharma 50: 辉瑞 913.03 ... 葛兰素史克 382.54 (亿美元)
+    assert set(rows["period"]) == {"2022"} and len(rows) == 10
+    drawn = values_by_key(rows, "entity_code")
+    assert drawn[("PFIZER",)] == pytest.approx(91.303) and drawn[("GSK",)] == pytest.approx(38.254)
+    assert "NOVO_NORDISK" not in set(rows["entity_code"])
+
+
+def test_a_company_from_a_country_without_a_colour_matches_its_countrys_key():
+    # the country key of a ranked bar chart is drawn in color_for(country); the company's bar must match it
+    assert color_for("NOVO_NORDISK", "DNK") == color_for("DNK")
+    assert color_for("SOME_NEW_COMPANY") == color_for("SOME_NEW_COMPANY", None)
