@@ -19,7 +19,9 @@ from conftest import ROOT, set_checksum, snapshot_dir
 
 from techgap.build import build_group
 from techgap.config import load_project
+from techgap.editions import is_switch
 from techgap.errors import InputError
+from techgap.layout import EDITIONS
 from techgap.render.data import resolve_periods, select
 from techgap.texts import fill, stray_numbers
 
@@ -257,6 +259,11 @@ def test_the_report_edition_needs_a_pinned_vintage(project_root):
 TEXT_KEYS = ("note", "subtitle", "ylabel", "unit_line", "labels", "panels", "series_labels", "bar_label", "line_label")
 
 
+def panels_of_every_edition(panels) -> list[dict]:
+    """An item's panels, both editions' when the panel list is an edition switch."""
+    return [panel for edition in EDITIONS for panel in panels[edition]] if is_switch(panels) else panels
+
+
 def configured_texts(item) -> list[tuple[str, str]]:
     """Every configured text of an item that is drawn or shown, except the report's own caption."""
     out = []
@@ -277,7 +284,7 @@ def configured_texts(item) -> list[tuple[str, str]]:
                 f"spec.{key}",
                 {k: v for k, v in item.spec[key].items() if k not in ("indicator",)}
                 if key != "panels"
-                else [{"title": p["title"]} for p in item.spec[key]],
+                else [{"title": p["title"]} for p in panels_of_every_edition(item.spec[key])],
             )
     walk("status_reason", item.status_reason)
     walk("source_note", item.source_note.model_dump() if hasattr(item.source_note, "model_dump") else item.source_note)

@@ -99,12 +99,13 @@ def apply_style(font_dir: str | Path | None = None) -> None:
 
 
 def color_for(code: str, country: str | None = None) -> str:
-    """The entity's colour, else its country's, else a neutral grey fixed by its code."""
+    """The entity's colour, else its country's, else a neutral grey fixed by its country (so a company's bar
+    matches its country's key) or, for an entity without a country, by its code."""
     if code in ENTITY_COLORS:
         return ENTITY_COLORS[code]
     if country in ENTITY_COLORS:
         return ENTITY_COLORS[country]
-    return NEUTRALS[zlib.crc32(code.encode("utf-8")) % len(NEUTRALS)]
+    return NEUTRALS[zlib.crc32((country or code).encode("utf-8")) % len(NEUTRALS)]
 
 
 def text(value: object, lang: str) -> str:
