@@ -19,7 +19,7 @@ from conftest import ROOT, set_checksum, snapshot_dir
 
 from techgap.build import build_group
 from techgap.config import load_project
-from techgap.editions import is_switch
+from techgap.editions import edition_item, is_switch
 from techgap.errors import InputError
 from techgap.layout import EDITIONS
 from techgap.render.data import resolve_periods, select
@@ -102,6 +102,7 @@ def test_a_new_semi_quarter_reaches_the_latest_edition_and_not_the_report(projec
     assert "SEMI (test), Test release on Q1 billings (2024-06-04)" in meta["texts"]["source_line"]["en"]
     table = (project_root / "figures" / "latest" / "tab07" / "tab07_en.md").read_text(encoding="utf-8")
     assert "| China | 12.50 |" in table  # the new quarter's value is in the table, not only in the data
+    assert table.splitlines()[0] == "### Table 7. Semiconductor equipment billings by region, newest quarter vs a year earlier"
 
 
 ISSCC_2027 = {"United States": 61, "China (incl. Hong Kong & Macau)": 104, "South Korea": 47, "Taiwan": 20, "Japan": 11}
@@ -299,6 +300,24 @@ def test_no_configured_text_carries_a_number_that_no_data_produced():
             if stray:
                 problems.append(f"{item.id} {where}: {stray} in {text!r}")
     assert not problems, "numbers written by hand (use a fact or a built-in placeholder):\n" + "\n".join(problems)
+
+
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def test_no_latest_edition_title_names_a_year():
+    """The latest edition moves with the data, so its caption names no year (the report's captions do;
+    `latest_title` gives such an item a caption of its own, and the subtitle names the periods drawn)."""
+    stale = []
+    for item in load_project(ROOT).items:
+        title = edition_item(item, "latest").title
+        stale += [f"{item.id} ({lang}): {text}" for lang, text in title.model_dump().items() if YEAR.search(text)]
+    assert not stale, "latest-edition titles naming a year (add a latest_title):\n" + "\n".join(stale)
+
+
+def test_the_year_scan_finds_a_caption_year():
+    assert YEAR.search("圖 7 2022 年全球新發布之大型語言和多模態模型")
+    assert not YEAR.search("表 4 有效全球 5G 專利家族排名前 10 企業占比") and not YEAR.search("C919 suppliers")
 
 
 def test_the_number_scan_catches_a_hand_written_number():

@@ -232,6 +232,9 @@ class ItemSpec(Strict):
     id: str
     kind: Literal["figure", "table"]
     title: Bilingual
+    # The latest edition's caption where the report's names periods that the latest edition moves
+    # past (its subtitle names the periods drawn, made from data).
+    latest_title: Bilingual | None = None
     source_note: Bilingual | dict[str, Any] | None = None
     sources: list[str]
     chart: str

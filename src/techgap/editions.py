@@ -45,6 +45,7 @@ def edition_item(item: ItemSpec, edition: str) -> ItemSpec:
             "status": for_edition(item.status, edition),
             "status_reason": for_edition(item.status_reason, edition),
             "source_note": for_edition(item.source_note, edition),
+            "title": item.latest_title if edition == "latest" and item.latest_title else item.title,
         }
     )
 

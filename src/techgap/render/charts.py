@@ -229,22 +229,19 @@ def finish(fig, item: Any, ctx: Context, spec: dict, *, notes: Iterable[str] = (
         ax.set_position([round(v, 5) for v in ax.get_position().bounds])
 
 
-def lift_titles_over_legends(fig) -> bool:
+def lift_titles_over_legends(fig) -> None:
     """A panel title sits above the legend placed over its axes (the same lift for every panel, so
-    the titles of side-by-side panels stay aligned). Says whether any title moved."""
+    the titles of side-by-side panels stay aligned)."""
     renderer = fig.canvas.get_renderer()
     heights = [ax.get_legend().get_window_extent(renderer).height for ax in fig.axes if ax.get_legend() is not None]
     if not heights:
-        return False
+        return
     pad = max(heights) * 72 / fig.dpi + 6
-    moved = False
     for ax in fig.axes:
         for loc in ("left", "center"):
             title = ax.get_title(loc=loc)
             if title:
                 ax.set_title(title, loc=loc, pad=pad, fontsize=PANEL_TITLE_PT)
-                moved = True
-    return moved
 
 
 def spread_labels(fig) -> None:

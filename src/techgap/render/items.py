@@ -297,7 +297,9 @@ def prepare_edition(
         )
     made = bilingual_texts(resolved, rows, frames, provenances, registry, edition)
     spec = resolve_spec_tokens({**resolved.spec, **made["spec"]}, rows)
-    drawn = DrawnItem(id=item.id, kind=item.kind, chart=item.chart, title=item.title, source_line=made["source_line"], spec=spec)
+    drawn = DrawnItem(
+        id=item.id, kind=item.kind, chart=item.chart, title=resolved.title, source_line=made["source_line"], spec=spec
+    )
     return PreparedEdition(resolved, rows, data, drawn, made, warnings)
 
 
@@ -348,7 +350,7 @@ def draw_edition(
         for fmt in FIGURE_FORMATS:
             build.files[str(base / f"{item.id}_{lang}.{fmt}")] = figure_bytes(fig, fmt, salt=f"{item.id}-{lang}")
         plt.close(fig)
-        alt[lang] = alt_text(item, rows, registry, lang, spec["subtitle"][lang])
+        alt[lang] = alt_text(prepared.resolved, rows, registry, lang, spec["subtitle"][lang])
     build.meta = {
         "id": item.id,
         "edition": edition,
@@ -357,7 +359,12 @@ def draw_edition(
         "periods": texts.drawn_periods(rows),
         "warnings": prepared.warnings,
         "alt": alt,
-        "texts": {"source_line": made["source_line"], "subtitle": spec["subtitle"], "note": spec.get("note") or {}},
+        "texts": {
+            "title": prepared.resolved.title.model_dump(),
+            "source_line": made["source_line"],
+            "subtitle": spec["subtitle"],
+            "note": spec.get("note") or {},
+        },
         "sources": source_records(rows, provenances),
     }
     return build
