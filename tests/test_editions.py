@@ -23,7 +23,7 @@ from techgap.editions import edition_item, is_switch
 from techgap.errors import InputError
 from techgap.layout import EDITIONS
 from techgap.render.data import resolve_periods, select
-from techgap.texts import fill, stray_numbers
+from techgap.texts import fill, missing_cells, stray_numbers
 
 
 def new_vintage(root: Path, source_id: str) -> Path:
@@ -328,6 +328,23 @@ def test_the_number_scan_catches_a_hand_written_number():
 def test_a_placeholder_nothing_defines_is_an_error_naming_item_and_field():
     with pytest.raises(InputError, match=r"field 'spec.note': item fig09: text names \{nokai\}"):
         fill("Nokia ~{nokai}", {"nokia": "20"}, "fig09", "spec.note")
+
+
+def test_missing_names_ranked_entities_without_a_value():
+    """tab04's latest reason said 'shares missing: none' over a table of five '—' cells."""
+    rows = pd.DataFrame(
+        [
+            ("B", "rank", "2024Q1", 2.0),
+            ("A", "rank", "2024Q1", 1.0),
+            ("C", "rank", "2024Q1", 3.0),
+            ("A", "share", "2024Q1", 12.4),
+        ],
+        columns=["entity_code", "indicator", "period", "value"],
+    )
+    spec = {"data": [{"source": "s", "indicator": ["rank", "share"]}], "rank_indicator": "rank", "value_indicator": "share"}
+    assert missing_cells(rows, spec, lambda code: f"<{code}>", "en") == "<B> 2024Q1; <C> 2024Q1"
+    complete = pd.concat([rows, rows.assign(indicator="share").iloc[[0, 2]]])
+    assert missing_cells(complete, spec, lambda code: code, "en") == "none"
 
 
 # ------------------------------------------------------------------ period tokens

@@ -138,8 +138,22 @@ def missing_cells(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any, l
             gaps = [p for p in periods if p not in have.get(code, set())]
             if gaps:
                 parts.append(f"{name(code)} {compact_periods(gaps)}")
+    parts += unranked_values(rows, item_spec, name)
     none = {"zh": "無", "en": "none"}[lang]
     return "; ".join(parts) or none
+
+
+def unranked_values(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any) -> list[str]:
+    """For a ranking with values (`rank_indicator`, `value_indicator`): each ranked entity without a
+    value in its period, as 'Samsung 2024Q1'."""
+    rank, value = item_spec.get("rank_indicator"), item_spec.get("value_indicator")
+    if not rank or not value:
+        return []
+    present = rows[rows["value"].notna()]
+    valued = set(present.loc[present["indicator"] == value, ["entity_code", "period"]].itertuples(index=False, name=None))
+    ranked = present[present["indicator"] == rank].sort_values(["period", "value"], kind="stable")
+    cells = ranked[["entity_code", "period"]].itertuples(index=False, name=None)
+    return [f"{name(code)} {period}" for code, period in cells if (code, period) not in valued]
 
 
 def _expected_periods(wanted: Any, rows: pd.DataFrame) -> list[str]:
