@@ -59,7 +59,8 @@ def test_a_cell_missing_in_the_source_and_without_a_bar_is_named_once_in_one_sen
 
 def test_a_cell_only_the_chart_lacks_is_still_named() -> None:
     data = rows([("USA", "2020", 134.0, ""), ("USA", "2021", 367.0, ""), ("EU27", "2021", 100.0, "")])
-    fig = CHARTS["grouped_bar"](_Item(), data, Context(lang="en", name=lambda c: NAMES.get(c, c)), {"x": "period", "entities": ["USA", "EU27"]})
+    spec = {"x": "period", "entities": ["USA", "EU27"]}
+    fig = CHARTS["grouped_bar"](_Item(), data, Context(lang="en", name=lambda c: NAMES.get(c, c)), spec)
     text = footer(fig)
     plt.close(fig)
     assert text.count("No value found") == 1 and "EU-27 2020" in text
