@@ -83,6 +83,26 @@ def for_sources(project: Project, value: Any) -> Any:
     return value
 
 
+COVERAGE_SWITCH_KEYS = frozenset({"complete", "incomplete"})
+
+
+def for_coverage(value: Any, complete: bool) -> Any:
+    """A status given as a coverage switch ``{complete: A, incomplete: B}``: A when every cell the item
+    requests has a value, B otherwise (an API answer that covers only part of what the item draws)."""
+    if isinstance(value, dict) and set(value) == COVERAGE_SWITCH_KEYS:
+        return value["complete" if complete else "incomplete"]
+    return value
+
+
+def declared_status(project: Project, item: ItemSpec, edition: str) -> str:
+    """The status one edition declares, before it is built: edition and source switches resolved; a
+    coverage switch, which only the build can resolve, shows both branches ('reproduced or partial')."""
+    status = for_sources(project, for_edition(item.status, edition))
+    if isinstance(status, dict) and set(status) == COVERAGE_SWITCH_KEYS:
+        return f"{status['complete']} or {status['incomplete']}"
+    return str(status)
+
+
 def edition_sources(project: Project, item: ItemSpec, edition: str) -> list[str]:
     """Sources one edition of an item reads: the sources of its selections that apply (a selection
     marked `optional` is skipped while its source has no vintage; `unless_source` skips a selection

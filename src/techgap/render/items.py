@@ -16,7 +16,7 @@ import pandas as pd
 
 from techgap import texts
 from techgap.config import ItemSpec, Project
-from techgap.editions import applies, edition_item, edition_sources, edition_vintages, for_sources
+from techgap.editions import applies, edition_item, edition_sources, edition_vintages, for_coverage, for_sources
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.io import figure_bytes
@@ -111,7 +111,7 @@ def apply_derive(item: ItemSpec, rows: pd.DataFrame, step: Mapping[str, Any], nu
 
 def consumed_entities(item: ItemSpec) -> set[str]:
     """Entities a derive step uses and does not draw (the total of a share)."""
-    return {step["of"] for step in item.spec.get("derive", []) if "share" in step and "of" in step}
+    return texts.share_totals(item.spec)
 
 
 def item_rows(
@@ -177,7 +177,14 @@ def resolved_item(project: Project, item: ItemSpec, edition: str) -> ItemSpec:
     resolved = edition_item(item, edition)
     spec = for_sources(project, dict(resolved.spec))
     spec["data"] = [s for s in spec.get("data", []) if applies(project, s)]
-    return resolved.model_copy(update={"spec": spec, "source_note": for_sources(project, resolved.source_note)})
+    return resolved.model_copy(
+        update={
+            "spec": spec,
+            "source_note": for_sources(project, resolved.source_note),
+            "status": for_sources(project, resolved.status),
+            "status_reason": for_sources(project, resolved.status_reason),
+        }
+    )
 
 
 def bilingual_texts(
@@ -301,6 +308,14 @@ def prepare_edition(
     return PreparedEdition(resolved, rows, data, drawn, made, warnings)
 
 
+def built_status(prepared: PreparedEdition) -> str:
+    """The edition's status; a coverage switch resolved on whether every requested cell has a value."""
+    status = prepared.resolved.status
+    if isinstance(status, dict):
+        return for_coverage(status, complete=not texts.missing_by_entity(prepared.rows, prepared.resolved.spec))
+    return status
+
+
 def context(registry: EntityRegistry, lang: str) -> Context:
     return Context(lang=lang, name=lambda code: registry.name(code, lang), country=registry.country)
 
@@ -352,7 +367,7 @@ def draw_edition(
     build.meta = {
         "id": item.id,
         "edition": edition,
-        "status": prepared.resolved.status,
+        "status": built_status(prepared),
         "reason": made["status_reason"],
         "periods": texts.drawn_periods(rows),
         "warnings": prepared.warnings,
