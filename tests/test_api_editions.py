@@ -182,3 +182,13 @@ def test_an_unknown_status_in_a_switch_is_refused(project_root: Path) -> None:
     with pytest.raises(Exception) as caught:
         load_project(project_root)
     assert "unknown status 'done'" in str(caught.value) and "fig16" in str(caught.value)
+
+
+def test_techgap_status_shows_both_branches_of_a_coverage_switch_once_the_api_source_has_a_vintage(project_root: Path) -> None:
+    from techgap.editions import declared_status
+
+    item = load_project(project_root).item("fig16")
+    assert declared_status(load_project(project_root), item, "latest") == "partial"
+    plant_api_vintage(project_root, "comtrade_us_imports", "comtrade/us_imports_shaped_2022.json", VINTAGE)
+    assert declared_status(load_project(project_root), item, "latest") == "reproduced or partial"
+    assert declared_status(load_project(project_root), item, "report") == "transcribed"
