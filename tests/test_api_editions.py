@@ -143,6 +143,8 @@ def test_the_latest_status_and_reason_follow_the_api_series_once_it_is_drawn(pro
     after = meta(project_root, "latest", "fig16")
     assert "UN Comtrade" in after["reason"] and f"retrieved {VINTAGE}" in after["reason"]
     assert "independent sources" not in after["reason"] and "data labels" not in after["reason"]
+    assert "independent checks" in before["texts"]["note"]["en"] and "independent checks" not in after["texts"]["note"]["en"]
+    assert "Other Asia, nes" in after["texts"]["note"]["en"]  # how Comtrade names Taiwan
     # the answer holds 2022 only: the years before it are named as missing (World, the share's total, is not)
     periods = sorted({period for (partner, period) in comtrade_values(fixture) if partner != "WORLD"})
     assert periods == ["2022"] and after["status"] == "partial"
