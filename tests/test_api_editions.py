@@ -128,3 +128,69 @@ def test_an_unknown_derive_step_is_named(project_root: Path) -> None:
     with pytest.raises(InputError) as caught:
         apply_derive(item, rows, {"ratio": "imports_from_partner", "as": "x"}, 1)
     assert "fig16" in str(caught.value) and "spec.derive[1]" in str(caught.value)
+
+
+# ------------------------------------------------------------- the latest status follows the data
+
+
+def test_the_latest_status_and_reason_follow_the_api_series_once_it_is_drawn(project_root: Path) -> None:
+    fixture = "comtrade/us_imports_shaped_2022.json"
+    build_group(load_project(project_root), "trade_import_shares")
+    before = meta(project_root, "latest", "fig16")
+    assert "independent sources" in before["reason"] and before["status"] == "partial"
+    plant_api_vintage(project_root, "comtrade_us_imports", fixture, VINTAGE)
+    build_group(load_project(project_root), "trade_import_shares")
+    after = meta(project_root, "latest", "fig16")
+    assert "UN Comtrade" in after["reason"] and f"retrieved {VINTAGE}" in after["reason"]
+    assert "independent sources" not in after["reason"] and "data labels" not in after["reason"]
+    assert "independent checks" in before["texts"]["note"]["en"] and "independent checks" not in after["texts"]["note"]["en"]
+    assert "Other Asia, nes" in after["texts"]["note"]["en"]  # how Comtrade names Taiwan
+    # the answer holds 2022 only: the years before it are named as missing (World, the share's total, is not)
+    periods = sorted({period for (partner, period) in comtrade_values(fixture) if partner != "WORLD"})
+    assert periods == ["2022"] and after["status"] == "partial"
+    assert after["reason"].endswith("missing: Taiwan 2012-2021; China 2012-2021.")
+
+
+def test_a_coverage_switch_gives_the_complete_status_only_when_no_requested_cell_is_missing() -> None:
+    from techgap.editions import for_coverage
+
+    switch = {"complete": "reproduced", "incomplete": "partial"}
+    assert for_coverage(switch, complete=True) == "reproduced" and for_coverage(switch, complete=False) == "partial"
+    assert for_coverage("transcribed", complete=False) == "transcribed"
+
+
+def test_missing_cells_skip_the_share_total_and_count_the_change_period() -> None:
+    from techgap.texts import missing_by_entity
+
+    shares = pd.DataFrame(
+        {"entity_code": ["TWN", "USA"], "period": ["2022", "2022"], "value": [7.0, float("nan")], "indicator": ["share"] * 2}
+    )
+    spec = {
+        "data": [{"source": "api", "entities": ["WORLD", "TWN", "USA"], "periods": ["2022"]}],
+        "derive": [{"share": "imports", "of": "WORLD", "as": "share"}],
+    }
+    assert missing_by_entity(shares, spec) == [("USA", ["2022"])]
+    change = shares.assign(period="2018-2022", indicator="change")
+    spec["derive"].append({"change": "share", "from": "2018", "as": "change"})
+    spec["data"][0]["periods"] = ["2018", "latest"]
+    assert missing_by_entity(change, spec) == [("USA", ["2018-2022"])]
+
+
+def test_an_unknown_status_in_a_switch_is_refused(project_root: Path) -> None:
+    path = project_root / "config" / "items.yaml"
+    text = path.read_text(encoding="utf-8")
+    declared = "then: {complete: reproduced, incomplete: partial}, else: partial}"
+    path.write_text(text.replace(declared, "then: done, else: partial}", 1), encoding="utf-8")
+    with pytest.raises(Exception) as caught:
+        load_project(project_root)
+    assert "unknown status 'done'" in str(caught.value) and "fig16" in str(caught.value)
+
+
+def test_techgap_status_shows_both_branches_of_a_coverage_switch_once_the_api_source_has_a_vintage(project_root: Path) -> None:
+    from techgap.editions import declared_status
+
+    item = load_project(project_root).item("fig16")
+    assert declared_status(load_project(project_root), item, "latest") == "partial"
+    plant_api_vintage(project_root, "comtrade_us_imports", "comtrade/us_imports_shaped_2022.json", VINTAGE)
+    assert declared_status(load_project(project_root), item, "latest") == "reproduced or partial"
+    assert declared_status(load_project(project_root), item, "report") == "transcribed"

@@ -250,15 +250,15 @@ def status_text(project: Project) -> str:
     """What `techgap status` prints: sources and their vintages, then items and their statuses."""
     from collections import Counter
 
-    from techgap.editions import edition_item
+    from techgap.editions import declared_status
 
     sources = source_status(project)
     items = [
         {
             "item": item.id,
             "kind": item.kind,
-            "report": str(edition_item(item, "report").status),
-            "latest": str(edition_item(item, "latest").status),
+            "report": declared_status(project, item, "report"),
+            "latest": declared_status(project, item, "latest"),
             "group": item.render_group if item.renders else "-",
             "sources": ", ".join(item.sources),
         }

@@ -224,9 +224,21 @@ STATUSES = ("reproduced", "transcribed", "partial", "unavailable", "analysis")
 Status = Literal["reproduced", "transcribed", "partial", "unavailable", "analysis"]
 
 
+SWITCH_CONDITIONS = frozenset({"if_source"})  # keys of a switch that are conditions, not branches
+
+
+def switch_leaves(value: Any) -> list[Any]:
+    """The plain values of a value that may hold edition, source or coverage switches (every branch)."""
+    if isinstance(value, dict):
+        return [leaf for key, inner in value.items() if key not in SWITCH_CONDITIONS for leaf in switch_leaves(inner)]
+    return [value]
+
+
 class ItemSpec(Strict):
     """One item of the report (or of techgap's own analysis). Any value in ``spec``, ``status``,
-    ``status_reason`` and ``source_note`` may be an edition switch ``{report: ..., latest: ...}``;
+    ``status_reason`` and ``source_note`` may be an edition switch ``{report: ..., latest: ...}``, and
+    inside it a source switch ``{if_source: S, then: ..., else: ...}``; a status may also be a coverage
+    switch ``{complete: A, incomplete: B}`` (B when a requested cell has no value, see editions.py);
     texts may hold ``{placeholders}`` filled from the data the item draws (see editions.py)."""
 
     id: str
@@ -241,8 +253,8 @@ class ItemSpec(Strict):
     spec: dict[str, Any] = Field(default_factory=dict)
     facts: dict[str, dict[str, Any]] = Field(default_factory=dict)
     fixed_terms: list[str] = Field(default_factory=list)
-    status: Status | dict[str, Status]
-    status_reason: str | dict[str, str] = ""
+    status: Status | dict[str, Any]
+    status_reason: str | dict[str, Any] = ""
     group: str | None = None
 
     @field_validator("id")
@@ -257,8 +269,11 @@ class ItemSpec(Strict):
 
     @model_validator(mode="after")
     def _reason(self) -> ItemSpec:
-        statuses = self.status.values() if isinstance(self.status, dict) else [self.status]
-        reasons = self.status_reason.values() if isinstance(self.status_reason, dict) else [self.status_reason]
+        statuses = switch_leaves(self.status)
+        unknown = [s for s in statuses if s not in STATUSES]
+        if unknown:
+            raise ValueError(f"item {self.id}: unknown status {unknown[0]!r}; known: {', '.join(STATUSES)}")
+        reasons = switch_leaves(self.status_reason)
         if any(s != "reproduced" for s in statuses) and not all(str(r).strip() for r in reasons):
             raise ValueError(f"item {self.id}: a status other than reproduced needs a status_reason")
         if self.group is not None:

@@ -8,7 +8,7 @@ same design on the newest vintage of every source, extended to the newest data (
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from techgap.config import ItemSpec, Project
@@ -63,28 +63,50 @@ def selections(item: ItemSpec) -> list[dict[str, Any]]:
     return list(item.spec.get("data", []))
 
 
-def available(project: Project, source_id: str) -> bool:
-    """Whether a source has any vintage on disk (API sources have none before their first refresh)."""
-    return bool(list_vintages(project.raw_dir, source_id))
+def available(project: Project, source_id: str, withheld: Collection[str] = ()) -> bool:
+    """Whether a source has any vintage on disk (API sources have none before their first refresh).
+    ``withheld``: sources an edition treats as absent (an API vintage with nothing the item can draw)."""
+    return source_id not in withheld and bool(list_vintages(project.raw_dir, source_id))
 
 
 SOURCE_SWITCH_KEYS = frozenset({"if_source", "then", "else"})
 
 
-def for_sources(project: Project, value: Any) -> Any:
+def for_sources(project: Project, value: Any, withheld: Collection[str] = ()) -> Any:
     """``value`` with every source switch ``{if_source: S, then: A, else: B}`` replaced by A when source
     S has a vintage and B otherwise, recursively: texts that must follow which series is drawn (an API
     series once it has been refreshed, the transcribed one before)."""
     if isinstance(value, dict) and set(value) == SOURCE_SWITCH_KEYS:
-        return for_sources(project, value["then"] if available(project, value["if_source"]) else value["else"])
+        chosen = value["then"] if available(project, value["if_source"], withheld) else value["else"]
+        return for_sources(project, chosen, withheld)
     if isinstance(value, dict):
-        return {key: for_sources(project, inner) for key, inner in value.items()}
+        return {key: for_sources(project, inner, withheld) for key, inner in value.items()}
     if isinstance(value, list):
-        return [for_sources(project, inner) for inner in value]
+        return [for_sources(project, inner, withheld) for inner in value]
     return value
 
 
-def edition_sources(project: Project, item: ItemSpec, edition: str) -> list[str]:
+COVERAGE_SWITCH_KEYS = frozenset({"complete", "incomplete"})
+
+
+def for_coverage(value: Any, complete: bool) -> Any:
+    """A status given as a coverage switch ``{complete: A, incomplete: B}``: A when every cell the item
+    requests has a value, B otherwise (an API answer that covers only part of what the item draws)."""
+    if isinstance(value, dict) and set(value) == COVERAGE_SWITCH_KEYS:
+        return value["complete" if complete else "incomplete"]
+    return value
+
+
+def declared_status(project: Project, item: ItemSpec, edition: str) -> str:
+    """The status one edition declares, before it is built: edition and source switches resolved; a
+    coverage switch, which only the build can resolve, shows both branches ('reproduced or partial')."""
+    status = for_sources(project, for_edition(item.status, edition))
+    if isinstance(status, dict) and set(status) == COVERAGE_SWITCH_KEYS:
+        return f"{status['complete']} or {status['incomplete']}"
+    return str(status)
+
+
+def edition_sources(project: Project, item: ItemSpec, edition: str, withheld: Collection[str] = ()) -> list[str]:
     """Sources one edition of an item reads: the sources of its selections that apply (a selection
     marked `optional` is skipped while its source has no vintage; `unless_source` skips a selection
     once the named source has one)."""
@@ -93,7 +115,7 @@ def edition_sources(project: Project, item: ItemSpec, edition: str) -> list[str]
         return sorted(s for s in item.sources if available(project, s))
     out = []
     for selection in selections(resolved):
-        if applies(project, selection):
+        if applies(project, selection, withheld):
             out.append(selection["source"])
     for fact in resolved.facts.values():
         if fact.get("source"):
@@ -101,11 +123,11 @@ def edition_sources(project: Project, item: ItemSpec, edition: str) -> list[str]
     return sorted(set(out))
 
 
-def applies(project: Project, selection: dict[str, Any]) -> bool:
-    if selection.get("optional") and not available(project, selection["source"]):
+def applies(project: Project, selection: dict[str, Any], withheld: Collection[str] = ()) -> bool:
+    if selection.get("optional") and not available(project, selection["source"], withheld):
         return False
     unless = selection.get("unless_source")
-    return not (unless and available(project, unless))
+    return not (unless and available(project, unless, withheld))
 
 
 def edition_vintages(project: Project, edition: str, source_ids: Iterable[str]) -> dict[str, str]:

@@ -455,6 +455,14 @@ def _worldbank_pages(path: Path, body: object) -> list[tuple[dict, list]]:
             f"{m.get('key', '')}: {m.get('value', '')}".strip(": ") if isinstance(m, dict) else str(m) for m in messages
         )
         raise InputError(path, f"the API returned an error: {text}")
+    if isinstance(body, list) and len(body) == 2 and isinstance(body[0], dict) and body[1] is None and body[0].get("total") == 0:
+        raise InputError(  # what the API sends for a request it has no data for (an unknown country code, say)
+            path,
+            "the API answered with no records at all (total 0, records null): it has no data for the countries, "
+            "indicator or dates requested; check the source's url and params",
+            field="total",
+            expected="at least one record",
+        )
     pages = body if isinstance(body, list) and body and all(isinstance(p, list) for p in body) else [body]
     out = []
     for number, page in enumerate(pages, start=1):

@@ -127,20 +127,34 @@ def drawn_periods(rows: pd.DataFrame) -> list[str]:
 
 def missing_cells(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any, lang: str) -> str:
     """Requested entity x period cells without a value, as 'United States 2016, 2018; Korea 2021'."""
-    parts = []
-    for selection in item_spec.get("data", []):
-        entities = selection.get("entities")
-        periods = _expected_periods(selection.get("periods"), rows)
-        if not entities or not periods:
-            continue
-        have = rows[rows["value"].notna()].groupby("entity_code")["period"].agg(set)
-        for code in entities:
-            gaps = [p for p in periods if p not in have.get(code, set())]
-            if gaps:
-                parts.append(f"{name(code)} {compact_periods(gaps)}")
+    parts = [f"{name(code)} {compact_periods(gaps)}" for code, gaps in missing_by_entity(rows, item_spec)]
     parts += unranked_values(rows, item_spec, name)
     none = {"zh": "無", "en": "none"}[lang]
     return "; ".join(parts) or none
+
+
+def missing_by_entity(rows: pd.DataFrame, item_spec: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """(entity, periods without a value) for every entity a selection requests. The total of a `share`
+    step is not drawn and is not counted; after a `change` step the periods are the change's own
+    ('2018-2023'), so the cells expected are those."""
+    derive = item_spec.get("derive", [])
+    totals = share_totals(item_spec)
+    changed = any("change" in step and (rows.get("indicator", pd.Series(dtype=str)) == step.get("as")).any() for step in derive)
+    have = rows[rows["value"].notna()].groupby("entity_code")["period"].agg(set) if len(rows) else pd.Series(dtype=object)
+    out = []
+    for selection in item_spec.get("data", []):
+        entities = [code for code in selection.get("entities") or [] if code not in totals]
+        periods = sorted(set(rows["period"])) if changed else _expected_periods(selection.get("periods"), rows)
+        for code in entities if periods else []:
+            gaps = [p for p in periods if p not in have.get(code, set())]
+            if gaps:
+                out.append((code, gaps))
+    return out
+
+
+def share_totals(item_spec: Mapping[str, Any]) -> set[str]:
+    """Entities a `share` derive step divides by and does not draw (the World row of import shares)."""
+    return {step["of"] for step in item_spec.get("derive", []) if "share" in step and "of" in step}
 
 
 def unranked_values(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any) -> list[str]:
@@ -157,6 +171,10 @@ def unranked_values(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any)
 
 
 def _expected_periods(wanted: Any, rows: pd.DataFrame) -> list[str]:
+    if isinstance(wanted, Mapping) and set(wanted) == {"latest"}:  # the newest N periods the selection drew
+        from techgap.render.data import period_order
+
+        return sorted(set(rows["period"]), key=period_order)[-int(wanted["latest"]) :]
     if isinstance(wanted, Mapping) and "from" in wanted and "to" in wanted:
         last = wanted["to"]
         if str(last) == "latest":  # resolved against the data: the newest year drawn

@@ -203,12 +203,15 @@ def new_figure(spec: dict, *, nrows: int = 1, ncols: int = 1, body_height: float
     return fig, [ax for row in axes for ax in row]
 
 
-def finish(fig, item: Any, ctx: Context, spec: dict, *, notes: Iterable[str] = ()) -> None:
+def finish(fig, item: Any, ctx: Context, spec: dict, *, notes: Iterable[str] = (), missing: Iterable[str] = ()) -> None:
     """Caption and subtitle on top, the 資料來源 / Source line and notes at the bottom, as in the report;
-    the axes get the body between them; then value labels that collide are moved apart."""
+    the axes get the body between them; then value labels that collide are moved apart. ``missing``
+    (cells the chart has no value for) and the cells the source marks missing (``spec['missing_cells']``)
+    make one "No value found" sentence, each cell named once."""
     body = fig.get_figheight()
     subtitle = ctx.t(spec.get("subtitle")) or ctx.t(spec.get("ylabel"))
-    all_notes = [ctx.t(spec.get("note")), *notes, *spec.get("missing_notes", [])]
+    cells = list(dict.fromkeys([*spec.get("missing_cells", []), *missing]))
+    all_notes = [ctx.t(spec.get("note")), *notes, _missing_note(ctx, cells)]
     bottom = compose(fig, item, ctx, body_height=body, subtitle=subtitle, notes=[n for n in all_notes if n])
     height = fig.get_figheight()
     engine = fig.get_layout_engine()
@@ -639,7 +642,7 @@ def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     if extra is not None:
         handles, labels = handles + [extra], labels + [extra.get_label()]
     _legend_above(ax, handles, labels)
-    finish(fig, item, ctx, spec, notes=[_missing_note(ctx, missing)])
+    finish(fig, item, ctx, spec, missing=missing)
     return fig
 
 
@@ -961,7 +964,7 @@ def draw_value_table(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
             ],
         }
     )
-    notes = [ctx.w("as_table"), *spec.get("missing_notes", [])]
+    notes = [ctx.w("as_table"), _missing_note(ctx, spec.get("missing_cells", []))]
     return draw_display(item, display, ctx, {**spec, "unit_line": None}, notes=notes)
 
 
@@ -974,7 +977,7 @@ def without_missing(draw: Callable[..., Any]) -> Callable[..., Any]:
         named = rows[empty & (rows["source"] != "techgap")]
         names = [f"{ctx.name(r['entity_code'])} {r['period']}" for _, r in named.iterrows()]
         if names:
-            spec = {**spec, "missing_notes": [_missing_note(ctx, names)]}
+            spec = {**spec, "missing_cells": names}
         return draw(item, rows[~empty].reset_index(drop=True), ctx, spec)
 
     drawn.__doc__ = draw.__doc__

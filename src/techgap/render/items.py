@@ -7,7 +7,7 @@ validated and drawn, so a failure writes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pandas as pd
 
 from techgap import texts
 from techgap.config import ItemSpec, Project
-from techgap.editions import applies, edition_item, edition_sources, edition_vintages, for_sources
+from techgap.editions import applies, edition_item, edition_sources, edition_vintages, for_coverage, for_sources
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.io import figure_bytes
@@ -111,7 +111,21 @@ def apply_derive(item: ItemSpec, rows: pd.DataFrame, step: Mapping[str, Any], nu
 
 def consumed_entities(item: ItemSpec) -> set[str]:
     """Entities a derive step uses and does not draw (the total of a share)."""
-    return {step["of"] for step in item.spec.get("derive", []) if "share" in step and "of" in step}
+    return texts.share_totals(item.spec)
+
+
+def selected_rows(
+    item: ItemSpec, frames: Mapping[str, pd.DataFrame], published: Mapping[str, Mapping[str, str | None]] | None = None
+) -> pd.DataFrame:
+    """The rows the item's selections match, in source order, after its derive steps (may be empty)."""
+    selections = [s for s in item.spec.get("data", []) if s["source"] in frames]
+    parts = [item_data.select(frames, selection, published) for selection in selections]
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if not rows.empty:
+        rows = rows.sort_values(["source", "line"], kind="stable").reset_index(drop=True)  # source order
+    for number, step in enumerate(item.spec.get("derive", [])):
+        rows = apply_derive(item, rows, step, number)
+    return rows
 
 
 def item_rows(
@@ -121,13 +135,7 @@ def item_rows(
     published: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> pd.DataFrame:
     """The rows an (edition-resolved) item draws, in source order, with derived series appended."""
-    selections = [s for s in item.spec.get("data", []) if s["source"] in frames]
-    parts = [item_data.select(frames, selection, published) for selection in selections]
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    if not rows.empty:
-        rows = rows.sort_values(["source", "line"], kind="stable").reset_index(drop=True)  # source order
-    for number, step in enumerate(item.spec.get("derive", [])):
-        rows = apply_derive(item, rows, step, number)
+    rows = selected_rows(item, frames, published)
     if rows.empty:
         raise InputError(
             ITEMS_FILE,
@@ -172,12 +180,20 @@ def absent_entities(item: ItemSpec, rows: pd.DataFrame) -> list[str]:
     return warnings
 
 
-def resolved_item(project: Project, item: ItemSpec, edition: str) -> ItemSpec:
-    """The item as one edition builds it: selections that do not apply left out, source switches resolved."""
+def resolved_item(project: Project, item: ItemSpec, edition: str, withheld: Collection[str] = ()) -> ItemSpec:
+    """The item as one edition builds it: selections that do not apply left out, source switches resolved
+    (``withheld`` sources count as having no vintage)."""
     resolved = edition_item(item, edition)
-    spec = for_sources(project, dict(resolved.spec))
-    spec["data"] = [s for s in spec.get("data", []) if applies(project, s)]
-    return resolved.model_copy(update={"spec": spec, "source_note": for_sources(project, resolved.source_note)})
+    spec = for_sources(project, dict(resolved.spec), withheld)
+    spec["data"] = [s for s in spec.get("data", []) if applies(project, s, withheld)]
+    return resolved.model_copy(
+        update={
+            "spec": spec,
+            "source_note": for_sources(project, resolved.source_note, withheld),
+            "status": for_sources(project, resolved.status, withheld),
+            "status_reason": for_sources(project, resolved.status_reason, withheld),
+        }
+    )
 
 
 def bilingual_texts(
@@ -275,9 +291,10 @@ def prepare_edition(
     registry: EntityRegistry,
     provenances: Mapping[str, Provenance],
     published: Mapping[str, Mapping[str, str | None]],
+    withheld: Collection[str] = (),
 ) -> PreparedEdition:
     """Select and check the rows of one edition, and make its texts from them."""
-    resolved = resolved_item(project, item, edition)
+    resolved = resolved_item(project, item, edition, withheld)
     if item.chart in GAP_KINDS:
         from techgap import gaps
 
@@ -301,6 +318,14 @@ def prepare_edition(
         id=item.id, kind=item.kind, chart=item.chart, title=resolved.title, source_line=made["source_line"], spec=spec
     )
     return PreparedEdition(resolved, rows, data, drawn, made, warnings)
+
+
+def built_status(prepared: PreparedEdition) -> str:
+    """The edition's status; a coverage switch resolved on whether every requested cell has a value."""
+    status = prepared.resolved.status
+    if isinstance(status, dict):
+        return for_coverage(status, complete=not texts.missing_by_entity(prepared.rows, prepared.resolved.spec))
+    return status
 
 
 def context(registry: EntityRegistry, lang: str) -> Context:
@@ -334,11 +359,12 @@ def draw_edition(
     provenances: Mapping[str, Provenance],
     published: Mapping[str, Mapping[str, str | None]],
     figures_dir: Path,
+    withheld: Collection[str] = (),
 ) -> EditionBuild:
     """One edition of one item, drawn in memory: rows, texts, images, tables and its record."""
     import matplotlib.pyplot as plt
 
-    prepared = prepare_edition(project, item, edition, frames, registry, provenances, published)
+    prepared = prepare_edition(project, item, edition, frames, registry, provenances, published, withheld)
     rows, spec, made = prepared.rows, prepared.drawn.spec, prepared.made
     base = item_dir(item.id, edition, figures_dir)
     build = EditionBuild(item.id, edition, rows, prepared.data, meta={})
@@ -354,7 +380,7 @@ def draw_edition(
     build.meta = {
         "id": item.id,
         "edition": edition,
-        "status": prepared.resolved.status,
+        "status": built_status(prepared),
         "reason": made["status_reason"],
         "periods": texts.drawn_periods(rows),
         "warnings": prepared.warnings,
@@ -376,9 +402,10 @@ def edition_inputs(
     edition: str,
     frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
     provenances: Mapping[tuple[str, str], Provenance],
+    withheld: Collection[str] = (),
 ) -> tuple[dict, dict, dict, dict]:
     """The frames, provenance and publication dates one edition of an item reads, and its vintages."""
-    vintages = edition_vintages(project, edition, edition_sources(project, item, edition))
+    vintages = edition_vintages(project, edition, edition_sources(project, item, edition, withheld))
     frames = {s: frames_by_vintage[(s, v)] for s, v in vintages.items()}
     edition_provenance = {s: provenances[(s, v)] for s, v in vintages.items()}
     published = {s: {d.id: d.published for d in p.documents} for s, p in edition_provenance.items()}
@@ -459,9 +486,19 @@ def build_item(
 
     builds = {}
     for edition in EDITIONS:
-        frames, edition_provenance, published, vintages = edition_inputs(project, item, edition, frames_by_vintage, provenances)
-        build = draw_edition(project, item, edition, frames, registry, edition_provenance, published, figures_dir)
+        unusable = api_vintages_without_rows(project, item, edition, frames_by_vintage, provenances)
+        inputs = edition_inputs(project, item, edition, frames_by_vintage, provenances, withheld=set(unusable))
+        frames, edition_provenance, published, vintages = inputs
+        build = draw_edition(project, item, edition, frames, registry, edition_provenance, published, figures_dir, set(unusable))
         build.meta["vintages"] = vintages
+        for source_id, (vintage, requested) in unusable.items():
+            names = ", ".join(registry.name(code, "en") for code in requested) or "the rows it selects"
+            said = (
+                f"The {source_id} vintage {vintage} has no rows this item can draw (it asks for {names}), so this "
+                "edition draws what it drew before that source was refreshed."
+            )
+            build.meta["reason"] = f"{build.meta['reason']} {said}".strip()
+            build.meta["warnings"].append(f"item {item.id}: {said}")
         builds[edition] = build
     builds["latest"].meta.update(edition_changes(builds["report"].rows, builds["latest"].rows))
     files: dict[str, bytes] = {}
@@ -472,6 +509,28 @@ def build_item(
         files.update(build.files)
         assert set(files) >= set(outputs), set(outputs) - set(files)
     return files
+
+
+def api_vintages_without_rows(
+    project: Project,
+    item: ItemSpec,
+    edition: str,
+    frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
+    provenances: Mapping[tuple[str, str], Provenance],
+) -> dict[str, tuple[str, list[str]]]:
+    """{source: (vintage, entities asked for)} for each optional (API) selection that applies but gives the
+    item nothing to draw (e.g. an answer without the World row a share needs): the edition then builds
+    as before that source's first refresh, and says so."""
+    resolved = resolved_item(project, item, edition)
+    frames, _, published, vintages = edition_inputs(project, item, edition, frames_by_vintage, provenances)
+    out = {}
+    for selection in resolved.spec.get("data", []):
+        if not selection.get("optional"):
+            continue
+        alone = resolved.model_copy(update={"spec": {**resolved.spec, "data": [selection]}})
+        if selected_rows(alone, frames, published).empty:
+            out[selection["source"]] = (vintages[selection["source"]], list(selection.get("entities") or []))
+    return out
 
 
 def render_items(
