@@ -1,15 +1,18 @@
 """The latest editions of fig16, fig17, fig18 and fig21 draw the API series once a vintage of it exists
-(planted from recorded or shaped answers, tests/fixtures/*/<name>.provenance.yaml); the report editions
-keep the report's transcribed values, byte for byte."""
+(refreshed from recorded or shaped answers, tests/fixtures/*/<name>.provenance.yaml, replayed through the
+refresh's own HTTP stack); the report editions keep the report's transcribed values, byte for byte."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from fixtures.plant import plant_api_vintage
+from fixtures.replay import ReplayServer, Reply, Seen
+from test_refresh import VINTAGE, edit_config, fast, run
 
 from techgap.build import build_group
 from techgap.config import load_project
@@ -17,7 +20,6 @@ from techgap.errors import InputError
 from techgap.render.items import apply_derive
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-VINTAGE = "2027-02-01"
 PARTNER_ENTITY = {0: "WORLD", 490: "TWN", 156: "CHN", 842: "USA"}
 
 
@@ -26,12 +28,60 @@ def edition_files(root: Path, edition: str, item_id: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def build_before_and_after(root: Path, group: str, item_ids: list[str], plants: list[tuple[str, str]]) -> dict[str, dict]:
-    """Build the group, plant the API vintages, build again: the report editions before and after."""
+def answers_by_request(fixture: str) -> list[tuple[Callable[[Seen], bool], bytes]]:
+    """What the server sends for each request. Comtrade's preview API answers one period per request (the
+    refresh asks for each period in turn), so a Comtrade answer is served period by period, in its own
+    layout; any other answer is served whole."""
+    body = (FIXTURES / fixture).read_bytes()
+    answer = json.loads(body)
+    if not (isinstance(answer, dict) and "data" in answer):
+        return [(lambda seen: True, body)]
+    served = []
+    for period in sorted({str(row["period"]) for row in answer["data"]}):
+        rows = [row for row in answer["data"] if str(row["period"]) == period]
+        part = json.dumps({**answer, "count": len(rows), "data": rows}).encode("utf-8")
+        served.append((lambda seen, period=period: seen.query.get("period") == [period], part))
+    return served
+
+
+def refresh_from(root: Path, source_id: str, fixture: str, **narrowed) -> None:
+    """A refresh of ``source_id`` whose server answers with the recorded (or shaped) body, gzip-encoded:
+    the vintage is written by the refresh itself, as on a machine with internet. ``narrowed`` overrides
+    the source's request (what it expects) where a shaped answer holds less than the real request asks."""
+
+    def change(data: dict) -> None:
+        fast(data)
+        source = data["refresh"]["sources"][source_id]
+        if "period" in narrowed:
+            source["params"]["period"] = narrowed.pop("period")
+        source.update(narrowed)
+
+    edit_config(root, change)
+    with ReplayServer() as server:
+        for match, body in answers_by_request(fixture):
+            server.route(match, Reply(200, body, {"Content-Type": "application/json"}, gzip=True))
+        [result] = run(root, server, source_id)
+    assert result.status == "new", result.message
+
+
+# What each shaped answer holds, as the request the test's refresh makes (the real request asks for more).
+NARROWED = {
+    "comtrade/us_imports_shaped_2022.json": {"period": "2022", "expect_years": ["2022"]},
+    "comtrade/china_imports_shaped.json": {
+        "period": "2012,2017,2018,2019,2022",
+        "expect_entities": ["WORLD", "TWN", "USA"],
+        "expect_years": ["2012", "2017", "2018", "2019", "2022"],
+    },
+    "worldbank/fdi_shaped.json": {"expect_entities": ["USA", "CHN", "EU27"], "expect_years": ["2020-2023"]},
+}
+
+
+def build_before_and_after(root: Path, group: str, item_ids: list[str], answers: list[tuple[str, str]]) -> dict[str, dict]:
+    """Build the group, refresh the API sources from the answers, build again: the report editions before."""
     build_group(load_project(root), group)
     before = {item_id: edition_files(root, "report", item_id) for item_id in item_ids}
-    for source_id, fixture in plants:
-        plant_api_vintage(root, source_id, fixture, VINTAGE)
+    for source_id, fixture in answers:
+        refresh_from(root, source_id, fixture, **NARROWED.get(fixture, {}))
     build_group(load_project(root), group)
     return before
 
