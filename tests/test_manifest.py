@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import ROOT
 
 from techgap.config import STATUSES
-from techgap.manifest import readme_with_table
+from techgap.manifest import documents_by_publisher, readme_with_table
 
 MANIFEST = json.loads((ROOT / "figures" / "manifest.json").read_text(encoding="utf-8"))
 
@@ -61,3 +61,12 @@ def test_sources_carry_provenance():
 def test_readme_table_matches_the_manifest():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme_with_table(readme, MANIFEST) == readme, "run: .venv/bin/python -m techgap readme"
+
+
+def test_a_source_says_whose_documents_it_holds():
+    """eiu_china_chip_lag is named after an EIU article but holds the NDC report's sentences only."""
+    from types import SimpleNamespace
+
+    vintage = SimpleNamespace(documents=[SimpleNamespace(publisher=p) for p in ("NDC", "EIU", "NDC")])
+    assert list(documents_by_publisher(vintage).items()) == [("NDC", 2), ("EIU", 1)]
+    assert documents_by_publisher(SimpleNamespace(documents=[])) == {}

@@ -60,6 +60,14 @@ def item_record(project: Project, item: ItemSpec, chapters: Any = None) -> dict[
     }
 
 
+def documents_by_publisher(provenance: Any) -> dict[str, int]:
+    """How many of the vintage's documents each publisher issued, most first (empty for an API vintage)."""
+    counts: dict[str, int] = {}
+    for document in provenance.documents:
+        counts[document.publisher] = counts.get(document.publisher, 0) + 1
+    return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
+
+
 def build_manifest(project: Project) -> dict[str, Any]:
     from techgap.chapters import load_chapters
 
@@ -81,6 +89,9 @@ def build_manifest(project: Project) -> dict[str, Any]:
                 "url": prov.url,
                 "licence": prov.licence,
                 "method": prov.method,
+                # what the vintage holds, by publisher: a source named after a study may hold only the
+                # report's sentences citing it (e.g. eiu_china_chip_lag: the NDC report's text)
+                "documents_from": documents_by_publisher(prov),
                 "provenance": {e: f"data/raw/{source_id}/{v}/provenance.yaml" for e, v in entry["vintages"].items()},
             }
         )
