@@ -18,6 +18,7 @@ import pytest
 import yaml
 from fixtures.replay import ReplayServer, Reply
 from test_refresh import VINTAGE, add_test_source, edit_config, run
+from test_refresh_oecd_real import register_entities
 
 from techgap.build import build_group
 from techgap.config import load_project
@@ -69,14 +70,6 @@ def declare_item(root: Path, indicator: str, entities: list[str], unit_label: st
     with open(root / "config" / "items.yaml", "a", encoding="utf-8") as handle:
         handle.write("\n" + yaml.safe_dump([item], allow_unicode=True, sort_keys=False))
     edit_config(root, lambda data: data["report_vintages"].update({SOURCE: VINTAGE}))
-
-
-def register(root: Path, codes: set[str]) -> None:
-    path = root / "config" / "entities.yaml"
-    known = set(yaml.safe_load(path.read_text(encoding="utf-8")))
-    with open(path, "a", encoding="utf-8") as handle:
-        for code in sorted(codes - known):
-            handle.write(f"{code}: {{en: {code}, zh: {code}, kind: economy, aliases: []}}\n")
 
 
 def replay_and_build(root: Path, fixture: Path, headers: dict[str, str]) -> pd.DataFrame:
@@ -161,7 +154,7 @@ def test_a_real_oecd_answer_is_refreshed_and_drawn(project_root: Path, name: str
     origin = recorded(fixture)
     parts = urlsplit(origin["request"]["url"])
     frame = pd.read_csv(fixture, dtype=str, keep_default_na=False)
-    register(
+    register_entities(
         project_root, {cell.split(":")[0].strip() for cell in frame[[c for c in frame.columns if c.startswith("REF_AREA")][0]]}
     )
     add_test_source(
