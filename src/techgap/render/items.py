@@ -109,11 +109,6 @@ def apply_derive(item: ItemSpec, rows: pd.DataFrame, step: Mapping[str, Any], nu
     return pd.concat([rows[rows["indicator"] != step[kind]], derived], ignore_index=True)
 
 
-def consumed_entities(item: ItemSpec) -> set[str]:
-    """Entities a derive step uses and does not draw (the total of a share)."""
-    return texts.share_totals(item.spec)
-
-
 def selected_rows(
     item: ItemSpec, frames: Mapping[str, pd.DataFrame], published: Mapping[str, Mapping[str, str | None]] | None = None
 ) -> pd.DataFrame:
@@ -169,10 +164,11 @@ def check_required(item: ItemSpec, rows: pd.DataFrame) -> None:
 def absent_entities(item: ItemSpec, rows: pd.DataFrame) -> list[str]:
     """Warnings: entities a selection asks for that have no row in the vintage in use."""
     warnings = []
+    consumed = texts.share_totals(item.spec)  # a share's total is used, not drawn
     for number, selection in enumerate(item.spec.get("data", [])):
         got = set(rows.loc[rows["source"] == selection["source"], "entity_code"])
         for code in selection.get("entities") or []:
-            if code not in got and code not in consumed_entities(item):
+            if code not in got and code not in consumed:
                 warnings.append(
                     f"item {item.id}: entity {code} requested in spec.data[{number}].entities has no "
                     f"rows in {selection['source']}"
@@ -522,11 +518,12 @@ def api_vintages_without_rows(
     item nothing to draw (e.g. an answer without the World row a share needs): the edition then builds
     as before that source's first refresh, and says so."""
     resolved = resolved_item(project, item, edition)
+    optional = [selection for selection in resolved.spec.get("data", []) if selection.get("optional")]
+    if not optional:  # most items: nothing to check, no second look at the inputs
+        return {}
     frames, _, published, vintages = edition_inputs(project, item, edition, frames_by_vintage, provenances)
     out = {}
-    for selection in resolved.spec.get("data", []):
-        if not selection.get("optional"):
-            continue
+    for selection in optional:
         alone = resolved.model_copy(update={"spec": {**resolved.spec, "data": [selection]}})
         if selected_rows(alone, frames, published).empty:
             out[selection["source"]] = (vintages[selection["source"]], list(selection.get("entities") or []))
