@@ -28,3 +28,47 @@ def test_cjk_breaks_between_characters_and_keeps_closing_punctuation_on_the_line
 def test_a_word_longer_than_the_line_stands_alone_and_short_text_is_untouched():
     assert wrap("a supercalifragilistic word", 1, 8, MonospaceRenderer()) == "a\nsupercalifragilistic\nword"
     assert wrap("fits\nas is", 1, 8, MonospaceRenderer()) == "fits\nas is"
+
+
+class KernedRenderer(MonospaceRenderer):
+    """A run of characters is narrower (kerning < 0) or wider (kerning > 0) than its characters side by
+    side, so widths summed token by token misjudge every line; records each string it measures."""
+
+    def __init__(self, kerning: float):
+        self.kerning = kerning
+        self.dpi = 1.2345 + kerning  # a width cache of its own
+        self.measured: list[str] = []
+
+    def get_text_width_height_descent(self, value, prop, ismath):
+        self.measured.append(value)
+        return len(value) * prop.get_size() + self.kerning * max(len(value) - 1, 0), prop.get_size(), 0
+
+
+def greedy_lines(text: str, width: float, kerning: float) -> list[str]:
+    """The reference: each line the longest run of words whose measured width fits, found word by word."""
+    words, lines, current = text.split(" "), [], ""
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if current and len(candidate) + kerning * (len(candidate) - 1) > width:
+            lines.append(current)
+            candidate = word
+        current = candidate
+    return lines + [current]
+
+
+def test_lines_are_the_greedy_fill_even_when_token_widths_do_not_add_up():
+    text = " ".join(f"w{i % 7}{'x' * (i % 5)}" for i in range(120))
+    for kerning in (-0.4, 0.0, 0.3):
+        renderer = KernedRenderer(kerning)
+        lines = wrap(text, 1, 40, renderer).split("\n")
+        assert lines == greedy_lines(text, 40, kerning), kerning
+
+
+def test_a_long_paragraph_costs_a_few_measurements_per_line_not_a_search_over_the_paragraph():
+    text = " ".join(f"word{i}" for i in range(400))  # ~2,800 characters, ~70 lines of 40
+    renderer = KernedRenderer(-0.2)
+    lines = wrap(text, 1, 40, renderer).split("\n")
+    long_measurements = [value for value in renderer.measured if len(value) > 12]  # more than one token
+    assert len(lines) > 60
+    assert len(long_measurements) <= 3 * len(lines)
+    assert max(len(value) for value in long_measurements) < 60  # never the paragraph or most of it

@@ -107,31 +107,24 @@ def text_width_px(renderer, value: str, size: float, weight: str = "normal") -> 
 def wrap(value: str, size: float, width_px: float, renderer, weight: str = "normal") -> str:
     """Break text into lines no wider than width_px: between words, or between any two CJK characters; a
     token that may not start a line (closing punctuation) stays on the line before. Each line is as long
-    as fits (a greedy fill); the break is found by bisection, since a line only widens as tokens are
-    added, so a line costs a few measurements rather than one per token."""
+    as fits (a greedy fill). Where a line breaks is first estimated from the widths of its tokens (each
+    distinct token measured once), then confirmed by measuring the line itself: a line costs about two
+    measurements of its own length, not one per token or a bisection over the whole paragraph (a long
+    source line took seconds that way)."""
     lines: list[str] = []
     for paragraph in value.split("\n"):
-        if text_width_px(renderer, paragraph, size, weight) <= width_px:
+        tokens = _WRAP_TOKENS.findall(paragraph)
+        widths = [text_width_px(renderer, token, size, weight) for token in tokens]
+        if sum(widths) <= width_px * 1.05 and text_width_px(renderer, paragraph, size, weight) <= width_px:
             lines.append(paragraph)
             continue
-        tokens = _WRAP_TOKENS.findall(paragraph)
 
         def fits(start: int, end: int, tokens: list[str] = tokens) -> bool:
             return text_width_px(renderer, "".join(tokens[start:end]).rstrip(), size, weight) <= width_px
 
         start = 0
         while start < len(tokens):
-            low, high = start + 1, len(tokens)  # the longest run tokens[start:high] that fits; at least one token
-            if fits(start, high):
-                low = high
-            else:
-                while high - low > 1:
-                    middle = (low + high) // 2
-                    if fits(start, middle):
-                        low = middle
-                    else:
-                        high = middle
-            end = low
+            end = _longest_fit(start, _estimated_end(widths, start, width_px), len(tokens), fits)
             while end < len(tokens) and not _may_start_line(tokens, start, end):
                 end += 1
             lines.append("".join(tokens[start:end]).rstrip())
@@ -139,6 +132,29 @@ def wrap(value: str, size: float, width_px: float, renderer, weight: str = "norm
             while start < len(tokens) and not tokens[start].strip():
                 start += 1  # a line never starts with the space it was broken at
     return "\n".join(lines)
+
+
+def _estimated_end(widths: list[float], start: int, width_px: float) -> int:
+    """The end of the longest run of tokens from ``start`` whose widths sum to at most width_px."""
+    total, end = 0.0, start
+    while end < len(widths) and total + widths[end] <= width_px:
+        total += widths[end]
+        end += 1
+    return end
+
+
+def _longest_fit(start: int, guess: int, count: int, fits) -> int:
+    """The largest end in (start, count] with fits(start, end), at least start + 1 (a token wider than the
+    line gets a line of its own), searched outward from the estimate ``guess``; widths grow with the end."""
+    end = min(max(guess, start + 1), count)
+    if fits(start, end):
+        while end < count and fits(start, end + 1):
+            end += 1
+        return end
+    end -= 1
+    while end > start + 1 and not fits(start, end):
+        end -= 1
+    return max(end, start + 1)
 
 
 def _may_start_line(tokens: list[str], start: int, index: int) -> bool:
