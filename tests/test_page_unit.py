@@ -460,9 +460,41 @@ def test_subset_font_covers_every_character_of_the_pages(built):
 def test_pages_and_font_are_byte_identical_on_a_second_build(built, tmp_path, font_file):
     manifest, claims, provenance = sample_inputs()
     figures = sample_site(tmp_path, copy.deepcopy(manifest))
-    written = write_page(figures, manifest, claims, provenance, font_file=font_file)
+    fresh = tmp_path / "fonts" / font_file.name  # no cut kept beside this one: the font is cut again
+    fresh.parent.mkdir()
+    fresh.symlink_to(font_file.resolve())
+    written = write_page(figures, manifest, claims, provenance, font_file=fresh)
+    assert list(fresh.parent.glob("page-subset-*.woff2"))  # it was cut here, not read from the first build's
     for path in written:
         assert path.read_bytes() == (built["figures"] / path.relative_to(figures)).read_bytes(), path.name
+
+
+def test_a_cut_font_is_kept_and_reused_only_for_the_same_characters(tmp_path, font_file, monkeypatch):
+    font = tmp_path / font_file.name
+    font.symlink_to(font_file.resolve())
+    first = page_mod.subset_font(font, "中文 ABC")
+    kept = list(tmp_path.glob("page-subset-*.woff2"))
+    assert len(kept) == 1 and kept[0].read_bytes() == first
+
+    def no_cut(*args):
+        raise AssertionError("cut again although the same characters were cut before")
+
+    monkeypatch.setattr(page_mod, "_cut_font", no_cut)
+    assert page_mod.subset_font(font, "中文 ABC") == first
+    with pytest.raises(AssertionError, match="cut again"):
+        page_mod.subset_font(font, "中文 ABCD")  # one more character: another font
+
+
+def test_a_font_in_a_read_only_folder_is_cut_without_keeping_it(tmp_path, font_file, monkeypatch):
+    font = tmp_path / font_file.name
+    font.symlink_to(font_file.resolve())
+
+    def refuse(target, data):
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr("techgap.io.write_bytes", refuse)
+    assert page_mod.subset_font(font, "中文")[:4] == b"wOF2"
+    assert not list(tmp_path.glob("page-subset-*"))
 
 
 def test_nothing_is_written_when_an_item_table_is_broken(tmp_path, font_file):

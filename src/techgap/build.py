@@ -4,6 +4,7 @@ floor, and a quick way to rebuild when Snakemake is not at hand."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from techgap.config import ItemSpec, Project
 from techgap.editions import group_snapshots, item_snapshots, snapshot_owners
@@ -11,16 +12,24 @@ from techgap.io import write_bytes, write_parquet
 from techgap.layout import processed_path
 from techgap.normalize import normalize_source
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def build_snapshots(
-    project: Project, pairs: list[tuple[str, str]], items: list[ItemSpec], write: set[tuple[str, str]] | None = None
+    project: Project,
+    pairs: list[tuple[str, str]],
+    items: list[ItemSpec],
+    write: set[tuple[str, str]] | None = None,
+    frames: dict[tuple[str, str], pd.DataFrame] | None = None,
 ) -> list[str]:
     """Normalize the snapshots and draw both editions of the items, all in memory (every check passes
-    before anything is written), then write the processed tables and the item files."""
+    before anything is written), then write the processed tables and the item files. ``frames``: the
+    normalized tables, when the caller has them."""
     from techgap.provenance import load_provenance
     from techgap.render.items import render_items
 
-    frames = {(s, v): normalize_source(project, s, v) for s, v in pairs}
+    frames = frames if frames is not None else {(s, v): normalize_source(project, s, v) for s, v in pairs}
     provenances = {(s, v): load_provenance(project.raw_dir / s / v / "provenance.yaml") for s, v in pairs}
     files = render_items(project, items, frames, provenances)
     written = []
@@ -59,11 +68,13 @@ def build_all(project: Project) -> list[str]:
 
     items = [item for item in project.items if item.renders]
     # The tables the items read, as the workflow's build jobs write them (the ledger reads its own in memory).
-    pairs = {pair for item in items for pair in item_snapshots(project, item)}
-    written = build_snapshots(project, sorted(pairs), items)
-    write_ledger(project, build_ledger(project, against_previous_vintage=True))  # as `claims --previous --write`
+    pairs = sorted({pair for item in items for pair in item_snapshots(project, item)})
+    frames = {(s, v): normalize_source(project, s, v) for s, v in pairs}
+    written = build_snapshots(project, pairs, items, frames=frames)
+    tables = dict(frames)  # each vintage normalized once, whichever of items, ledger and drift reads it first
+    write_ledger(project, build_ledger(project, against_previous_vintage=True, tables=tables))  # `claims --previous`
     write_annotated_report(project)
-    write_drift(project)
+    write_drift(project, tables)
     write_manifest(project)
     names = ("claims.csv", "claims_checks.csv", "claims.md", "report.html", "drift.csv", "drift.md")
     names += ("manifest.json", "index.html")

@@ -707,22 +707,27 @@ def _number(value: object) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):.6g}"
 
 
-def ledger_frames(project: Project, sources: list[str], *, newest: bool = False) -> dict[str, pd.DataFrame]:
+Tables = dict[tuple[str, str], pd.DataFrame]  # (source, vintage) -> long table, see normalize.normalized_table
+
+
+def ledger_frames(
+    project: Project, sources: list[str], *, newest: bool = False, tables: Tables | None = None
+) -> dict[str, pd.DataFrame]:
     """Each source's long table: at the vintage the report edition is pinned to (the releases that
     match the report), or at the newest one the latest edition reads."""
-    from techgap.normalize import normalize_source
+    from techgap.normalize import normalized_table
     from techgap.provenance import resolve_vintage
 
     pins = project.settings.report_vintages if not newest else project.settings.vintages
-    return {s: normalize_source(project, s, resolve_vintage(project.raw_dir, s, pins)) for s in sources}
+    return {s: normalized_table(project, s, resolve_vintage(project.raw_dir, s, pins), tables) for s in sources}
 
 
 def previous_vintage_frames(
-    project: Project, sources: list[str], frames: Mapping[str, pd.DataFrame]
+    project: Project, sources: list[str], frames: Mapping[str, pd.DataFrame], tables: Tables | None = None
 ) -> dict[str, pd.DataFrame] | None:
     """The same tables with each source at the vintage before the one in use; None when no source
     has an earlier vintage (then there is nothing to compare)."""
-    from techgap.normalize import normalize_source
+    from techgap.normalize import normalized_table
     from techgap.provenance import list_vintages, resolve_vintage
 
     out, any_earlier = dict(frames), False
@@ -730,7 +735,7 @@ def previous_vintage_frames(
         current = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
         earlier = [v for v in list_vintages(project.raw_dir, source_id) if v < current]
         if earlier:
-            out[source_id] = normalize_source(project, source_id, earlier[-1])
+            out[source_id] = normalized_table(project, source_id, earlier[-1], tables)
             any_earlier = True
     return out if any_earlier else None
 
@@ -749,13 +754,17 @@ def build_ledger(
     latest_frames: Mapping[str, pd.DataFrame] | None = None,
     previous: str | Path | None = None,
     against_previous_vintage: bool = False,
+    tables: Tables | None = None,
 ) -> Ledger:
     """Evaluate config/claims.yaml; with ``previous`` (an earlier claims_checks.csv) or
-    ``against_previous_vintage``, also list the checks that changed. Writes nothing."""
+    ``against_previous_vintage``, also list the checks that changed. Writes nothing. ``tables``:
+    the long tables a one-process build has made so far (normalize.normalized_table)."""
     statements = load_claims(project.root / "config" / "claims.yaml", project)
     sources = sorted(claim_sources(statements))
-    frames = frames if frames is not None else ledger_frames(project, sources)
-    latest_frames = latest_frames if latest_frames is not None else ledger_frames(project, sources, newest=True)
+    tables = {} if tables is None else tables  # the report's and the newest vintage are often the same one
+    frames = frames if frames is not None else ledger_frames(project, sources, tables=tables)
+    if latest_frames is None:
+        latest_frames = ledger_frames(project, sources, newest=True, tables=tables)
     summary, checks = evaluate(statements, frames, project, latest_frames)
     changes = None
     if previous is not None:
@@ -763,7 +772,7 @@ def build_ledger(
             raise InputError(Path(previous), "no such earlier ledger", expected="a claims_checks.csv written by techgap")
         changes = compare_vintages(checks, pd.read_csv(previous))
     elif against_previous_vintage:
-        earlier = previous_vintage_frames(project, sources, frames)
+        earlier = previous_vintage_frames(project, sources, frames, tables)
         if earlier is not None:
             changes = compare_vintages(checks, evaluate_checks(statements, earlier, project))
         else:

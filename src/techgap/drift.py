@@ -14,7 +14,7 @@ from techgap.config import Project
 from techgap.crosscheck import compared_economy_years, cross_check_gerd
 from techgap.editions import edition_item, selections
 from techgap.layout import EDITIONS
-from techgap.normalize import normalize_source
+from techgap.normalize import normalized_table
 from techgap.provenance import checksum_history_problems, list_vintages, resolve_vintage
 
 KEY = ["entity_code", "category", "indicator", "period", "document"]
@@ -105,14 +105,14 @@ def touched_claims(claims: list[Claim], source_id: str, row: pd.Series) -> str:
     return ";".join(ids)
 
 
-def drift(project: Project, claims: list[Claim]) -> pd.DataFrame:
+def drift(project: Project, claims: list[Claim], tables: dict | None = None) -> pd.DataFrame:
     parts = []
     for source_id in project.sources_with_vintages():
         old_vintage, new_vintage = previous_vintage(project, source_id)
         if old_vintage is None:
             continue
         changes = diff_frames(
-            normalize_source(project, source_id, old_vintage), normalize_source(project, source_id, new_vintage)
+            normalized_table(project, source_id, old_vintage, tables), normalized_table(project, source_id, new_vintage, tables)
         )
         if changes.empty:
             continue
@@ -173,7 +173,7 @@ GERD_SOURCES = ("oecd_msti", "worldbank_wdi")
 GERD_TOLERANCE_PP = 0.05  # MSTI and the World Bank round differently; more than this is not rounding
 
 
-def gerd_cross_check(project: Project) -> str:
+def gerd_cross_check(project: Project, tables: dict | None = None) -> str:
     """drift.md's closing section: where OECD MSTI and the World Bank (UNESCO) state GERD as % of GDP
     differently by more than rounding, on the vintages in use; one line when either has no vintage."""
     lines = ["## Cross-check: GERD as % of GDP, OECD MSTI vs World Bank", ""]
@@ -182,7 +182,7 @@ def gerd_cross_check(project: Project) -> str:
         hint = f"run `techgap refresh {' '.join(missing)}`"
         return "\n".join(lines + [f"Not compared: no vintage of {', '.join(missing)} ({hint}).", ""])
     vintages = {s: resolve_vintage(project.raw_dir, s, project.settings.vintages) for s in GERD_SOURCES}
-    msti, wb = (normalize_source(project, s, vintages[s]) for s in GERD_SOURCES)
+    msti, wb = (normalized_table(project, s, vintages[s], tables) for s in GERD_SOURCES)
     compared = compared_economy_years(msti, wb)
     disagree = cross_check_gerd(msti, wb, GERD_TOLERANCE_PP)
     lines.append(
@@ -200,13 +200,15 @@ def gerd_cross_check(project: Project) -> str:
     return "\n".join(lines + [""])
 
 
-def write_drift(project: Project) -> pd.DataFrame:
+def write_drift(project: Project, tables: dict | None = None) -> pd.DataFrame:
+    """figures/drift.csv and drift.md. ``tables``: long tables already made (normalize.normalized_table)."""
     from techgap.claims import load_claims
     from techgap.io import write_csv, write_text
 
-    report = drift(project, load_claims(project.root / "config" / "claims.yaml", project))
+    tables = {} if tables is None else tables
+    report = drift(project, load_claims(project.root / "config" / "claims.yaml", project), tables)
     markdown = to_markdown(report, edited_vintages(project), project.settings.drift_alarm_factor)
-    markdown += "\n" + gerd_cross_check(project)
+    markdown += "\n" + gerd_cross_check(project, tables)
     write_csv(project.figures_dir / "drift.csv", report)
     write_text(project.figures_dir / "drift.md", markdown)
     return report

@@ -293,3 +293,17 @@ def normalize_snapshot(project: Project, snapshot: Snapshot) -> pd.DataFrame:
 def normalize_source(project: Project, source_id: str, vintage: str | None = None) -> pd.DataFrame:
     vintage = vintage or resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
     return normalize_snapshot(project, open_snapshot(project.raw_dir, source_id, vintage))
+
+
+def normalized_table(
+    project: Project, source_id: str, vintage: str, tables: dict[tuple[str, str], pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """One vintage's long table, taken from ``tables`` (the ones a one-process build has made so far) or
+    normalized now and added to it: the items, the ledger and the drift report read many of the same
+    vintages. Callers must not change the table they get."""
+    if tables is None:
+        return normalize_source(project, source_id, vintage)
+    key = (source_id, vintage)
+    if key not in tables:
+        tables[key] = normalize_source(project, source_id, vintage)
+    return tables[key]

@@ -755,7 +755,36 @@ def page_characters(*pages: str) -> str:
 
 def subset_font(font_file: Path, characters: str) -> bytes:
     """The font cut down to ``characters``, as WOFF2 (needs the brotli package). Same input, same bytes:
-    fontTools keeps the font's own head.modified unless asked to recalculate it."""
+    fontTools keeps the font's own head.modified unless asked to recalculate it. Kept beside the font,
+    named by a digest of everything that makes it (the font, the characters, fontTools and brotli
+    versions): cutting and compressing the 16 MB face takes seconds, and the page's characters rarely
+    change between builds."""
+    cached = Path(font_file).with_name(f"page-subset-{_subset_key(Path(font_file), characters)}.woff2")
+    if cached.exists():
+        return cached.read_bytes()
+    data = _cut_font(Path(font_file), characters)
+    from techgap.io import write_bytes
+
+    try:
+        write_bytes(cached, data)
+    except OSError:  # a font in a read-only folder: the page is still written, only not cached
+        pass
+    return data
+
+
+def _subset_key(font_file: Path, characters: str) -> str:
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    with font_file.open("rb") as handle:
+        digest.update(hashlib.file_digest(handle, "sha256").digest())
+    for part in (characters, version("fonttools"), version("brotli"), repr(FONT_NAME_IDS)):
+        digest.update(b"\0" + part.encode("utf-8"))
+    return digest.hexdigest()[:20]
+
+
+def _cut_font(font_file: Path, characters: str) -> bytes:
     from fontTools import subset
 
     options = subset.Options()
