@@ -143,6 +143,9 @@ def write_parquet(target: str | Path, frame: pd.DataFrame) -> None:
         frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
 
 
+PNG_COMPRESS_LEVEL = 3
+
+
 def figure_bytes(fig: Any, fmt: str, *, salt: str) -> bytes:
     """A matplotlib figure as PNG or SVG bytes that two runs give identically: no dates, no
     software version, a fixed SVG id salt."""
@@ -157,23 +160,8 @@ def figure_bytes(fig: Any, fmt: str, *, salt: str) -> bytes:
     else:
         raise ValueError(f"unsupported figure format: {fmt}")
     buffer = io.BytesIO()
+    # zlib level 3, not Pillow's 6: for flat-coloured charts it is about twice as fast and the files are smaller
+    options = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
     with matplotlib.rc_context({"svg.hashsalt": salt}):
-        fig.savefig(buffer, format=fmt, metadata=metadata)
+        fig.savefig(buffer, format=fmt, metadata=metadata, **options)
     return buffer.getvalue()
-
-
-def save_figure(fig: Any, target: str | Path, *, salt: str) -> None:
-    """Save a matplotlib figure so that two runs give the same bytes: no dates, no software
-    version, a fixed SVG id salt."""
-    import matplotlib
-
-    target = Path(target)
-    suffix = target.suffix.lower()
-    if suffix == ".svg":
-        metadata = {"Date": None, "Creator": None}
-    elif suffix == ".png":
-        metadata = {"Software": None}
-    else:
-        raise ValueError(f"unsupported figure format: {target}")
-    with matplotlib.rc_context({"svg.hashsalt": salt}), atomic_path(target) as tmp:
-        fig.savefig(tmp, format=suffix[1:], metadata=metadata)

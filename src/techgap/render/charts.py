@@ -236,8 +236,8 @@ def finish(fig, item: Any, ctx: Context, spec: dict, *, notes: Iterable[str] = (
     else:
         engine.set(rect=(0.0, bottom / height, 1.0, body / height), w_pad=0.06, h_pad=0.06)
     lay_out(fig)
-    lift_titles_over_legends(fig)
-    lay_out(fig)  # lay out again: lifted titles take room, and one pass may not settle
+    if lift_titles_over_legends(fig):
+        lay_out(fig)  # again: the lifted titles take room (a second pass otherwise moves gap01 by under 1.5 px)
     spread_labels(fig)
     # Freeze: the saved file keeps exactly the checked layout. None (not "none", which leaves a
     # placeholder engine) also spares each savefig a dry draw of the whole figure.
@@ -256,19 +256,20 @@ def lay_out(fig) -> None:
         engine.execute(fig)
 
 
-def lift_titles_over_legends(fig) -> None:
+def lift_titles_over_legends(fig) -> bool:
     """A panel title sits above the legend placed over its axes (the same lift for every panel, so
-    the titles of side-by-side panels stay aligned)."""
+    the titles of side-by-side panels stay aligned). True when a title was lifted."""
     renderer = fig.canvas.get_renderer()
     heights = [ax.get_legend().get_window_extent(renderer).height for ax in fig.axes if ax.get_legend() is not None]
     if not heights:
-        return
+        return False
     pad = max(heights) * 72 / fig.dpi + 6
     for ax in fig.axes:
         for loc in ("left", "center"):
             title = ax.get_title(loc=loc)
             if title:
                 ax.set_title(title, loc=loc, pad=pad, fontsize=PANEL_TITLE_PT)
+    return True
 
 
 def spread_labels(fig) -> None:

@@ -6,6 +6,7 @@ validated and drawn, so a failure writes nothing."""
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -542,6 +543,12 @@ def render_items(
     apply_style()
     registry = EntityRegistry(project.entities)
     files: dict[str, bytes] = {}
-    for item in items:
-        files.update(build_item(project, item, frames_by_vintage, registry, provenances, project.figures_dir))
+    # Everything loaded so far (modules, fonts, the normalized tables) lives as long as the drawing: frozen,
+    # the garbage collector stops re-scanning it after each figure's many short-lived artists.
+    gc.freeze()
+    try:
+        for item in items:
+            files.update(build_item(project, item, frames_by_vintage, registry, provenances, project.figures_dir))
+    finally:
+        gc.unfreeze()
     return files
