@@ -19,6 +19,7 @@ rule font:
 
 
 for _group, _items in GROUPS.items():
+    _specs = group_specs(_group, _items)  # once per group: the settings stamp and the report's captions
 
     rule:
         name:
@@ -28,7 +29,7 @@ for _group, _items in GROUPS.items():
             entities="config/entities.yaml",
             code=NORMALIZE_CODE + RENDER_CODE + ["src/techgap/build.py"],
             font=FONT,
-            settings=settings_stamp(f"build/{_group}", group_specs(_group, _items)),
+            settings=settings_stamp(f"build/{_group}", _specs),
         output:
             # update(): the job replaces each file atomically, so Snakemake must not delete the
             # last good outputs before (or after a failed) run.
@@ -41,7 +42,7 @@ for _group, _items in GROUPS.items():
         params:
             # Only for the captions of `snakemake --report`: the settings stamp above is the rerun
             # trigger (the profile leaves params out of the triggers; comparing them imports pandas).
-            specs=group_specs(_group, _items),
+            specs=_specs,
             group=_group,
         shell:
             "python -m techgap --log {log} build-group {params.group}"

@@ -14,7 +14,11 @@ from techgap.config import SETTINGS_ENV
 from techgap.schema import validate_overrides
 from techgap.stamps import write_stamp
 
-validate_overrides(config, Path(workflow.basedir) / "workflow/schemas/config.schema.json")
+validate_overrides(
+    config,
+    Path(workflow.basedir) / "workflow/schemas/config.schema.json",
+    accepted_dir=Path(workflow.basedir) / "build/accepted-config",  # a config checked once is not checked again
+)
 os.environ[SETTINGS_ENV] = json.dumps(config, default=str, sort_keys=True)  # the jobs read the same settings
 PROJECT = load_project(workflow.basedir)
 
@@ -34,7 +38,7 @@ GROUPS = PROJECT.groups()
 # (source, vintage) snapshots each group's job normalizes: those its items read in either edition.
 GROUP_SNAPSHOTS = {group: group_snapshots(PROJECT, group) for group in GROUPS}
 GROUPED = {pair for pairs in GROUP_SNAPSHOTS.values() for pair in pairs}
-OWNERS = snapshot_owners(PROJECT)  # the one job that writes each processed table
+OWNERS = snapshot_owners(PROJECT, GROUP_SNAPSHOTS)  # the one job that writes each processed table
 # Newest snapshots no group normalizes (the claims ledger reads them) are normalized on their own.
 NEWEST = {s: resolve_vintage(PROJECT.raw_dir, s, PROJECT.settings.vintages) for s in PROJECT.sources if available(PROJECT, s)}
 OTHER_SOURCES = sorted(s for s, v in NEWEST.items() if (s, v) not in GROUPED)

@@ -8,7 +8,7 @@ same design on the newest vintage of every source, extended to the newest data (
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from techgap.config import ItemSpec, Project
@@ -166,14 +166,15 @@ def group_snapshots(project: Project, group: str) -> list[tuple[str, str]]:
     return sorted({pair for item in project.groups()[group] for pair in item_snapshots(project, item)})
 
 
-def snapshot_owners(project: Project) -> dict[tuple[str, str], str]:
+def snapshot_owners(project: Project, snapshots: Mapping[str, list[tuple[str, str]]] | None = None) -> dict[tuple[str, str], str]:
     """The one group whose job writes each processed table: groups of the report's items before
     analysis groups (which read many sources), then by name. Other groups that read the same snapshot
-    normalize it in memory and do not write it."""
+    normalize it in memory and do not write it. ``snapshots``: each group's group_snapshots, when the
+    caller has them (the Snakefile does)."""
     groups = project.groups()
     order = sorted(groups, key=lambda g: (any(i.is_analysis for i in groups[g]), g))
     owners: dict[tuple[str, str], str] = {}
     for group in order:
-        for pair in group_snapshots(project, group):
+        for pair in snapshots[group] if snapshots is not None else group_snapshots(project, group):
             owners.setdefault(pair, group)
     return owners
