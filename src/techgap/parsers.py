@@ -142,7 +142,8 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
     full-width digit (１２) is an error that shows what it saw, never a different number. Thousands
     separators, percent signs and words are rejected; 'n.a.'-style tokens need flag=missing."""
     text = frame["value"].str.strip()
-    non_ascii = text.str.contains(r"[^\x00-\x7f]", regex=True) & ~text.str.lower().isin(MISSING_TOKENS)
+    missing_token = text.str.lower().isin(MISSING_TOKENS)
+    non_ascii = text.str.contains(r"[^\x00-\x7f]", regex=True) & ~missing_token
     _first_bad(
         path,
         non_ascii.to_numpy(),
@@ -153,7 +154,6 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
     )
     numbers = pd.to_numeric(text, errors="coerce")
     numbers = numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a document prints
-    missing_token = text.str.lower().isin(MISSING_TOKENS)
     flagged_missing = frame["flag"] == "missing"
     bad_missing = missing_token & ~flagged_missing
     _first_bad(
@@ -165,20 +165,21 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
         "a number, or flag=missing where the document marks the value as not available",
     )
     not_number = numbers.isna() & ~missing_token
-    thousands = not_number & text.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-    _first_bad(
-        path,
-        thousands.to_numpy(),
-        frame,
-        "value",
-        "value has a thousands separator",
-        "a plain number without separators, e.g. 30599",
-    )
-    percent = not_number & text.str.endswith("%")
-    _first_bad(
-        path, percent.to_numpy(), frame, "value", "value carries a percent sign", "a plain number; the unit column says percent"
-    )
-    _first_bad(path, not_number.to_numpy(), frame, "value", "value is not a number", "a plain number with '.' as decimal point")
+    if not_number.any():  # say what is wrong with the first one (the patterns run only when one is wrong)
+        thousands = not_number & text.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+        _first_bad(
+            path,
+            thousands.to_numpy(),
+            frame,
+            "value",
+            "value has a thousands separator",
+            "a plain number without separators, e.g. 30599",
+        )
+        percent = not_number & text.str.endswith("%")
+        unit_says = "a plain number; the unit column says percent"
+        _first_bad(path, percent.to_numpy(), frame, "value", "value carries a percent sign", unit_says)
+        plain = "a plain number with '.' as decimal point"
+        _first_bad(path, not_number.to_numpy(), frame, "value", "value is not a number", plain)
     flagged_but_number = flagged_missing & numbers.notna()
     _first_bad(
         path,
