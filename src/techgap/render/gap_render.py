@@ -215,13 +215,17 @@ def _panel(
         at = float(pair_rows.loc[pair_rows["period"] == summary["overtook_in"], "time"].iloc[0])
         ax.axvline(at, color=CHINA_COLOR, linestyle=":", linewidth=1)
         early = at - times[0] < 0.3 * (x_high - times[0])  # a label left of an early line would cover the ticks
+        # At the foot of the dotted line, not on the parity line: the ratio crosses parity right there (the words
+        # crossed the ratio's line), while the limits leave room under the smallest ratio.
         ax.annotate(
             str(_words("overtook", ctx, period=summary["overtook_in"])),
-            (at, 1),
-            xytext=(3 if early else -3, -10),
+            (at, 0),
+            xycoords=ax.get_xaxis_transform(),
+            xytext=(3 if early else -3, 3),
             textcoords="offset points",
             fontsize=DATA_LABEL_PT,
             ha="left" if early else "right",
+            va="bottom",
             color=CHINA_COLOR,
         )
     for start in pair_rows.loc[pair_rows["segment"].diff() > 0, "time"]:
