@@ -159,7 +159,13 @@ def _log_ticks(low: float, high: float) -> list[float]:
 
 
 def _panel(
-    ax, pair: gaps.PairSpec, pair_rows: pd.DataFrame, summary: pd.Series, ctx: Context, settings: gaps.GapSettings
+    ax,
+    pair: gaps.PairSpec,
+    pair_rows: pd.DataFrame,
+    summary: pd.Series,
+    ctx: Context,
+    settings: gaps.GapSettings,
+    label_px: float,
 ) -> None:
     times = pair_rows["time"].to_numpy(dtype=float)
     ratios = pair_rows["ratio"].to_numpy(dtype=float)
@@ -202,13 +208,18 @@ def _panel(
             )
             if summary["outcome"] == "trend_misfit":
                 label += "\n" + _words("misfit", ctx)
+            # wrapped to a third of the panel, so the block fits left of any crossover past the first third
+            label = wrap(str(label), DATA_LABEL_PT, label_px, ax.figure.canvas.get_renderer())
             ax.annotate(
                 str(label),
                 (summary["crossover"], 1),
-                xytext=(0, 7),
+                # above parity and left of the crossover: the ratio approaches from below and the projection
+                # leaves upwards to the right, so nothing is drawn there (centred, the words sat on both)
+                xytext=(-6, 7),
                 textcoords="offset points",
                 fontsize=DATA_LABEL_PT,
-                ha="center",
+                ha="right",
+                va="bottom",
                 color=CHINA_COLOR,
             )
     if pd.notna(summary["overtook_in"]):
@@ -274,7 +285,8 @@ def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
     fig, flat = new_figure(figure_spec, nrows=nrows, ncols=ncols, body_height=PANEL_HEIGHT_IN * nrows)
     panel_px = (fig.get_figwidth() / ncols - PANEL_MARGIN_IN) * fig.dpi
     for ax, pair in zip(flat, pairs, strict=False):
-        _panel(ax, pair, rows[rows["pair"] == pair.id].sort_values("time"), summaries.loc[pair.id], ctx, analysis.settings)
+        pair_rows = rows[rows["pair"] == pair.id].sort_values("time")
+        _panel(ax, pair, pair_rows, summaries.loc[pair.id], ctx, analysis.settings, label_px=panel_px / 3)
         _panel_title(ax, pair, ctx, panel_px)
     for ax in flat[len(pairs) :]:
         ax.axis("off")
