@@ -208,7 +208,7 @@ def _panel(
             )
             if summary["outcome"] == "trend_misfit":
                 label += "\n" + _words("misfit", ctx)
-            # wrapped to a third of the panel, so the block fits left of any crossover past the first third
+            # wrapped to a third of the panel: left of a crossover beyond the panel's first third, it stays inside
             label = wrap(str(label), DATA_LABEL_PT, label_px, ax.figure.canvas.get_renderer())
             ax.annotate(
                 str(label),
