@@ -71,10 +71,10 @@ def build_all(project: Project) -> list[str]:
     pairs = sorted({pair for item in items for pair in item_snapshots(project, item)})
     frames = {(s, v): normalize_source(project, s, v) for s, v in pairs}
     written = build_snapshots(project, pairs, items, frames=frames)
-    tables = dict(frames)  # each vintage normalized once, whichever of items, ledger and drift reads it first
-    write_ledger(project, build_ledger(project, against_previous_vintage=True, tables=tables))  # `claims --previous`
+    # the ledger and drift add the vintages they read beyond the items' to `frames`: each is normalized once
+    write_ledger(project, build_ledger(project, against_previous_vintage=True, tables=frames))  # `claims --previous`
     write_annotated_report(project)
-    write_drift(project, tables)
+    write_drift(project, frames)
     write_manifest(project)
     names = ("claims.csv", "claims_checks.csv", "claims.md", "report.html", "drift.csv", "drift.md")
     names += ("manifest.json", "index.html")
