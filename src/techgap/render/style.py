@@ -9,6 +9,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from techgap.render import glyphs
+
 FONT_NAME = "Noto Sans CJK TC"
 FONT_FILE = "NotoSansCJKtc-Regular.otf"
 STYLE_FILE = Path(__file__).with_name("techgap.mplstyle")
@@ -97,6 +99,7 @@ def apply_style(font_dir: str | Path | None = None) -> None:
     font_file = font_path(font_dir)
     font_manager.fontManager.addfont(str(font_file))
     read_font_from_memory(font_file)
+    glyphs.install()
     plt.style.use(str(STYLE_FILE))
     matplotlib.rcParams["font.family"] = [FONT_NAME, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
