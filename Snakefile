@@ -28,7 +28,7 @@ onsuccess:
     from techgap.manifest import statuses_by_edition
 
     # `log` lists Snakemake's own log files of this run (.snakemake/log/...); the jobs' logs are under logs/.
-    print(build_summary(statuses_by_edition(PROJECT.figures_dir / "manifest.json"), Path("logs"), ", ".join(log) or None))
+    print(build_summary(statuses_by_edition(FIGURES_DIR / "manifest.json"), Path("logs"), ", ".join(log) or None))
 
 
 onerror:

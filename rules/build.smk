@@ -18,23 +18,22 @@ rule font:
         "python -m techgap --log {log} font {output}"
 
 
-for _group, _items in GROUPS.items():
-    _specs = group_specs(_group, _items)  # once per group: the settings stamp and the report's captions
+for _group, _job in GROUPS.items():
 
     rule:
         name:
             f"build_{_group}"
         input:
-            raw=group_raw_files(_group),
+            raw=_job["raw"],
             entities="config/entities.yaml",
             code=NORMALIZE_CODE + RENDER_CODE + ["src/techgap/build.py"],
             font=FONT,
-            settings=settings_stamp(f"build/{_group}", _specs),
+            settings=write_stamp_text(workflow.basedir, f"build/{_group}", _job["settings_text"]),
         output:
             # update(): the job replaces each file atomically, so Snakemake must not delete the
             # last good outputs before (or after a failed) run.
-            processed=[update(path) for path in group_processed(_group)],
-            item_files=[report_or_plain(path) for path in group_outputs(_items)],
+            processed=[update(path) for path in _job["processed"]],
+            item_files=[report_or_plain(path, _job["report"]) for path in _job["outputs"]],
         log:
             f"logs/build/{_group}.log",
         conda:
@@ -42,7 +41,7 @@ for _group, _items in GROUPS.items():
         params:
             # Only for the captions of `snakemake --report`: the settings stamp above is the rerun
             # trigger (the profile leaves params out of the triggers; comparing them imports pandas).
-            specs=_specs,
+            specs=_job["specs"],
             group=_group,
         shell:
             "python -m techgap --log {log} build-group {params.group}"

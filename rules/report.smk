@@ -42,7 +42,7 @@ rule report:
 
 rule manifest:
     input:
-        item_files=all_item_outputs(),
+        item_records=all_item_records(),
         provenance=all_provenance_files(),
         claims="figures/claims.csv",
         config=["config/items.yaml", "config/analysis.yaml", "config/chapters.yaml"],

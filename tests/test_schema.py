@@ -109,24 +109,3 @@ def test_a_lock_line_that_is_not_a_pin_is_named():
     assert lock_pins("# comment\n\nrequests==2.32.3\n") == ["requests==2.32.3"]
     with pytest.raises(ValueError, match=r"line 2: 'pandas>=2' is not a pin"):
         lock_pins("requests==2.32.3\npandas>=2\n")
-
-
-def test_a_config_that_passed_is_not_checked_again_and_a_bad_one_leaves_no_marker(config, tmp_path, monkeypatch):
-    import snakemake.utils
-
-    accepted = tmp_path / "accepted"
-    validate_overrides(config, accepted_dir=accepted)
-    assert len(list(accepted.iterdir())) == 1
-
-    def no_check(*args, **kwargs):
-        raise AssertionError("checked again")
-
-    monkeypatch.setattr(snakemake.utils, "validate", no_check)
-    validate_overrides(config, accepted_dir=accepted)  # the marker stands for this exact config
-    with pytest.raises(AssertionError, match="checked again"):
-        validate_overrides({**config, "min_year": 2001}, accepted_dir=accepted)  # another config is checked
-    monkeypatch.undo()
-    with pytest.raises(InputError) as caught:
-        validate_overrides({**config, "min_year": "abc"}, accepted_dir=accepted)
-    assert caught.value.field == "min_year"
-    assert len(list(accepted.iterdir())) == 1  # nothing marked for the refused one

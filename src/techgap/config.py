@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from techgap.errors import InputError, escaped
+from techgap.stamps import SETTINGS_ENV
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 VINTAGE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -395,8 +396,7 @@ def _validated(path: Path, model: type[BaseModel], data: Any, what: str) -> Any:
         raise InputError(path, f"{what}: {first['msg']}", field=field or None, expected=expected) from None
 
 
-# The Snakefile puts Snakemake's `config` here so that every job sees the same settings, overrides included.
-SETTINGS_ENV = "TECHGAP_SETTINGS_JSON"
+# The Snakefile puts Snakemake's `config` in SETTINGS_ENV so that every job sees the same settings, overrides included.
 
 
 def settings_from_mapping(mapping: Any, origin: str | Path = "config/config.yaml") -> Settings:
@@ -471,12 +471,14 @@ def _did_you_mean(name: str, known: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def load_project(root: str | Path = ".") -> Project:
+def load_project(root: str | Path = ".", merged_config: dict[str, Any] | None = None) -> Project:
+    """The validated project. Its settings: ``merged_config`` (Snakemake's, given by the workflow's plan),
+    else the one Snakemake passes its jobs in the environment, else config/config.yaml."""
     root = Path(root).resolve()
     cfg = root / "config"
-    overrides = os.environ.get(SETTINGS_ENV)
-    if overrides:  # Snakemake's merged config (config.yaml + --configfile + --config), passed to its jobs
-        settings = settings_from_mapping(json.loads(overrides), "config/config.yaml (or --config/--configfile)")
+    overrides = json.loads(os.environ[SETTINGS_ENV]) if merged_config is None and os.environ.get(SETTINGS_ENV) else merged_config
+    if overrides:  # Snakemake's merged config (config.yaml + --configfile + --config)
+        settings = settings_from_mapping(overrides, "config/config.yaml (or --config/--configfile)")
     else:
         settings = _validated(cfg / "config.yaml", Settings, load_yaml(cfg / "config.yaml"), "settings")
 

@@ -63,17 +63,13 @@ def _field_of(error: Any) -> str:
     return ".".join(path) or "(top level)"
 
 
-def validate_overrides(config: dict[str, Any], schema_path: Path = SCHEMA_FILE, accepted_dir: Path | None = None) -> None:
+def validate_overrides(config: dict[str, Any], schema_path: Path = SCHEMA_FILE) -> None:
     """Check Snakemake's merged `config` against the schema; raise InputError naming the field.
 
-    Validates a copy: the caller's dict is left as it was (pydantic fills the defaults later). With
-    ``accepted_dir``, a config that passed against the same schema (and jsonschema version) leaves a
-    marker there named by a digest of the three, and is not checked again: importing jsonschema and
-    compiling the schema took about 60 ms of every no-op run. A config that fails leaves no marker."""
+    Validates a copy: the caller's dict is left as it was (pydantic fills the defaults later). The
+    workflow calls it only when it builds a new plan (techgap.plan), so a no-op run does not import
+    jsonschema."""
     values = _as_json_values(copy.deepcopy(config))
-    marker = accepted_dir / _acceptance_key(values, schema_path) if accepted_dir is not None else None
-    if marker is not None and marker.is_file():
-        return
     import jsonschema
     from snakemake.exceptions import WorkflowError
     from snakemake.utils import validate
@@ -85,17 +81,3 @@ def validate_overrides(config: dict[str, Any], schema_path: Path = SCHEMA_FILE, 
         if not isinstance(error, jsonschema.ValidationError):
             raise
         raise InputError(CONFIG_ORIGIN, f"setting refused: {error.message}", field=_field_of(error)) from None
-    if marker is not None:
-        from techgap.io import write_text
-
-        write_text(marker, "")
-
-
-def _acceptance_key(values: dict[str, Any], schema_path: Path) -> str:
-    import hashlib
-    from importlib.metadata import version
-
-    digest = hashlib.sha256(Path(schema_path).read_bytes())
-    digest.update(json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8"))
-    digest.update(version("jsonschema").encode("ascii"))
-    return digest.hexdigest()[:32]

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 STAMP_DIR = Path("build") / "settings"
+# The settings given to Snakemake (--config, --configfile) reach the jobs as JSON in this variable.
+SETTINGS_ENV = "TECHGAP_SETTINGS_JSON"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 
 
@@ -30,9 +32,14 @@ def stamp_text(value: Any) -> str:
 
 def write_stamp(root: str | Path, name: str, value: Any) -> str:
     """The stamp of `value` under `name`, written unless it exists; its path relative to `root`."""
+    return write_stamp_text(root, name, stamp_text(value))
+
+
+def write_stamp_text(root: str | Path, name: str, text: str) -> str:
+    """write_stamp for a value already in its canonical form (``stamp_text``): the workflow's plan keeps
+    its stamps' texts, so a no-op run only hashes them."""
     if not _NAME.fullmatch(name) or ".." in name:
         raise ValueError(f"stamp name {name!r}: expected letters, digits, '_', '-', '.' and '/' between parts")
-    text = stamp_text(value)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     relative = STAMP_DIR / name / f"{digest}.json"
     path = Path(root) / relative
