@@ -170,7 +170,7 @@ def compose(fig, item: Any, ctx: Context, *, body_height: float, subtitle: str, 
 
     renderer = fig.canvas.get_renderer()
     width_px = (fig.get_figwidth() - 2 * MARGIN_IN) * fig.dpi * 0.98  # hinting makes widths vary a little
-    header = [(ctx.t(item.title), TITLE_PT, "#000000"), (subtitle, SUBTITLE_PT, "#444444")]
+    header = [(ctx.t(item.title), TITLE_PT, "#000000", "title"), (subtitle, SUBTITLE_PT, "#444444", "subtitle")]
     footer_lines = [ctx.t(item.source_line), *notes]
     footer = [("\n".join(wrap(line, FOOTER_PT, width_px, renderer) for line in footer_lines if line), FOOTER_PT, "#333333")]
 
@@ -180,16 +180,18 @@ def compose(fig, item: Any, ctx: Context, *, body_height: float, subtitle: str, 
         line = renderer.get_text_width_height_descent("國Ag", FontProperties(size=size), ismath=False)[1]
         return (block.count("\n") + 1) * line * 1.35 / fig.dpi
 
-    header = [(wrap(s, size, width_px, renderer), size, color) for s, size, color in header if s]
-    header_in = sum(height_in(s, size) + BLOCK_GAP_IN for s, size, _ in header)
+    header = [(wrap(s, size, width_px, renderer), size, color, role) for s, size, color, role in header if s]
+    header_in = sum(height_in(s, size) + BLOCK_GAP_IN for s, size, _, _ in header)
     footer_in = sum(height_in(s, size) + BLOCK_GAP_IN for s, size, _ in footer if s)
     total = MARGIN_IN + header_in + body_height + BLOCK_GAP_IN + footer_in + MARGIN_IN * 0.6
     fig.set_size_inches(fig.get_figwidth(), total)
     y = total - MARGIN_IN
-    for block, size, color in header:
-        fig.text(
+    for block, size, color, role in header:
+        artist = fig.text(
             MARGIN_IN, y, block, transform=fig.dpi_scale_trans, ha="left", va="top", fontsize=size, color=color, linespacing=1.35
         )
+        if role == "subtitle":
+            artist.techgap_subtitle_wrap = (size, width_px)  # how replace_subtitle wraps another subtitle
         y -= height_in(block, size) + BLOCK_GAP_IN
     y = MARGIN_IN * 0.6
     for block, size, color in footer:
@@ -207,6 +209,21 @@ def compose(fig, item: Any, ctx: Context, *, body_height: float, subtitle: str, 
             )
             y += height_in(block, size) + BLOCK_GAP_IN
     return y
+
+
+def replace_subtitle(fig, subtitle: str) -> bool:
+    """Put another subtitle into a finished figure, wrapped as ``compose`` wraps it. Only when it takes as
+    many lines as the one it replaces, so that nothing else in the figure would have moved: then the figure
+    is the one ``compose`` would have made with it (True). Otherwise the figure is left as it was (False)."""
+    artist = next((t for t in fig.texts if hasattr(t, "techgap_subtitle_wrap")), None)
+    if artist is None:
+        return False
+    size, width_px = artist.techgap_subtitle_wrap
+    wrapped = wrap(subtitle, size, width_px, fig.canvas.get_renderer())
+    if wrapped.count("\n") != artist.get_text().count("\n"):
+        return False
+    artist.set_text(wrapped)
+    return True
 
 
 def new_figure(spec: dict, *, nrows: int = 1, ncols: int = 1, body_height: float | None = None, **subplot_kw):
