@@ -421,3 +421,53 @@ def test_the_ledger_reports_today_for_a_check_without_a_hand_written_today(proje
     assert summary.loc["s1", "status"] == "consistent"  # today's value is shown, it does not judge the report
     _, without_latest = run(project, tmp_path, statements)
     assert math.isnan(without_latest.loc["c1", "today"])
+
+
+def test_a_selector_matches_exactly_the_rows_a_plain_mask_selects_inside_and_outside_a_ledger_run():
+    import techgap.claims as claims_module
+    from techgap.claims import Selector, match
+
+    frame = pd.DataFrame(
+        {
+            "indicator": ["gerd", "gerd", "gerd", "gerd", "pop", None],
+            "entity_code": ["CHN", "CHN", "USA", None, "CHN", "CHN"],
+            "period": ["2021", "2021", "2021", "2021", "2021", "2021"],
+            "category": [None, "total", None, None, None, None],
+            "label": [None, None, "x", None, None, None],
+            "document": ["a", "b", "a", "a", "a", "a"],
+            "preferred": [True, False, True, True, True, True],
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        },
+        index=[10, 11, 12, 13, 14, 15],
+    ).astype({c: "string" for c in ("indicator", "entity_code", "period", "category", "label", "document")})
+
+    def plain(selector):  # the rule, written out: every given field equal; preferred rows unless a document is named
+        keep = pd.Series(True, index=frame.index)
+        for column, wanted in [("indicator", selector.indicator), ("entity_code", selector.entity),
+                               ("period", selector.period), ("category", selector.category),
+                               ("label", selector.label), ("document", selector.document)]:  # fmt: skip
+            if wanted is not None:
+                keep &= (frame[column] == wanted).fillna(False)
+        if selector.document is None:
+            keep &= frame["preferred"]
+        return list(frame.index[keep])
+
+    selectors = [
+        Selector(source="s", indicator="gerd"),
+        Selector(source="s", indicator="gerd", entity="CHN"),
+        Selector(source="s", indicator="gerd", entity="CHN", document="b"),
+        Selector(source="s", indicator="gerd", category="total", document="b"),
+        Selector(source="s", indicator="gerd", label="x"),
+        Selector(source="s", indicator="gerd", entity="JPN"),
+        Selector(source="s", indicator="missing"),
+    ]
+    expected = [[10, 12, 13], [10], [11], [11], [12], [], []]
+    assert [plain(s) for s in selectors] == expected
+    outside = [list(match({"s": frame}, s).index) for s in selectors]
+    claims_module._INDEXES = {}  # as during evaluate_checks: each table indexed once
+    try:
+        inside = [list(match({"s": frame}, s).index) for s in selectors]
+    finally:
+        claims_module._INDEXES = None
+    assert outside == expected
+    assert inside == expected

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -246,20 +247,53 @@ def match(frames: Mapping[str, pd.DataFrame], selector: Selector) -> pd.DataFram
     frame = frames.get(selector.source)
     if frame is None:
         raise Missing(f"series {selector.source} is not built")
-    keep = frame["indicator"] == selector.indicator
-    if selector.entity is not None:
-        keep &= frame["entity_code"] == selector.entity
-    if selector.period is not None:
-        keep &= frame["period"] == selector.period
-    if selector.category is not None:
-        keep &= frame["category"] == selector.category
-    if selector.label is not None:
-        keep &= frame["label"] == selector.label
-    if selector.document is not None:
-        keep &= frame["document"] == selector.document
-    else:
-        keep &= frame["preferred"]
-    return frame[keep]
+    index = table_index(frame)
+    positions = index.positions.get(selector.indicator, _NONE)
+    for column, wanted in (
+        ("entity_code", selector.entity),
+        ("period", selector.period),
+        ("category", selector.category),
+        ("label", selector.label),
+        ("document", selector.document),
+    ):
+        if wanted is not None:
+            positions = positions[index.columns[column][positions] == wanted]
+    if selector.document is None:
+        positions = positions[index.columns["preferred"][positions]]
+    return frame.iloc[positions]
+
+
+_NONE = np.array([], dtype=np.intp)
+_SELECTED_COLUMNS = ("entity_code", "period", "category", "label", "document")
+
+
+@dataclass
+class TableIndex:
+    """A table's row positions by indicator, and the columns selectors compare, as plain arrays (missing
+    values as None, which equals no selector value)."""
+
+    frame: pd.DataFrame  # kept, so that the id a cached index is found by cannot be reused
+    positions: dict[str, np.ndarray]
+    columns: dict[str, np.ndarray]
+
+
+# While a ledger is evaluated (its tables do not change), each table's index, by the table's id; None
+# otherwise. A ledger run matches about 900 selectors against a few tables: masking whole pandas columns
+# for each was most of its time.
+_INDEXES: dict[int, TableIndex] | None = None
+
+
+def table_index(frame: pd.DataFrame) -> TableIndex:
+    cached = _INDEXES.get(id(frame)) if _INDEXES is not None else None
+    if cached is not None and cached.frame is frame:
+        return cached
+    positions = frame.groupby("indicator", sort=False, dropna=False).indices  # {indicator: row positions}
+    columns = {c: frame[c].to_numpy(dtype=object, na_value=None) for c in _SELECTED_COLUMNS if c in frame.columns}
+    columns["preferred"] = frame["preferred"].to_numpy(dtype=bool, na_value=False)
+    built = TableIndex(frame, {k: np.asarray(v, dtype=np.intp) for k, v in positions.items()}, columns)
+    if _INDEXES is not None:
+        _INDEXES[id(frame)] = built
+    return built
 
 
 @dataclass
@@ -561,9 +595,16 @@ def evaluate_checks(
     latest_frames: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """One row per check."""
-    records = [
-        judge_check(check, statement, frames, project, latest_frames) for statement in statements for check in statement.checks
-    ]
+    global _INDEXES
+    _INDEXES = {}
+    try:
+        records = [
+            judge_check(check, statement, frames, project, latest_frames)
+            for statement in statements
+            for check in statement.checks
+        ]
+    finally:
+        _INDEXES = None
     return pd.DataFrame(records, columns=CHECK_COLUMNS)
 
 
