@@ -79,15 +79,17 @@ def revision_alarms(changes: pd.DataFrame, factor: float) -> pd.Series:
     return pd.Series(text, index=changes.index, dtype=object)
 
 
-def touched_items(project: Project, source_id: str, indicator: str) -> str:
-    ids = []
+def items_by_series(project: Project) -> dict[tuple[str, str], str]:
+    """{(source, indicator): the items that draw it, ';'-joined in config order}, from both editions of every
+    item (`data` may be an edition switch). Made once per drift report, not once per changed row."""
+    ids: dict[tuple[str, str], list[str]] = {}
     for item in project.items:
-        both = [s for edition in EDITIONS for s in selections(edition_item(item, edition))]  # `data` may be an edition switch
+        both = [s for edition in EDITIONS for s in selections(edition_item(item, edition))]
         for selection in both:
             indicators = selection["indicator"] if isinstance(selection["indicator"], list) else [selection["indicator"]]
-            if selection["source"] == source_id and indicator in indicators:
-                ids.append(item.id)
-    return ";".join(dict.fromkeys(ids))
+            for indicator in indicators:
+                ids.setdefault((selection["source"], indicator), []).append(item.id)
+    return {key: ";".join(dict.fromkeys(found)) for key, found in ids.items()}
 
 
 def touched_claims(claims: list[Claim], source_id: str, row: pd.Series) -> str:
@@ -107,6 +109,7 @@ def touched_claims(claims: list[Claim], source_id: str, row: pd.Series) -> str:
 
 def drift(project: Project, claims: list[Claim], tables: dict | None = None) -> pd.DataFrame:
     parts = []
+    items_of = items_by_series(project)
     for source_id in project.sources_with_vintages():
         old_vintage, new_vintage = previous_vintage(project, source_id)
         if old_vintage is None:
@@ -120,7 +123,7 @@ def drift(project: Project, claims: list[Claim], tables: dict | None = None) -> 
         changes.insert(1, "old_vintage", old_vintage)
         changes.insert(2, "new_vintage", new_vintage)
         changes["alarm"] = revision_alarms(changes, project.settings.drift_alarm_factor)
-        changes["items"] = [touched_items(project, source_id, i) for i in changes["indicator"]]
+        changes["items"] = [items_of.get((source_id, i), "") for i in changes["indicator"]]
         changes["claims"] = [touched_claims(claims, source_id, row) for _, row in changes.iterrows()]
         parts.append(changes[COLUMNS])
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
