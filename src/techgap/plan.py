@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -148,16 +146,9 @@ def load_plan(root: str | Path, config: dict[str, Any], schema_path: str | Path)
 
 def keep(path: Path, plan: dict[str, Any]) -> None:
     """Write the plan atomically and remove plans made for earlier inputs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(plan, out, ensure_ascii=False)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from techgap.stamps import write_atomically
+
+    write_atomically(path, json.dumps(plan, ensure_ascii=False))
     for old in path.parent.glob("*.json"):
         if old != path:
             old.unlink(missing_ok=True)

@@ -43,10 +43,16 @@ def write_stamp_text(root: str | Path, name: str, text: str) -> str:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     relative = STAMP_DIR / name / f"{digest}.json"
     path = Path(root) / relative
-    if path.is_file():
-        return str(relative)
+    if not path.is_file():
+        write_atomically(path, text)
+    return str(relative)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place: a killed process
+    leaves the old file or none, never half of one. (techgap.io does the same, but imports pandas.)"""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{digest}.", suffix=".tmp")
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
@@ -55,4 +61,3 @@ def write_stamp_text(root: str | Path, name: str, text: str) -> str:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return str(relative)
