@@ -46,7 +46,7 @@ class DrawnItem:
 class KeptDrawing:
     """A report edition's drawing in one language, kept open until the latest edition is drawn."""
 
-    prepared: Any  # PreparedEdition
+    prepared: PreparedEdition
     fig: Any
     markdown: str | None
 
@@ -538,10 +538,11 @@ def build_item(
 
     from techgap.io import csv_bytes
 
-    builds = {}
-    kept: dict[str, KeptDrawing] = {}
+    builds: dict[str, EditionBuild] = {}
+    kept: dict[str, KeptDrawing] = {}  # the report's drawings, until the latest edition has been drawn
     try:
-        _build_editions(project, item, frames_by_vintage, registry, provenances, figures_dir, builds, kept)
+        for edition in EDITIONS:
+            builds[edition] = build_edition(project, item, edition, frames_by_vintage, registry, provenances, figures_dir, kept)
     finally:
         for drawing in kept.values():
             plt.close(drawing.fig)
@@ -556,34 +557,33 @@ def build_item(
     return files
 
 
-def _build_editions(
+def build_edition(
     project: Project,
     item: ItemSpec,
+    edition: str,
     frames_by_vintage: Mapping[tuple[str, str], pd.DataFrame],
     registry: EntityRegistry,
     provenances: Mapping[tuple[str, str], Provenance],
     figures_dir: Path,
-    builds: dict[str, EditionBuild],
     kept: dict[str, KeptDrawing],
-) -> None:
-    """Draw the editions in order into ``builds`` (the report's drawings left in ``kept`` for the latest)."""
-    for edition in EDITIONS:
-        unusable = api_vintages_without_rows(project, item, edition, frames_by_vintage, provenances)
-        inputs = edition_inputs(project, item, edition, frames_by_vintage, provenances, withheld=set(unusable))
-        frames, edition_provenance, published, vintages = inputs
-        build = draw_edition(
-            project, item, edition, frames, registry, edition_provenance, published, figures_dir, set(unusable), kept
+) -> EditionBuild:
+    """One edition of an item on the vintages it reads, saying where an API vintage gave it nothing to draw."""
+    unusable = api_vintages_without_rows(project, item, edition, frames_by_vintage, provenances)
+    inputs = edition_inputs(project, item, edition, frames_by_vintage, provenances, withheld=set(unusable))
+    frames, edition_provenance, published, vintages = inputs
+    build = draw_edition(
+        project, item, edition, frames, registry, edition_provenance, published, figures_dir, set(unusable), kept
+    )
+    build.meta["vintages"] = vintages
+    for source_id, (vintage, requested) in unusable.items():
+        names = ", ".join(registry.name(code, "en") for code in requested) or "the rows it selects"
+        said = (
+            f"The {source_id} vintage {vintage} has no rows this item can draw (it asks for {names}), so this "
+            "edition draws what it drew before that source was refreshed."
         )
-        build.meta["vintages"] = vintages
-        for source_id, (vintage, requested) in unusable.items():
-            names = ", ".join(registry.name(code, "en") for code in requested) or "the rows it selects"
-            said = (
-                f"The {source_id} vintage {vintage} has no rows this item can draw (it asks for {names}), so this "
-                "edition draws what it drew before that source was refreshed."
-            )
-            build.meta["reason"] = f"{build.meta['reason']} {said}".strip()
-            build.meta["warnings"].append(f"item {item.id}: {said}")
-        builds[edition] = build
+        build.meta["reason"] = f"{build.meta['reason']} {said}".strip()
+        build.meta["warnings"].append(f"item {item.id}: {said}")
+    return build
 
 
 def api_vintages_without_rows(
