@@ -26,7 +26,7 @@ for _group, _job in GROUPS.items():
         input:
             raw=_job["raw"],
             entities="config/entities.yaml",
-            code=NORMALIZE_CODE + RENDER_CODE + ["src/techgap/build.py"],
+            code=code_stamp("build"),
             font=FONT,
             settings=write_stamp_text(workflow.basedir, f"build/{_group}", _job["settings_text"]),
         output:

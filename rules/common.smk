@@ -30,16 +30,12 @@ GROUPS = PLAN["groups"]  # one build job per group of items that read the same s
 OTHER_SOURCES = PLAN["other_sources"]  # newest snapshots no group normalizes (the claims ledger reads them)
 FIGURES_DIR = Path(PLAN["figures_dir"])
 FONT = "build/fonts/NotoSansCJKtc-Regular.otf"
-# Code is a rerun trigger too: a rule reruns when the modules it runs change.
-NORMALIZE_CODE = [f"src/techgap/{m}.py" for m in ("config", "entities", "errors", "io", "normalize", "parsers", "provenance")]
-RENDER_CODE = sorted(str(p) for p in Path("src/techgap/render").glob("*.py")) + [
-    "src/techgap/render/techgap.mplstyle",
-    "src/techgap/compare.py",
-    "src/techgap/texts.py",
-    "src/techgap/editions.py",
-    "src/techgap/layout.py",
-    "src/techgap/gaps.py",
-]
+
+
+def code_stamp(kind):
+    """The modules a kind of job runs (techgap.plan.JOB_CODE), as one input named after their content: a
+    changed module reruns the jobs that run it."""
+    return write_stamp_text(workflow.basedir, f"code/{kind}", PLAN["code"][kind])
 
 
 def settings_stamp(name, value):

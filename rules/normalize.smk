@@ -7,7 +7,7 @@ rule normalize:
     input:
         unpack(snapshot_files),
         entities="config/entities.yaml",
-        code=NORMALIZE_CODE,
+        code=code_stamp("normalize"),
         settings=normalize_settings,
     output:
         update("data/processed/{source_id}/{vintage}.parquet"),

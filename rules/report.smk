@@ -6,7 +6,7 @@ rule claims:
         raw=all_raw_files(),  # the ledger reads every source's raw snapshot (cited and newest vintages)
         claims="config/claims.yaml",
         sources="config/sources.yaml",
-        code=["src/techgap/claims.py", "src/techgap/compare.py"],
+        code=code_stamp("claims"),
         conversions=settings_stamp("claims", conversion_settings()),
     output:
         update("figures/claims.csv"),
@@ -28,7 +28,7 @@ rule report:
         checks="figures/claims_checks.csv",
         text=sorted(str(p) for p in Path("data/raw/ndc_report").glob("*/*") if p.is_file()),
         provenance=all_provenance_files(),
-        code=["src/techgap/annotate.py"],
+        code=code_stamp("report"),
     output:
         update("figures/report.html"),
         update("figures/report.md"),
@@ -46,7 +46,7 @@ rule manifest:
         provenance=all_provenance_files(),
         claims="figures/claims.csv",
         config=["config/items.yaml", "config/analysis.yaml", "config/chapters.yaml"],
-        code=["src/techgap/manifest.py", "src/techgap/page.py"],
+        code=code_stamp("manifest"),
         font=FONT,
     output:
         update("figures/manifest.json"),
@@ -67,7 +67,7 @@ rule drift:
         history=sorted(str(p) for p in Path("data/checksums").glob("*.log")),
         sources="config/sources.yaml",
         claims="config/claims.yaml",
-        code=["src/techgap/drift.py", "src/techgap/crosscheck.py"],
+        code=code_stamp("drift"),
     output:
         update("figures/drift.csv"),
         update("figures/drift.md"),

@@ -5,6 +5,7 @@ nothing to do, and a change reruns exactly what depends on it."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -162,6 +163,15 @@ def test_plotting_code_change_reruns_drawing_but_no_standalone_normalize(built: 
     jobs = planned_jobs(root)
     assert "normalize" not in jobs
     assert {"build_isscc", "build_nbs_rd", "build_semi_wwsems", "manifest"} <= jobs
+
+
+def test_a_module_with_a_new_file_time_but_the_same_content_reruns_nothing(built: Path, tmp_path: Path) -> None:
+    """Switching to another branch and back gives modules new file times, not new content."""
+    root = fork(built, tmp_path)
+    for module in (root / "src" / "techgap").rglob("*.py"):
+        later = module.stat().st_mtime + 3600
+        os.utime(module, (later, later))
+    assert planned_jobs(root) == set()
 
 
 def test_bad_raw_file_stops_the_run_and_loses_nothing(built: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ input changes, never kept for a config that fails its checks."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from techgap import plan
 from techgap.config import load_yaml
 from techgap.errors import InputError
-from techgap.stamps import SETTINGS_ENV
+from techgap.stamps import SETTINGS_ENV, write_stamp_text
 
 SCHEMA = Path("workflow/schemas/config.schema.json")
 
@@ -142,4 +143,25 @@ def test_a_read_only_build_folder_still_gives_the_plan(root, config, monkeypatch
 
     monkeypatch.setattr(plan, "keep", refuse)
     assert load(root, config)["groups"]
+    assert plans(root) == []
+
+
+def test_a_modules_content_changes_the_code_stamp_of_the_jobs_that_run_it_and_no_other(root, config):
+    before = load(root, config)["code"]
+    digests = json.loads(before["build"])
+    # every drawing module is in the build's stamp, named by path, with the sha256 of its bytes
+    charts = root / "src" / "techgap" / "render" / "charts.py"
+    assert digests["src/techgap/render/charts.py"] == hashlib.sha256(charts.read_bytes()).hexdigest()
+    assert "src/techgap/render/techgap.mplstyle" in digests and "src/techgap/page.py" not in digests
+    charts.write_text(charts.read_text(encoding="utf-8") + "\n# a changed plotting module\n", encoding="utf-8")
+    after = load(root, config)["code"]
+    assert {kind for kind in before if before[kind] != after[kind]} == {"build"}
+    # the stamp is the jobs' input: a new text is a new file name, which Snakemake's input trigger sees
+    assert write_stamp_text(root, "code/build", before["build"]) != write_stamp_text(root, "code/build", after["build"])
+
+
+def test_a_code_list_naming_no_file_stops_the_plan(root, config, monkeypatch):
+    monkeypatch.setitem(plan.JOB_CODE, "drift", ["src/techgap/drift.py", "src/techgap/drfit.py"])
+    with pytest.raises(FileNotFoundError, match=r"JOB_CODE\['drift'\].*src/techgap/drfit.py"):
+        load(root, config)
     assert plans(root) == []

@@ -18,7 +18,23 @@ from pathlib import Path
 from typing import Any
 
 PLAN_DIR = Path("build") / "plan"
-PLAN_FORMAT = 1  # bump when the plan's shape changes
+PLAN_FORMAT = 2  # bump when the plan's shape changes
+
+# The modules each kind of job runs, relative to the project; a "*" names every module of a folder. A
+# change to one of them reruns those jobs and no others (test_e2e: a plotting change reruns no normalize).
+_NORMALIZE_CODE = [
+    "src/techgap/" + m + ".py" for m in ("config", "entities", "errors", "io", "normalize", "parsers", "provenance")
+]
+JOB_CODE = {
+    "normalize": _NORMALIZE_CODE,
+    "build": _NORMALIZE_CODE
+    + ["src/techgap/render/*.py", "src/techgap/render/techgap.mplstyle"]
+    + ["src/techgap/" + m + ".py" for m in ("compare", "texts", "editions", "layout", "gaps", "build")],
+    "claims": ["src/techgap/claims.py", "src/techgap/compare.py"],
+    "report": ["src/techgap/annotate.py"],
+    "manifest": ["src/techgap/manifest.py", "src/techgap/page.py"],
+    "drift": ["src/techgap/drift.py", "src/techgap/crosscheck.py"],
+}
 
 
 def plan_digest(root: str | Path, config: dict[str, Any], schema_path: str | Path) -> str:
@@ -44,6 +60,26 @@ def plan_digest(root: str | Path, config: dict[str, Any], schema_path: str | Pat
         if kind == "dir" and provenance.is_file():
             add_file(provenance)
     return digest.hexdigest()[:32]
+
+
+def code_stamp_texts(root: str | Path) -> dict[str, str]:
+    """For each kind of job, the sha256 of every module it runs, as a settings stamp's text (techgap.stamps).
+
+    The stamp, not the modules, is the jobs' input: its name changes with the modules' content, which
+    Snakemake's input trigger sees. One input instead of ~25 per build job is fewer files for every run,
+    a no-op too, to resolve and compare."""
+    from techgap.stamps import stamp_text
+
+    root = Path(root)
+    texts = {}
+    for kind, patterns in JOB_CODE.items():
+        paths = sorted({path for pattern in patterns for path in root.glob(pattern) if path.is_file()})
+        missing = [pattern for pattern in patterns if not any(path.match(pattern) for path in paths)]
+        if missing:
+            raise FileNotFoundError(f"techgap.plan.JOB_CODE[{kind!r}] names no file for {', '.join(missing)}")
+        digests = {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+        texts[kind] = stamp_text(digests)
+    return texts
 
 
 def workflow_plan(project: Any) -> dict[str, Any]:
@@ -119,6 +155,7 @@ def workflow_plan(project: Any) -> dict[str, Any]:
         "provenance_files": [files[1] for _, files in sorted(raw_files.items())],
         "year_range": year_range,
         "conversions": {k: v.model_dump(mode="json") for k, v in project.settings.conversions.items()},
+        "code": code_stamp_texts(project.root),
     }
 
 
