@@ -5,6 +5,9 @@ On a shared machine the absolute times of benchmarks/run.py move by a third from
 Two builds that run at the same moment see the same load, so their ratio holds where a comparison of two
 separate runs does not. Each checkout must have its font extracted (build/fonts, made by any build).
 
+Checkouts that draw different numbers of images (one edition before, two after) are compared per image:
+CPU time divided by the PNG and SVG files the floor wrote.
+
     .venv/bin/python benchmarks/ab_floor.py /path/to/before /path/to/after --rounds 2
 """
 
@@ -15,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 FLOOR = (
@@ -23,6 +27,17 @@ FLOOR = (
     "usage = resource.getrusage(resource.RUSAGE_SELF); "
     "print(f'{time.perf_counter() - start:.2f} {usage.ru_utime + usage.ru_stime:.2f}')"
 )
+
+
+@dataclass(frozen=True)
+class FloorRun:
+    wall: float  # seconds
+    cpu: float  # seconds, user + system
+    images: int  # PNG and SVG files written
+
+    @property
+    def cpu_per_image(self) -> float:
+        return self.cpu / self.images
 
 
 def start_floor(root: Path, core: int) -> subprocess.Popen:
@@ -34,22 +49,42 @@ def start_floor(root: Path, core: int) -> subprocess.Popen:
     )
 
 
+def finish_floor(root: Path, process: subprocess.Popen) -> FloorRun:
+    out = process.communicate()[0]
+    if process.returncode:
+        raise SystemExit(f"the floor in {root} failed; run it alone to see why")
+    wall, cpu = map(float, out.split())
+    images = sum(1 for path in (root / "figures").rglob("*") if path.suffix in (".png", ".svg"))
+    return FloorRun(wall, cpu, images)
+
+
+def compare(before: Path, after: Path, rounds: int) -> list[tuple[FloorRun, FloorRun]]:
+    """Each round's (before, after) floors, run at the same time on the two cores."""
+    results = []
+    for round_ in range(rounds):
+        cores = (0, 1) if round_ % 2 == 0 else (1, 0)
+        roots = (before.resolve(), after.resolve())
+        processes = [start_floor(root, core) for root, core in zip(roots, cores, strict=True)]
+        runs = tuple(finish_floor(root, process) for root, process in zip(roots, processes, strict=True))
+        results.append(runs)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    ratios = []
-    for round_ in range(args.rounds):
-        cores = (0, 1) if round_ % 2 == 0 else (1, 0)
-        runs = [start_floor(root.resolve(), core) for root, core in zip((args.before, args.after), cores, strict=True)]
-        (wall_a, cpu_a), (wall_b, cpu_b) = (map(float, run.communicate()[0].split()) for run in runs)
-        if any(run.returncode for run in runs):
-            raise SystemExit("a floor failed; run it alone to see why")
-        ratios.append(cpu_b / cpu_a)
-        print(f"round {round_ + 1}: before {wall_a:.1f} s ({cpu_a:.1f} s CPU), after {wall_b:.1f} s ({cpu_b:.1f} s CPU)")
-    print("after / before, CPU: " + ", ".join(f"{r:.3f}" for r in ratios))
+    results = compare(args.before, args.after, args.rounds)
+    for number, (a, b) in enumerate(results, start=1):
+        print(
+            f"round {number}: before {a.wall:.1f} s ({a.cpu:.1f} s CPU, {a.images} images, "
+            f"{a.cpu_per_image * 1000:.0f} ms each), after {b.wall:.1f} s ({b.cpu:.1f} s CPU, {b.images} images, "
+            f"{b.cpu_per_image * 1000:.0f} ms each)"
+        )
+    print("after / before, CPU: " + ", ".join(f"{b.cpu / a.cpu:.3f}" for a, b in results))
+    print("after / before, CPU per image: " + ", ".join(f"{b.cpu_per_image / a.cpu_per_image:.3f}" for a, b in results))
 
 
 if __name__ == "__main__":

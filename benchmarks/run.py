@@ -22,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from ab_floor import compare as compare_floors  # noqa: E402
 from conftest import copy_project, set_checksum, snapshot_dir  # noqa: E402
 
 PY = sys.executable
@@ -210,11 +212,31 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} s (min {min(values):.2f}, max {max(values):.2f}, n={len(values)})"
 
 
+def baseline_lines(baseline: Path | None, pairs: list) -> list[str]:
+    """The table rows of the side-by-side floor (benchmarks/ab_floor.py), if one was asked for."""
+    if not pairs:
+        return []
+    commit = run(["git", "rev-parse", "--short", "HEAD"], baseline, check=False)[1].strip() or str(baseline)
+    before = statistics.median(a.cpu_per_image for a, _ in pairs) * 1000
+    after = statistics.median(b.cpu_per_image for _, b in pairs) * 1000
+    ratios = ", ".join(f"{b.cpu_per_image / a.cpu_per_image:.2f}" for a, b in pairs)
+    return [
+        f"| floor CPU per PNG/SVG side by side, {commit} ({pairs[0][0].images} images) vs this "
+        f"({pairs[0][1].images}), one core each | {before:.0f} ms vs {after:.0f} ms; this / {commit}: {ratios} "
+        "| ≤ 1 (no slower) |"
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-10m", action="store_true")
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout (with build/fonts) whose floor per PNG/SVG is measured side by side with this one's (ab_floor.py)",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="techgap-bench-") as tmp:
@@ -242,6 +264,8 @@ def main() -> None:
         inc_time, inc_jobs = incremental(root)
         sizes = [100_000, 1_000_000] + ([] if args.skip_10m else [10_000_000])
         scales = {n: scale(root, n) for n in sizes}
+        # last: the side-by-side floors leave the copy without Snakemake's view of its outputs
+        side_by_side = compare_floors(args.baseline, root, max(2, args.repeat)) if args.baseline else []
     if args.skip_tests:
         test_time, test_summary = float("nan"), "not run (--skip-tests)"
     else:
@@ -256,7 +280,8 @@ def main() -> None:
         f"Machine: {describe_machine()}.",
         "",
         f"Command: `.venv/bin/python benchmarks/run.py --repeat {args.repeat}"
-        f"{' --skip-10m' if args.skip_10m else ''}{' --skip-tests' if args.skip_tests else ''}` "
+        f"{' --skip-10m' if args.skip_10m else ''}{' --skip-tests' if args.skip_tests else ''}"
+        f"{' --baseline ' + str(args.baseline) if args.baseline else ''}` "
         f"({time.strftime('%Y-%m-%d')}). Cold and floor runs alternate. Load average (1 min) "
         f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end: other work on the machine slows "
         "both sides of a ratio alike, but not the absolute times.",
@@ -268,6 +293,7 @@ def main() -> None:
         f"| floor writes the cold build's bytes | {len(cold_outputs)} files, "
         f"{'all identical' if not differing else f'{len(differing)} differ: ' + ', '.join(differing[:5])} | identical |",
         f"| floor per PNG/SVG ({images} files, both editions) | {statistics.median(floors) / images * 1000:.0f} ms | ~160 ms |",
+        *baseline_lines(args.baseline, side_by_side),
         f"| **cold / floor** | **{ratio:.2f}×** (per pair: {', '.join(f'{r:.2f}' for r in ratios)}) | ≤ 1.5× |",
         f"| no-op `snakemake -c2` | {summary(noops)} | ≤ own no-op + 0.3 s |",
         f"| no-op minus Snakemake's own no-op | {noop_excess:+.2f} s | ≤ +0.30 s |",
