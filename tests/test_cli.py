@@ -282,3 +282,13 @@ def test_claims_check_has_a_header_and_filters_by_verdict(capsys):
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["claims", "--check", "--status", "wrong"])
     assert "invalid choice: 'wrong'" in capsys.readouterr().err
+
+
+def test_checksums_records_a_provenance_correction_with_its_reason(project_root, capsys):
+    provenance = project_root / "data" / "raw" / "isscc" / "2026-11-27" / "provenance.yaml"
+    provenance.write_text(provenance.read_text(encoding="utf-8") + "# corrected\n", encoding="utf-8")
+    assert _run("--root", project_root, "checksums", "isscc", "2026-11-27", "--correction", "a note was wrong") == 0
+    assert "correction of its provenance.yaml is recorded in" in capsys.readouterr().out
+    log = (project_root / "data" / "checksums" / "isscc.log").read_text(encoding="utf-8")
+    assert log.endswith(" # corrected: a note was wrong\n")
+    assert _run("--root", project_root, "checksums", "isscc", "2026-11-27", "--correction", "again") == 2  # nothing new

@@ -5,6 +5,8 @@ checked-in one until the baselines are regenerated."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from conftest import ROOT
@@ -207,8 +209,109 @@ def test_a_provenance_edited_in_place_is_reported(project_root):
     text = provenance.read_text(encoding="utf-8")
     provenance.write_text(text.replace("payload: data.csv", "payload: data.csv  # any edit at all"), encoding="utf-8")
     assert edited_vintages(load_project(project_root)) == [
-        "nbs_rd/2026-11-27: provenance.yaml differs from the one recorded when the vintage was added"
+        "nbs_rd/2026-11-27: provenance.yaml differs from the one last recorded "
+        "(record a correction with `techgap checksums nbs_rd 2026-11-27 --correction WHY`)"
     ]
+
+
+# --- corrections of provenance: recorded with why, listed in drift.md; a payload is never corrected ---
+
+
+def _correct_retrieved(root, source_id: str = "nbs_rd", vintage: str = "2026-11-27"):
+    """Edit the vintage's provenance.yaml as a correction would (its retrieved: date)."""
+    provenance = root / "data" / "raw" / source_id / vintage / "provenance.yaml"
+    text = provenance.read_text(encoding="utf-8")
+    assert text.count("\nretrieved: ") == 1
+    provenance.write_text(re.sub(r"\nretrieved: [^\n]*", "\nretrieved: 2026-11-26", text), encoding="utf-8")
+    return provenance
+
+
+def test_a_provenance_correction_recorded_with_why_is_listed_and_no_longer_an_edit(project_root):
+    from techgap.drift import corrected_provenance, edited_vintages, write_drift
+    from techgap.provenance import checksum_log, record_correction
+
+    _correct_retrieved(project_root)
+    project = load_project(project_root)
+    assert len(edited_vintages(project)) == 1
+    log = checksum_log(project.raw_dir, "nbs_rd")
+    before, earlier_corrections = log.read_text(encoding="utf-8"), corrected_provenance(project)
+    record_correction(project.raw_dir, "nbs_rd", "2026-11-27", "  retrieved was the\nfolder's date  ")
+    assert edited_vintages(project) == []
+    added = log.read_text(encoding="utf-8")[len(before) :]
+    assert added.startswith("2026-11-27 data.csv ") and added.endswith(" # corrected: retrieved was the folder's date\n")
+    corrections = corrected_provenance(project)
+    assert [c for c in corrections if c not in earlier_corrections] == ["nbs_rd/2026-11-27: retrieved was the folder's date"]
+    write_drift(project)
+    markdown = (project.figures_dir / "drift.md").read_text(encoding="utf-8")
+    section = markdown.split("## Corrected provenance", 1)[1].split("\n## ", 1)[0]
+    assert "- nbs_rd/2026-11-27: retrieved was the folder's date" in section
+    # a later edit of the corrected file is an edit again
+    provenance = project.raw_dir / "nbs_rd" / "2026-11-27" / "provenance.yaml"
+    provenance.write_text(provenance.read_text(encoding="utf-8") + "# and another edit\n", encoding="utf-8")
+    assert [p.split(":", 1)[0] for p in edited_vintages(project)] == ["nbs_rd/2026-11-27"]
+
+
+def test_a_correction_cannot_hide_an_edited_payload(project_root):
+    from conftest import set_checksum
+
+    from techgap.errors import InputError
+    from techgap.provenance import checksum_log, record_correction
+
+    folder = project_root / "data" / "raw" / "isscc" / "2026-11-27"
+    payload = folder / "data.csv"
+    text = payload.read_text(encoding="utf-8")
+    payload.write_text(text.replace(",2012,isscc_accepted_papers,65,", ",2012,isscc_accepted_papers,56,"), encoding="utf-8")
+    set_checksum(folder)
+    log = checksum_log(project_root / "data" / "raw", "isscc")
+    before = log.read_bytes()
+    with pytest.raises(InputError, match="payload differs") as caught:
+        record_correction(project_root / "data" / "raw", "isscc", "2026-11-27", "a typo")
+    assert caught.value.path.endswith("isscc/2026-11-27/data.csv")
+    assert log.read_bytes() == before
+
+
+@pytest.mark.parametrize("case", ["no reason", "nothing corrected", "never recorded"])
+def test_a_correction_needs_a_reason_a_change_and_a_recorded_vintage(project_root, case):
+    import shutil
+
+    from techgap.errors import InputError
+    from techgap.provenance import checksum_log, record_correction
+
+    raw = project_root / "data" / "raw"
+    vintage, why = "2026-11-27", "retrieved was the folder's date"
+    if case == "no reason":
+        _correct_retrieved(project_root)
+        why, field = " \n ", "correction"
+    elif case == "nothing corrected":
+        field = None
+    else:
+        shutil.copytree(raw / "nbs_rd" / vintage, raw / "nbs_rd" / "2027-03-01")
+        vintage, field = "2027-03-01", "vintage"
+    before = checksum_log(raw, "nbs_rd").read_bytes()
+    with pytest.raises(InputError) as caught:
+        record_correction(raw, "nbs_rd", vintage, why)
+    assert caught.value.field == field
+    assert checksum_log(raw, "nbs_rd").read_bytes() == before
+
+
+def test_a_hand_written_correction_that_changes_the_payload_or_adds_a_vintage_is_refused(project_root):
+    from techgap.errors import InputError
+    from techgap.provenance import checksum_log, read_checksum_history
+
+    raw = project_root / "data" / "raw"
+    log = checksum_log(raw, "nbs_rd")
+    lines = log.read_text(encoding="utf-8").splitlines()
+    number, first = next((n, line) for n, line in enumerate(lines, start=1) if line.startswith("2026-11-27 "))
+    vintage, payload, payload_sha, provenance_sha = first.split()
+    for line, message in [
+        (f"{vintage} {payload} {'0' * 64} {provenance_sha} # corrected: a new payload", "names another payload"),
+        (f"2027-03-01 {payload} {payload_sha} {provenance_sha} # corrected: a vintage", "no earlier line added"),
+        (f"{vintage} {payload} {payload_sha} {provenance_sha} # corrected:  ", "malformed"),
+    ]:
+        log.write_text("\n".join(lines + [line]) + "\n", encoding="utf-8")
+        with pytest.raises(InputError, match=message) as caught:
+            read_checksum_history(raw, "nbs_rd")
+        assert caught.value.line == len(lines) + 1 > number
 
 
 def test_a_vintage_missing_from_the_checksum_history_is_reported(project_root):

@@ -199,12 +199,17 @@ def _drift(args: argparse.Namespace) -> None:
 
 def _checksums(args: argparse.Namespace) -> None:
     from techgap.config import load_project
-    from techgap.provenance import checksum_log, record_checksum
+    from techgap.provenance import checksum_log, record_checksum, record_correction
 
     project = load_project(args.root)
+    log_path = checksum_log(project.raw_dir, args.source_id)
+    if args.correction is not None:
+        record_correction(project.raw_dir, args.source_id, args.vintage, args.correction)
+        print(f"{args.source_id}/{args.vintage}: the correction of its provenance.yaml is recorded in {log_path}")
+        return
     added = record_checksum(project.raw_dir, args.source_id, args.vintage)
     state = "recorded in" if added else "already in"
-    print(f"{args.source_id}/{args.vintage} {state} {checksum_log(project.raw_dir, args.source_id)}")
+    print(f"{args.source_id}/{args.vintage} {state} {log_path}")
 
 
 def _font(args: argparse.Namespace) -> None:
@@ -385,6 +390,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("checksums", help="append a new vintage's checksums to data/checksums/SOURCE.log")
     p.add_argument("source_id", help="the source whose new vintage to record (a folder under data/raw/)")
     p.add_argument("vintage", help="the new vintage (YYYY-MM-DD folder name)")
+    p.add_argument(
+        "--correction",
+        metavar="WHY",
+        help="record that this vintage's provenance.yaml was corrected, and why (its payload is never changed); "
+        "figures/drift.md lists every correction",
+    )
     p.set_defaults(func=_checksums)
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
     p.add_argument("out", type=Path, metavar="OUT", help="the .otf file to write")

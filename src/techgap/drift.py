@@ -15,7 +15,7 @@ from techgap.crosscheck import compared_economy_years, cross_check_gerd
 from techgap.editions import edition_item, selections
 from techgap.layout import EDITIONS
 from techgap.normalize import normalized_table
-from techgap.provenance import checksum_history_problems, list_vintages, resolve_vintage
+from techgap.provenance import checksum_history_problems, list_vintages, provenance_corrections, resolve_vintage
 
 KEY = ["entity_code", "category", "indicator", "period", "document"]
 COLUMNS = [
@@ -129,8 +129,11 @@ def drift(project: Project, claims: list[Claim], tables: dict | None = None) -> 
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
 
 
-def to_markdown(report: pd.DataFrame, edited: list[str] | None = None, factor: float = 10) -> str:
-    """drift.md: what to look at first (large revisions, sign changes, edited vintages), then every change."""
+def to_markdown(
+    report: pd.DataFrame, edited: list[str] | None = None, factor: float = 10, corrections: list[str] | None = None
+) -> str:
+    """drift.md: what to look at first (large revisions, sign changes, edited vintages), then the recorded
+    corrections of provenance, then every change."""
     edited = edited or []
     lines = ["# Drift between vintages", "", "## Look first", ""]
     alarms = report[report["alarm"].fillna("") != ""] if "alarm" in report else report.iloc[:0]
@@ -143,6 +146,9 @@ def to_markdown(report: pd.DataFrame, edited: list[str] | None = None, factor: f
     if not edited and alarms.empty:
         lines.append(f"Nothing: no revision by more than ×{factor:g} or with a sign change, no raw vintage edited in place.")
     lines.append("")
+    if corrections:
+        lines += ["## Corrected provenance", "", "Recorded in data/checksums/ when a provenance.yaml was corrected:", ""]
+        lines += [f"- {correction}" for correction in corrections] + [""]
     if report.empty:
         lines += ["No source has a newer vintage with changed values than the one before it.", ""]
     for source_id, rows in report.groupby("source", sort=True):
@@ -164,6 +170,15 @@ def to_markdown(report: pd.DataFrame, edited: list[str] | None = None, factor: f
             )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def corrected_provenance(project: Project) -> list[str]:
+    """Each recorded correction of a vintage's provenance.yaml, with why (data/checksums/<source>.log)."""
+    return [
+        f"{source_id}/{vintage}: {why}"
+        for source_id in sorted(project.sources)
+        for vintage, why in provenance_corrections(project.raw_dir, source_id)
+    ]
 
 
 def edited_vintages(project: Project) -> list[str]:
@@ -210,7 +225,7 @@ def write_drift(project: Project, tables: dict | None = None) -> pd.DataFrame:
 
     tables = {} if tables is None else tables
     report = drift(project, load_claims(project.root / "config" / "claims.yaml", project), tables)
-    markdown = to_markdown(report, edited_vintages(project), project.settings.drift_alarm_factor)
+    markdown = to_markdown(report, edited_vintages(project), project.settings.drift_alarm_factor, corrected_provenance(project))
     markdown += "\n" + gerd_cross_check(project, tables)
     write_csv(project.figures_dir / "drift.csv", report)
     write_text(project.figures_dir / "drift.md", markdown)

@@ -239,8 +239,14 @@ def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
 # vintage is added (by `refresh`, or `python -m techgap checksums SOURCE VINTAGE` for a hand-made one).
 # The provenance's own sha256 can be "fixed" along with an edit; this separate history cannot, silently.
 # It lives outside data/raw so that a source's folder holds nothing but its vintages.
+#
+# A payload is never changed. A mistake in a provenance.yaml (a wrong date, a misspelt title) is corrected
+# in place and recorded by a later line for the same vintage that carries the new provenance checksum
+# and, after " # corrected: ", why (`techgap checksums SOURCE VINTAGE --correction WHY`); the drift
+# report lists every correction.
 
 CHECKSUM_DIR = "checksums"
+CORRECTION_MARK = " # corrected: "
 
 
 def checksum_log(raw_dir: Path, source_id: str) -> Path:
@@ -251,74 +257,162 @@ def checksum_log(raw_dir: Path, source_id: str) -> Path:
 CHECKSUM_HEADER = "# vintage payload sha256(payload) sha256(provenance.yaml); append only, never edit a line\n"
 
 
-def checksum_line(raw_dir: Path, source_id: str, vintage: str) -> str:
+class ChecksumRecord(BaseModel):
+    """One line of a source's checksum history."""
+
+    model_config = ConfigDict(frozen=True)
+
+    payload: str
+    payload_sha256: str
+    provenance_sha256: str
+    correction: str | None = None  # why provenance.yaml was corrected; None on the line that added the vintage
+
+
+def checksum_record(raw_dir: Path, source_id: str, vintage: str) -> ChecksumRecord:
+    """The vintage's files as they are now, as a history line would record them."""
     folder = raw_dir / check_id(source_id, "source id") / check_vintage(vintage)
     provenance = load_provenance(folder / PROVENANCE_FILE)
     payload = folder / provenance.payload
     check_regular_file(payload)
-    return f"{vintage} {provenance.payload} {sha256_file(payload)} {sha256_file(folder / PROVENANCE_FILE)}\n"
+    return ChecksumRecord(
+        payload=provenance.payload,
+        payload_sha256=sha256_file(payload),
+        provenance_sha256=sha256_file(folder / PROVENANCE_FILE),
+    )
 
 
-def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, str]:
-    """Vintage -> its first recorded line (a later line for the same vintage does not replace it)."""
+def checksum_line(vintage: str, record: ChecksumRecord) -> str:
+    line = f"{vintage} {record.payload} {record.payload_sha256} {record.provenance_sha256}"
+    return line + (f"{CORRECTION_MARK}{record.correction}" if record.correction else "") + "\n"
+
+
+def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, list[ChecksumRecord]]:
+    """Vintage -> its records in the order written: the line that added it, then any corrections."""
     path = checksum_log(raw_dir, source_id)
     if not path.is_file():
         return {}
-    history: dict[str, str] = {}
+    expected = "'<vintage> <payload> <sha256 of payload> <sha256 of provenance.yaml>', then optionally ' # corrected: <why>'"
+    history: dict[str, list[ChecksumRecord]] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        parts = line.split()
-        if len(parts) != 4 or not re.fullmatch(r"[0-9a-f]{64}", parts[2]) or not re.fullmatch(r"[0-9a-f]{64}", parts[3]):
-            raise InputError(
-                path,
-                "malformed checksum line",
-                line=number,
-                expected="'<vintage> <payload> <sha256 of payload> <sha256 of provenance.yaml>'",
-            )
+        fields, marked, correction = line.partition(CORRECTION_MARK)
+        parts = fields.split()
+        if (
+            len(parts) != 4
+            or not re.fullmatch(r"[0-9a-f]{64}", parts[2])
+            or not re.fullmatch(r"[0-9a-f]{64}", parts[3])
+            or (marked and not correction.strip())
+        ):
+            raise InputError(path, "malformed checksum line", line=number, expected=expected)
         try:
             check_vintage(parts[0])
         except ValueError as exc:
             raise InputError(path, str(exc), line=number, expected="YYYY-MM-DD") from None
-        history.setdefault(parts[0], line + "\n")
+        record = ChecksumRecord(
+            payload=parts[1], payload_sha256=parts[2], provenance_sha256=parts[3], correction=correction.strip() or None
+        )
+        earlier = history.get(parts[0])
+        if earlier is None and record.correction:
+            raise InputError(
+                path, f"a correction of vintage {parts[0]}, which no earlier line added", line=number, expected=expected
+            )
+        if (
+            earlier is not None
+            and record.correction
+            and (record.payload, record.payload_sha256)
+            != (
+                earlier[0].payload,
+                earlier[0].payload_sha256,
+            )
+        ):
+            raise InputError(
+                path,
+                f"a correction of vintage {parts[0]} names another payload than the line that added it",
+                line=number,
+                expected="corrections change provenance.yaml only; a payload is never changed",
+            )
+        history.setdefault(parts[0], []).append(record)
     return history
+
+
+def _append(path: Path, line: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        if handle.tell() == 0:
+            handle.write(CHECKSUM_HEADER)
+        handle.write(line)
 
 
 def record_checksum(raw_dir: Path, source_id: str, vintage: str) -> bool:
     """Append the vintage's checksums to the history unless it is already there; True when appended."""
     if vintage in read_checksum_history(raw_dir, source_id):
         return False
-    line = checksum_line(raw_dir, source_id, vintage)
-    path = checksum_log(raw_dir, source_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        if handle.tell() == 0:
-            handle.write(CHECKSUM_HEADER)
-        handle.write(line)
+    _append(checksum_log(raw_dir, source_id), checksum_line(vintage, checksum_record(raw_dir, source_id, vintage)))
     return True
 
 
+def record_correction(raw_dir: Path, source_id: str, vintage: str, why: str) -> None:
+    """Record that the vintage's provenance.yaml was corrected, and why; its payload must be as recorded."""
+    log_path = checksum_log(raw_dir, source_id)
+    why = " ".join(why.split())
+    if not why:
+        raise InputError(log_path, "a correction needs a reason", field="correction", expected="a sentence saying what was wrong")
+    records = read_checksum_history(raw_dir, source_id).get(vintage)
+    if not records:
+        raise InputError(
+            log_path,
+            f"{source_id}/{vintage} was never recorded",
+            field="vintage",
+            expected=f"a recorded vintage (record a new one with `techgap checksums {source_id} {vintage}`)",
+        )
+    now = checksum_record(raw_dir, source_id, vintage)
+    if (now.payload, now.payload_sha256) != (records[0].payload, records[0].payload_sha256):
+        raise InputError(
+            raw_dir / source_id / vintage / now.payload,
+            "the payload differs from the one recorded when the vintage was added",
+            expected="the payload as recorded: raw vintages are never edited (add a new vintage instead)",
+        )
+    if now.provenance_sha256 == records[-1].provenance_sha256:
+        raise InputError(
+            raw_dir / source_id / vintage / PROVENANCE_FILE,
+            "provenance.yaml is as last recorded: there is no correction to record",
+            expected="provenance.yaml edited to correct it",
+        )
+    _append(log_path, checksum_line(vintage, now.model_copy(update={"correction": why})))
+
+
 def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:
-    """Vintages whose files differ from what was recorded when they were added, or never recorded."""
+    """Vintages whose files differ from what was recorded when they were added (the payload) or last
+    corrected (provenance.yaml), or that were never recorded."""
     history = read_checksum_history(raw_dir, source_id)
     problems = []
     for vintage in list_vintages(raw_dir, source_id):
-        recorded = history.get(vintage)
-        if recorded is None:
+        records = history.get(vintage)
+        if not records:
             problems.append(
                 f"{source_id}/{vintage} has no line in data/{CHECKSUM_DIR}/{source_id}.log (record it when adding a vintage)"
             )
             continue
         try:
-            now = checksum_line(raw_dir, source_id, vintage)
+            now = checksum_record(raw_dir, source_id, vintage)
         except InputError as exc:
             problems.append(f"{source_id}/{vintage} cannot be checked: {exc}")
             continue
-        if now.split()[:3] != recorded.split()[:3]:
+        if (now.payload, now.payload_sha256) != (records[0].payload, records[0].payload_sha256):
             problems.append(
                 f"{source_id}/{vintage}: the payload differs from the one recorded when the vintage was added "
-                f"({recorded.split()[2][:12]}…, now {now.split()[2][:12]}…); raw vintages are never edited"
+                f"({records[0].payload_sha256[:12]}…, now {now.payload_sha256[:12]}…); raw vintages are never edited"
             )
-        elif now.split()[3] != recorded.split()[3]:
-            problems.append(f"{source_id}/{vintage}: provenance.yaml differs from the one recorded when the vintage was added")
+        elif now.provenance_sha256 != records[-1].provenance_sha256:
+            problems.append(
+                f"{source_id}/{vintage}: provenance.yaml differs from the one last recorded "
+                f"(record a correction with `techgap checksums {source_id} {vintage} --correction WHY`)"
+            )
     return problems
+
+
+def provenance_corrections(raw_dir: Path, source_id: str) -> list[tuple[str, str]]:
+    """(vintage, why) of every recorded correction of the source's provenance, in the order recorded."""
+    history = read_checksum_history(raw_dir, source_id)
+    return [(vintage, record.correction) for vintage, records in history.items() for record in records if record.correction]
