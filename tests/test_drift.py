@@ -303,6 +303,10 @@ def test_a_hand_written_correction_that_changes_the_payload_or_adds_a_vintage_is
     lines = log.read_text(encoding="utf-8").splitlines()
     number, first = next((n, line) for n, line in enumerate(lines, start=1) if line.startswith("2026-11-27 "))
     vintage, payload, payload_sha, provenance_sha = first.split()
+    # a second plain line for the vintage is no correction: the provenance checksum that counts stays
+    log.write_text("\n".join(lines + [f"{vintage} {payload} {payload_sha} {'1' * 64}"]) + "\n", encoding="utf-8")
+    [record] = read_checksum_history(raw, "nbs_rd")[vintage]
+    assert record.provenance_sha256 == provenance_sha and record.correction is None
     for line, message in [
         (f"{vintage} {payload} {'0' * 64} {provenance_sha} # corrected: a new payload", "names another payload"),
         (f"2027-03-01 {payload} {payload_sha} {provenance_sha} # corrected: a vintage", "no earlier line added"),

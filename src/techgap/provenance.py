@@ -332,6 +332,8 @@ def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, list[Check
                 line=number,
                 expected="corrections change provenance.yaml only; a payload is never changed",
             )
+        if earlier is not None and not record.correction:
+            continue  # a later plain line for a recorded vintage changes nothing: only a correction does
         history.setdefault(parts[0], []).append(record)
     return history
 
