@@ -44,3 +44,4 @@ rule all:
         "figures/index.html",
         "figures/drift.md",
         "figures/report.html",
+        missing_outputs,

@@ -75,6 +75,15 @@ def all_item_records():
     return [path for job in GROUPS.values() for path in job["records"]]
 
 
+def missing_outputs(wildcards):
+    """Declared outputs that are not on disk, e.g. a figure deleted by hand. Snakemake reruns a job for a
+    missing output only when a later job or a target needs that very file, and the manifest reads only
+    each item's record: without this, `snakemake` left a deleted figure deleted."""
+    return [
+        str(path) for rule in workflow.rules for path in rule.output if not path.contains_wildcard() and not os.path.exists(path)
+    ]
+
+
 def all_provenance_files():
     return PLAN["provenance_files"]
 
