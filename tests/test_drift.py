@@ -270,7 +270,7 @@ def test_a_correction_cannot_hide_an_edited_payload(project_root):
     assert log.read_bytes() == before
 
 
-@pytest.mark.parametrize("case", ["no reason", "nothing corrected", "never recorded"])
+@pytest.mark.parametrize("case", ["no reason", "an escape sequence in the reason", "nothing corrected", "never recorded"])
 def test_a_correction_needs_a_reason_a_change_and_a_recorded_vintage(project_root, case):
     import shutil
 
@@ -282,6 +282,9 @@ def test_a_correction_needs_a_reason_a_change_and_a_recorded_vintage(project_roo
     if case == "no reason":
         _correct_retrieved(project_root)
         why, field = " \n ", "correction"
+    elif case == "an escape sequence in the reason":
+        _correct_retrieved(project_root)
+        why, field = "a typo\x1b[2K\x00", "correction"  # would reach drift.md and a terminal
     elif case == "nothing corrected":
         field = None
     else:
@@ -311,6 +314,7 @@ def test_a_hand_written_correction_that_changes_the_payload_or_adds_a_vintage_is
         (f"{vintage} {payload} {'0' * 64} {provenance_sha} # corrected: a new payload", "names another payload"),
         (f"2027-03-01 {payload} {payload_sha} {provenance_sha} # corrected: a vintage", "no earlier line added"),
         (f"{vintage} {payload} {payload_sha} {provenance_sha} # corrected:  ", "malformed"),
+        (f"{vintage} {payload} {payload_sha} {provenance_sha} # corrected: ok\x1b[2K", "malformed"),
     ]:
         log.write_text("\n".join(lines + [line]) + "\n", encoding="utf-8")
         with pytest.raises(InputError, match=message) as caught:

@@ -302,7 +302,7 @@ def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, list[Check
             len(parts) != 4
             or not re.fullmatch(r"[0-9a-f]{64}", parts[2])
             or not re.fullmatch(r"[0-9a-f]{64}", parts[3])
-            or (marked and not correction.strip())
+            or (marked and not (correction.strip() and correction.strip().isprintable()))
         ):
             raise InputError(path, "malformed checksum line", line=number, expected=expected)
         try:
@@ -358,8 +358,13 @@ def record_correction(raw_dir: Path, source_id: str, vintage: str, why: str) -> 
     """Record that the vintage's provenance.yaml was corrected, and why; its payload must be as recorded."""
     log_path = checksum_log(raw_dir, source_id)
     why = " ".join(why.split())
-    if not why:
-        raise InputError(log_path, "a correction needs a reason", field="correction", expected="a sentence saying what was wrong")
+    if not why or not why.isprintable():
+        raise InputError(
+            log_path,
+            "a correction needs a reason" if not why else f"the reason has a control or invisible character: {why!r}",
+            field="correction",
+            expected="a sentence saying what was wrong, in printable characters",
+        )
     records = read_checksum_history(raw_dir, source_id).get(vintage)
     if not records:
         raise InputError(
