@@ -93,6 +93,11 @@ def all_raw_files():
     return sorted(str(p) for p in Path("data/raw").glob("*/*/*") if p.is_file())
 
 
+def checksum_histories():
+    """data/checksums/<source>.log: the vintages' recorded checksums and provenance corrections."""
+    return sorted(str(p) for p in Path("data/checksums").glob("*.log"))
+
+
 def conversion_settings():
     """Currency rates the ledger converts with (e.g. RMB per USD): a change reruns the ledger."""
     return PLAN["conversions"]

@@ -44,6 +44,7 @@ rule manifest:
     input:
         item_records=all_item_records(),
         provenance=all_provenance_files(),
+        history=checksum_histories(),  # the provenance page shows each recorded correction
         claims="figures/claims.csv",
         config=["config/items.yaml", "config/analysis.yaml", "config/chapters.yaml"],
         code=code_stamp("manifest"),
@@ -64,7 +65,7 @@ rule manifest:
 rule drift:
     input:
         raw=all_raw_files(),
-        history=sorted(str(p) for p in Path("data/checksums").glob("*.log")),
+        history=checksum_histories(),
         sources="config/sources.yaml",
         claims="config/claims.yaml",
         code=code_stamp("drift"),

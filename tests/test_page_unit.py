@@ -531,3 +531,34 @@ def test_a_long_list_of_sources_is_folded_but_complete(tmp_path):
     fig01 = section(render(manifest, claims, provenance, tmp_path), "fig01")
     assert '<summary lang="en">Sources (7 documents)</summary>' in fig01
     assert all(f"Document {n}</a>" in fig01 for n in range(7))
+
+
+def test_the_provenance_page_shows_each_recorded_correction_under_its_file_escaped():
+    _, _, provenance = sample_inputs()
+    corrected, other = sorted(provenance)[:2]
+    attack = 'retrieved: was a day late <script>alert("x")</script>'
+    page = page_mod.render_provenance(provenance, {corrected: [attack, "and a title"]})
+    sections = {m.group(1): m.group(2) for m in re.finditer(r"<section id=\"([^\"]+)\">(.*?)</section>", page, re.S)}
+    anchors = page_mod.provenance_anchors(provenance)
+    source_id = corrected.split("/")[2]
+    shown = sections[anchors[corrected]]
+    assert f"<code>data/checksums/{source_id}.log</code>" in shown
+    assert "retrieved: was a day late &lt;script&gt;" in shown and "and a title" in shown and "<script>" not in page
+    assert shown.index("Corrected") < shown.index("<pre>")  # above the file it corrects
+    assert "Corrected" not in sections[anchors[other]]
+    assert "Corrected" not in page_mod.render_provenance(provenance)
+
+
+def test_corrections_are_read_per_provenance_file_from_the_checksum_history(project_root):
+    from techgap.provenance import record_correction
+
+    raw = project_root / "data" / "raw"
+    corrected = "data/raw/isscc/2026-11-27/provenance.yaml"
+    untouched = "data/raw/nbs_rd/2026-11-27/provenance.yaml"
+    before = page_mod.provenance_corrections_by_file(project_root, [corrected, untouched])
+    text = (project_root / corrected).read_text(encoding="utf-8")
+    (project_root / corrected).write_text(text.replace("\nretrieved: ", "\nretrieved:  ", 1), encoding="utf-8")
+    record_correction(raw, "isscc", "2026-11-27", "a second space")
+    after = page_mod.provenance_corrections_by_file(project_root, [corrected, untouched])
+    assert after[corrected] == before.get(corrected, []) + ["a second space"]
+    assert after.get(untouched) == before.get(untouched)

@@ -123,13 +123,14 @@ def edition_summary(record: dict[str, Any]) -> str:
 
 def write_manifest(project: Project) -> None:
     manifest = build_manifest(project)
-    from techgap.page import provenance_texts, write_page
+    from techgap.page import provenance_corrections_by_file, provenance_texts, write_page
 
     claims_path = project.figures_dir / "claims.csv"
     claims = pd.read_csv(claims_path, dtype=str, keep_default_na=False) if claims_path.exists() else None
     provenance = provenance_texts(project.root, manifest)  # read (and checked) before anything is written
+    corrections = provenance_corrections_by_file(project.root, provenance)
     write_json(project.figures_dir / "manifest.json", manifest)
-    write_page(project.figures_dir, manifest, claims, provenance)
+    write_page(project.figures_dir, manifest, claims, provenance, corrections=corrections)
 
 
 README_START, README_END = "<!-- items:start -->", "<!-- items:end -->"

@@ -719,8 +719,10 @@ def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFra
     return "\n".join(parts) + "\n"
 
 
-def render_provenance(provenance: dict[str, str]) -> str:
+def render_provenance(provenance: dict[str, str], corrections: dict[str, list[str]] | None = None) -> str:
+    """provenance.html: every provenance file as written; under each, the corrections recorded for it."""
     anchors = provenance_anchors(provenance)
+    corrections = corrections or {}
     parts = [
         head_html("techgap — provenance files"),
         "<body>",
@@ -734,9 +736,14 @@ def render_provenance(provenance: dict[str, str]) -> str:
     parts += [f'<li><a href="#{anchors[p]}"><code>{esc(p)}</code></a></li>' for p in sorted(provenance)]
     parts += ["</ul></header>", "<main>"]
     for path in sorted(provenance):
-        parts.append(
-            f'<section id="{anchors[path]}"><h2><code>{esc(path)}</code></h2><pre>{esc(provenance[path])}</pre></section>'
-        )
+        parts.append(f'<section id="{anchors[path]}"><h2><code>{esc(path)}</code></h2>')
+        for why in corrections.get(path, []):
+            source_id = PurePosixPath(path).parts[2]
+            parts.append(
+                f'<p class="small">{bilingual("更正紀錄", "Corrected")} (<code>data/checksums/{esc(source_id)}.log</code>): '
+                f'<span lang="en">{esc(why)}</span></p>'
+            )
+        parts.append(f"<pre>{esc(provenance[path])}</pre></section>")
     parts += ["</main>", "</body></html>"]
     return "\n".join(parts) + "\n"
 
@@ -827,18 +834,36 @@ def provenance_texts(project_root: Path, manifest: dict[str, Any]) -> dict[str, 
     return texts
 
 
+def provenance_corrections_by_file(project_root: Path, paths: Iterable[str]) -> dict[str, list[str]]:
+    """{provenance path: why it was corrected, each recorded correction} from data/checksums/<source>.log."""
+    from techgap.provenance import provenance_corrections
+
+    raw_dir = Path(project_root) / "data" / "raw"
+    by_source: dict[str, list[tuple[str, str]]] = {}
+    found = {}
+    for path in paths:
+        _, _, source_id, vintage, _ = PurePosixPath(path).parts  # as provenance_texts checked
+        if source_id not in by_source:
+            by_source[source_id] = provenance_corrections(raw_dir, source_id)
+        whys = [why for corrected, why in by_source[source_id] if corrected == vintage]
+        if whys:
+            found[path] = whys
+    return found
+
+
 def write_page(
     figures_dir: Path,
     manifest: dict[str, Any],
     claims: pd.DataFrame | None,
     provenance: dict[str, str],
     font_file: Path | None = None,
+    corrections: dict[str, list[str]] | None = None,
 ) -> list[Path]:
     """Write figures/index.html, figures/provenance.html and figures/assets/techgap-cjk.woff2. Both pages
     are rendered (and every item's table read) before anything is written."""
     figures_dir = Path(figures_dir)
     index = render_index(figures_dir, manifest, claims, provenance)
-    provenance_page = render_provenance(provenance)
+    provenance_page = render_provenance(provenance, corrections)
     if font_file is None:
         from techgap.render.style import font_path
 
