@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -313,6 +314,26 @@ def gap_rows(frames: dict[str, pd.DataFrame], spec: dict) -> pd.DataFrame:
 # --- trend and crossover -------------------------------------------------------------------------------------
 
 
+# Every number the analysis hands to a drawing or a file is rounded to this many significant digits: far
+# below a pixel or a printed digit, far above the last-bit differences of exp, log and sums between CPUs
+# (numpy's SIMD paths and BLAS kernels differ by machine), which would otherwise reach the figures' bytes.
+STATED_DIGITS = 10
+
+
+def stated(values: float | np.ndarray) -> float | np.ndarray:
+    """``values`` rounded to STATED_DIGITS significant digits (infinities and NaN unchanged)."""
+    if np.ndim(values) == 0:
+        value = float(values)
+        return float(f"{value:.{STATED_DIGITS}g}") if math.isfinite(value) else value
+    return np.array([stated(v) for v in np.ravel(values)], dtype=float).reshape(np.shape(values))
+
+
+def trend_ratios(summary: Mapping[str, float], at: np.ndarray) -> np.ndarray:
+    """The trend line of a summary (see ``summarize_pair``) as ratios at the times ``at``, rounded."""
+    times = np.asarray(at, dtype=float)
+    return stated(np.exp(summary["trend_level"] + summary["trend_slope"] * (times - summary["trend_centre"])))
+
+
 def fit_log_trend(time: np.ndarray, ratio: np.ndarray) -> tuple[float, float, float]:
     """OLS of log(ratio) on time: (centre time, log ratio at the centre, slope per year)."""
     x = np.asarray(time, dtype=float)
@@ -356,7 +377,7 @@ def trend_band(time: np.ndarray, ratio: np.ndarray, settings: GapSettings, at: n
     centre, levels, slopes = bootstrap_fits(time, ratio, settings)
     lines = levels[:, None] + slopes[:, None] * (np.asarray(at, dtype=float)[None, :] - centre)
     tail = (1 - settings.level) / 2
-    return np.exp(np.quantile(lines, tail, axis=0)), np.exp(np.quantile(lines, 1 - tail, axis=0))
+    return stated(np.exp(np.quantile(lines, tail, axis=0))), stated(np.exp(np.quantile(lines, 1 - tail, axis=0)))
 
 
 SUMMARY_COLUMNS = [
@@ -422,7 +443,7 @@ def summarize_pair(rows: pd.DataFrame, pair_id: str, settings: GapSettings) -> d
     out["overtook_in"] = _first_overtake(rows)
     trend = rows[rows["in_trend"]]
     if len(trend):
-        centre, level, slope = fit_log_trend(trend["time"].to_numpy(), trend["ratio"].to_numpy())
+        centre, level, slope = (stated(v) for v in fit_log_trend(trend["time"].to_numpy(), trend["ratio"].to_numpy()))
         out.update(
             trend_points=len(trend),
             trend_from=trend["period"].iloc[0],
@@ -430,7 +451,7 @@ def summarize_pair(rows: pd.DataFrame, pair_id: str, settings: GapSettings) -> d
             trend_centre=centre,
             trend_level=level,
             trend_slope=slope,
-            trend_pct_per_year=100 * math.expm1(slope),
+            trend_pct_per_year=stated(100 * math.expm1(slope)),
         )
     out["outcome"], out["reason"], out["reason_zh"] = _outcome(rows, trend, out, settings)
     return out
@@ -470,11 +491,11 @@ def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSe
             f"not within {years} years at the current trend (the ratio is not rising)",
             f"依目前趨勢 {years} 年內不會追上（比值未上升）",
         )
-    crossing = out["trend_centre"] - out["trend_level"] / out["trend_slope"]
+    crossing = stated(out["trend_centre"] - out["trend_level"] / out["trend_slope"])
     if crossing > horizon:
         return "not_within", f"not within {years} years at the current trend", f"依目前趨勢 {years} 年內不會追上"
     low, high = crossover_interval(trend["time"].to_numpy(), trend["ratio"].to_numpy(), settings)
-    out.update(crossover=crossing, crossover_low=low, crossover_high=high if high <= horizon else math.inf)
+    out.update(crossover=crossing, crossover_low=stated(low), crossover_high=stated(high) if high <= horizon else math.inf)
     if crossing <= last:  # the line says parity is behind us while the latest period is still below it
         at = time_label(crossing, out["period_kind"])
         return (

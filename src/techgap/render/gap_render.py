@@ -185,16 +185,17 @@ def _panel(
     x_high = last
     if pd.notna(summary["trend_slope"]):
         trend = pair_rows[pair_rows["in_trend"]]
-        fit_times = np.linspace(trend["time"].iloc[0], last, 30)
-        fitted = np.exp(summary["trend_level"] + summary["trend_slope"] * (fit_times - summary["trend_centre"]))
-        ax.plot(fit_times, fitted, color="#333333", linewidth=0.9, linestyle="-", alpha=0.7)
+        # A log-linear trend is a straight line on the log axis: drawn from its two ends. (Drawn through many
+        # nearly collinear points, the stroke's joins turned last-bit differences into different pixels.)
+        fit_times = np.array([trend["time"].iloc[0], last])
+        ax.plot(fit_times, gaps.trend_ratios(summary, fit_times), color="#333333", linewidth=0.9, linestyle="-", alpha=0.7)
         if summary["outcome"] in PROJECTED_OUTCOMES:
             x_high = last + settings.horizon_years
             ahead = np.linspace(last, x_high, 40)
-            projected = np.exp(summary["trend_level"] + summary["trend_slope"] * (ahead - summary["trend_centre"]))
             low, high = gaps.trend_band(trend["time"].to_numpy(), trend["ratio"].to_numpy(), settings, ahead)
             ax.fill_between(ahead, low, high, color=CHINA_COLOR, alpha=0.15, linewidth=0)
-            ax.plot(ahead, projected, color=CHINA_COLOR, linestyle="--", linewidth=1.0)
+            ends = np.array([last, x_high])
+            ax.plot(ends, gaps.trend_ratios(summary, ends), color=CHINA_COLOR, linestyle="--", linewidth=1.0)
         if summary["outcome"] in {"converging", "trend_misfit"}:
             high = summary["crossover_high"] if math.isfinite(summary["crossover_high"]) else x_high
             ax.plot([summary["crossover_low"], high], [1, 1], color=CHINA_COLOR, linewidth=4, alpha=0.5, solid_capstyle="butt")
