@@ -1,21 +1,15 @@
-# techgap: raw snapshots -> normalized tables -> bilingual figures and tables -> manifest and page.
+# techgap: raw snapshots -> normalized tables -> bilingual figures and tables -> ledger, drift, manifest and page.
 # Rules are thin: each calls one `python -m techgap` command; the logic lives in src/techgap.
-
-from pathlib import Path
-
 from snakemake.utils import min_version
 
 min_version("8.20")
 
 
-# Settings users override (`--config min_year=2000`, `--configfile`) are validated against a schema
-# generated from the pydantic model (one source of truth); pydantic then does the deeper checks.
-configfile: "config/config.yaml"
-
-
 report: "workflow/report/workflow.rst"
 
 
+# Settings: config/config.yaml (read in rules/common.smk with techgap's strict loader) with `--config` and
+# `--configfile` on top, validated against workflow/schemas/config.schema.json, then by pydantic.
 include: "rules/common.smk"
 include: "rules/normalize.smk"
 include: "rules/build.smk"
@@ -28,7 +22,7 @@ onsuccess:
     from techgap.manifest import statuses_by_edition
 
     # `log` lists Snakemake's own log files of this run (.snakemake/log/...); the jobs' logs are under logs/.
-    print(build_summary(statuses_by_edition(FIGURES_DIR / "manifest.json"), Path("logs"), ", ".join(log) or None))
+    print(build_summary(statuses_by_edition(Path("figures/manifest.json")), Path("logs"), ", ".join(log) or None))
 
 
 onerror:

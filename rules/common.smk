@@ -1,77 +1,58 @@
-# Shared helpers: the project's validated configuration and the file lists derived from it.
+# The project's validated settings and the file lists every rule is declared with (techgap.workflow).
 import json
 import os
 import sys
 from pathlib import Path
 
-# Only light modules here: a no-op run reads the plan and needs neither pydantic nor YAML.
-from techgap.plan import load_plan
-from techgap.stamps import SETTINGS_ENV, write_stamp, write_stamp_text
+from snakemake.utils import update_config
 
-os.environ[SETTINGS_ENV] = json.dumps(config, default=str, sort_keys=True)  # the jobs read the same settings
-# Every file list below comes from the plan: the validated project's groups, snapshots and outputs. It is
-# computed (and the settings checked against the schema, then by pydantic) whenever config/, the
-# settings, a vintage or techgap's code changed, and read from build/plan/ otherwise (techgap.plan).
-PLAN = load_plan(workflow.basedir, config, Path(workflow.basedir) / "workflow/schemas/config.schema.json")
+# Snakemake and its jobs run this project's own code (src/), whichever environment started Snakemake: a
+# copied or moved project never runs another folder's techgap.
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])])
+# Jobs run `python -m techgap` with the interpreter that runs Snakemake, first on PATH. Set in the environment,
+# not in the command, so which path started Snakemake is not a rerun trigger.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+from techgap.config import load_project, load_yaml
+from techgap.schema import validate_overrides
+from techgap.workflow import code_files, settings_file, workflow_plan
+
+# config/config.yaml with techgap's strict loader (an impossible date or a repeated key is named by file, line
+# and field), then `--config`/`--configfile` on top; the schema, then pydantic, check the result.
+_overrides = dict(config)
+config.clear()
+config.update(load_yaml(Path(workflow.basedir) / "config/config.yaml") or {})
+update_config(config, _overrides)
+validate_overrides(config)
+SETTINGS = settings_file(workflow.basedir, config)  # every job's settings, passed with `techgap --settings`
+
+PLAN = workflow_plan(load_project(workflow.basedir, json.loads((Path(workflow.basedir) / SETTINGS).read_text())))
+GROUPS = PLAN["groups"]  # one build job per group of items that read the same sources
+OTHER_SOURCES = PLAN["other_sources"]  # newest snapshots no group normalizes (the claims ledger reads them)
+CODE = code_files(workflow.basedir)  # every job's code input: the whole techgap package
+FONT = "build/fonts/NotoSansCJKtc-Regular.otf"
 
 
 envvars:
     "PATH",
 
 
-# Jobs run `python -m techgap` with the interpreter that runs Snakemake first on PATH. It is set in
-# the environment, not in params or the command, so which path started Snakemake (.venv/bin/python
-# or python3, activated or not) is not a rerun trigger.
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-# Jobs run with a fixed string-hash seed: a float sum over a set in the gap figure's layout otherwise
-# moves a clip box by ~1e-13 px between runs, enough to change the SVG's clip ids (byte-identical outputs).
-os.environ.update(PYTHONHASHSEED="0")
-GROUPS = PLAN["groups"]  # one build job per group of items that read the same sources
-OTHER_SOURCES = PLAN["other_sources"]  # newest snapshots no group normalizes (the claims ledger reads them)
-FIGURES_DIR = Path(PLAN["figures_dir"])
-FONT = "build/fonts/NotoSansCJKtc-Regular.otf"
-
-
-def code_stamp(kind):
-    """The modules a kind of job runs (techgap.plan.JOB_CODE), as one input named after their content: a
-    changed module reruns the jobs that run it."""
-    return write_stamp_text(workflow.basedir, f"code/{kind}", PLAN["code"][kind])
-
-
-def settings_stamp(name, value):
-    """A settings value as an input file that changes only when the value does (see techgap.stamps:
-    params would make every run import pandas)."""
-    return write_stamp(workflow.basedir, name, value)
-
-
-def normalize_settings(wildcards):
-    return settings_stamp(f"normalize/{wildcards.source_id}", {"spec": source_spec(wildcards), "years": year_range()})
-
-
-def raw_files(source_id, vintage):
+def snapshot_files(wildcards):
     """The payload and provenance of one vintage of one source."""
-    planned = PLAN["raw_files"].get(f"{source_id}/{vintage}")
+    planned = PLAN["raw_files"].get(f"{wildcards.source_id}/{wildcards.vintage}")
     if planned is not None:
         return planned
     from techgap.provenance import PROVENANCE_FILE, load_provenance  # a vintage no edition reads, asked for by name
 
-    folder = Path("data/raw") / source_id / vintage
+    folder = Path("data/raw") / wildcards.source_id / wildcards.vintage
     return [str(folder / load_provenance(folder / PROVENANCE_FILE).payload), str(folder / PROVENANCE_FILE)]
 
 
-def snapshot_files(wildcards):
-    return raw_files(wildcards.source_id, wildcards.vintage)
-
-
-def source_spec(wildcards):
-    """The source's declared indicators and checks: editing them reruns this source only."""
-    return PLAN["sources"][wildcards.source_id]
-
-
 def all_item_records():
-    """Each item edition's record of what was built (meta JSON), which is what the manifest reads. A build
-    job writes all its files together, so its records are new whenever any of its drawings is. (Snakemake
-    resolves each declared input to its job: 58 records cost a no-op less than all ~400 item files.)"""
+    """Each item edition's record of what was built (meta JSON), which is what the manifest reads; a build job
+    writes all its files together, so its records are new whenever any of its drawings is."""
     return [path for job in GROUPS.values() for path in job["records"]]
 
 
@@ -84,12 +65,8 @@ def missing_outputs(wildcards):
     ]
 
 
-def all_provenance_files():
-    return PLAN["provenance_files"]
-
-
 def all_raw_files():
-    """Every vintage of every source: a new vintage anywhere refreshes the drift report."""
+    """Every vintage of every source: a new vintage anywhere refreshes the ledger and the drift report."""
     return sorted(str(p) for p in Path("data/raw").glob("*/*/*") if p.is_file())
 
 
@@ -98,18 +75,10 @@ def checksum_histories():
     return sorted(str(p) for p in Path("data/checksums").glob("*.log"))
 
 
-def conversion_settings():
-    """Currency rates the ledger converts with (e.g. RMB per USD): a change reruns the ledger."""
-    return PLAN["conversions"]
-
-
-def year_range():
-    return PLAN["year_range"]
-
-
 def report_or_plain(path, entries):
-    """Item PNGs go into `snakemake --report` under their report chapter (``entries``: the plan's, by
-    path); every output is update()."""
+    """Item PNGs go into `snakemake --report` under their report chapter (``entries``: the plan's, by path);
+    every output is update(): the job replaces each file atomically, so Snakemake must not delete the last
+    good outputs before (or after a failed) run."""
     entry = entries.get(path)
     if entry is None:
         return update(path)

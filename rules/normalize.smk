@@ -1,14 +1,14 @@
-# Normalize: validate one source's raw snapshot (checksum, schema, entities, units, periods) and
-# write its tidy long table. A failed check writes nothing. Sources that items draw are normalized
-# inside their group's build job (rules/build.smk); this rule serves the others.
+# Normalize: validate one source's raw snapshot (checksum, schema, entities, units, periods) and write its
+# tidy long table. A failed check writes nothing. Sources that items draw are normalized inside their group's
+# build job (rules/build.smk); this rule serves the others.
 
 
 rule normalize:
     input:
         unpack(snapshot_files),
-        entities="config/entities.yaml",
-        code=code_stamp("normalize"),
-        settings=normalize_settings,
+        config=["config/sources.yaml", "config/entities.yaml"],
+        code=CODE,
+        settings=SETTINGS,
     output:
         update("data/processed/{source_id}/{vintage}.parquet"),
     log:
@@ -16,7 +16,5 @@ rule normalize:
     wildcard_constraints:
         source_id="|".join(OTHER_SOURCES) or "__none__",
         vintage=r"\d{4}-\d{2}-\d{2}",
-    conda:
-        "../envs/techgap.yaml"
     shell:
-        "python -m techgap --log {log} normalize {wildcards.source_id} {output} --vintage {wildcards.vintage}"
+        "python -m techgap --log {log} --settings {input.settings} normalize {wildcards.source_id} {output} --vintage {wildcards.vintage}"

@@ -1,25 +1,20 @@
-# Report: the claims ledger, the manifest of all items (built or not) and the reviewers' page.
+# Report: the claims ledger, the annotated report, the drift report, and the manifest with the reviewers' pages.
 
 
 rule claims:
     input:
         raw=all_raw_files(),  # the ledger reads every source's raw snapshot (cited and newest vintages)
-        claims="config/claims.yaml",
-        sources="config/sources.yaml",
-        code=code_stamp("claims"),
-        conversions=settings_stamp("claims", conversion_settings()),
+        config=["config/claims.yaml", "config/sources.yaml", "config/entities.yaml"],
+        code=CODE,
+        settings=SETTINGS,
     output:
         update("figures/claims.csv"),
         update("figures/claims_checks.csv"),
         update("figures/claims.md"),
     log:
         "logs/claims.log",
-    conda:
-        "../envs/techgap.yaml"
-    params:
-        conversions=conversion_settings(),
     shell:
-        "python -m techgap --log {log} claims --previous --write"
+        "python -m techgap --log {log} --settings {input.settings} claims --previous --write"
 
 
 rule report:
@@ -27,27 +22,27 @@ rule report:
         statements="figures/claims.csv",
         checks="figures/claims_checks.csv",
         text=sorted(str(p) for p in Path("data/raw/ndc_report").glob("*/*") if p.is_file()),
-        provenance=all_provenance_files(),
-        code=code_stamp("report"),
+        provenance=PLAN["provenance_files"],
+        code=CODE,
+        settings=SETTINGS,
     output:
         update("figures/report.html"),
         update("figures/report.md"),
     log:
         "logs/report.log",
-    conda:
-        "../envs/techgap.yaml"
     shell:
-        "python -m techgap.annotate > {log} 2>&1"
+        "python -m techgap --log {log} --settings {input.settings} annotate"
 
 
 rule manifest:
     input:
         item_records=all_item_records(),
-        provenance=all_provenance_files(),
+        provenance=PLAN["provenance_files"],
         history=checksum_histories(),  # the provenance page shows each recorded correction
         claims="figures/claims.csv",
         config=["config/items.yaml", "config/analysis.yaml", "config/chapters.yaml"],
-        code=code_stamp("manifest"),
+        code=CODE,
+        settings=SETTINGS,
         font=FONT,
     output:
         update("figures/manifest.json"),
@@ -56,25 +51,21 @@ rule manifest:
         update("figures/assets/techgap-cjk.woff2"),
     log:
         "logs/manifest.log",
-    conda:
-        "../envs/techgap.yaml"
     shell:
-        "python -m techgap --log {log} manifest"
+        "python -m techgap --log {log} --settings {input.settings} manifest"
 
 
 rule drift:
     input:
         raw=all_raw_files(),
         history=checksum_histories(),
-        sources="config/sources.yaml",
-        claims="config/claims.yaml",
-        code=code_stamp("drift"),
+        config=["config/sources.yaml", "config/claims.yaml"],
+        code=CODE,
+        settings=SETTINGS,
     output:
         update("figures/drift.csv"),
         update("figures/drift.md"),
     log:
         "logs/drift.log",
-    conda:
-        "../envs/techgap.yaml"
     shell:
-        "python -m techgap --log {log} drift"
+        "python -m techgap --log {log} --settings {input.settings} drift"

@@ -42,7 +42,7 @@ def copy_project(target: Path, *, with_figures: bool = True) -> Path:
     """Copy what a clone has (config, raw data, code, workflow, checked-in figures) into ``target``."""
     for name in ("Snakefile", "pyproject.toml"):
         shutil.copy2(ROOT / name, target / name)
-    for name in ("config", "rules", "src", "envs", "profiles", "workflow"):
+    for name in ("config", "rules", "src", "profiles", "workflow"):
         shutil.copytree(ROOT / name, target / name, ignore=COPY_IGNORE)
     shutil.copytree(ROOT / "data" / "raw", target / "data" / "raw")
     shutil.copytree(ROOT / "data" / "checksums", target / "data" / "checksums")
@@ -76,14 +76,59 @@ def set_checksum(folder: Path, payload: str = "data.csv") -> None:
     provenance.write_text(text, encoding="utf-8")
 
 
+def record_as_new(folder: Path) -> None:
+    """Record the vintage in ``folder`` in the copy's checksum history as if it had just been added (its earlier
+    lines are dropped): for tests whose subject is a payload's content, not the history's guard against edits."""
+    from techgap.provenance import checksum_log, record_checksum
+
+    raw, source_id, vintage = folder.parent.parent, folder.parent.name, folder.name
+    log = checksum_log(raw, source_id)
+    if log.is_file():
+        kept = [line for line in log.read_text(encoding="utf-8").split("\n") if line and not line.startswith(vintage + " ")]
+        log.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    record_checksum(raw, source_id, vintage)
+
+
+def add_vintage(root: Path, source_id: str, edit=None, *, name: str | None = None) -> Path:
+    """A new vintage of ``source_id``: a copy of its newest, dated the day after it (derived from the data, so
+    it is never a real vintage) unless ``name`` is given, with ``edit(folder)`` applied, its checksum set in the
+    provenance and recorded in the copy's checksum history, as `techgap checksums` does for an analyst."""
+    import datetime as dt
+
+    from techgap.provenance import record_checksum
+
+    old = snapshot_dir(root, source_id)
+    new = old.parent / (name or (dt.date.fromisoformat(old.name) + dt.timedelta(days=1)).isoformat())
+    shutil.copytree(old, new)
+    if edit is not None:
+        edit(new)
+    set_checksum(new)
+    record_checksum(root / "data" / "raw", source_id, new.name)
+    return new
+
+
+def pin_report_vintage(root: Path, source_id: str, vintage: str) -> None:
+    """Move the report edition's pin of ``source_id`` to ``vintage`` with its recorded payload checksum (the
+    reviewed change an analyst makes in config/config.yaml)."""
+    from techgap.provenance import read_checksum_history
+
+    sha = read_checksum_history(root / "data" / "raw", source_id)[vintage][0].payload_sha256
+    config = root / "config" / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    pinned = re.compile(rf"(?m)^  {source_id}: .*$")
+    assert pinned.search(text), f"{source_id} has no report pin"
+    config.write_text(pinned.sub(f"  {source_id}: {{vintage: {vintage}, sha256: {sha}}}", text, count=1), encoding="utf-8")
+
+
 def plant_payload(root: Path, source_id: str, data: bytes | str, *, fix_checksum: bool = True) -> Path:
-    """Replace a source's payload (as an analyst's bad transcription would) and, by default, record
-    its checksum so that the payload itself is what gets tested."""
+    """Replace a source's payload (as an analyst's bad transcription would) and, by default, record its
+    checksum in the provenance and the history, as for a new vintage, so that the payload itself is tested."""
     folder = snapshot_dir(root, source_id)
     payload = folder / "data.csv"
     payload.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     if fix_checksum:
         set_checksum(folder)
+        record_as_new(folder)
     return payload
 
 

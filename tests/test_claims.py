@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 
 import pandas as pd
 import pytest
@@ -346,23 +345,18 @@ def test_self_referential_support_is_never_called_supported(ledger):
 
 def test_claims_previous_prints_changes_and_writes_nothing_unless_asked(project_root, capsys):
     """A newer isscc vintage in which China's 2022 count becomes 45: the statement that said 45 changes."""
-    import shutil
-
-    from conftest import set_checksum
+    from conftest import add_vintage, pin_report_vintage
 
     from techgap.cli import main
 
-    old = sorted(p for p in (project_root / "data" / "raw" / "isscc").iterdir() if p.is_dir())[-1]
-    new = old.parent / "2099-01-01"
-    shutil.copytree(old, new)
-    payload = new / "data.csv"
-    row = "China (incl. Hong Kong & Macau),2022,isscc_accepted_papers,"
-    payload.write_text(payload.read_text(encoding="utf-8").replace(row + "29,", row + "45,"), encoding="utf-8")
-    set_checksum(new)
+    def revise(folder):
+        payload = folder / "data.csv"
+        row = "China (incl. Hong Kong & Macau),2022,isscc_accepted_papers,"
+        payload.write_text(payload.read_text(encoding="utf-8").replace(row + "29,", row + "45,"), encoding="utf-8")
+
+    new = add_vintage(project_root, "isscc", revise)
     # the ledger judges against the vintage the report edition is pinned to: move the pin to the new one
-    config = project_root / "config" / "config.yaml"
-    text = config.read_text(encoding="utf-8")
-    config.write_text(re.sub(r"(?m)^  isscc: \S+$", "  isscc: 2099-01-01", text, count=1), encoding="utf-8")
+    pin_report_vintage(project_root, "isscc", new.name)
     figures = project_root / "figures"
     assert main(["--root", str(project_root), "claims", "--previous"]) == 0
     out = capsys.readouterr().out

@@ -18,6 +18,7 @@ from techgap.build import build_group
 from techgap.claims import build_ledger, load_claims, write_ledger
 from techgap.config import load_project
 from techgap.drift import drift, to_markdown
+from techgap.errors import InputError
 from techgap.normalize import normalize_source
 from techgap.refresh import refresh_sources
 
@@ -195,7 +196,8 @@ def test_an_old_vintage_edited_in_place_with_its_checksum_fixed_is_reported(proj
         encoding="utf-8",
     )
     set_checksum(old)  # the edit is "hidden" by fixing provenance's sha256
-    normalize_source(project, "isscc")  # it passes every other check
+    with pytest.raises(InputError, match="the payload was edited after it was recorded"):
+        normalize_source(project, "isscc", "2026-11-27")  # the build stops; drift.md says it too
     [problem] = edited_vintages(project)
     assert problem.startswith("isscc/2026-11-27: the payload differs from the one recorded when the vintage was added")
     markdown = to_markdown(drift(project, []), [problem])

@@ -4,7 +4,6 @@ nothing to do, and a change reruns exactly what depends on it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import shutil
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, copy_project, set_checksum, snapshot_dir, tree_digest
+from conftest import ROOT, add_vintage, copy_project, set_checksum, snapshot_dir, tree_digest
 
 pytestmark = pytest.mark.e2e
 
@@ -115,13 +114,13 @@ def test_a_dry_run_with_other_settings_plans_reruns_and_leaves_the_next_run_with
 
 def test_new_raw_vintage_reruns_only_its_dependents(built: Path, tmp_path: Path) -> None:
     root = fork(built, tmp_path)
-    old = snapshot_dir(root, "isscc")
-    new = old.parent / (dt.date.fromisoformat(old.name) + dt.timedelta(days=1)).isoformat()  # after any real vintage
-    shutil.copytree(old, new)
-    payload = new / "data.csv"
-    text = payload.read_text(encoding="utf-8")
-    payload.write_text(text.replace(",2023,isscc_accepted_papers,59,", ",2023,isscc_accepted_papers,60,"), encoding="utf-8")
-    set_checksum(new)
+
+    def revise(folder: Path) -> None:
+        payload = folder / "data.csv"
+        text = payload.read_text(encoding="utf-8")
+        payload.write_text(text.replace(",2023,isscc_accepted_papers,59,", ",2023,isscc_accepted_papers,60,"), encoding="utf-8")
+
+    add_vintage(root, "isscc", revise)
     # gap01/gap02 read ISSCC too; the annotated report shows the ledger's verdicts
     assert planned_jobs(root) == {"build_isscc", "build_gaps", "claims", "drift", "manifest", "report"}
 

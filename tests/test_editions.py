@@ -6,32 +6,23 @@ hold, so the tests do not depend on which vintages the project happens to have."
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, set_checksum, snapshot_dir
+from conftest import ROOT, add_vintage, snapshot_dir
 
 from techgap.build import build_group
 from techgap.config import load_project
 from techgap.editions import edition_item, is_switch
+from techgap.entities import EntityRegistry
 from techgap.errors import InputError
-from techgap.layout import EDITIONS
+from techgap.paths import EDITIONS
 from techgap.render.data import resolve_periods, select
 from techgap.texts import fill, missing_cells, stray_numbers
-
-
-def new_vintage(root: Path, source_id: str) -> Path:
-    """A copy of the source's newest vintage, dated the day after it (never a real date in the data)."""
-    old = snapshot_dir(root, source_id)
-    new = old.parent / (dt.date.fromisoformat(old.name) + dt.timedelta(days=1)).isoformat()
-    shutil.copytree(old, new)
-    return new
 
 
 def add_document(folder: Path, document: dict) -> None:
@@ -51,100 +42,143 @@ def files_of(root: Path, edition: str, item: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-SEMI_Q1_2024 = {  # a hypothetical release for the test: the numbers only have to be plausible
-    "China": 12.5,
-    "Taiwan": 2.5,
-    "Korea": 5.0,
-    "North America": 2.0,
-    "Japan": 1.8,
-    "Europe": 1.5,
-    "Rest of World": 1.0,
-    "Total": 26.3,
-}
+def next_quarter(period: str) -> str:
+    year, quarter = int(period[:4]), int(period[5])
+    return f"{year + quarter // 4}Q{quarter % 4 + 1}"
 
 
-def add_semi_quarter(root: Path) -> Path:
-    folder = new_vintage(root, "semi_wwsems")
-    append_rows(
-        folder,
-        [
-            f"{region},2024Q1,semi_equipment_billings,{value},USD billion,,,,,test_semi_release_q1,\n"
-            for region, value in SEMI_Q1_2024.items()
-        ],
-    )
-    add_document(
-        folder,
-        {
-            "id": "test_semi_release_q1",
-            "title": "Test release on Q1 billings",
-            "publisher": "SEMI (test)",
-            "url": "https://www.semi.org/",
-            "published": "2024-06-04",
-            "locator": "table 'Billings by region'",
-        },
-    )
-    set_checksum(folder)
-    return folder
+# Documents a test adds: an id no real release can have, so a real next release never collides with one.
+TEST_DOCUMENT = "test_only_{}"
+
+
+def add_semi_quarter(root: Path) -> tuple[str, dict[str, float]]:
+    """The quarter after the newest one the SEMI vintage holds, with values derived from that quarter's fullest
+    table (each region 10% up, rounded; Total their sum), entered under the regions' English names as an analyst
+    would enter a new release."""
+    registry = EntityRegistry(load_project(root).entities)
+    payload = pd.read_csv(snapshot_dir(root, "semi_wwsems") / "data.csv", dtype={"period": str})
+    billings = payload[payload["period"].str.fullmatch(r"\d{4}Q[1-4]") & (payload["indicator"] == "semi_equipment_billings")]
+    newest = max(billings["period"], key=lambda p: (int(p[:4]), int(p[5])))
+    period = next_quarter(newest)
+    quarter = billings[billings["period"] == newest]
+    fullest = quarter[quarter["document"] == quarter["document"].value_counts().index[0]]
+    codes = registry.codes_for(fullest["entity"])
+    values = {
+        registry.name(code, "en"): round(float(value) * 1.1, 2)
+        for code, value in zip(codes, fullest["value"], strict=True)
+        if code != "WORLD"
+    }
+    values[registry.name("WORLD", "en")] = round(sum(values.values()), 2)
+    document = TEST_DOCUMENT.format(f"semi_release_{period.lower()}")
+
+    def edit(folder: Path) -> None:
+        append_rows(
+            folder,
+            [
+                f"{region},{period},semi_equipment_billings,{value},USD billion,,,,,{document},\n"
+                for region, value in values.items()
+            ],
+        )
+        add_document(
+            folder,
+            {
+                "id": document,
+                "title": f"Test release on {period} billings",
+                "publisher": "SEMI (test)",
+                "url": "https://www.semi.org/",
+                "published": "2099-06-04",
+                "locator": "table 'Billings by region'",
+            },
+        )
+
+    add_vintage(root, "semi_wwsems", edit)
+    return period, values
 
 
 def test_a_new_semi_quarter_reaches_the_latest_edition_and_not_the_report(project_root):
     project = load_project(project_root)
     build_group(project, "semi_wwsems")
     report_before = files_of(project_root, "report", "tab07")
-    add_semi_quarter(project_root)
+    period, values = add_semi_quarter(project_root)
     build_group(load_project(project_root), "semi_wwsems")
     assert files_of(project_root, "report", "tab07") == report_before
     latest = pd.read_csv(project_root / "figures" / "latest" / "tab07" / "tab07.csv", dtype=str)
-    assert set(latest["period"]) == {"2024Q1", "2023Q1"}  # the newest quarter and the same quarter a year before
-    assert latest.loc[latest["period"] == "2024Q1", "document"].unique().tolist() == ["test_semi_release_q1"]
+    year_before = f"{int(period[:4]) - 1}{period[4:]}"
+    assert set(latest["period"]) == {period, year_before}  # the newest quarter and the same quarter a year before
+    assert latest.loc[latest["period"] == period, "document"].unique().tolist() == [
+        TEST_DOCUMENT.format(f"semi_release_{period.lower()}")
+    ]
     meta = json.loads((project_root / "figures" / "latest" / "tab07" / "tab07.meta.json").read_text(encoding="utf-8"))
-    assert meta["added_periods"] == ["2023Q1", "2024Q1"] and meta["same_as_report"] is False
-    assert "SEMI (test), Test release on Q1 billings (2024-06-04)" in meta["texts"]["source_line"]["en"]
+    assert period in meta["added_periods"] and meta["same_as_report"] is False
+    assert f"SEMI (test), Test release on {period} billings (2099-06-04)" in meta["texts"]["source_line"]["en"]
     table = (project_root / "figures" / "latest" / "tab07" / "tab07_en.md").read_text(encoding="utf-8")
-    assert "| China | 12.50 |" in table  # the new quarter's value is in the table, not only in the data
-    assert table.splitlines()[0] == "### Table 7. Semiconductor equipment billings by region, newest quarter vs a year earlier"
+    assert f"| China | {values['China']:,.2f} |" in table  # the new quarter's value is in the table, not only in the data
 
 
-ISSCC_2027 = {"United States": 61, "China (incl. Hong Kong & Macau)": 104, "South Korea": 47, "Taiwan": 20, "Japan": 11}
+def add_isscc_year(root: Path) -> tuple[str, dict[str, int]]:
+    """The conference year after the newest one the ISSCC vintage holds, with counts derived from the newest
+    year's (one more paper each), as the README's checklist enters a new announcement by hand."""
+    payload = pd.read_csv(snapshot_dir(root, "isscc") / "data.csv", dtype={"period": str})
+    papers = payload[(payload["indicator"] == "isscc_accepted_papers") & payload["period"].str.fullmatch(r"\d{4}")]
+    newest = max(papers["period"])
+    year = str(int(newest) + 1)
+    counts = {
+        entity: int(value) + 1
+        for entity, value in zip(
+            papers.loc[papers["period"] == newest, "entity"], papers.loc[papers["period"] == newest, "value"], strict=True
+        )
+    }
+    document = TEST_DOCUMENT.format(f"isscc_{year}_press_kit")
+
+    def edit(folder: Path) -> None:
+        append_rows(
+            folder,
+            [
+                f"{entity},{year},isscc_accepted_papers,{value},papers,,,,,{document},conference year\n"
+                for entity, value in counts.items()
+            ],
+        )
+        add_document(
+            folder,
+            {
+                "id": document,
+                "title": f"ISSCC {year} press kit (test)",
+                "publisher": "ISSCC (test)",
+                "url": "https://www.isscc.org/",
+                "published": "2099-11-20",
+                "locator": "p. 3",
+            },
+        )
+        provenance = folder / "provenance.yaml"  # the checklist: retrieved is the new vintage's date
+        text = provenance.read_text(encoding="utf-8")
+        provenance.write_text(re.sub(r"(?m)^retrieved: .*$", f"retrieved: '{folder.name}'", text), encoding="utf-8")
+
+    folder = add_vintage(root, "isscc", edit)
+    return year, counts, folder
 
 
 def test_a_new_isscc_year_reaches_the_latest_edition_and_not_the_report(project_root):
-    """A hypothetical ISSCC 2027 announcement, entered by hand as the README's checklist says."""
     project = load_project(project_root)
     build_group(project, project.item("fig05").render_group)
     report_before = files_of(project_root, "report", "fig05")
-    folder = new_vintage(project_root, "isscc")
-    append_rows(
-        folder,
-        [
-            f"{entity},2027,isscc_accepted_papers,{value},papers,,,,,test_isscc_2027_press_kit,conference year\n"
-            for entity, value in ISSCC_2027.items()
-        ],
-    )
-    document = {"id": "test_isscc_2027_press_kit", "title": "ISSCC 2027 press kit (test)", "publisher": "ISSCC (test)"}
-    add_document(folder, {**document, "url": "https://www.isscc.org/", "published": "2026-11-20", "locator": "p. 3"})
-    provenance = folder / "provenance.yaml"  # the checklist: retrieved is the new vintage's date
-    text = provenance.read_text(encoding="utf-8")
-    provenance.write_text(re.sub(r"(?m)^retrieved: .*$", f"retrieved: '{folder.name}'", text), encoding="utf-8")
-    set_checksum(folder)
+    year, counts, folder = add_isscc_year(project_root)
     build_group(load_project(project_root), project.item("fig05").render_group)
 
     assert files_of(project_root, "report", "fig05") == report_before
     latest = pd.read_csv(project_root / "figures" / "latest" / "fig05" / "fig05.csv", dtype={"period": str})
-    new_year = latest[latest["period"] == "2027"]
-    assert dict(zip(new_year["entity"], new_year["value"], strict=True)) == {
-        "United States": 61,
-        "China": 104,
-        "South Korea": 47,
-        "Taiwan": 20,
-        "Japan": 11,
-    }
+    new_year = latest[latest["period"] == year]
+    registry = EntityRegistry(project.entities)
+    codes = registry.codes_for(pd.Series(list(counts)))
+    expected = dict(zip(codes, counts.values(), strict=True))
+    drawn = dict(zip(new_year["entity_code"], new_year["value"], strict=True))
+    assert drawn == {code: value for code, value in expected.items() if code in drawn}
+    assert set(drawn) == set(expected) & {"USA", "CHN", "KOR", "TWN", "JPN"}  # the countries fig05 draws
     meta = json.loads((project_root / "figures" / "latest" / "fig05" / "fig05.meta.json").read_text(encoding="utf-8"))
-    assert "2027" in meta["added_periods"] and meta["vintages"]["isscc"] == folder.name
+    assert year in meta["added_periods"] and meta["vintages"]["isscc"] == folder.name
     source_line = meta["texts"]["source_line"]["en"]
-    assert "newest: ISSCC (test), ISSCC 2027 press kit (test) (2026-11-20)" in source_line
+    assert f"newest: ISSCC (test), ISSCC {year} press kit (test) (2099-11-20)" in source_line
     assert f"retrieved {folder.name}" in source_line
-    assert "2027" in meta["texts"]["subtitle"]["en"]  # the years in the subtitle come from the data
+    assert year in meta["texts"]["subtitle"]["en"]  # the years in the subtitle come from the data
 
 
 def test_texts_follow_the_data_when_a_vintage_revises_a_value(project_root):
@@ -153,17 +187,19 @@ def test_texts_follow_the_data_when_a_vintage_revises_a_value(project_root):
     project = load_project(project_root)
     build_group(project, "nbs_rd")
     report_before = files_of(project_root, "report", "fig01")
-    folder = new_vintage(project_root, "nbs_rd")
-    payload = folder / "data.csv"
-    text = payload.read_text(encoding="utf-8")
-    assert "China,2022,rd_expenditure,30782.9," in text
-    payload.write_text(
-        text.replace("China,2022,rd_expenditure,30782.9,", "China,2022,rd_expenditure,30811.5,").replace(
-            "China,2022,rd_expenditure_growth_yoy,10.1,", "China,2022,rd_expenditure_growth_yoy,10.2,"
-        ),
-        encoding="utf-8",
-    )
-    set_checksum(folder)
+
+    def revise(folder: Path) -> None:
+        payload = folder / "data.csv"
+        text = payload.read_text(encoding="utf-8")
+        assert "China,2022,rd_expenditure,30782.9," in text
+        payload.write_text(
+            text.replace("China,2022,rd_expenditure,30782.9,", "China,2022,rd_expenditure,30811.5,").replace(
+                "China,2022,rd_expenditure_growth_yoy,10.1,", "China,2022,rd_expenditure_growth_yoy,10.2,"
+            ),
+            encoding="utf-8",
+        )
+
+    folder = add_vintage(project_root, "nbs_rd", revise)
     build_group(load_project(project_root), "nbs_rd")
     assert files_of(project_root, "report", "fig01") == report_before
     meta = json.loads((project_root / "figures" / "latest" / "fig01" / "fig01.meta.json").read_text(encoding="utf-8"))
@@ -250,7 +286,7 @@ def test_an_entity_without_rows_warns_in_the_latest_edition_and_stops_the_report
 
 def test_the_report_edition_needs_a_pinned_vintage(project_root):
     config = project_root / "config" / "config.yaml"
-    config.write_text(re.sub(r"(?m)^  semi_wwsems: \S+\n", "", config.read_text(encoding="utf-8")), encoding="utf-8")
+    config.write_text(re.sub(r"(?m)^  semi_wwsems: .*\n", "", config.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(InputError, match="the report edition reads semi_wwsems but no vintage is pinned"):
         build_group(load_project(project_root), "semi_wwsems")
 

@@ -13,8 +13,8 @@ from conftest import ROOT
 
 from techgap.config import load_project
 from techgap.entities import EntityRegistry
-from techgap.layout import EDITIONS
 from techgap.normalize import normalize_source
+from techgap.paths import EDITIONS
 from techgap.render import checks, tables
 from techgap.render.charts import CHARTS, Context
 from techgap.render.items import context, draw_prepared, edition_inputs, prepare_edition

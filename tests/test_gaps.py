@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import types
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import set_checksum, snapshot_dir
+from conftest import add_vintage, snapshot_dir
 
 from techgap import gaps
 from techgap.config import Bilingual, load_project
@@ -357,24 +356,26 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
     item, frames = real_frames(project_root)
     the_item = fake_item(item["spec"])
     before = gap_render.build_gap_table(the_item, gaps.gap_rows(frames, item["spec"]), context())
-    old = snapshot_dir(project_root, "isscc")
-    new = old.parent / "2099-01-01"
-    shutil.copytree(old, new)
-    with open(new / "data.csv", "a", encoding="utf-8") as payload:
-        payload.write(
-            "China (incl. Hong Kong & Macau),2027,isscc_accepted_papers,50,papers,,,,,chosun_biz_2025_11_26,test\n"
-            "United States,2027,isscc_accepted_papers,80,papers,,,,,chosun_biz_2025_11_26,test\n"
-        )
-    set_checksum(new)
+    payload = pd.read_csv(snapshot_dir(project_root, "isscc") / "data.csv", dtype={"period": str})
+    year = str(int(max(payload.loc[payload["period"].str.fullmatch(r"\d{4}"), "period"])) + 1)  # after the newest
+
+    def add_year(folder: Path) -> None:
+        with open(folder / "data.csv", "a", encoding="utf-8") as out:
+            out.write(
+                f"China (incl. Hong Kong & Macau),{year},isscc_accepted_papers,50,papers,,,,,chosun_biz_2025_11_26,test\n"
+                f"United States,{year},isscc_accepted_papers,80,papers,,,,,chosun_biz_2025_11_26,test\n"
+            )
+
+    add_vintage(project_root, "isscc", add_year)
     item, frames = real_frames(project_root)
     after = gap_render.build_gap_table(the_item, gaps.gap_rows(frames, item["spec"]), context())
     changed = after.compare(before)
     isscc = after[after["Indicator"] == "ISSCC accepted papers"].iloc[0]
-    assert isscc["Latest ratio"] == f"{50 / 80:.2f} (2027)"
+    assert isscc["Latest ratio"] == f"{50 / 80:.2f} ({year})"
     was = before[before["Indicator"] == "ISSCC accepted papers"].iloc[0]["Periods (n)"]
     count = int(re.search(r"\((\d+)\)$", was).group(1))
     assert isscc["Periods (n)"].endswith(f"({count + 1})")  # one more period with both values
-    assert "overtook in 2023, behind in 2027" in isscc["Overtook in / projected crossover (80% interval)"]
+    assert f"overtook in 2023, behind in {year}" in isscc["Overtook in / projected crossover (80% interval)"]
     assert set(changed.index) == {int(after.index[after["Indicator"] == "ISSCC accepted papers"][0])}
 
 

@@ -89,23 +89,3 @@ def test_settings_from_mapping_keeps_pydantics_deeper_checks(config):
     with pytest.raises(InputError) as caught:
         settings_from_mapping({**config, "conversions": {"rmb_per_usd": {"value": -1, "unit": "x", "citation": "y"}}})
     assert caught.value.field == "conversions.rmb_per_usd.value"
-
-
-def test_conda_env_pins_exactly_the_lock():
-    from techgap.envfile import ENV_RELATIVE_PATH, LOCK_RELATIVE_PATH, conda_env_text
-
-    lock = (ROOT / LOCK_RELATIVE_PATH).read_text(encoding="utf-8")
-    committed = (ROOT / ENV_RELATIVE_PATH).read_text(encoding="utf-8")
-    assert committed == conda_env_text(lock), "run: python -m techgap conda-env"
-    env = load_yaml(ROOT / ENV_RELATIVE_PATH)
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert pip == [line for line in lock.splitlines() if "==" in line]
-    assert not any(str(d).startswith("-e") for d in pip)  # a relative editable path breaks once Snakemake copies the file
-
-
-def test_a_lock_line_that_is_not_a_pin_is_named():
-    from techgap.envfile import lock_pins
-
-    assert lock_pins("# comment\n\nrequests==2.32.3\n") == ["requests==2.32.3"]
-    with pytest.raises(ValueError, match=r"line 2: 'pandas>=2' is not a pin"):
-        lock_pins("requests==2.32.3\npandas>=2\n")

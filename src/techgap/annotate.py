@@ -2,19 +2,17 @@
 in place by its verdict (colour and a symbol), with the computed value, the documents behind it and, where
 the computation was rerun on the newest data, what the sentence would say today.
 
-    python -m techgap.annotate [--root .]    # reads figures/claims.csv and claims_checks.csv
+    techgap annotate    # reads figures/claims.csv and claims_checks.csv
 
 writes figures/report.html (self-contained, no script, works opened from disk) and figures/report.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -378,19 +376,3 @@ def write_annotated_report(project: Project, statements: pd.DataFrame | None = N
     )
     write_text(project.figures_dir / "report.md", render_markdown(sections, statements, checks, summary))
 
-
-def main(argv: list[str] | None = None) -> int:
-    from techgap.config import load_project
-
-    parser = argparse.ArgumentParser(prog="python -m techgap.annotate", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", default=".", type=Path)
-    args = parser.parse_args(argv)
-    project = load_project(args.root)
-    write_annotated_report(project)
-    for name in ("report.html", "report.md"):  # the workflow's log of this job (stdout goes to it)
-        print(f"wrote {project.figures_dir / name}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

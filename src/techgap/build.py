@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from techgap.config import ItemSpec, Project
 from techgap.editions import group_snapshots, item_snapshots, snapshot_owners
 from techgap.io import write_bytes, write_parquet
-from techgap.layout import processed_path
 from techgap.normalize import normalize_source
+from techgap.paths import processed_path
 
 if TYPE_CHECKING:
     import pandas as pd

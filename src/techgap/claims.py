@@ -757,10 +757,14 @@ def ledger_frames(
     """Each source's long table: at the vintage the report edition is pinned to (the releases that
     match the report), or at the newest one the latest edition reads."""
     from techgap.normalize import normalized_table
-    from techgap.provenance import resolve_vintage
+    from techgap.provenance import check_report_pin, resolve_vintage
 
-    pins = project.settings.report_vintages if not newest else project.settings.vintages
-    return {s: normalized_table(project, s, resolve_vintage(project.raw_dir, s, pins), tables) for s in sources}
+    pins = project.settings.report_pins() if not newest else project.settings.vintages
+    vintages = {s: resolve_vintage(project.raw_dir, s, pins) for s in sources}
+    for source_id, vintage in vintages.items():
+        if not newest and source_id in pins:
+            check_report_pin(project.raw_dir, source_id, vintage, project.settings.report_vintages[source_id].sha256)
+    return {s: normalized_table(project, s, v, tables) for s, v in vintages.items()}
 
 
 def previous_vintage_frames(

@@ -12,6 +12,7 @@ Every command logs to `--log FILE` (the rule's log) and, concisely, to stderr (`
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,11 +38,10 @@ def package_version() -> str:
 
 
 def _normalize(args: argparse.Namespace) -> None:
-    from techgap.config import load_project
     from techgap.io import write_parquet
     from techgap.normalize import normalize_source
 
-    project = load_project(args.root)
+    project = project_of(args)
     frame = normalize_source(project, args.source_id, args.vintage)
     log_read(log, args.source_id, frame)
     write_parquet(args.out, frame)
@@ -66,9 +66,8 @@ def items_to_render(project: Project, name: str) -> list[ItemSpec]:
 
 def _render(args: argparse.Namespace) -> None:
     from techgap.build import render_only
-    from techgap.config import load_project
 
-    project = load_project(args.root)
+    project = project_of(args)
     items = items_to_render(project, args.target)
     log.info("drawing %s (files are replaced only when every drawing succeeded)", ", ".join(item.id for item in items))
     log_written(log, render_only(project, items))
@@ -76,11 +75,10 @@ def _render(args: argparse.Namespace) -> None:
 
 def _build_group(args: argparse.Namespace) -> None:
     from techgap.build import build_group
-    from techgap.config import load_project
     from techgap.editions import available
     from techgap.provenance import resolve_vintage
 
-    project = load_project(args.root)
+    project = project_of(args)
     if args.group not in project.groups():
         raise ValueError(f"unknown group {args.group!r}; known: {', '.join(sorted(project.groups()))}")
     for source_id in project.group_sources(args.group):
@@ -94,10 +92,9 @@ def _build_group(args: argparse.Namespace) -> None:
 
 
 def _manifest(args: argparse.Namespace) -> None:
-    from techgap.config import load_project
     from techgap.manifest import write_manifest
 
-    project = load_project(args.root)
+    project = project_of(args)
     write_manifest(project)
     log_written(log, [project.figures_dir / "manifest.json", project.figures_dir / "index.html"])
 
@@ -105,10 +102,9 @@ def _manifest(args: argparse.Namespace) -> None:
 def _refresh(args: argparse.Namespace) -> None:
     """One summary line per source (new vintage with its row count / unchanged / failed and why); a
     non-zero exit if any source failed. Progress goes to stderr so that a slow API is visibly working."""
-    from techgap.config import load_project
     from techgap.refresh import refresh_sources
 
-    project = load_project(args.root)
+    project = project_of(args)
     wanted = args.source_ids or sorted(project.settings.refresh.sources)
     results = []
     for source_id in wanted:
@@ -126,9 +122,8 @@ def _refresh(args: argparse.Namespace) -> None:
 
 def _claims(args: argparse.Namespace) -> None:
     from techgap.claims import build_ledger, summary_line, write_ledger
-    from techgap.config import load_project
 
-    project = load_project(args.root)
+    project = project_of(args)
     comparing = args.previous is not None
     ledger = build_ledger(
         project,
@@ -188,20 +183,26 @@ def _readme(args: argparse.Namespace) -> None:
 
 
 def _drift(args: argparse.Namespace) -> None:
-    from techgap.config import load_project
     from techgap.drift import write_drift
 
-    project = load_project(args.root)
+    project = project_of(args)
     report = write_drift(project)
     log.info("drift: %d changed values between vintages", len(report))
     log_written(log, [project.figures_dir / "drift.csv", project.figures_dir / "drift.md"])
 
 
+def _annotate(args: argparse.Namespace) -> None:
+    from techgap.annotate import write_annotated_report
+
+    project = project_of(args)
+    write_annotated_report(project)
+    log_written(log, [project.figures_dir / "report.html", project.figures_dir / "report.md"])
+
+
 def _checksums(args: argparse.Namespace) -> None:
-    from techgap.config import load_project
     from techgap.provenance import checksum_log, record_checksum, record_correction
 
-    project = load_project(args.root)
+    project = project_of(args)
     log_path = checksum_log(project.raw_dir, args.source_id)
     if args.correction is not None:
         record_correction(project.raw_dir, args.source_id, args.vintage, args.correction)
@@ -238,7 +239,7 @@ def source_status(project: Project) -> list[dict[str, str]]:
                 "why": why,
                 "newer": ", ".join(newer) or "-",
                 "vintages": str(len(vintages)),
-                "report": project.settings.report_vintages.get(source_id, "-"),
+                "report": project.settings.report_pins().get(source_id, "-"),
             }
         )
     return rows
@@ -287,18 +288,16 @@ def status_text(project: Project) -> str:
 
 
 def _status(args: argparse.Namespace) -> None:
-    from techgap.config import load_project
 
-    sys.stdout.write(status_text(load_project(args.root)))
+    sys.stdout.write(status_text(project_of(args)))
 
 
 def _export(args: argparse.Namespace) -> None:
-    from techgap.config import load_project
     from techgap.export import export_csv_dir, export_xlsx
 
     if args.xlsx is None and args.csv_dir is None:
         raise ValueError("export: say where to write: --xlsx PATH and/or --csv-dir DIR")
-    project = load_project(args.root)
+    project = project_of(args)
     if args.xlsx is not None:
         tables = export_xlsx(project, args.xlsx)
         print(f"wrote {args.xlsx}: {len(tables)} item sheets and a sources sheet")
@@ -316,20 +315,20 @@ def _schema(args: argparse.Namespace) -> None:
     log_written(log, [target])
 
 
-def _conda_env(args: argparse.Namespace) -> None:
-    from techgap.envfile import ENV_RELATIVE_PATH, LOCK_RELATIVE_PATH, conda_env_text
-    from techgap.io import write_text
-
-    target = args.root / ENV_RELATIVE_PATH
-    write_text(target, conda_env_text((args.root / LOCK_RELATIVE_PATH).read_text(encoding="utf-8")))
-    log_written(log, [target])
-
 
 def _data_terms(args: argparse.Namespace) -> None:
-    from techgap.config import load_project
     from techgap.export import data_terms_table
 
-    sys.stdout.write(data_terms_table(load_project(args.root)))
+    sys.stdout.write(data_terms_table(project_of(args)))
+
+
+def project_of(args: argparse.Namespace) -> Project:
+    """The validated project, with the settings file the workflow passed (--settings), if any."""
+    from techgap.config import load_project
+
+
+    settings = json.loads(args.settings.read_text(encoding="utf-8")) if args.settings else None
+    return load_project(args.root, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -344,6 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="write the full record (what was read and written, warnings, "
         "tracebacks) to this file; Snakemake passes each rule's {log}",
+    )
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        metavar="JSON",
+        help="the settings to use instead of config/config.yaml (the workflow passes every job the settings Snakemake "
+        "was given, --config and --configfile included)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="also print progress (not only warnings and errors)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -383,6 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--write", action="store_true", help="with --check or --previous, also write the ledger files")
     p.set_defaults(func=_claims)
+    p = sub.add_parser("annotate", help="write figures/report.html and report.md: the report's text with the ledger's verdicts")
+    p.set_defaults(func=_annotate)
     p = sub.add_parser("readme", help="refresh README.md's table of items from figures/manifest.json")
     p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
@@ -414,8 +422,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_export)
     p = sub.add_parser("schema", help="regenerate workflow/schemas/config.schema.json from the settings model")
     p.set_defaults(func=_schema)
-    p = sub.add_parser("conda-env", help="regenerate envs/techgap.yaml (for --use-conda) from requirements.lock")
-    p.set_defaults(func=_conda_env)
     p = sub.add_parser("data-terms", help="print each source's licence or terms (Markdown table, from provenance)")
     p.set_defaults(func=_data_terms)
     return parser

@@ -5,8 +5,6 @@ Configuration, not code, says which sources, countries, years and items the pipe
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +13,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from techgap.errors import InputError, escaped
-from techgap.stamps import SETTINGS_ENV
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 VINTAGE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -133,6 +130,24 @@ class RefreshSettings(Strict):
         return value
 
 
+class ReportPin(Strict):
+    """The vintage the report edition reads, and its payload's sha256: changing a number of the report
+    edition means changing this reviewed line, even if the vintage and its checksum history were edited."""
+
+    vintage: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("vintage", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: object) -> object:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    @field_validator("vintage")
+    @classmethod
+    def _vintage(cls, value: str) -> str:
+        return check_vintage(value)
+
+
 class Settings(Strict):
     min_year: int = 1990
     max_year: int = 2030
@@ -140,13 +155,13 @@ class Settings(Strict):
     vintages: dict[str, str] = Field(default_factory=dict)
     # The report edition reads exactly these vintages: the data that match the report. A new vintage
     # never changes it; re-pinning here is a deliberate, reviewed change.
-    report_vintages: dict[str, str] = Field(default_factory=dict)
+    report_vintages: dict[str, ReportPin] = Field(default_factory=dict)
     conversions: dict[str, Conversion] = Field(default_factory=dict)
     refresh: RefreshSettings
     # drift.md lists first any revision by more than this factor either way (or with a sign change).
     drift_alarm_factor: float = Field(default=10, gt=1)
 
-    @field_validator("vintages", "report_vintages", mode="before")
+    @field_validator("vintages", mode="before")
     @classmethod
     def _dates_as_text(cls, value: object) -> object:
         """`oecd_msti: 2026-11-27` unquoted is a YAML date: accept it as the folder name it names."""
@@ -154,13 +169,30 @@ class Settings(Strict):
             return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in value.items()}
         return value
 
-    @field_validator("vintages", "report_vintages")
+    @field_validator("vintages")
     @classmethod
     def _vintages(cls, value: dict[str, str]) -> dict[str, str]:
         for source_id, vintage in value.items():
             check_id(source_id, "source id")
             check_vintage(vintage)
         return value
+
+    @field_validator("report_vintages")
+    @classmethod
+    def _report_sources(cls, value: dict[str, ReportPin]) -> dict[str, ReportPin]:
+        for source_id in value:
+            check_id(source_id, "source id")
+        return value
+
+    @model_validator(mode="after")
+    def _year_range(self) -> Settings:
+        if self.min_year > self.max_year:
+            raise ValueError(f"min_year {self.min_year} is after max_year {self.max_year}")
+        return self
+
+    def report_pins(self) -> dict[str, str]:
+        """{source: vintage} the report edition reads."""
+        return {source_id: pin.vintage for source_id, pin in self.report_vintages.items()}
 
 
 class IndicatorSpec(Strict):
@@ -396,9 +428,6 @@ def _validated(path: Path, model: type[BaseModel], data: Any, what: str) -> Any:
         raise InputError(path, f"{what}: {first['msg']}", field=field or None, expected=expected) from None
 
 
-# The Snakefile puts Snakemake's `config` in SETTINGS_ENV so that every job sees the same settings, overrides included.
-
-
 def settings_from_mapping(mapping: Any, origin: str | Path = "config/config.yaml") -> Settings:
     """Settings from an already loaded mapping (Snakemake's merged `config`), with pydantic's deeper checks."""
     return _validated(Path(origin), Settings, mapping, "settings")
@@ -471,14 +500,16 @@ def _did_you_mean(name: str, known: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def load_project(root: str | Path = ".", merged_config: dict[str, Any] | None = None) -> Project:
-    """The validated project. Its settings: ``merged_config`` (Snakemake's, given by the workflow's plan),
-    else the one Snakemake passes its jobs in the environment, else config/config.yaml."""
+SNAKEMAKE_SETTINGS_ORIGIN = "config/config.yaml (or --config/--configfile)"
+
+
+def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None) -> Project:
+    """The validated project. Its settings: ``settings`` (Snakemake's merged `config`: config/config.yaml with
+    --config and --configfile on top, which the workflow hands every job as a file), else config/config.yaml."""
     root = Path(root).resolve()
     cfg = root / "config"
-    overrides = json.loads(os.environ[SETTINGS_ENV]) if merged_config is None and os.environ.get(SETTINGS_ENV) else merged_config
-    if overrides:  # Snakemake's merged config (config.yaml + --configfile + --config)
-        settings = settings_from_mapping(overrides, "config/config.yaml (or --config/--configfile)")
+    if settings is not None:
+        settings = settings_from_mapping(settings, SNAKEMAKE_SETTINGS_ORIGIN)
     else:
         settings = _validated(cfg / "config.yaml", Settings, load_yaml(cfg / "config.yaml"), "settings")
 

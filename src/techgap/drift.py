@@ -13,8 +13,8 @@ from techgap.claims import Claim, _selectors
 from techgap.config import Project
 from techgap.crosscheck import compared_economy_years, cross_check_gerd
 from techgap.editions import edition_item, selections
-from techgap.layout import EDITIONS
 from techgap.normalize import normalized_table
+from techgap.paths import EDITIONS
 from techgap.provenance import checksum_history_problems, list_vintages, provenance_corrections, resolve_vintage
 
 KEY = ["entity_code", "category", "indicator", "period", "document"]

@@ -13,8 +13,8 @@ from typing import Any
 
 from techgap.config import ItemSpec, Project
 from techgap.errors import InputError
-from techgap.layout import EDITIONS
-from techgap.provenance import list_vintages, resolve_vintage
+from techgap.paths import EDITIONS
+from techgap.provenance import check_report_pin, list_vintages, resolve_vintage
 
 SWITCH_KEYS = frozenset(EDITIONS)
 
@@ -135,7 +135,7 @@ def edition_vintages(project: Project, edition: str, source_ids: Iterable[str]) 
     source_ids = sorted(set(source_ids))
     if edition == "latest":
         return {s: resolve_vintage(project.raw_dir, s, project.settings.vintages) for s in source_ids}
-    pins = project.settings.report_vintages
+    pins = project.settings.report_pins()
     unpinned = [s for s in source_ids if s not in pins]
     if unpinned:
         raise InputError(
@@ -144,7 +144,10 @@ def edition_vintages(project: Project, edition: str, source_ids: Iterable[str]) 
             field="report_vintages",
             expected="a vintage (YYYY-MM-DD folder under data/raw/<source>/) per source the report edition reads",
         )
-    return {s: resolve_vintage(project.raw_dir, s, pins) for s in source_ids}
+    vintages = {s: resolve_vintage(project.raw_dir, s, pins) for s in source_ids}
+    for source_id, vintage in vintages.items():
+        check_report_pin(project.raw_dir, source_id, vintage, project.settings.report_vintages[source_id].sha256)
+    return vintages
 
 
 def item_vintages(project: Project, item: ItemSpec) -> dict[str, dict[str, str]]:

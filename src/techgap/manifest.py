@@ -12,7 +12,7 @@ import pandas as pd
 from techgap.config import ItemSpec, Project
 from techgap.editions import edition_item
 from techgap.io import write_json
-from techgap.layout import EDITIONS, LANGS, item_outputs
+from techgap.paths import EDITIONS, LANGS, item_outputs
 from techgap.provenance import load_provenance
 
 

@@ -213,7 +213,15 @@ def check_regular_file(payload: Path) -> None:
 
 
 def open_snapshot(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
-    """The offline 'fetch': find the vintage, parse its provenance, verify the payload checksum."""
+    """The offline 'fetch': find the vintage, parse its provenance, verify the payload checksum against the
+    provenance and both files against the checksum history (a raw vintage is never edited)."""
+    snapshot = open_snapshot_unrecorded(raw_dir, source_id, vintage)
+    check_recorded(raw_dir, source_id, vintage)
+    return snapshot
+
+
+def open_snapshot_unrecorded(raw_dir: Path, source_id: str, vintage: str) -> Snapshot:
+    """open_snapshot without the history check: for recording a vintage in the history."""
     check_vintage(vintage)
     folder = raw_dir / check_id(source_id, "source id") / vintage
     prov_path = folder / PROVENANCE_FILE
@@ -293,7 +301,13 @@ def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, list[Check
         return {}
     expected = "'<vintage> <payload> <sha256 of payload> <sha256 of provenance.yaml>', then optionally ' # corrected: <why>'"
     history: dict[str, list[ChecksumRecord]] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"bytes are not UTF-8 (byte 0x{exc.object[exc.start]:02x})", expected="UTF-8") from None
+    # Lines end at '\n' only: U+2028, NEL or a form feed inside a reason do not start a new record.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip() or line.startswith("#"):
             continue
         fields, marked, correction = line.partition(CORRECTION_MARK)
@@ -302,7 +316,7 @@ def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, list[Check
             len(parts) != 4
             or not re.fullmatch(r"[0-9a-f]{64}", parts[2])
             or not re.fullmatch(r"[0-9a-f]{64}", parts[3])
-            or (marked and not (correction.strip() and correction.strip().isprintable()))
+            or (marked and not readable_reason(correction.strip()))
         ):
             raise InputError(path, "malformed checksum line", line=number, expected=expected)
         try:
@@ -338,18 +352,43 @@ def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, list[Check
     return history
 
 
+def readable_reason(why: str) -> bool:
+    """A correction's reason is a sentence a reader sees: printable, with a letter or digit, and no invisible
+    filler (U+3164 Hangul filler, U+2800 braille blank: printable to Python, blank to a reader)."""
+    invisible = {"\u3164", "\u2800", "\uffa0", "\u115f", "\u1160"}
+    return (
+        bool(why)
+        and len(why) <= MAX_REASON_CHARS
+        and why.isprintable()
+        and not invisible.intersection(why)
+        and any(ch.isalnum() for ch in why)
+    )
+
+
+MAX_REASON_CHARS = 500
+
+
 def _append(path: Path, line: str) -> None:
+    """Append one line to a history, on a line of its own (a hand-edited file may lack its final newline).
+    A history that is a symbolic link is refused: its target could be any file."""
+    if path.is_symlink():
+        raise InputError(path, "the checksum history is a symbolic link", expected="a regular file in data/checksums/")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
+    with open(path, "a+b") as handle:
         if handle.tell() == 0:
-            handle.write(CHECKSUM_HEADER)
-        handle.write(line)
+            handle.write(CHECKSUM_HEADER.encode("utf-8"))
+        else:
+            handle.seek(-1, 2)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
+        handle.write(line.encode("utf-8"))
 
 
 def record_checksum(raw_dir: Path, source_id: str, vintage: str) -> bool:
     """Append the vintage's checksums to the history unless it is already there; True when appended."""
     if vintage in read_checksum_history(raw_dir, source_id):
         return False
+    open_snapshot_unrecorded(raw_dir, source_id, vintage)  # a vintage whose provenance does not verify is not recorded
     _append(checksum_log(raw_dir, source_id), checksum_line(vintage, checksum_record(raw_dir, source_id, vintage)))
     return True
 
@@ -358,12 +397,12 @@ def record_correction(raw_dir: Path, source_id: str, vintage: str, why: str) -> 
     """Record that the vintage's provenance.yaml was corrected, and why; its payload must be as recorded."""
     log_path = checksum_log(raw_dir, source_id)
     why = " ".join(why.split())
-    if not why or not why.isprintable():
+    if not readable_reason(why):
         raise InputError(
             log_path,
-            "a correction needs a reason" if not why else f"the reason has a control or invisible character: {why!r}",
+            "a correction needs a reason" if not why else f"the reason is not a readable sentence: {why[:80]!r}",
             field="correction",
-            expected="a sentence saying what was wrong, in printable characters",
+            expected=f"a sentence saying what was wrong, in visible characters, at most {MAX_REASON_CHARS}",
         )
     records = read_checksum_history(raw_dir, source_id).get(vintage)
     if not records:
@@ -373,6 +412,7 @@ def record_correction(raw_dir: Path, source_id: str, vintage: str, why: str) -> 
             field="vintage",
             expected=f"a recorded vintage (record a new one with `techgap checksums {source_id} {vintage}`)",
         )
+    open_snapshot_unrecorded(raw_dir, source_id, vintage)  # the corrected provenance must still verify its payload
     now = checksum_record(raw_dir, source_id, vintage)
     if (now.payload, now.payload_sha256) != (records[0].payload, records[0].payload_sha256):
         raise InputError(
@@ -393,7 +433,12 @@ def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:
     """Vintages whose files differ from what was recorded when they were added (the payload) or last
     corrected (provenance.yaml), or that were never recorded."""
     history = read_checksum_history(raw_dir, source_id)
-    problems = []
+    problems = [
+        f"{source_id}/{vintage} is recorded in data/{CHECKSUM_DIR}/{source_id}.log but its folder is gone "
+        "(raw vintages are never removed)"
+        for vintage in history
+        if vintage not in list_vintages(raw_dir, source_id)
+    ]
     for vintage in list_vintages(raw_dir, source_id):
         records = history.get(vintage)
         if not records:
@@ -417,6 +462,53 @@ def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:
                 f"(record a correction with `techgap checksums {source_id} {vintage} --correction WHY`)"
             )
     return problems
+
+
+def check_recorded(raw_dir: Path, source_id: str, vintage: str) -> None:
+    """Stop unless the vintage's payload is the one recorded when it was added and its provenance.yaml the
+    one last recorded: the error names the file, both checksums and how to record a correction."""
+    records = read_checksum_history(raw_dir, source_id).get(vintage)
+    log = f"data/{CHECKSUM_DIR}/{source_id}.log"
+    folder = raw_dir / source_id / vintage
+    if not records:
+        raise InputError(
+            folder,
+            f"vintage {source_id}/{vintage} is not recorded in {log}",
+            expected=f"a recorded vintage: record a new one with `techgap checksums {source_id} {vintage}`",
+        )
+    # The files are hashed, not parsed; the payload first, as its numbers are what an edit would change.
+    for path, recorded, what in (
+        (folder / records[0].payload, records[0].payload_sha256, "the payload"),
+        (folder / PROVENANCE_FILE, records[-1].provenance_sha256, "provenance.yaml"),
+    ):
+        check_regular_file(path)
+        actual = sha256_file(path)
+        if actual != recorded:
+            fix = (
+                f"a recorded correction: `techgap checksums {source_id} {vintage} --correction WHY`"
+                if path.name == PROVENANCE_FILE
+                else "the payload as recorded: raw vintages are never edited; put new or corrected values in a new vintage"
+            )
+            raise InputError(
+                path,
+                f"{what} was edited after it was recorded: its sha256 is {actual}, {log} records {recorded}",
+                expected=fix,
+            )
+
+
+def check_report_pin(raw_dir: Path, source_id: str, vintage: str, sha256: str) -> None:
+    """Stop unless the pinned vintage's payload, as recorded in the checksum history, is the one the pin in
+    config/config.yaml names (open_snapshot checks the payload against the history)."""
+    records = read_checksum_history(raw_dir, source_id).get(vintage)
+    recorded = records[0].payload_sha256 if records else None
+    if recorded != sha256:
+        raise InputError(
+            "config/config.yaml",
+            f"the report edition's pin of {source_id} names payload sha256 {sha256}, but vintage {vintage} records "
+            f"{recorded or 'nothing'} in data/{CHECKSUM_DIR}/{source_id}.log",
+            field=f"report_vintages.{source_id}.sha256",
+            expected="the pinned vintage's payload unchanged; moving the report edition is a reviewed change of this pin",
+        )
 
 
 def provenance_corrections(raw_dir: Path, source_id: str) -> list[tuple[str, str]]:

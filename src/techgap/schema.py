@@ -30,7 +30,8 @@ def config_schema() -> dict[str, Any]:
     schema = {"$schema": DRAFT, "description": "techgap settings (generated from techgap.config.Settings)", **schema}
     for key in ("vintages", "report_vintages"):
         schema["properties"][key]["propertyNames"] = {"pattern": ID_PATTERN.pattern}
-        schema["properties"][key]["additionalProperties"] = {"type": "string", "pattern": VINTAGE_PATTERN.pattern}
+    schema["properties"]["vintages"]["additionalProperties"] = {"type": "string", "pattern": VINTAGE_PATTERN.pattern}
+    schema["$defs"]["ReportPin"]["properties"]["vintage"]["pattern"] = VINTAGE_PATTERN.pattern
     schema["$defs"]["RefreshSettings"]["properties"]["sources"]["propertyNames"] = {"pattern": ID_PATTERN.pattern}
     return schema
 

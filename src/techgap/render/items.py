@@ -21,7 +21,7 @@ from techgap.editions import applies, edition_item, edition_sources, edition_vin
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.io import figure_bytes
-from techgap.layout import EDITIONS, FIGURE_FORMATS, LANGS, item_dir, item_outputs
+from techgap.paths import EDITIONS, FIGURE_FORMATS, LANGS, item_dir, item_outputs
 from techgap.provenance import Provenance
 from techgap.render import data as item_data
 from techgap.render.charts import CHARTS, Context, replace_subtitle
