@@ -165,6 +165,31 @@ def hidden_entries(root: Path, source_id: str) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(".")] if folder.exists() else []
 
 
+# The variables requests (and the refresh) read for proxies and CA certificates; see test_refresh_network.py.
+NETWORK_VARIABLES = (
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+
+
+def clear_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy or CA variable of the machine running the tests reaches the refresh (either spelling)."""
+    for name in NETWORK_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_network_environment(monkeypatch)
+
+
 @pytest.fixture
 def root(project_root: Path) -> Path:
     edit_config(project_root, fast)

@@ -8,13 +8,20 @@ and the cause in one line; other sources still refresh.
 The HTTP client is requests with urllib3's Retry (in the transport adapter): retries on timeouts,
 refused connections, 429 and 5xx, honouring Retry-After, never on DNS or TLS errors; one deadline
 bounds a source's whole download. Every URL is checked on the request as prepared, i.e. the URL the
-client will send, for the first request and for every redirect."""
+client will send, for the first request and for every redirect.
+
+The network environment is requests' own (Session.merge_environment_settings, for each URL sent, the
+redirects the refresh follows by hand included): HTTPS_PROXY / ALL_PROXY and NO_PROXY choose a proxy or
+none, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE the CA certificates to trust; SSL_CERT_FILE, which requests
+does not read, is the fallback when neither is set. A proxy is only a way to the host: the host check is
+made on the URL requested, never on the proxy."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -28,7 +35,7 @@ from urllib.parse import urljoin
 import requests
 import yaml
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import DecodeError, NameResolutionError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import DecodeError, LocationValueError, NameResolutionError, ProtocolError, ReadTimeoutError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util import Retry, parse_url
 
@@ -48,6 +55,9 @@ MAX_REDIRECTS = 3
 DEFAULT_HEADERS = {"Accept-Language": "en", "User-Agent": "techgap-refresh"}
 STAGING_PATTERN = re.compile(r"^\.(\d{4}-\d{2}-\d{2})\.")
 READ_CHUNK = 1 << 16
+# Where the CA certificates to trust come from, first set wins: requests reads the first two itself
+# (merge_environment_settings); SSL_CERT_FILE is OpenSSL's variable, which requests ignores.
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
 
 AdapterFactory = Callable[[Retry], HTTPAdapter]
 
@@ -188,7 +198,7 @@ def fetch(
             prepared = prepare(session, url, params, headers, settings)
         except ValueError as exc:  # the host check's refusal
             raise FetchError("", f"redirect refused: {exc}" if hop else str(exc)) from None
-        response = _send(session, prepared, settings, deadline)
+        response = _send(session, prepared, settings, deadline, network_settings(session, prepared.url or ""))
         if response.status_code in REDIRECT_STATUS:
             location = response.headers.get("Location", "")
             response.close()
@@ -201,25 +211,86 @@ def fetch(
     raise FetchError("", f"too many redirects (more than {MAX_REDIRECTS})")
 
 
+def network_settings(session: requests.Session, url: str) -> dict[str, Any]:
+    """The proxies and CA certificates for one URL from the environment, as requests.get would use them:
+    requests' merge_environment_settings (HTTPS_PROXY, ALL_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE,
+    CURL_CA_BUNDLE), then SSL_CERT_FILE when no CA bundle variable is set. A bundle that does not exist
+    is refused here, naming its variable."""
+    merged = session.merge_environment_settings(url, {}, True, None, None)
+    if merged["verify"] is True and session.trust_env and os.environ.get("SSL_CERT_FILE"):
+        merged["verify"] = os.environ["SSL_CERT_FILE"]
+    verify = merged["verify"]
+    if isinstance(verify, str) and not os.path.exists(verify):
+        raise FetchError("", f"the CA bundle {_ca_origin(verify)} does not exist")
+    return merged
+
+
+def _ca_origin(verify: object) -> str:
+    """Which certificates a TLS check used, for a message: 'REQUESTS_CA_BUNDLE=/path', or certifi's."""
+    if isinstance(verify, str):
+        variable = next((name for name in CA_BUNDLE_VARIABLES if os.environ.get(name) == verify), None)
+        return f"{variable}={verify}" if variable else verify
+    return "certifi's default CA bundle"
+
+
+def _proxy_name(proxies: Mapping[str, str], url: str) -> str:
+    """The proxy requests chose for ``url``, without user or password."""
+    proxy = requests.utils.select_proxy(url, dict(proxies))
+    if not proxy:
+        return "the proxy"
+    try:
+        parts = parse_url(requests.utils.prepend_scheme_if_needed(proxy, "http"))
+    except LocationValueError:
+        return "the proxy"
+    return f"proxy {parts.scheme}://{parts.host}" + (f":{parts.port}" if parts.port else "")
+
+
 def _send(
-    session: requests.Session, prepared: requests.PreparedRequest, settings: RefreshSettings, deadline: Deadline
+    session: requests.Session,
+    prepared: requests.PreparedRequest,
+    settings: RefreshSettings,
+    deadline: Deadline,
+    network: Mapping[str, Any],
 ) -> requests.Response:
     deadline.check()
     read_timeout = max(0.001, min(settings.timeout_seconds, deadline.remaining()))
+    url = prepared.url or ""
     try:
-        return session.send(prepared, timeout=(settings.timeout_seconds, read_timeout), allow_redirects=False, stream=True)
+        return session.send(
+            prepared,
+            timeout=(settings.timeout_seconds, read_timeout),
+            allow_redirects=False,
+            stream=True,
+            proxies=network["proxies"],
+            verify=network["verify"],
+            cert=network["cert"],
+        )
     except DeadlineExceeded:
         raise
     except requests.exceptions.SSLError as exc:
-        raise FetchError("", f"TLS error (not retried): {_reason(exc)}") from None
+        raise FetchError("", _tls_message(_reason(exc), network["verify"])) from None
+    except requests.exceptions.ProxyError as exc:
+        raise FetchError("", f"{_proxy_name(network['proxies'], url)} failed: {_reason(exc)}") from None
     except requests.exceptions.Timeout:
         raise FetchError("", f"timeout after {settings.retries + 1} attempt(s): {prepared.url}") from None
     except NameResolutionError as exc:
         raise FetchError("", f"DNS lookup failed for {exc.conn.host if exc.conn else 'the host'} (not retried)") from None
     except Urllib3SSLError as exc:
-        raise FetchError("", f"TLS error (not retried): {exc}") from None
+        raise FetchError("", _tls_message(_reason(exc), network["verify"])) from None
     except requests.exceptions.ConnectionError as exc:
         raise FetchError("", f"connection failed after {settings.retries + 1} attempt(s): {_reason(exc)}") from None
+    except (requests.exceptions.InvalidProxyURL, requests.exceptions.InvalidSchema, LocationValueError) as exc:
+        raise FetchError("", f"the proxy set in the environment cannot be used: {_reason(exc)}") from None
+
+
+def _tls_message(reason: str, verify: object) -> str:
+    text = f"TLS error (not retried): {reason}"
+    if "certificate verify failed" in reason:
+        text += (
+            f" (checked against {_ca_origin(verify)}; behind a TLS-inspecting proxy or with a private CA, "
+            "point REQUESTS_CA_BUNDLE or SSL_CERT_FILE at a bundle that holds its CA)"
+        )
+    return text
 
 
 def _reason(exc: BaseException) -> str:
@@ -234,6 +305,9 @@ def _reason(exc: BaseException) -> str:
     ):
         if marker in text:
             return marker.lower()
+    tunnel = re.search(r"Tunnel connection failed: [^'\")]*", text)
+    if tunnel:
+        return tunnel.group(0).strip()
     return " ".join(text.split())[:300]
 
 
