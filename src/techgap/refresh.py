@@ -18,8 +18,10 @@ made on the URL requested, never on the proxy."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -30,7 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 import yaml
@@ -58,6 +60,10 @@ READ_CHUNK = 1 << 16
 # Where the CA certificates to trust come from, first set wins: requests reads the first two itself
 # (merge_environment_settings); SSL_CERT_FILE is OpenSSL's variable, which requests ignores.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+# A part of an SDMX REST flow reference that leaves it open (any agency, any version).
+SDMX_OPEN = frozenset({"", "*", "all", "latest", "~"})
+# How SDMX-CSV names a dataflow in each row: AGENCY:ID(VERSION), e.g. OECD.STI.STP:DSD_MSTI@DF_MSTI(1.3).
+SDMX_CSV_DATAFLOW = re.compile(r"(?P<agency>[^:()\s]+):(?P<id>[^:()\s]+)\((?P<version>[^()\s]*)\)")
 
 AdapterFactory = Callable[[Retry], HTTPAdapter]
 
@@ -472,6 +478,95 @@ def check_coverage(source: RefreshSource, frame: Any) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Dataflow:
+    """The dataflow a request asks for; None where the request leaves a part open."""
+
+    agency: str | None
+    id: str
+    version: str | None
+
+    def __str__(self) -> str:
+        return f"{self.agency or '(any agency)'}:{self.id}({self.version or 'any version'})"
+
+    def admits(self, reference: str) -> bool:
+        """Whether an answer's dataflow reference (SDMX-CSV notation) is this dataflow (ids compared
+        without regard to case, as the OECD API resolves them)."""
+        found = SDMX_CSV_DATAFLOW.fullmatch(reference)
+        if found is None:
+            return False
+        wanted = (self.agency, self.id, self.version)
+        return all(want is None or want.casefold() == got.casefold() for want, got in zip(wanted, found.groups(), strict=True))
+
+
+def requested_dataflow(url: str) -> Dataflow | None:
+    """The dataflow an SDMX REST data URL names: .../data/<agency>,<id>,<version>/<key> as the OECD
+    writes it (or <agency>,<id>, or <id> alone), or .../data/dataflow/<agency>/<id>/<version>/... (SDMX 3.0
+    REST). None if it names no single dataflow."""
+    segments = [unquote(part) for part in urlsplit(url).path.split("/")]
+    if "data" not in segments:
+        return None
+    rest = segments[segments.index("data") + 1 :]
+    if len(rest) >= 3 and rest[0] == "dataflow":
+        agency, flow, version = (rest[1:4] + [""])[:3]
+    elif rest and len(parts := rest[0].split(",")) <= 3:
+        agency, flow, version = {1: ["", *parts, ""], 2: [*parts, ""], 3: parts}[len(parts)]
+    else:
+        return None
+
+    def given(value: str) -> str | None:
+        value = value.strip()
+        return None if value.lower() in SDMX_OPEN or "+" in value or "*" in value else value
+
+    if given(flow) is None:
+        return None
+    return Dataflow(given(agency), flow.strip(), given(version))
+
+
+def answer_dataflows(body: bytes) -> set[tuple[str, str]] | None:
+    """The (structure kind, dataflow reference) pairs an SDMX-CSV answer names: STRUCTURE and STRUCTURE_ID
+    (SDMX-CSV 2.0), or the DATAFLOW column (1.0); 'CODE: Label' cells are read by their code. None if the
+    body has no such column (an error page, say: the parser then says what it is)."""
+    try:
+        reader = csv.reader(io.StringIO(body.decode("utf-8")))
+        header = [name.split(":", 1)[0].strip().lstrip("\ufeff") for name in next(reader, [])]
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    column = next((header.index(name) for name in ("STRUCTURE_ID", "DATAFLOW") if name in header), None)
+    if column is None:
+        return None
+    kind_column = header.index("STRUCTURE") if header[column] == "STRUCTURE_ID" and "STRUCTURE" in header else None
+    found = set()
+    try:
+        for row in reader:
+            if len(row) <= column:
+                continue  # a blank or short line: the parser names it
+            kind = row[kind_column].split(": ", 1)[0].strip() if kind_column is not None and len(row) > kind_column else ""
+            found.add((kind.lower() or "dataflow", row[column].split(": ", 1)[0].strip()))
+    except csv.Error:
+        return None
+    return found
+
+
+def check_dataflow(source_id: str, source: RefreshSource, body: bytes) -> bool:
+    """Refuse an SDMX-CSV answer that names a dataflow other than the one the source's URL asks for.
+    Returns whether the answer named its dataflow at all (an answer that does not is refused once the
+    parser has had its say: an error page is better named by the parser)."""
+    wanted = requested_dataflow(source.url)
+    received = answer_dataflows(body)
+    if wanted is None:  # refresh_source refuses such a URL before downloading
+        return True
+    if received is None:
+        return False
+    wrong = sorted(f"{kind} {ref}" for kind, ref in received if kind != "dataflow" or not wanted.admits(ref))
+    if wrong:
+        shown = ", ".join(wrong[:3]) + (f" and {len(wrong) - 3} more" if len(wrong) > 3 else "")
+        raise FetchError(
+            source_id, f"the answer is {shown}, not the requested dataflow {wanted} (refresh.sources.{source_id}.url)"
+        )
+    return True
+
+
 def clear_stale_staging(folder: Path, older_than_seconds: float, now: float | None = None) -> list[str]:
     """Remove hidden staging folders (.<date>.*) an interrupted refresh left behind. A folder younger
     than one deadline may belong to a refresh still running: it is reported, not removed."""
@@ -522,6 +617,12 @@ def refresh_source(
     try:
         if vintage in list_vintages(project.raw_dir, source_id):
             raise FetchError(source_id, f"vintage {vintage} already exists; raw vintages are never overwritten")
+        if source.client == "oecd_sdmx" and requested_dataflow(source.url) is None:
+            raise FetchError(
+                source_id,
+                f"refresh.sources.{source_id}.url names no dataflow to check the answer against "
+                "(expected .../data/<agency>,<dataflow>,<version>/<key>)",
+            )
         deadline = Deadline(settings.deadline_seconds, clock)
         session = build_session(retry_policy(settings, deadline), adapter)
         try:
@@ -552,6 +653,7 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
     from techgap.normalize import normalize_snapshot
 
     payload_name, fmt = PAYLOAD_NAMES[source.client]
+    names_dataflow = check_dataflow(source_id, source, body) if source.client == "oecd_sdmx" else True
     source_dir = project.raw_dir / source_id
     source_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{vintage}.", dir=source_dir))
@@ -570,6 +672,12 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
             raise FetchError(
                 source_id, f"the new payload could not be read: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
             ) from None
+        if not names_dataflow:
+            raise FetchError(
+                source_id,
+                f"the answer names no dataflow (no STRUCTURE_ID or DATAFLOW column), so it cannot be checked "
+                f"against the requested {requested_dataflow(source.url)}",
+            )
         try:
             check_coverage(source, frame)
         except FetchError as exc:
