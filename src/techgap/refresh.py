@@ -655,8 +655,14 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
     payload_name, fmt = PAYLOAD_NAMES[source.client]
     names_dataflow = check_dataflow(source_id, source, body) if source.client == "oecd_sdmx" else True
     source_dir = project.raw_dir / source_id
+    created = _missing_folders(source_dir)  # the first refresh of a source makes data/raw/<source>/
     source_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{vintage}.", dir=source_dir))
+    committed = False
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{vintage}.", dir=source_dir))
+    except BaseException:
+        _remove_empty(created)
+        raise
     try:
         payload = staging / payload_name
         payload.write_bytes(body)
@@ -684,6 +690,7 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
             raise FetchError(source_id, _detail(exc)) from None
         staging.chmod(0o755)  # mkdtemp makes it 0700; a vintage is as readable as the rest of data/raw
         staging.rename(source_dir / vintage)
+        committed = True
         from techgap.provenance import record_checksum
 
         record_checksum(project.raw_dir, source_id, vintage)  # the history the drift report checks vintages against
@@ -691,6 +698,27 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+        if not committed:
+            _remove_empty(created)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed refresh created (deepest first), each only if it is empty: a folder
+    that holds anything, another refresh's staging folder say, stays, and so do its parents."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _open_staged(source_id: str, staging: Path, vintage: str):  # noqa: ANN202
