@@ -160,9 +160,39 @@ def add_test_source(root: Path, source_id: str, client: str, url: str, indicator
         handle.write(f"{source_id}:\n  title:\n    zh: test\n    en: test\n  indicators:\n{indicators}")
 
 
+def folders_under(folder: Path) -> list[str]:
+    """Every folder below ``folder``, empty ones included (tree_digest sees files only)."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_dir())
+
+
 def hidden_entries(root: Path, source_id: str) -> list[str]:
     folder = root / "data" / "raw" / source_id
     return [p.name for p in folder.iterdir() if p.name.startswith(".")] if folder.exists() else []
+
+
+# The variables requests (and the refresh) read for proxies and CA certificates; see test_refresh_network.py.
+NETWORK_VARIABLES = (
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+
+
+def clear_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy or CA variable of the machine running the tests reaches the refresh (either spelling)."""
+    for name in NETWORK_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_network_environment(monkeypatch)
 
 
 @pytest.fixture
@@ -750,6 +780,41 @@ def test_same_day_refresh_is_refused_and_earlier_vintages_stay(root: Path) -> No
     assert provenance["method"] == "api" and provenance["sha256"] == hashlib.sha256(msti_body()).hexdigest()
     assert provenance["request"]["headers"]["Accept-Language"] == "en"
     assert oct((root / "data/raw/oecd_msti" / VINTAGE).stat().st_mode & 0o777) == "0o755"
+
+
+@pytest.mark.parametrize(
+    ("reply", "words"),
+    [
+        (Reply(200, WDI_POP.read_bytes()), "absent from the answer: entities TWN"),  # fails on coverage
+        (Reply(200, (WB / "error_invalid_indicator.json").read_bytes()), "returned an error"),  # fails in the parser
+        (Reply(503, b"busy"), "HTTP 503"),  # fails in the download, before anything is staged
+    ],
+    ids=["coverage", "parse", "download"],
+)
+def test_a_failed_first_refresh_leaves_no_source_folder(root: Path, reply: Reply, words: str) -> None:
+    """The first refresh of a source creates data/raw/<source>/ to stage in; a failure used to leave it, empty."""
+    pop_source(root, expect_entities=["USA", "JPN", "TWN"], expect_years=["2022", "2023"])
+    folder = root / "data" / "raw" / "worldbank_population"
+    assert not folder.exists()
+    before = tree_digest(root / "data" / "raw")
+    folders_before = folders_under(root / "data" / "raw")
+    with ReplayServer() as server:
+        server.route("/v2/", reply)
+        [result] = run(root, server, "worldbank_population")
+    assert_failed_cleanly(root, result, before, words)
+    assert not folder.exists() and folders_under(root / "data" / "raw") == folders_before
+
+
+def test_a_failed_refresh_leaves_a_source_folder_it_did_not_create(root: Path) -> None:
+    """An empty data/raw/<source>/ that was there before (made by hand, say) is not the refresh's to remove."""
+    pop_source(root, expect_entities=["USA", "JPN", "TWN"], expect_years=["2022", "2023"])
+    folder = root / "data" / "raw" / "worldbank_population"
+    folder.mkdir()
+    with ReplayServer() as server:
+        server.route("/v2/", Reply(200, WDI_POP.read_bytes()))
+        [result] = run(root, server, "worldbank_population")
+    assert result.status == "failed" and "TWN" in result.message, result.message
+    assert folder.is_dir() and list(folder.iterdir()) == []
 
 
 def test_a_stale_staging_folder_is_removed_and_reported(root: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from conftest import tree_digest
 from fixtures.replay import ReplayServer, Reply
-from test_refresh import VINTAGE, add_test_source, assert_failed_cleanly, edit_config, fast, run
+from test_refresh import VINTAGE, add_test_source, assert_failed_cleanly, clear_network_environment, edit_config, fast, run
 
 from techgap.config import load_project
 from techgap.errors import InputError
@@ -46,6 +46,11 @@ def cell(path: Path, entity: str, period: str, column: str, **codes: str) -> str
         hit = hit[hit[name] == code]
     [value] = hit[column].tolist()
     return value
+
+
+@pytest.fixture(autouse=True)
+def _no_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_network_environment(monkeypatch)
 
 
 @pytest.fixture

@@ -8,13 +8,22 @@ and the cause in one line; other sources still refresh.
 The HTTP client is requests with urllib3's Retry (in the transport adapter): retries on timeouts,
 refused connections, 429 and 5xx, honouring Retry-After, never on DNS or TLS errors; one deadline
 bounds a source's whole download. Every URL is checked on the request as prepared, i.e. the URL the
-client will send, for the first request and for every redirect."""
+client will send, for the first request and for every redirect.
+
+The network environment is requests' own (Session.merge_environment_settings, for each URL sent, the
+redirects the refresh follows by hand included): HTTPS_PROXY / ALL_PROXY and NO_PROXY choose a proxy or
+none, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE the CA certificates to trust; SSL_CERT_FILE, which requests
+does not read, is the fallback when neither is set. A proxy is only a way to the host: the host check is
+made on the URL requested, never on the proxy."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -23,12 +32,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 import yaml
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import DecodeError, NameResolutionError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import DecodeError, LocationValueError, NameResolutionError, ProtocolError, ReadTimeoutError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util import Retry, parse_url
 
@@ -48,6 +57,13 @@ MAX_REDIRECTS = 3
 DEFAULT_HEADERS = {"Accept-Language": "en", "User-Agent": "techgap-refresh"}
 STAGING_PATTERN = re.compile(r"^\.(\d{4}-\d{2}-\d{2})\.")
 READ_CHUNK = 1 << 16
+# Where the CA certificates to trust come from, first set wins: requests reads the first two itself
+# (merge_environment_settings); SSL_CERT_FILE is OpenSSL's variable, which requests ignores.
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+# A part of an SDMX REST flow reference that leaves it open (any agency, any version).
+SDMX_OPEN = frozenset({"", "*", "all", "latest", "~"})
+# How SDMX-CSV names a dataflow in each row: AGENCY:ID(VERSION), e.g. OECD.STI.STP:DSD_MSTI@DF_MSTI(1.3).
+SDMX_CSV_DATAFLOW = re.compile(r"(?P<agency>[^:()\s]+):(?P<id>[^:()\s]+)\((?P<version>[^()\s]*)\)")
 
 AdapterFactory = Callable[[Retry], HTTPAdapter]
 
@@ -188,7 +204,7 @@ def fetch(
             prepared = prepare(session, url, params, headers, settings)
         except ValueError as exc:  # the host check's refusal
             raise FetchError("", f"redirect refused: {exc}" if hop else str(exc)) from None
-        response = _send(session, prepared, settings, deadline)
+        response = _send(session, prepared, settings, deadline, network_settings(session, prepared.url or ""))
         if response.status_code in REDIRECT_STATUS:
             location = response.headers.get("Location", "")
             response.close()
@@ -201,25 +217,86 @@ def fetch(
     raise FetchError("", f"too many redirects (more than {MAX_REDIRECTS})")
 
 
+def network_settings(session: requests.Session, url: str) -> dict[str, Any]:
+    """The proxies and CA certificates for one URL from the environment, as requests.get would use them:
+    requests' merge_environment_settings (HTTPS_PROXY, ALL_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE,
+    CURL_CA_BUNDLE), then SSL_CERT_FILE when no CA bundle variable is set. A bundle that does not exist
+    is refused here, naming its variable."""
+    merged = session.merge_environment_settings(url, {}, True, None, None)
+    if merged["verify"] is True and session.trust_env and os.environ.get("SSL_CERT_FILE"):
+        merged["verify"] = os.environ["SSL_CERT_FILE"]
+    verify = merged["verify"]
+    if isinstance(verify, str) and not os.path.exists(verify):
+        raise FetchError("", f"the CA bundle {_ca_origin(verify)} does not exist")
+    return merged
+
+
+def _ca_origin(verify: object) -> str:
+    """Which certificates a TLS check used, for a message: 'REQUESTS_CA_BUNDLE=/path', or certifi's."""
+    if isinstance(verify, str):
+        variable = next((name for name in CA_BUNDLE_VARIABLES if os.environ.get(name) == verify), None)
+        return f"{variable}={verify}" if variable else verify
+    return "certifi's default CA bundle"
+
+
+def _proxy_name(proxies: Mapping[str, str], url: str) -> str:
+    """The proxy requests chose for ``url``, without user or password."""
+    proxy = requests.utils.select_proxy(url, dict(proxies))
+    if not proxy:
+        return "the proxy"
+    try:
+        parts = parse_url(requests.utils.prepend_scheme_if_needed(proxy, "http"))
+    except LocationValueError:
+        return "the proxy"
+    return f"proxy {parts.scheme}://{parts.host}" + (f":{parts.port}" if parts.port else "")
+
+
 def _send(
-    session: requests.Session, prepared: requests.PreparedRequest, settings: RefreshSettings, deadline: Deadline
+    session: requests.Session,
+    prepared: requests.PreparedRequest,
+    settings: RefreshSettings,
+    deadline: Deadline,
+    network: Mapping[str, Any],
 ) -> requests.Response:
     deadline.check()
     read_timeout = max(0.001, min(settings.timeout_seconds, deadline.remaining()))
+    url = prepared.url or ""
     try:
-        return session.send(prepared, timeout=(settings.timeout_seconds, read_timeout), allow_redirects=False, stream=True)
+        return session.send(
+            prepared,
+            timeout=(settings.timeout_seconds, read_timeout),
+            allow_redirects=False,
+            stream=True,
+            proxies=network["proxies"],
+            verify=network["verify"],
+            cert=network["cert"],
+        )
     except DeadlineExceeded:
         raise
     except requests.exceptions.SSLError as exc:
-        raise FetchError("", f"TLS error (not retried): {_reason(exc)}") from None
+        raise FetchError("", _tls_message(_reason(exc), network["verify"])) from None
+    except requests.exceptions.ProxyError as exc:
+        raise FetchError("", f"{_proxy_name(network['proxies'], url)} failed: {_reason(exc)}") from None
     except requests.exceptions.Timeout:
         raise FetchError("", f"timeout after {settings.retries + 1} attempt(s): {prepared.url}") from None
     except NameResolutionError as exc:
         raise FetchError("", f"DNS lookup failed for {exc.conn.host if exc.conn else 'the host'} (not retried)") from None
     except Urllib3SSLError as exc:
-        raise FetchError("", f"TLS error (not retried): {exc}") from None
+        raise FetchError("", _tls_message(_reason(exc), network["verify"])) from None
     except requests.exceptions.ConnectionError as exc:
         raise FetchError("", f"connection failed after {settings.retries + 1} attempt(s): {_reason(exc)}") from None
+    except (requests.exceptions.InvalidProxyURL, requests.exceptions.InvalidSchema, LocationValueError) as exc:
+        raise FetchError("", f"the proxy set in the environment cannot be used: {_reason(exc)}") from None
+
+
+def _tls_message(reason: str, verify: object) -> str:
+    text = f"TLS error (not retried): {reason}"
+    if "certificate verify failed" in reason:
+        text += (
+            f" (checked against {_ca_origin(verify)}; behind a TLS-inspecting proxy or with a private CA, "
+            "point REQUESTS_CA_BUNDLE or SSL_CERT_FILE at a bundle that holds its CA)"
+        )
+    return text
 
 
 def _reason(exc: BaseException) -> str:
@@ -234,6 +311,9 @@ def _reason(exc: BaseException) -> str:
     ):
         if marker in text:
             return marker.lower()
+    tunnel = re.search(r"Tunnel connection failed: [^'\")]*", text)
+    if tunnel:
+        return tunnel.group(0).strip()
     return " ".join(text.split())[:300]
 
 
@@ -398,6 +478,95 @@ def check_coverage(source: RefreshSource, frame: Any) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Dataflow:
+    """The dataflow a request asks for; None where the request leaves a part open."""
+
+    agency: str | None
+    id: str
+    version: str | None
+
+    def __str__(self) -> str:
+        return f"{self.agency or '(any agency)'}:{self.id}({self.version or 'any version'})"
+
+    def admits(self, reference: str) -> bool:
+        """Whether an answer's dataflow reference (SDMX-CSV notation) is this dataflow (ids compared
+        without regard to case, as the OECD API resolves them)."""
+        found = SDMX_CSV_DATAFLOW.fullmatch(reference)
+        if found is None:
+            return False
+        wanted = (self.agency, self.id, self.version)
+        return all(want is None or want.casefold() == got.casefold() for want, got in zip(wanted, found.groups(), strict=True))
+
+
+def requested_dataflow(url: str) -> Dataflow | None:
+    """The dataflow an SDMX REST data URL names: .../data/<agency>,<id>,<version>/<key> as the OECD
+    writes it (or <agency>,<id>, or <id> alone), or .../data/dataflow/<agency>/<id>/<version>/... (SDMX 3.0
+    REST). None if it names no single dataflow."""
+    segments = [unquote(part) for part in urlsplit(url).path.split("/")]
+    if "data" not in segments:
+        return None
+    rest = segments[segments.index("data") + 1 :]
+    if len(rest) >= 3 and rest[0] == "dataflow":
+        agency, flow, version = (rest[1:4] + [""])[:3]
+    elif rest and len(parts := rest[0].split(",")) <= 3:
+        agency, flow, version = {1: ["", *parts, ""], 2: [*parts, ""], 3: parts}[len(parts)]
+    else:
+        return None
+
+    def given(value: str) -> str | None:
+        value = value.strip()
+        return None if value.lower() in SDMX_OPEN or "+" in value or "*" in value else value
+
+    if given(flow) is None:
+        return None
+    return Dataflow(given(agency), flow.strip(), given(version))
+
+
+def answer_dataflows(body: bytes) -> set[tuple[str, str]] | None:
+    """The (structure kind, dataflow reference) pairs an SDMX-CSV answer names: STRUCTURE and STRUCTURE_ID
+    (SDMX-CSV 2.0), or the DATAFLOW column (1.0); 'CODE: Label' cells are read by their code. None if the
+    body has no such column (an error page, say: the parser then says what it is)."""
+    try:
+        reader = csv.reader(io.StringIO(body.decode("utf-8")))
+        header = [name.split(":", 1)[0].strip().lstrip("\ufeff") for name in next(reader, [])]
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    column = next((header.index(name) for name in ("STRUCTURE_ID", "DATAFLOW") if name in header), None)
+    if column is None:
+        return None
+    kind_column = header.index("STRUCTURE") if header[column] == "STRUCTURE_ID" and "STRUCTURE" in header else None
+    found = set()
+    try:
+        for row in reader:
+            if len(row) <= column:
+                continue  # a blank or short line: the parser names it
+            kind = row[kind_column].split(": ", 1)[0].strip() if kind_column is not None and len(row) > kind_column else ""
+            found.add((kind.lower() or "dataflow", row[column].split(": ", 1)[0].strip()))
+    except csv.Error:
+        return None
+    return found
+
+
+def check_dataflow(source_id: str, source: RefreshSource, body: bytes) -> bool:
+    """Refuse an SDMX-CSV answer that names a dataflow other than the one the source's URL asks for.
+    Returns whether the answer named its dataflow at all (an answer that does not is refused once the
+    parser has had its say: an error page is better named by the parser)."""
+    wanted = requested_dataflow(source.url)
+    received = answer_dataflows(body)
+    if wanted is None:  # refresh_source refuses such a URL before downloading
+        return True
+    if received is None:
+        return False
+    wrong = sorted(f"{kind} {ref}" for kind, ref in received if kind != "dataflow" or not wanted.admits(ref))
+    if wrong:
+        shown = ", ".join(wrong[:3]) + (f" and {len(wrong) - 3} more" if len(wrong) > 3 else "")
+        raise FetchError(
+            source_id, f"the answer is {shown}, not the requested dataflow {wanted} (refresh.sources.{source_id}.url)"
+        )
+    return True
+
+
 def clear_stale_staging(folder: Path, older_than_seconds: float, now: float | None = None) -> list[str]:
     """Remove hidden staging folders (.<date>.*) an interrupted refresh left behind. A folder younger
     than one deadline may belong to a refresh still running: it is reported, not removed."""
@@ -448,6 +617,12 @@ def refresh_source(
     try:
         if vintage in list_vintages(project.raw_dir, source_id):
             raise FetchError(source_id, f"vintage {vintage} already exists; raw vintages are never overwritten")
+        if source.client == "oecd_sdmx" and requested_dataflow(source.url) is None:
+            raise FetchError(
+                source_id,
+                f"refresh.sources.{source_id}.url names no dataflow to check the answer against "
+                "(expected .../data/<agency>,<dataflow>,<version>/<key>)",
+            )
         deadline = Deadline(settings.deadline_seconds, clock)
         session = build_session(retry_policy(settings, deadline), adapter)
         try:
@@ -478,9 +653,16 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
     from techgap.normalize import normalize_snapshot
 
     payload_name, fmt = PAYLOAD_NAMES[source.client]
+    names_dataflow = check_dataflow(source_id, source, body) if source.client == "oecd_sdmx" else True
     source_dir = project.raw_dir / source_id
+    created = _missing_folders(source_dir)  # the first refresh of a source makes data/raw/<source>/
     source_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{vintage}.", dir=source_dir))
+    committed = False
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{vintage}.", dir=source_dir))
+    except BaseException:
+        _remove_empty(created)
+        raise
     try:
         payload = staging / payload_name
         payload.write_bytes(body)
@@ -496,12 +678,19 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
             raise FetchError(
                 source_id, f"the new payload could not be read: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
             ) from None
+        if not names_dataflow:
+            raise FetchError(
+                source_id,
+                f"the answer names no dataflow (no STRUCTURE_ID or DATAFLOW column), so it cannot be checked "
+                f"against the requested {requested_dataflow(source.url)}",
+            )
         try:
             check_coverage(source, frame)
         except FetchError as exc:
             raise FetchError(source_id, _detail(exc)) from None
         staging.chmod(0o755)  # mkdtemp makes it 0700; a vintage is as readable as the rest of data/raw
         staging.rename(source_dir / vintage)
+        committed = True
         from techgap.provenance import record_checksum
 
         record_checksum(project.raw_dir, source_id, vintage)  # the history the drift report checks vintages against
@@ -509,6 +698,27 @@ def _stage_and_commit(project: Project, source_id: str, source: RefreshSource, b
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+        if not committed:
+            _remove_empty(created)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed refresh created (deepest first), each only if it is empty: a folder
+    that holds anything, another refresh's staging folder say, stays, and so do its parents."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _open_staged(source_id: str, staging: Path, vintage: str):  # noqa: ANN202
