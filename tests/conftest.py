@@ -54,6 +54,14 @@ def copy_project(target: Path, *, with_figures: bool = True) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def no_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no proxy or CA settings of the machine they run on (the refresh honours them, as requests does)."""
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
 @pytest.fixture
 def project_root(tmp_path: Path) -> Iterator[Path]:
     """A copy of the project without outputs; tests may break its raw files at will. Removed
