@@ -375,4 +375,3 @@ def write_annotated_report(project: Project, statements: pd.DataFrame | None = N
         project.figures_dir / "report.html", render_html(sections, statements, checks, document_index(project, sources), summary)
     )
     write_text(project.figures_dir / "report.md", render_markdown(sections, statements, checks, summary))
-

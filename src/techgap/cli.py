@@ -315,7 +315,6 @@ def _schema(args: argparse.Namespace) -> None:
     log_written(log, [target])
 
 
-
 def _data_terms(args: argparse.Namespace) -> None:
     from techgap.export import data_terms_table
 
@@ -325,7 +324,6 @@ def _data_terms(args: argparse.Namespace) -> None:
 def project_of(args: argparse.Namespace) -> Project:
     """The validated project, with the settings file the workflow passed (--settings), if any."""
     from techgap.config import load_project
-
 
     settings = json.loads(args.settings.read_text(encoding="utf-8")) if args.settings else None
     return load_project(args.root, settings)

@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from techgap import switches, vocabulary
 from techgap.errors import InputError, escaped
+from techgap.kinds import KINDS, Fact, did_you_mean, keys_of
+from techgap.model import Bilingual, Strict
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 VINTAGE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def check_id(value: str, what: str = "id") -> str:
@@ -38,11 +37,6 @@ def check_vintage(value: object) -> str:
     except ValueError:
         raise ValueError(f"vintage {value!r} is not a real calendar date") from None
     return value
-
-
-class Bilingual(Strict):
-    zh: str
-    en: str
 
 
 class Conversion(Strict):
@@ -253,18 +247,70 @@ class SourceSpec(Strict):
     document_conflicts: list[DocumentConflict] = Field(default_factory=list)
 
 
-STATUSES = ("reproduced", "transcribed", "partial", "unavailable", "analysis")
-Status = Literal["reproduced", "transcribed", "partial", "unavailable", "analysis"]
+STATUSES = tuple(vocabulary.STATUSES)
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+COLOUR = r"^#[0-9a-f]{6}$"
 
 
-SWITCH_CONDITIONS = frozenset({"if_source"})  # keys of a switch that are conditions, not branches
+class BadgeColours(Strict):
+    text: str = Field(pattern=COLOUR)
+    background: str = Field(pattern=COLOUR)
 
 
-def switch_leaves(value: Any) -> list[Any]:
-    """The plain values of a value that may hold edition, source or coverage switches (every branch)."""
-    if isinstance(value, dict):
-        return [leaf for key, inner in value.items() if key not in SWITCH_CONDITIONS for leaf in switch_leaves(inner)]
-    return [value]
+class ChartPalette(Strict):
+    """The colours of figures and table images that belong to no entity."""
+
+    background: str = Field(pattern=COLOUR)
+    title: str = Field(pattern=COLOUR)
+    subtitle: str = Field(pattern=COLOUR)
+    footer: str = Field(pattern=COLOUR)
+    axis: str = Field(pattern=COLOUR)
+    grid: str = Field(pattern=COLOUR)
+    key: str = Field(pattern=COLOUR)
+    period_key: str = Field(pattern=COLOUR)
+    table_text: str = Field(pattern=COLOUR)
+    table_head: str = Field(pattern=COLOUR)
+    table_rule: str = Field(pattern=COLOUR)
+    table_light_rule: str = Field(pattern=COLOUR)
+    table_group_rule: str = Field(pattern=COLOUR)
+    table_shade: str = Field(pattern=COLOUR)
+    parity: str = Field(pattern=COLOUR)
+    trend: str = Field(pattern=COLOUR)
+    break_: str = Field(alias="break", pattern=COLOUR)
+
+
+class Plotting(Strict):
+    """config/plotting.yaml: every colour of the figures, tables and pages."""
+
+    entities: dict[str, str]
+    neutrals: list[str] = Field(min_length=1)
+    chart: ChartPalette
+    statuses: dict[str, BadgeColours]
+    verdicts: dict[str, BadgeColours]
+
+    @field_validator("entities")
+    @classmethod
+    def _entity_colours(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, colour in value.items():
+            if not re.fullmatch(COLOUR, colour):
+                raise ValueError(f"colour of {code} {colour!r} is not #rrggbb")
+        return value
+
+    @field_validator("neutrals")
+    @classmethod
+    def _neutrals(cls, value: list[str]) -> list[str]:
+        for colour in value:
+            if not re.fullmatch(COLOUR, colour):
+                raise ValueError(f"neutral colour {colour!r} is not #rrggbb")
+        return value
+
+    @model_validator(mode="after")
+    def _every_term_has_a_badge(self) -> Plotting:
+        for key, terms in (("statuses", vocabulary.STATUSES), ("verdicts", vocabulary.VERDICTS)):
+            if set(getattr(self, key)) != set(terms):
+                raise ValueError(f"{key} must give colours for exactly {', '.join(terms)}")
+        return self
 
 
 class ItemSpec(Strict):
@@ -302,11 +348,11 @@ class ItemSpec(Strict):
 
     @model_validator(mode="after")
     def _reason(self) -> ItemSpec:
-        statuses = switch_leaves(self.status)
+        statuses = switches.leaves(self.status)
         unknown = [s for s in statuses if s not in STATUSES]
         if unknown:
             raise ValueError(f"item {self.id}: unknown status {unknown[0]!r}; known: {', '.join(STATUSES)}")
-        reasons = switch_leaves(self.status_reason)
+        reasons = switches.leaves(self.status_reason)
         if any(s != "reproduced" for s in statuses) and not all(str(r).strip() for r in reasons):
             raise ValueError(f"item {self.id}: a status other than reproduced needs a status_reason")
         if self.group is not None:
@@ -441,6 +487,7 @@ class Project(Strict):
     sources: dict[str, SourceSpec]
     items: list[ItemSpec]
     entities: dict[str, EntitySpec]
+    plotting: Plotting
 
     @property
     def raw_dir(self) -> Path:
@@ -493,13 +540,6 @@ def analysis_items(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def _did_you_mean(name: str, known: Any) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 SNAKEMAKE_SETTINGS_ORIGIN = "config/config.yaml (or --config/--configfile)"
 
 
@@ -531,7 +571,7 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
                 cfg / "config.yaml",
                 f"vintages pins unknown source {source_id!r}",
                 field=f"vintages.{source_id}",
-                expected="a source declared in config/sources.yaml" + _did_you_mean(source_id, sources),
+                expected="a source declared in config/sources.yaml" + did_you_mean(source_id, sources),
             )
 
     items_path = cfg / "items.yaml"
@@ -554,7 +594,7 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
         for code, body in (load_yaml(entities_path) or {}).items()
     }
     for items_path, item in items:
-        check_item_references(items_path, item, sources, entities)
+        check_item(items_path, item, sources, entities)
     for key in ("vintages", "report_vintages"):
         for source_id in getattr(settings, key):
             if source_id not in sources:
@@ -562,158 +602,117 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
                     cfg / "config.yaml",
                     f"{key} pins unknown source {source_id!r}",
                     field=f"{key}.{source_id}",
-                    expected="a source declared in config/sources.yaml" + _did_you_mean(source_id, sources),
+                    expected="a source declared in config/sources.yaml" + did_you_mean(source_id, sources),
                 )
     items = [item for _, item in items]
-    return Project(root=root, settings=settings, sources=sources, items=items, entities=entities)
-
-
-# Chart kinds an item may name (the drawing functions live in render/; this list keeps config
-# loading free of plotting imports). A test checks it against the registries.
-CHART_KINDS = frozenset(
-    {
-        "indicator_bars",
-        "bar_panels",
-        "line",
-        "bar_line",
-        "grouped_bar",
-        "ranked_bar",
-        "panels",
-        "table_rank_share",
-        "table_windows",
-        "table_yoy",
-        "table_matrix",
-        "table_tech",
-        "table_timeline",
-        "gap_multiples",
-        "gap_table",
-        "none",
-    }
-)
-SELECTION_KEYS = frozenset(
-    {
-        "source",
-        "indicator",
-        "entities",
-        "periods",
-        "category",
-        "document",
-        "preferred_only",
-        "period_shape",
-        "min_coverage",
-        "optional",
-        "unless_source",
-        "editions",
-    }
-)
-
-
-def _branches(value: Any) -> list[Any]:
-    """Both branches of an edition switch, or the value itself."""
-    if isinstance(value, dict) and set(value) == {"report", "latest"}:
-        return [value["report"], value["latest"]]
-    return [value]
-
-
-def check_item_references(path: Path, item: ItemSpec, sources: dict[str, SourceSpec], entities: dict[str, EntitySpec]) -> None:
-    """Every source, indicator, entity and period an item names exists: a typo ('GER' for DEU) is an
-    error naming the item and the field, not a silently missing line."""
-    if item.chart not in CHART_KINDS:
+    plotting = _validated(cfg / "plotting.yaml", Plotting, load_yaml(cfg / "plotting.yaml"), "plotting")
+    unknown = sorted(set(plotting.entities) - set(entities))
+    if unknown:
         raise InputError(
-            path, f"item {item.id}: unknown chart {item.chart!r}", field="chart", expected=", ".join(sorted(CHART_KINDS))
+            cfg / "plotting.yaml",
+            f"a colour for unknown entity {unknown[0]!r}{did_you_mean(unknown[0], entities)}",
+            field=f"entities.{unknown[0]}",
+            expected="a code of config/entities.yaml",
         )
-    for data in _branches(item.spec.get("data", [])):
-        for number, selection in enumerate(data or []):
-            where = f"spec.data[{number}]"
-            for one in _branches(selection):
-                _check_selection(path, item, one, where, sources, entities)
+    return Project(root=root, settings=settings, sources=sources, items=items, entities=entities, plotting=plotting)
+
+
+def check_item(path: Path, item: ItemSpec, sources: dict[str, SourceSpec], entities: dict[str, EntitySpec]) -> None:
+    """The item's spec is valid for its chart kind in every form the build can meet (each edition, each branch of
+    a source switch), and every source, indicator and entity it names exists: a typo ('bar_lable', 'GER' for
+    DEU) is an error naming the file, the item and the key, not a silently ignored setting."""
+    if item.chart not in KINDS:
+        raise InputError(
+            path,
+            f"item {item.id}: unknown chart {item.chart!r}{did_you_mean(item.chart, KINDS)}",
+            field="chart",
+            expected=", ".join(KINDS),
+        )
+    model = KINDS[item.chart]
+    if model.output != item.kind:
+        raise InputError(path, f"item {item.id}: chart {item.chart} draws a {model.output}", field="kind", expected=model.output)
+    for which, spec in switches.variants(item.spec):
+        typed = _validated_part(path, item, model, spec, "spec", which)
+        for number, selection in enumerate(getattr(typed, "data", [])):
+            _check_selection(path, item, selection, f"spec.data[{number}]", sources, entities)
     for name, fact in item.facts.items():
-        for one in _branches(fact):
-            if one.get("source") and one["source"] not in item.sources:
+        for which, one in switches.variants(fact):
+            typed = _validated_part(path, item, Fact, one, f"facts.{name}", which)
+            if typed.source and typed.source not in item.sources:
                 raise InputError(
                     path,
-                    f"item {item.id}: fact {name} reads {one['source']!r}, which the item does not list in sources",
+                    f"item {item.id}: fact {name} reads {typed.source!r}, which the item does not list in sources",
                     field=f"facts.{name}.source",
                     expected=", ".join(item.sources),
                 )
 
 
+def _validated_part(path: Path, item: ItemSpec, model: type[BaseModel], value: Any, where: str, which: str) -> Any:
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains a missing key
+        loc = [str(part) for part in first["loc"] if not str(part).startswith(("function-", "tagged-union"))]
+        field = where + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc)
+        if first["type"] == "extra_forbidden":
+            key = loc[-1] if loc else "?"
+            owner = _model_at(model, loc[:-1])
+            keys = keys_of(owner) if owner is not None else []
+            raise InputError(
+                path,
+                f"item {item.id}: unknown key {key!r} in {where} ({which}){did_you_mean(key, keys)}",
+                field=field,
+                expected=", ".join(keys) if keys else "the keys this kind defines (docs/figures.md)",
+            ) from None
+        raise InputError(path, f"item {item.id}: {first['msg']} ({which})", field=field) from None
+
+
+def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:
+    """The model that owns the key at ``loc`` inside ``model`` (for listing the keys it accepts)."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if part.isdigit():
+            continue
+        field = next((f for name, f in current.model_fields.items() if (f.alias or name) == part), None)
+        if field is None:
+            return None
+        candidates = [a for a in typing.get_args(field.annotation) or (field.annotation,)]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        args = [inner for c in candidates for inner in typing.get_args(c)]
+        nested += [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            return None
+        current = nested[0]
+    return current
+
+
 def _check_selection(
     path: Path, item: ItemSpec, selection: Any, where: str, sources: dict[str, SourceSpec], entities: dict[str, EntitySpec]
 ) -> None:
-    if not isinstance(selection, dict):
-        raise InputError(path, f"item {item.id}: a data selection must be a mapping", field=where)
-    unknown = sorted(set(selection) - SELECTION_KEYS)
-    if unknown:
+    if selection.source not in item.sources:
         raise InputError(
             path,
-            f"item {item.id}: unknown key {unknown[0]!r} in a data selection",
-            field=f"{where}.{unknown[0]}",
-            expected=", ".join(sorted(SELECTION_KEYS)),
-        )
-    source_id = selection.get("source")
-    if source_id not in item.sources:
-        raise InputError(
-            path,
-            f"item {item.id}: selection reads {source_id!r}, which the item does not list in sources",
+            f"item {item.id}: selection reads {selection.source!r}, which the item does not list in sources",
             field=f"{where}.source",
             expected=", ".join(item.sources),
         )
-    for indicator in _as_list(selection.get("indicator")):
-        for one in _branches(indicator):
-            if one not in sources[source_id].indicators:
-                raise InputError(
-                    path,
-                    f"item {item.id}: source {source_id} has no indicator {one!r}",
-                    field=f"{where}.indicator",
-                    expected=", ".join(sorted(sources[source_id].indicators)),
-                )
-    for codes in _branches(selection.get("entities")):
-        for code in codes or []:
-            if code not in entities:
-                raise InputError(
-                    path,
-                    f"item {item.id}: unknown entity code {code!r}",
-                    field=f"{where}.entities",
-                    expected="a code of config/entities.yaml (e.g. DEU for Germany)",
-                )
-    for periods in _branches(selection.get("periods")):
-        _check_periods(path, item, periods, f"{where}.periods")
-
-
-PERIOD_TOKEN = re.compile(r"^(latest(-\d+y)?|\d{4}(Q[1-4]|f|H[12]|Q1-Q3|-\d{4}|-\d{2}(-\d{2})?)?)$")
-
-
-def _check_periods(path: Path, item: ItemSpec, periods: Any, field: str) -> None:
-    if periods is None:
-        return
-    if isinstance(periods, dict):
-        unknown = sorted(set(periods) - {"from", "to", "latest"})
-        bad = unknown or [k for k in ("from", "to") if k in periods and not re.match(r"^(\d{4}|latest)$", str(periods[k]))]
-        if bad or ("latest" in periods and not str(periods["latest"]).isdigit()):
+    for indicator in selection.indicator:
+        if indicator not in sources[selection.source].indicators:
             raise InputError(
                 path,
-                f"item {item.id}: bad period range {periods!r}",
-                field=field,
-                expected="{from: YYYY, to: YYYY | latest} or {latest: N}",
+                f"item {item.id}: source {selection.source} has no indicator {indicator!r}"
+                + did_you_mean(indicator, sources[selection.source].indicators),
+                field=f"{where}.indicator",
+                expected=", ".join(sorted(sources[selection.source].indicators)),
             )
-        if (
-            str(periods.get("to")) != "latest"
-            and "from" in periods
-            and "to" in periods
-            and int(periods["from"]) > int(periods["to"])
-        ):
-            raise InputError(path, f"item {item.id}: period range runs backwards {periods!r}", field=field)
-        return
-    for period in _as_list(periods):
-        if not PERIOD_TOKEN.match(str(period)):
+    for code in selection.entities or []:
+        if code not in entities:
             raise InputError(
                 path,
-                f"item {item.id}: period {period!r} is not a period",
-                field=field,
-                expected="YYYY, YYYYQn, YYYYf, YYYY-YYYY, latest or latest-Ny",
+                f"item {item.id}: unknown entity code {code!r}{did_you_mean(code, entities)}",
+                field=f"{where}.entities",
+                expected="a code of config/entities.yaml (e.g. DEU for Germany)",
             )
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]

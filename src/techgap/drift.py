@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from techgap import switches
 from techgap.claims import Claim, _selectors
 from techgap.config import Project
 from techgap.crosscheck import compared_economy_years, cross_check_gerd
-from techgap.editions import edition_item, selections
+from techgap.kinds import KINDS
 from techgap.normalize import normalized_table
-from techgap.paths import EDITIONS
 from techgap.provenance import checksum_history_problems, list_vintages, provenance_corrections, resolve_vintage
 
 KEY = ["entity_code", "category", "indicator", "period", "document"]
@@ -84,11 +84,10 @@ def items_by_series(project: Project) -> dict[tuple[str, str], str]:
     item (`data` may be an edition switch). Made once per drift report, not once per changed row."""
     ids: dict[tuple[str, str], list[str]] = {}
     for item in project.items:
-        both = [s for edition in EDITIONS for s in selections(edition_item(item, edition))]
-        for selection in both:
-            indicators = selection["indicator"] if isinstance(selection["indicator"], list) else [selection["indicator"]]
-            for indicator in indicators:
-                ids.setdefault((selection["source"], indicator), []).append(item.id)
+        for _which, spec in switches.variants(item.spec):
+            for selection in getattr(KINDS[item.chart].model_validate(spec), "data", []):
+                for indicator in selection.indicator:
+                    ids.setdefault((selection.source, indicator), []).append(item.id)
     return {key: ";".join(dict.fromkeys(found)) for key, found in ids.items()}
 
 

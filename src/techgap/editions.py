@@ -1,66 +1,50 @@
 """Editions: one item spec, two builds.
 
-`report` is the item as the report printed it — its periods, entities and categories, on the vintages
-pinned in `config/config.yaml: report_vintages` — and never moves when new data arrive. `latest` is the
-same design on the newest vintage of every source, extended to the newest data (period tokens such as
-`to: latest`, see render/data.py). Any value of an item's spec may be an *edition switch*
-``{report: A, latest: B}``; everything else is shared, so there is no second copy of an item."""
+`report` is the item as the report printed it — its periods, entities and categories, on the vintages pinned in
+`config/config.yaml: report_vintages` — and never moves when new data arrive. `latest` is the same design on the
+newest vintage of every source, extended to the newest data (`to: latest`, see techgap.selection). Any value of an
+item may be an edition switch `{report: A, latest: B}` (techgap.switches); everything else is shared, so there is
+no second copy of an item.
+
+Each (item, edition) is resolved once into an `EditionItem`: every switch resolved, the selections that do not
+apply left out, and the spec typed by its chart kind (techgap.kinds). Drawing, texts, manifest and page read it."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from techgap import switches
 from techgap.config import ItemSpec, Project
 from techgap.errors import InputError
-from techgap.paths import EDITIONS
+from techgap.kinds import KINDS, ChartSpec, Fact, Selection
+from techgap.model import Bilingual
 from techgap.provenance import check_report_pin, list_vintages, resolve_vintage
 
-SWITCH_KEYS = frozenset(EDITIONS)
+EDITIONS = switches.EDITIONS
 
 
-def is_switch(value: object) -> bool:
-    return isinstance(value, dict) and set(value) == SWITCH_KEYS
+@dataclass(frozen=True)
+class EditionItem:
+    """One item as one edition builds it."""
 
+    id: str
+    edition: str
+    kind: str  # figure or table
+    chart: str
+    title: Bilingual
+    sources: list[str]
+    spec: Any  # the chart kind's model (techgap.kinds), every switch resolved
+    facts: dict[str, Fact]
+    status: Any  # a status, or a coverage switch {complete, incomplete} only the build can resolve
+    status_reason: str
+    source_note: Bilingual | None
+    fixed_terms: list[str]
 
-def for_edition(value: Any, edition: str) -> Any:
-    """``value`` with every edition switch replaced by the edition's branch, recursively."""
-    if edition not in EDITIONS:
-        raise ValueError(f"unknown edition {edition!r}; known: {', '.join(EDITIONS)}")
-    if is_switch(value):
-        return for_edition(value[edition], edition)
-    if isinstance(value, dict):
-        return {key: for_edition(inner, edition) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [for_edition(inner, edition) for inner in value]
-    return value
-
-
-def edition_item(item: ItemSpec, edition: str) -> ItemSpec:
-    """The item as one edition builds it: every switch resolved."""
-    return item.model_copy(
-        update={
-            "spec": _only_this_editions_selections(for_edition(item.spec, edition), edition),
-            "facts": for_edition(item.facts, edition),
-            "status": for_edition(item.status, edition),
-            "status_reason": for_edition(item.status_reason, edition),
-            "source_note": for_edition(item.source_note, edition),
-            "title": item.latest_title if edition == "latest" and item.latest_title else item.title,
-        }
-    )
-
-
-def _only_this_editions_selections(spec: dict[str, Any], edition: str) -> dict[str, Any]:
-    """A selection with `editions: [...]` belongs to those editions only (e.g. another source's newer
-    years drawn in the latest edition while the report edition keeps the report's sources)."""
-    if "data" not in spec:
-        return spec
-    return {**spec, "data": [s for s in spec["data"] if edition in s.get("editions", EDITIONS)]}
-
-
-def selections(item: ItemSpec) -> list[dict[str, Any]]:
-    """The item's data selections (after edition resolution)."""
-    return list(item.spec.get("data", []))
+    @property
+    def selections(self) -> list[Selection]:
+        return list(getattr(self.spec, "data", []))
 
 
 def available(project: Project, source_id: str, withheld: Collection[str] = ()) -> bool:
@@ -69,69 +53,68 @@ def available(project: Project, source_id: str, withheld: Collection[str] = ()) 
     return source_id not in withheld and bool(list_vintages(project.raw_dir, source_id))
 
 
-SOURCE_SWITCH_KEYS = frozenset({"if_source", "then", "else"})
+def applies(project: Project, selection: Selection, edition: str, withheld: Collection[str] = ()) -> bool:
+    """A selection applies in the editions it names, unless it is `optional` and its source has no vintage, or
+    `unless_source` names a source that has one."""
+    if selection.editions is not None and edition not in selection.editions:
+        return False
+    if selection.optional and not available(project, selection.source, withheld):
+        return False
+    return not (selection.unless_source and available(project, selection.unless_source, withheld))
 
 
-def for_sources(project: Project, value: Any, withheld: Collection[str] = ()) -> Any:
-    """``value`` with every source switch ``{if_source: S, then: A, else: B}`` replaced by A when source
-    S has a vintage and B otherwise, recursively: texts that must follow which series is drawn (an API
-    series once it has been refreshed, the transcribed one before)."""
-    if isinstance(value, dict) and set(value) == SOURCE_SWITCH_KEYS:
-        chosen = value["then"] if available(project, value["if_source"], withheld) else value["else"]
-        return for_sources(project, chosen, withheld)
-    if isinstance(value, dict):
-        return {key: for_sources(project, inner, withheld) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [for_sources(project, inner, withheld) for inner in value]
-    return value
+def edition_item(project: Project, item: ItemSpec, edition: str, withheld: Collection[str] = ()) -> EditionItem:
+    """The item as one edition builds it (``withheld`` sources count as having no vintage)."""
 
+    def has_vintage(source_id: str) -> bool:
+        return available(project, source_id, withheld)
 
-COVERAGE_SWITCH_KEYS = frozenset({"complete", "incomplete"})
+    def resolved(value: Any) -> Any:
+        return switches.for_sources(switches.for_edition(value, edition), has_vintage)
 
-
-def for_coverage(value: Any, complete: bool) -> Any:
-    """A status given as a coverage switch ``{complete: A, incomplete: B}``: A when every cell the item
-    requests has a value, B otherwise (an API answer that covers only part of what the item draws)."""
-    if isinstance(value, dict) and set(value) == COVERAGE_SWITCH_KEYS:
-        return value["complete" if complete else "incomplete"]
-    return value
+    spec = KINDS[item.chart].model_validate(resolved(item.spec))
+    if isinstance(spec, ChartSpec) and hasattr(spec, "data"):
+        spec = spec.model_copy(update={"data": [s for s in spec.data if applies(project, s, edition, withheld)]})
+    source_note = resolved(item.source_note.model_dump() if isinstance(item.source_note, Bilingual) else item.source_note)
+    return EditionItem(
+        id=item.id,
+        edition=edition,
+        kind=item.kind,
+        chart=item.chart,
+        title=item.latest_title if edition == "latest" and item.latest_title else item.title,
+        sources=list(item.sources),
+        spec=spec,
+        facts={name: Fact.model_validate(resolved(fact)) for name, fact in item.facts.items()},
+        status=resolved(item.status),
+        status_reason=str(resolved(item.status_reason) or ""),
+        source_note=Bilingual.model_validate(source_note) if source_note else None,
+        fixed_terms=list(item.fixed_terms),
+    )
 
 
 def declared_status(project: Project, item: ItemSpec, edition: str) -> str:
-    """The status one edition declares, before it is built: edition and source switches resolved; a
-    coverage switch, which only the build can resolve, shows both branches ('reproduced or partial')."""
-    status = for_sources(project, for_edition(item.status, edition))
-    if isinstance(status, dict) and set(status) == COVERAGE_SWITCH_KEYS:
+    """The status one edition declares, before it is built: a coverage switch, which only the build can resolve,
+    shows both branches ('reproduced or partial')."""
+    status = switches.for_sources(switches.for_edition(item.status, edition), lambda s: available(project, s))
+    if switches.is_coverage_switch(status):
         return f"{status['complete']} or {status['incomplete']}"
     return str(status)
 
 
 def edition_sources(project: Project, item: ItemSpec, edition: str, withheld: Collection[str] = ()) -> list[str]:
-    """Sources one edition of an item reads: the sources of its selections that apply (a selection
-    marked `optional` is skipped while its source has no vintage; `unless_source` skips a selection
-    once the named source has one)."""
-    resolved = edition_item(item, edition)
-    if not selections(resolved):  # an analysis item reads its sources whole
+    """Sources one edition of an item reads: those of its selections that apply and of its facts; an item without
+    selections (the gap analysis) reads its sources whole."""
+    resolved = edition_item(project, item, edition, withheld)
+    if not hasattr(resolved.spec, "data"):
         return sorted(s for s in item.sources if available(project, s))
-    out = []
-    for selection in selections(resolved):
-        if applies(project, selection, withheld):
-            out.append(selection["source"])
-    for fact in resolved.facts.values():
-        if fact.get("source"):
-            out.append(fact["source"])
-    return sorted(set(out))
-
-
-def applies(project: Project, selection: dict[str, Any], withheld: Collection[str] = ()) -> bool:
-    if selection.get("optional") and not available(project, selection["source"], withheld):
-        return False
-    unless = selection.get("unless_source")
-    return not (unless and available(project, unless, withheld))
+    found = [selection.source for selection in resolved.selections]
+    found += [fact.source for fact in resolved.facts.values() if fact.source]
+    return sorted(set(found))
 
 
 def edition_vintages(project: Project, edition: str, source_ids: Iterable[str]) -> dict[str, str]:
-    """The vintage each source is read at in one edition."""
+    """The vintage each source is read at in one edition; the report edition's pins are checked against their
+    recorded payloads."""
     source_ids = sorted(set(source_ids))
     if edition == "latest":
         return {s: resolve_vintage(project.raw_dir, s, project.settings.vintages) for s in source_ids}
@@ -142,7 +125,7 @@ def edition_vintages(project: Project, edition: str, source_ids: Iterable[str]) 
             project.root / "config" / "config.yaml",
             f"the report edition reads {', '.join(unpinned)} but no vintage is pinned for it",
             field="report_vintages",
-            expected="a vintage (YYYY-MM-DD folder under data/raw/<source>/) per source the report edition reads",
+            expected="a vintage (YYYY-MM-DD folder under data/raw/<source>/) and its sha256 per source the report edition reads",
         )
     vintages = {s: resolve_vintage(project.raw_dir, s, pins) for s in source_ids}
     for source_id, vintage in vintages.items():
@@ -150,14 +133,9 @@ def edition_vintages(project: Project, edition: str, source_ids: Iterable[str]) 
     return vintages
 
 
-def item_vintages(project: Project, item: ItemSpec) -> dict[str, dict[str, str]]:
-    """{edition: {source: vintage}} for one item."""
-    return {edition: edition_vintages(project, edition, edition_sources(project, item, edition)) for edition in EDITIONS}
-
-
 def item_snapshots(project: Project, item: ItemSpec) -> set[tuple[str, str]]:
-    """The (source, vintage) pairs one item reads in either edition, plus the newest vintage of each
-    of its sources (so the ledger finds every source's newest table)."""
+    """The (source, vintage) pairs one item reads in either edition, plus the newest vintage of each of its
+    sources (so the ledger finds every source's newest table)."""
     pairs = set()
     for edition in EDITIONS:
         pairs |= set(edition_vintages(project, edition, edition_sources(project, item, edition)).items())
@@ -170,10 +148,9 @@ def group_snapshots(project: Project, group: str) -> list[tuple[str, str]]:
 
 
 def snapshot_owners(project: Project, snapshots: Mapping[str, list[tuple[str, str]]] | None = None) -> dict[tuple[str, str], str]:
-    """The one group whose job writes each processed table: groups of the report's items before
-    analysis groups (which read many sources), then by name. Other groups that read the same snapshot
-    normalize it in memory and do not write it. ``snapshots``: each group's group_snapshots, when the
-    caller has them (the Snakefile does)."""
+    """The one group whose job writes each processed table: groups of the report's items before analysis groups
+    (which read many sources), then by name. Other groups that read the same snapshot normalize it in memory and
+    do not write it. ``snapshots``: each group's group_snapshots, when the caller has them."""
     groups = project.groups()
     order = sorted(groups, key=lambda g: (any(i.is_analysis for i in groups[g]), g))
     owners: dict[tuple[str, str], str] = {}

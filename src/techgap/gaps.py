@@ -16,25 +16,15 @@ and are dropped."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from techgap import compare
+from techgap import compare, periods
 from techgap.errors import InputError
-
-YEAR = re.compile(r"^(\d{4})$")
-QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-WINDOW = re.compile(r"^(\d{4})-(\d{4})$")
-FORECAST = re.compile(r"^\d{4}(Q[1-4])?f$")
-
-PeriodKind = Literal["year", "quarter", "month", "window"]
+from techgap.kinds import AnalysisSpec, BreakSpec, GapSettings, PairSpec, SeriesSpec
 
 ROW_COLUMNS = [
     "pair",
@@ -59,155 +49,13 @@ ROW_COLUMNS = [
 ]
 
 
-# --- configuration -------------------------------------------------------------------------------------------
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Strict):
-    zh: str
-    en: str
-
-
-class SeriesSpec(_Strict):
-    """Where a pair's values come from. ``indicator`` may list several (same measure, different units such as
-    USD billion and USD million): per period the first listed indicator that has both values is used."""
-
-    source: str
-    indicator: list[str]
-    category: str | None = None
-
-    @field_validator("indicator", mode="before")
-    @classmethod
-    def _as_list(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
-
-
-class PairSpec(_Strict):
-    id: str
-    label: Text
-    measure: Text
-    basis: Text
-    china: str = "CHN"
-    comparator: str
-    series: list[SeriesSpec] = Field(min_length=1)
-    period_kind: PeriodKind | None = None
-
-
-class BreakSpec(_Strict):
-    source: str
-    indicator: str
-    period: str
-    why: Text
-
-
-class LeftOutSpec(_Strict):
-    """A pair the issue asks for that cannot be formed from any data the project could hold (a definitional
-    reason, not a count of periods: counts are computed)."""
-
-    id: str
-    label: Text
-    comparator: str
-    sources: list[str]
-    why: Text
-
-
-class GapSettings(_Strict):
-    window: int = Field(default=10, ge=5, le=30)
-    min_points: int = Field(default=5, ge=5)
-    horizon_years: float = Field(default=15, gt=0)
-    level: float = Field(default=0.8, gt=0, lt=1)
-    draws: int = Field(default=2000, ge=100)
-    seed: int = 20231
-
-    @model_validator(mode="after")
-    def _window_holds_min(self) -> GapSettings:
-        if self.window < self.min_points:
-            raise ValueError(f"window {self.window} is shorter than min_points {self.min_points}")
-        return self
-
-
-class AnalysisSpec(_Strict):
-    settings: GapSettings = Field(default_factory=GapSettings)
-    pairs: list[PairSpec]
-    breaks: list[BreakSpec] = Field(default_factory=list)
-    left_out: list[LeftOutSpec] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> AnalysisSpec:
-        ids = [p.id for p in self.pairs] + [p.id for p in self.left_out]
-        twice = sorted({i for i in ids if ids.count(i) > 1})
-        if twice:
-            raise ValueError(f"pair ids appear twice: {twice}")
-        return self
-
-    def sources(self) -> list[str]:
-        found = [s.source for p in self.pairs for s in p.series] + [s for p in self.left_out for s in p.sources]
-        return list(dict.fromkeys(found))
-
-
-def analysis_spec(spec: dict, path: str | Path = "config/analysis.yaml") -> AnalysisSpec:
-    """The ``analysis`` block an item's spec carries, validated; an error names the field."""
-    try:
-        return AnalysisSpec.model_validate(spec["analysis"])
-    except KeyError:
-        raise InputError(path, "the item's spec has no 'analysis' block", field="spec.analysis") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in ("spec", "analysis", *first["loc"]))
-        raise InputError(path, first["msg"], field=field) from None
-
-
-def load_analysis(root: str | Path = ".") -> tuple[AnalysisSpec, list[dict]]:
-    """config/analysis.yaml: the shared analysis block and the item entries (the items.yaml schema)."""
-    from techgap.config import analysis_items, load_yaml
-
-    path = Path(root) / "config" / "analysis.yaml"
-    data = load_yaml(path) or {}
-    if "items" not in data or "analysis" not in data:
-        raise InputError(path, "needs top-level 'analysis' and 'items'", field="items" if "items" not in data else "analysis")
-    return analysis_spec({"analysis": data["analysis"]}, path), analysis_items(path)
-
-
-# --- periods -------------------------------------------------------------------------------------------------
+# --- periods as time -----------------------------------------------------------------------------------------
 
 
 def period_kind(period: str) -> str | None:
-    """year, quarter, month or window; None for a forecast or anything else."""
-    if FORECAST.match(period):
-        return None
-    for kind, pattern in (("year", YEAR), ("quarter", QUARTER), ("month", MONTH), ("window", WINDOW)):
-        if pattern.match(period):
-            return kind
-    return None
-
-
-def period_time(period: str) -> float | None:
-    """A period's position in years (see the module docstring); None for a forecast or an unknown label."""
-    kind = period_kind(period)
-    if kind == "year":
-        return float(period)
-    if kind == "quarter":
-        year, quarter = QUARTER.match(period).groups()
-        return int(year) + (int(quarter) - 0.5) / 4
-    if kind == "month":
-        year, month = MONTH.match(period).groups()
-        return int(year) + (int(month) - 0.5) / 12
-    if kind == "window":
-        first, last = (int(v) for v in WINDOW.match(period).groups())
-        return (first + last) / 2 if first < last else None
-    return None
-
-
-def time_label(time: float, kind: str) -> str:
-    """The first period of ``kind`` whose position is at or after ``time`` (a crossover reads as the first
-    year, or quarter, in which the trend is at parity)."""
-    if kind == "quarter":
-        index = math.ceil((time - 0.125) * 4 - 1e-9)  # quarters sit at year + 0.125, 0.375, ...
-        return f"{index // 4}Q{index % 4 + 1}"
-    return str(math.ceil(time - 1e-9))
+    """year, quarter, month or window: the shapes a trend is fitted through; None for a forecast or other shapes."""
+    shape = periods.shape(period)
+    return shape if shape in periods.TIMED_SHAPES else None
 
 
 # --- rows ----------------------------------------------------------------------------------------------------
@@ -268,7 +116,7 @@ def pair_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, breaks: list[Brea
             field="period_kind",
             expected="period_kind: one of year, quarter, month, window",
         )
-    both["time"] = both["period"].map(period_time).astype(float)
+    both["time"] = both["period"].map(periods.time).astype(float)
     both = both.dropna(subset=["time"]).sort_values("time", kind="stable").reset_index(drop=True)
     both["ratio"] = [compare.ratio(c, k) for c, k in zip(both["china_value"], both["comparator_value"], strict=True)]
     both["segment"] = _segments(both, pair, breaks)
@@ -284,7 +132,7 @@ def pair_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, breaks: list[Brea
 def _segments(rows: pd.DataFrame, pair: PairSpec, breaks: list[BreakSpec]) -> pd.Series:
     """0 before the first declared break that applies to the pair, 1 after it, and so on."""
     starts = sorted(
-        period_time(b.period) for b in breaks if any(b.source == s.source and b.indicator in s.indicator for s in pair.series)
+        periods.time(b.period) for b in breaks if any(b.source == s.source and b.indicator in s.indicator for s in pair.series)
     )
     return pd.Series([sum(t >= start for start in starts) for t in rows["time"]], index=rows.index, dtype="int64")
 
@@ -300,10 +148,9 @@ def _in_trend(rows: pd.DataFrame, settings: GapSettings) -> pd.Series:
     return flags
 
 
-def gap_rows(frames: dict[str, pd.DataFrame], spec: dict) -> pd.DataFrame:
+def gap_rows(frames: dict[str, pd.DataFrame], analysis: AnalysisSpec) -> pd.DataFrame:
     """The item's tidy rows (the CSV beside gap01/gap02): per pair and period the China value, the
     comparator value and the ratio, with source, documents, vintage and lines so every number traces back."""
-    analysis = analysis_spec(spec)
     parts = [pair_rows(frames, pair, analysis.breaks, analysis.settings) for pair in analysis.pairs]
     rows = pd.concat(parts, ignore_index=True)
     rows["china_line"] = rows["china_line"].astype("Int64")
@@ -497,7 +344,7 @@ def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSe
     low, high = crossover_interval(trend["time"].to_numpy(), trend["ratio"].to_numpy(), settings)
     out.update(crossover=crossing, crossover_low=stated(low), crossover_high=stated(high) if high <= horizon else math.inf)
     if crossing <= last:  # the line says parity is behind us while the latest period is still below it
-        at = time_label(crossing, out["period_kind"])
+        at = periods.time_label(crossing, out["period_kind"])
         return (
             "trend_misfit",
             f"the trend line is at parity by {at}, yet China is still behind in {out['last_period']}: "
@@ -507,9 +354,8 @@ def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSe
     return "converging", "", ""
 
 
-def summarize(rows: pd.DataFrame, spec: dict) -> pd.DataFrame:
+def summarize(rows: pd.DataFrame, analysis: AnalysisSpec) -> pd.DataFrame:
     """One row per configured pair, in configuration order (left-out pairs last, with their reason)."""
-    analysis = analysis_spec(spec)
     records = [summarize_pair(rows[rows["pair"] == pair.id], pair.id, analysis.settings) for pair in analysis.pairs]
     for pair in analysis.left_out:
         record = {column: None for column in SUMMARY_COLUMNS}
@@ -524,3 +370,32 @@ def summarize(rows: pd.DataFrame, spec: dict) -> pd.DataFrame:
         )
         records.append(record)
     return pd.DataFrame.from_records(records, columns=SUMMARY_COLUMNS)
+
+
+def long_view(rows: pd.DataFrame) -> pd.DataFrame:
+    """The gap analysis's rows as long rows (the ratio per pair and period, with both documents), so texts,
+    source lines and edition comparisons work on them as on any item's rows."""
+    parts = []
+    for side in ("china", "comparator"):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "entity_code": rows["china"],
+                    "entity": rows["china"],
+                    "entity_zh": rows["china"],
+                    "category": rows["pair"],
+                    "indicator": "ratio",
+                    "period": rows["period"],
+                    "value": rows["ratio"],
+                    "unit": "ratio",
+                    "label": "",
+                    "label_en": "",
+                    "flag": "",
+                    "source": rows["source"],
+                    "document": rows[f"{side}_document"],
+                    "vintage": rows["vintage"],
+                    "line": rows[f"{side}_line"],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)

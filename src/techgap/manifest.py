@@ -31,7 +31,7 @@ def item_record(project: Project, item: ItemSpec, chapters: Any = None) -> dict[
             record.update({k: v for k, v in meta.items() if k not in ("id", "edition", "texts")})
             record["texts"] = meta.get("texts", {})
         else:
-            resolved = edition_item(item, edition)
+            resolved = edition_item(project, item, edition)
             record.update(
                 {
                     "status": resolved.status,

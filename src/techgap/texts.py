@@ -7,16 +7,19 @@ item's data, `facts:` in config/items.yaml) or a built-in (`{first}`, `{last}`, 
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from techgap import periods
 from techgap.errors import InputError
+from techgap.kinds import ChangeStep, Fact, NewestPeriods, PeriodRange, Selection
+from techgap.model import Bilingual
 from techgap.provenance import Provenance
+from techgap.selection import share_totals
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 SOURCE_PREFIX = {"zh": "資料來源：", "en": "Source: "}
@@ -24,7 +27,6 @@ RETRIEVED = {"zh": "擷取於 {date}", "en": "retrieved {date}"}
 API = {"zh": "API 下載", "en": "API download"}
 DOCUMENTS = {"zh": "{n} 份文件 ({first} 至 {last})", "en": "{n} documents ({first} to {last})"}
 EDITION_LABEL = {"report": {"zh": "報告版", "en": "report edition"}, "latest": {"zh": "最新資料版", "en": "latest edition"}}
-TEXT_FIELDS = ("note", "subtitle", "ylabel", "unit_line")
 
 
 class TextError(InputError):
@@ -64,29 +66,25 @@ def stray_numbers(text: str, fixed_terms: list[str] = ()) -> list[str]:
 # ---------------------------------------------------------------- facts and built-ins
 
 
-def fact_value(
-    name: str, fact: Mapping[str, Any], rows: pd.DataFrame, frames: Mapping[str, pd.DataFrame], item_id: str
-) -> tuple[float, str]:
-    """The one value a fact selects, and its period: from the item's rows, or from a source's table
-    when it names one. `period: latest` takes the newest period the selection has."""
-    from techgap.render.data import period_order
-
-    table = frames[fact["source"]] if fact.get("source") else rows
+def fact_value(name: str, fact: Fact, rows: pd.DataFrame, frames: Mapping[str, pd.DataFrame], item_id: str) -> tuple[float, str]:
+    """The one value a fact selects, and its period: from the item's rows, or from a source's table when it names
+    one. `period: latest` takes the newest period the selection has."""
+    table = frames[fact.source] if fact.source else rows
     keep = table["value"].notna()
-    for key, column in (
-        ("indicator", "indicator"),
-        ("entity", "entity_code"),
-        ("period", "period"),
-        ("category", "category"),
-        ("document", "document"),
+    for value, column in (
+        (fact.indicator, "indicator"),
+        (fact.entity, "entity_code"),
+        (fact.period, "period"),
+        (fact.category, "category"),
+        (fact.document, "document"),
     ):
-        if fact.get(key) is not None and not (key == "period" and str(fact[key]) == "latest"):
-            keep &= table[column] == str(fact[key])
-    if fact.get("document") is None and "preferred" in table:
+        if value is not None and not (column == "period" and value == "latest"):
+            keep &= table[column] == value
+    if fact.document is None and "preferred" in table:
         keep &= table["preferred"].astype(bool)
     found = table.loc[keep, ["period", "value"]]
-    if str(fact.get("period")) == "latest" and len(found):
-        newest = max(found["period"], key=period_order)
+    if fact.period == "latest" and len(found):
+        newest = max(found["period"], key=periods.order)
         found = found[found["period"] == newest]
     if len(found) != 1:
         raise TextError(
@@ -98,69 +96,46 @@ def fact_value(
     return float(found["value"].iloc[0]), str(found["period"].iloc[0])
 
 
-def format_fact(value: float, fact: Mapping[str, Any]) -> str:
-    value = value * float(fact.get("scale", 1))
-    return str(fact.get("format", "{:g}")).format(value)
-
-
-def compact_periods(periods: list[str]) -> str:
-    """'2010-2023' for a run of consecutive years, else the periods listed."""
-    if not periods:
-        return ""
-    if all(re.fullmatch(r"\d{4}", p) for p in periods):
-        years = sorted(int(p) for p in periods)
-        if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
-            return f"{years[0]}-{years[-1]}"
-    if len(periods) > MAX_LISTED_PERIODS:  # a long or mixed list reads better as its span
-        return f"{periods[0]}…{periods[-1]} ({len(periods)})"
-    return ", ".join(periods)
-
-
-MAX_LISTED_PERIODS = 8
+def format_fact(value: float, fact: Fact) -> str:
+    return fact.format.format(value * fact.scale)
 
 
 def drawn_periods(rows: pd.DataFrame) -> list[str]:
-    from techgap.render.data import period_order
-
-    return sorted(set(rows.loc[rows["value"].notna(), "period"]), key=period_order)
+    return sorted(set(rows.loc[rows["value"].notna(), "period"]), key=periods.order)
 
 
-def missing_cells(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any, lang: str) -> str:
+def missing_cells(rows: pd.DataFrame, item: Any, name: Callable[[str], str], lang: str) -> str:
     """Requested entity x period cells without a value, as 'United States 2016, 2018; Korea 2021'."""
-    parts = [f"{name(code)} {compact_periods(gaps)}" for code, gaps in missing_by_entity(rows, item_spec)]
-    parts += unranked_values(rows, item_spec, name)
+    parts = [f"{name(code)} {periods.compact(gaps)}" for code, gaps in missing_by_entity(rows, item.spec)]
+    parts += unranked_values(rows, item.spec, name)
     none = {"zh": "無", "en": "none"}[lang]
     return "; ".join(parts) or none
 
 
-def missing_by_entity(rows: pd.DataFrame, item_spec: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
-    """(entity, periods without a value) for every entity a selection requests. The total of a `share`
-    step is not drawn and is not counted; after a `change` step the periods are the change's own
-    ('2018-2023'), so the cells expected are those."""
-    derive = item_spec.get("derive", [])
-    totals = share_totals(item_spec)
-    changed = any("change" in step and (rows.get("indicator", pd.Series(dtype=str)) == step.get("as")).any() for step in derive)
+def missing_by_entity(rows: pd.DataFrame, spec: Any) -> list[tuple[str, list[str]]]:
+    """(entity, periods without a value) for every entity a selection requests. The total of a `share` step is
+    not drawn and is not counted; after a `change` step the periods are the change's own ('2018-2023'), so the
+    cells expected are those."""
+    steps = getattr(spec, "derive", [])
+    totals = share_totals(steps)
+    indicators = rows.get("indicator", pd.Series(dtype=str))
+    changed = any(isinstance(step, ChangeStep) and (indicators == step.name).any() for step in steps)
     have = rows[rows["value"].notna()].groupby("entity_code")["period"].agg(set) if len(rows) else pd.Series(dtype=object)
     out = []
-    for selection in item_spec.get("data", []):
-        entities = [code for code in selection.get("entities") or [] if code not in totals]
-        periods = sorted(set(rows["period"])) if changed else _expected_periods(selection.get("periods"), rows)
-        for code in entities if periods else []:
-            gaps = [p for p in periods if p not in have.get(code, set())]
+    for selection in getattr(spec, "data", []):
+        entities = [code for code in selection.entities or [] if code not in totals]
+        expected = sorted(set(rows["period"])) if changed else _expected_periods(selection, rows)
+        for code in entities if expected else []:
+            gaps = [p for p in expected if p not in have.get(code, set())]
             if gaps:
                 out.append((code, gaps))
     return out
 
 
-def share_totals(item_spec: Mapping[str, Any]) -> set[str]:
-    """Entities a `share` derive step divides by and does not draw (the World row of import shares)."""
-    return {step["of"] for step in item_spec.get("derive", []) if "share" in step and "of" in step}
-
-
-def unranked_values(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any) -> list[str]:
-    """For a ranking with values (`rank_indicator`, `value_indicator`): each ranked entity without a
-    value in its period, as 'Samsung 2024Q1'."""
-    rank, value = item_spec.get("rank_indicator"), item_spec.get("value_indicator")
+def unranked_values(rows: pd.DataFrame, spec: Any, name: Callable[[str], str]) -> list[str]:
+    """For a ranking with values (`rank_indicator`, `value_indicator`): each ranked entity without a value in its
+    period, as 'Samsung 2024Q1'."""
+    rank, value = getattr(spec, "rank_indicator", None), getattr(spec, "value_indicator", None)
     if not rank or not value:
         return []
     present = rows[rows["value"].notna()]
@@ -170,19 +145,18 @@ def unranked_values(rows: pd.DataFrame, item_spec: Mapping[str, Any], name: Any)
     return [f"{name(code)} {period}" for code, period in cells if (code, period) not in valued]
 
 
-def _expected_periods(wanted: Any, rows: pd.DataFrame) -> list[str]:
-    if isinstance(wanted, Mapping) and set(wanted) == {"latest"}:  # the newest N periods the selection drew
-        from techgap.render.data import period_order
-
-        return sorted(set(rows["period"]), key=period_order)[-int(wanted["latest"]) :]
-    if isinstance(wanted, Mapping) and "from" in wanted and "to" in wanted:
-        last = wanted["to"]
-        if str(last) == "latest":  # resolved against the data: the newest year drawn
+def _expected_periods(selection: Selection, rows: pd.DataFrame) -> list[str]:
+    wanted = selection.periods
+    if isinstance(wanted, NewestPeriods):  # the newest N periods the selection drew
+        return sorted(set(rows["period"]), key=periods.order)[-wanted.latest :]
+    if isinstance(wanted, PeriodRange):
+        last = wanted.last
+        if last == "latest":  # resolved against the data: the newest year drawn
             years = [int(p[:4]) for p in rows.loc[rows["value"].notna(), "period"]]
-            last = max(years, default=int(wanted["from"]))
-        return [str(y) for y in range(int(wanted["from"]), int(last) + 1)]
+            last = max(years, default=wanted.first)
+        return [str(y) for y in range(wanted.first, int(last) + 1)]
     if isinstance(wanted, list):
-        return [str(p) for p in wanted if not str(p).startswith("latest")] or sorted(set(rows["period"]))
+        return [p for p in wanted if not p.startswith("latest")] or sorted(set(rows["period"]))
     return []
 
 
@@ -193,18 +167,17 @@ def text_values(
     item: Any,
     rows: pd.DataFrame,
     frames: Mapping[str, pd.DataFrame],
-    resolved_spec: Mapping[str, Any],
     provenances: Mapping[str, Provenance],
-    name: Any,
+    name: Callable[[str], str],
     lang: str,
 ) -> dict[str, str]:
-    periods = drawn_periods(rows)
+    drawn = drawn_periods(rows)
     retrieved = sorted({provenances[s].retrieved for s in set(rows["source"]) if s in provenances})
     values = {
-        "first": periods[0] if periods else "",
-        "last": periods[-1] if periods else "",
-        "periods": compact_periods(periods),
-        "missing": missing_cells(rows, resolved_spec, name, lang),
+        "first": drawn[0] if drawn else "",
+        "last": drawn[-1] if drawn else "",
+        "periods": periods.compact(drawn),
+        "missing": missing_cells(rows, item, name, lang),
         "retrieved": retrieved[-1] if retrieved else "",
     }
     for fact_name, fact in item.facts.items():
@@ -212,6 +185,51 @@ def text_values(
         values[fact_name] = format_fact(value, fact)
         values[f"{fact_name}_period"] = period
     return values
+
+
+# Texts of a spec that may name {placeholders}: filled from the data per language.
+TEXT_FIELDS = ("note", "subtitle", "ylabel", "unit_line")
+
+
+def edition_texts(
+    item: Any,
+    rows: pd.DataFrame,
+    frames: Mapping[str, pd.DataFrame],
+    provenances: Mapping[str, Provenance],
+    name: Callable[[str, str], str],
+) -> dict[str, Any]:
+    """Every text of one edition of an item, in both languages, filled from the data: the source line, the
+    spec's texts (TEXT_FIELDS), the subtitle with the periods drawn and the edition, and the status reason."""
+    langs = ("zh", "en")
+    values = {
+        lang: text_values(item, rows, frames, provenances, lambda code, lang=lang: name(code, lang), lang) for lang in langs
+    }
+    source_lines = {}
+    for lang in langs:
+        line = source_line(rows, provenances, lang)
+        if item.source_note:
+            line += " " + fill(item.source_note.in_language(lang), values[lang], item.id, "source_note")
+        source_lines[lang] = line
+    spec_texts: dict[str, Bilingual] = {}
+    for key in TEXT_FIELDS:
+        template = getattr(item.spec, key, None)
+        if template is not None:
+            spec_texts[key] = Bilingual(
+                **{lang: fill(template.in_language(lang), values[lang], item.id, f"spec.{key}") for lang in langs}
+            )
+    subtitle = {}
+    for lang in langs:
+        given = [spec_texts[k].in_language(lang) for k in ("subtitle", "ylabel", "unit_line") if k in spec_texts]
+        first = next((text for text in given if text), "")
+        parts = [p for p in (first, values[lang]["periods"], EDITION_LABEL[item.edition][lang]) if p]
+        subtitle[lang] = (" · " if lang == "en" else "・").join(parts)
+    spec_texts["subtitle"] = Bilingual(**subtitle)
+    return {
+        "source_line": source_lines,
+        "spec": spec_texts,
+        "status_reason": fill(item.status_reason, values["en"], item.id, "status_reason"),
+        "periods": values["en"]["periods"],
+    }
 
 
 # ---------------------------------------------------------------- source lines
@@ -275,7 +293,3 @@ def _by_publisher(documents: list) -> list[tuple[str, list]]:
     for document in documents:
         groups.setdefault(document.publisher, []).append(document)
     return list(groups.items())
-
-
-def finite(value: float) -> bool:
-    return value is not None and not math.isnan(value)

@@ -69,7 +69,7 @@ def workflow_plan(project: Project) -> dict[str, Any]:
     """Each group's job (the snapshots it reads, the tables and item files it writes, the settings it
     depends on), the sources normalized on their own, and the captions of `snakemake --report`."""
     from techgap.chapters import load_chapters
-    from techgap.editions import available, edition_item, group_snapshots, snapshot_owners
+    from techgap.editions import available, declared_status, group_snapshots, snapshot_owners
     from techgap.paths import EDITIONS, item_outputs, processed_path
     from techgap.provenance import PROVENANCE_FILE, load_provenance, resolve_vintage
 
@@ -98,7 +98,7 @@ def workflow_plan(project: Project) -> dict[str, Any]:
                 "item": item.id,
                 "edition": edition,
                 "language": Path(path).stem.rsplit("_", 1)[1],
-                "status": str(edition_item(item, edition).status),
+                "status": declared_status(project, item, edition),
             },
         }
 

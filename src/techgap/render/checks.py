@@ -1,7 +1,7 @@
-"""Checks a drawn figure must pass before anyone reads it: every text on the canvas, no two texts on
-top of each other, nothing too small to read, no glyph missing from the font, nothing parsed as
-mathtext, no value off the axis, one colour per entity. Each returns what it found wrong (empty when
-the figure is fine), so tests and the build can call them on a figure without saving it.
+"""Checks a drawn figure must pass before anyone reads it: every text on the canvas, no two texts on top of each
+other, nothing too small to read, no glyph missing from the font, nothing parsed as mathtext, no value off the
+axis, one colour per entity. Each takes a Drawing (render/layout.py: the figure and what its draw function
+recorded about it) and returns what it found wrong (empty when the figure is fine). matplotlib's public API only.
 
 Thresholds (points at 100%; savefig.dpi is 150, so 8 pt is 16.7 px high):
 - body text (titles, notes, ticks, legends, table cells): at least MIN_TEXT_PT = 8;
@@ -16,8 +16,11 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from itertools import combinations
+from typing import Any
 
 import numpy as np
+
+from techgap.render.layout import Drawing
 
 MIN_TEXT_PT = 8.0
 MIN_DATA_LABEL_PT = 7.0
@@ -27,56 +30,81 @@ MAX_WIDTH_PX = 1400
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
-def _prepared(fig):
-    """Lay the figure out (as saving it would) once, and return its renderer."""
-    if not getattr(fig, "techgap_laid_out", False):
+def _renderer(drawing: Drawing) -> Any:
+    """The figure laid out as saving it would (drawn once without output), and its renderer."""
+    fig = drawing.figure
+    if not drawing.laid_out:
         fig.draw_without_rendering()
-        fig.techgap_laid_out = True
+        drawing.laid_out = True
     return fig.canvas.get_renderer()
 
 
-def _axis_texts(axis) -> list:
-    if not axis.get_visible():  # e.g. the shared x axis of a twin
+def _tick_labels(axis: Any) -> list:
+    """The tick labels that are drawn: visible, with text, at a tick inside the view limits."""
+    if not axis.get_visible():
         return []
-    ticks = axis._update_ticks()  # the ticks that are drawn (inside the view limits), not every tick object
-    labels = [t.label1 for t in ticks if t.label1.get_visible()] + [t.label2 for t in ticks if t.label2.get_visible()]
-    return labels + [axis.label, axis.get_offset_text()]
+    low, high = sorted(axis.get_view_interval())
+    shown = []
+    for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+        location = tick.get_loc()
+        if location is None or not low - 1e-9 * (abs(low) + 1) <= location <= high + 1e-9 * (abs(high) + 1):
+            continue
+        shown += [label for label in (tick.label1, tick.label2) if label.get_visible()]
+    return shown + [axis.label, axis.get_offset_text()]
 
 
-def visible_texts(fig) -> list:
+def _annotation_drawn(annotation: Any) -> bool:
+    """matplotlib draws an annotation whose point lies in data coordinates only while the point is inside its axes
+    (annotation_clip None means: clip when xycoords is 'data')."""
+    clip = annotation.get_annotation_clip()
+    if clip is False or (clip is None and annotation.xycoords != "data") or annotation.axes is None:
+        return True
+    x, y = annotation.axes.transData.transform(annotation.xy)
+    return bool(annotation.axes.bbox.contains(x, y))
+
+
+def visible_texts(drawing: Drawing) -> list:
     """Every text artist that is drawn, legends counted as one box each (their texts are inside it)."""
-    from matplotlib.text import Annotation
+    from matplotlib.legend import Legend
+    from matplotlib.text import Annotation, Text
 
+    fig = drawing.figure
     texts = list(fig.texts)
     boxes = list(fig.legends)
     for ax in fig.axes:
         if not ax.get_visible():
             continue
-        texts += list(ax.texts) + [ax.title, ax._left_title, ax._right_title]
+        children = ax.get_children()
+        texts += [c for c in children if isinstance(c, Text) and c not in (ax.xaxis.label, ax.yaxis.label)]
         if ax.axison:
-            texts += _axis_texts(ax.xaxis) + _axis_texts(ax.yaxis)
-        if ax.get_legend() is not None:
-            boxes.append(ax.get_legend())
+            texts += _tick_labels(ax.xaxis) + _tick_labels(ax.yaxis)
+        boxes += [c for c in children if isinstance(c, Legend)]
         for table in ax.tables:
             texts += [cell.get_text() for cell in table.get_celld().values()]
-    renderer = fig.canvas.get_renderer()
     shown = [
-        t for t in texts if t.get_visible() and t.get_text().strip() and (not isinstance(t, Annotation) or t._check_xy(renderer))
-    ]  # an annotation off its axes is not drawn
+        t
+        for t in dict.fromkeys(texts)
+        if t.get_visible() and t.get_text().strip() and (not isinstance(t, Annotation) or _annotation_drawn(t))
+    ]
     return shown + [legend for legend in boxes if legend.get_visible()]
 
 
-def _describe(artist) -> str:
+def _all_texts(drawing: Drawing) -> list:
+    """The visible texts with each legend's texts in place of the legend."""
+    return [t for a in visible_texts(drawing) for t in (a.get_texts() if not hasattr(a, "get_fontsize") else [a])]
+
+
+def _describe(artist: Any) -> str:
     if hasattr(artist, "get_text"):
         return repr(artist.get_text()[:40])
     return "legend [" + ", ".join(t.get_text() for t in artist.get_texts())[:60] + "]"
 
 
-def texts_outside_canvas(fig) -> list[str]:
-    renderer = _prepared(fig)
-    width, height = fig.bbox.width, fig.bbox.height
+def texts_outside_canvas(drawing: Drawing) -> list[str]:
+    renderer = _renderer(drawing)
+    width, height = drawing.figure.bbox.width, drawing.figure.bbox.height
     found = []
-    for artist in visible_texts(fig):
+    for artist in visible_texts(drawing):
         box = artist.get_window_extent(renderer)
         tol = CANVAS_TOLERANCE_PX
         if box.x0 < -tol or box.y0 < -tol or box.x1 > width + tol or box.y1 > height + tol:
@@ -87,9 +115,9 @@ def texts_outside_canvas(fig) -> list[str]:
     return found
 
 
-def overlapping_texts(fig) -> list[str]:
-    renderer = _prepared(fig)
-    boxes = [(artist, artist.get_window_extent(renderer).padded(-OVERLAP_TOLERANCE_PX)) for artist in visible_texts(fig)]
+def overlapping_texts(drawing: Drawing) -> list[str]:
+    renderer = _renderer(drawing)
+    boxes = [(artist, artist.get_window_extent(renderer).padded(-OVERLAP_TOLERANCE_PX)) for artist in visible_texts(drawing)]
     found = []
     for (a, box_a), (b, box_b) in combinations(boxes, 2):
         if box_a.width > 0 and box_b.width > 0 and box_a.overlaps(box_b):
@@ -97,27 +125,28 @@ def overlapping_texts(fig) -> list[str]:
     return found
 
 
-def small_texts(fig) -> list[str]:
+def small_texts(drawing: Drawing) -> list[str]:
     from matplotlib.text import Annotation
 
+    _renderer(drawing)
     found = []
-    for artist in visible_texts(fig):
+    for artist in visible_texts(drawing):
         if not hasattr(artist, "get_fontsize"):
             continue
         minimum = MIN_DATA_LABEL_PT if isinstance(artist, Annotation) else MIN_TEXT_PT
         if artist.get_fontsize() < minimum:
             found.append(f"{_describe(artist)} is {artist.get_fontsize():g} pt (minimum {minimum:g})")
-    legends = [a for a in visible_texts(fig) if not hasattr(a, "get_fontsize")]
-    for legend in legends:
+    for legend in (a for a in visible_texts(drawing) if not hasattr(a, "get_fontsize")):
         for text in legend.get_texts():
             if text.get_fontsize() < MIN_TEXT_PT:
                 found.append(f"legend text {text.get_text()!r} is {text.get_fontsize():g} pt (minimum {MIN_TEXT_PT:g})")
     return found
 
 
-def too_wide(fig, dpi: float | None = None) -> list[str]:
+def too_wide(drawing: Drawing, dpi: float | None = None) -> list[str]:
     from matplotlib import rcParams
 
+    fig = drawing.figure
     dpi = dpi or rcParams["savefig.dpi"]
     width = fig.get_figwidth() * (fig.dpi if dpi == "figure" else dpi)
     return [f"figure is {width:.0f} px wide (maximum {MAX_WIDTH_PX})"] if width > MAX_WIDTH_PX else []
@@ -145,12 +174,11 @@ def _font_cmaps() -> list[frozenset[int]]:
     return cmaps
 
 
-def missing_glyphs(fig) -> list[str]:
-    _prepared(fig)
+def missing_glyphs(drawing: Drawing) -> list[str]:
+    _renderer(drawing)
     cmaps = _font_cmaps()
     found = []
-    texts = [t for a in visible_texts(fig) for t in (a.get_texts() if not hasattr(a, "get_fontsize") else [a])]
-    for text in texts:
+    for text in _all_texts(drawing):
         missing = sorted({ch for ch in text.get_text() if not ch.isspace() and not any(ord(ch) in c for c in cmaps)})
         if missing:
             shown = ", ".join(f"U+{ord(ch):04X}" for ch in missing)
@@ -158,57 +186,57 @@ def missing_glyphs(fig) -> list[str]:
     return found
 
 
-def mathtext_texts(fig) -> list[str]:
+def mathtext_texts(drawing: Drawing) -> list[str]:
     """Texts that matplotlib would parse as mathtext ("US$1.4 bn" drawn as "US1.4*bn")."""
-    _prepared(fig)
-    texts = [t for a in visible_texts(fig) for t in (a.get_texts() if not hasattr(a, "get_fontsize") else [a])]
-    return [f"{_describe(t)} is parsed as mathtext" for t in texts if t._preprocess_math(t.get_text())[1]]
+    from matplotlib.cbook import is_math_text
+
+    _renderer(drawing)
+    return [
+        f"{_describe(t)} is parsed as mathtext" for t in _all_texts(drawing) if t.get_parse_math() and is_math_text(t.get_text())
+    ]
 
 
-def _shown_as_text(fig, value: float) -> bool:
-    for artist in visible_texts(fig):
-        for text in artist.get_texts() if not hasattr(artist, "get_fontsize") else [artist]:
-            for match in _NUMBER.findall(text.get_text().replace("−", "-")):
-                decimals = len(match.split(".")[1]) if "." in match else 0
-                if abs(float(match.replace(",", "")) - value) <= 0.5 * 10**-decimals + 1e-9:
-                    return True
+def _shown_as_text(drawing: Drawing, value: float) -> bool:
+    for text in _all_texts(drawing):
+        for match in _NUMBER.findall(text.get_text().replace("−", "-")):
+            decimals = len(match.split(".")[1]) if "." in match else 0
+            if abs(float(match.replace(",", "")) - value) <= 0.5 * 10**-decimals + 1e-9:
+                return True
     return False
 
 
-def values_not_shown(fig, values: Iterable[float]) -> list[str]:
-    """Values that lie outside the limits of every value axis; in a figure without one (a table),
-    values that appear in no text. A label alone does not count where there is an axis: the mark is
-    what a reader compares."""
-    _prepared(fig)
+def values_not_shown(drawing: Drawing, values: Iterable[float]) -> list[str]:
+    """Values that lie outside the limits of every value axis; in a figure without one (a table), values that
+    appear in no text. A label alone does not count where there is an axis: the mark is what a reader compares."""
+    _renderer(drawing)
     limits = []
-    for ax in fig.axes:
-        axis = getattr(ax, "techgap_value_axis", None)
-        if axis is not None and ax.get_visible():
+    for ax, axis in drawing.value_axes:
+        if ax.get_visible():
             low, high = sorted(ax.get_ylim() if axis == "y" else ax.get_xlim())
             limits.append((low, high))
     found = []
     for value in values:
         if not np.isfinite(value):
             continue
-        if any(low <= value <= high for low, high in limits) if limits else _shown_as_text(fig, float(value)):
+        if any(low <= value <= high for low, high in limits) if limits else _shown_as_text(drawing, float(value)):
             continue
         where = f"outside every value axis {[(round(lo, 3), round(hi, 3)) for lo, hi in limits]}" if limits else "in no text"
         found.append(f"value {value:g} is {where}")
     return found
 
 
-def entity_colors(fig) -> dict[str, set[str]]:
-    """The colours each entity is drawn in (artists the charts tagged with their entity)."""
+def entity_colors(drawing: Drawing) -> dict[str, set[str]]:
+    """The colours each entity is drawn in (the artists its draw function recorded)."""
     from matplotlib.colors import to_hex
     from matplotlib.lines import Line2D
 
     colors: dict[str, set[str]] = {}
-    for artist in fig.findobj(lambda a: hasattr(a, "techgap_entity")):
+    for code, artist in drawing.entities:
         if isinstance(artist, Line2D):
             color = artist.get_color() if artist.get_linestyle() not in ("None", "none", "") else artist.get_markeredgecolor()
         else:
             color = artist.get_facecolor()
-        colors.setdefault(artist.techgap_entity, set()).add(to_hex(color, keep_alpha=False))
+        colors.setdefault(code, set()).add(to_hex(color, keep_alpha=False))
     return colors
 
 
@@ -226,21 +254,11 @@ def inconsistent_colors(colors_by_figure: Mapping[str, Mapping[str, set[str]]]) 
     ]
 
 
-def drawn_values(item, rows) -> list[float]:
-    """The values of an item's rows that its figure must show: all but those a table prints as words
-    (tab06's leader mark and risk level)."""
-    coded = {item.spec[key] for key in ("leader_indicator", "risk_indicator") if key in item.spec}
+def drawn_values(item: Any, rows: Any) -> list[float]:
+    """The values of an item's rows that its figure must show: all but those a table prints as words (tab06's
+    leader mark and risk level)."""
+    coded = {getattr(item.spec, key) for key in ("leader_indicator", "risk_indicator") if hasattr(item.spec, key)}
     return [float(v) for v in rows.loc[~rows["indicator"].isin(coded), "value"]]
 
 
-def check_figure(fig, values: Iterable[float] = ()) -> list[str]:
-    """Every single-figure check at once (the build can refuse a figure that fails one)."""
-    return (
-        texts_outside_canvas(fig)
-        + overlapping_texts(fig)
-        + small_texts(fig)
-        + too_wide(fig)
-        + missing_glyphs(fig)
-        + mathtext_texts(fig)
-        + values_not_shown(fig, values)
-    )
+CHECKS = (texts_outside_canvas, overlapping_texts, small_texts, too_wide, missing_glyphs, mathtext_texts)

@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from techgap import gaps
-from techgap.render.charts import DATA_LABEL_PT, MAX_WIDTH_IN, Context, finish, new_figure, wrap
-from techgap.render.style import color_for
+from techgap import gaps, periods
+from techgap.kinds import GapMultiplesSpec, GapTableSpec, PairSpec
+from techgap.render import draws
+from techgap.render.layout import DATA_LABEL_PT, MAX_WIDTH_IN, Context, Drawing, finish, new_figure, wrap
+from techgap.render.tables import draw_table
 
-CHINA_COLOR = color_for("CHN", 0)
-PARITY_COLOR = "#555555"
+CHINA = "CHN"
 DRAWN_OUTCOMES = {"overtook", "ahead", "converging", "not_within", "trend_misfit", "behind_no_trend"}
 TICK_PT = 8
 PANEL_TITLE_PT = 8.5
@@ -49,10 +50,6 @@ def _words(key: str, ctx: Context, **values: object) -> str:
     return WORDS[key][ctx.lang].format(**values)
 
 
-def _pairs(item: Any) -> dict[str, gaps.PairSpec]:
-    return {pair.id: pair for pair in gaps.analysis_spec(item.spec).pairs}
-
-
 def _ratio(value: float) -> str:
     return f"{value:.2f}"
 
@@ -64,7 +61,7 @@ def _percent(value: float) -> str:
 # --- gap02: the table ----------------------------------------------------------------------------------------
 
 
-def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
+def _when(summary: pd.Series, ctx: Context, settings: Any) -> str:
     """The 'overtook in / projected crossover' cell, or the reason there is none."""
     outcome = summary["outcome"]
     if outcome == "overtook":
@@ -77,24 +74,24 @@ def _when(summary: pd.Series, ctx: Context, settings: gaps.GapSettings) -> str:
         prefix = _words("overtook_behind", ctx, period=summary["overtook_in"], last=summary["last_period"]) + separator
     if outcome in {"converging", "trend_misfit"}:
         kind = summary["period_kind"]
-        horizon = gaps.time_label(gaps.period_time(summary["last_period"]) + settings.horizon_years, kind)
+        horizon = periods.time_label(periods.time(summary["last_period"]) + settings.horizon_years, kind)
         high = summary["crossover_high"]
-        high_text = _words("beyond", ctx, horizon=horizon) if math.isinf(high) else gaps.time_label(high, kind)
+        high_text = _words("beyond", ctx, horizon=horizon) if math.isinf(high) else periods.time_label(high, kind)
         cell = _words(
             "projected",
             ctx,
-            at=gaps.time_label(summary["crossover"], kind),
-            low=gaps.time_label(summary["crossover_low"], kind),
+            at=periods.time_label(summary["crossover"], kind),
+            low=periods.time_label(summary["crossover_low"], kind),
             high=high_text,
         )
         return prefix + cell + (separator + reason if reason else "")
     return prefix + reason
 
 
-def build_gap_table(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def build_gap_table(spec: GapTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """gap02: one row per configured pair (left-out pairs last, with the reason), numbers with fixed decimals."""
-    analysis = gaps.analysis_spec(item.spec)
-    summaries = gaps.summarize(rows, item.spec)
+    analysis = spec.analysis
+    summaries = gaps.summarize(rows, analysis)
     labels = {pair.id: pair for pair in analysis.pairs} | {pair.id: pair for pair in analysis.left_out}
     records = []
     for _, summary in summaries.iterrows():
@@ -122,32 +119,11 @@ def build_gap_table(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame
     return pd.DataFrame.from_records(records)
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def wrap_cell(text: str, width: int) -> str:
-    """Wrap a table cell at ``width`` display columns (CJK characters count double), at spaces where possible."""
-    lines, current = [], ""
-    for token in str(text).replace(" ", " \0").split("\0"):
-        pieces = [token] if _display_width(token) <= width else list(token)
-        for piece in pieces:
-            if current and _display_width(current + piece) > width:
-                lines.append(current.rstrip())
-                current = ""
-            current += piece
-    if current.strip():
-        lines.append(current.rstrip())
-    return "\n".join(lines)
-
-
-def draw_gap_table(item: Any, display: pd.DataFrame, ctx: Context):
-    """The gap table as an image, drawn as every other table is (tables.draw_display): measured columns,
-    long cells wrapped to them, the source line and note wrapped to the figure width."""
-    from techgap.render import tables
-
-    # `$` is drawn as written: the style sheet turns mathtext off for every text (text.parse_math)
-    return tables.draw_display(item, display, ctx, dict(item.spec))
+@draws(GapTableSpec)
+def draw_gap_table(item: Any, rows: pd.DataFrame, ctx: Context) -> Drawing:
+    """The gap table drawn as every other table is (tables.draw_table): measured columns, long cells wrapped to
+    them, the source line and note wrapped to the figure width; `$` is drawn as written (text.parse_math off)."""
+    return draw_table(item, build_gap_table(item.spec, rows, ctx), ctx)
 
 
 # --- gap01: small multiples ----------------------------------------------------------------------------------
@@ -159,19 +135,21 @@ def _log_ticks(low: float, high: float) -> list[float]:
 
 
 def _panel(
-    ax,
-    pair: gaps.PairSpec,
+    drawing: Drawing,
+    ax: Any,
+    pair: PairSpec,
     pair_rows: pd.DataFrame,
     summary: pd.Series,
     ctx: Context,
-    settings: gaps.GapSettings,
+    settings: Any,
     label_px: float,
 ) -> None:
     times = pair_rows["time"].to_numpy(dtype=float)
     ratios = pair_rows["ratio"].to_numpy(dtype=float)
     last = times[-1]
     ax.set_yscale("log")
-    ax.plot(times, ratios, color=CHINA_COLOR, marker="o", markersize=3.5, linewidth=1.2)
+    china = ctx.color(CHINA)
+    ax.plot(times, ratios, color=china, marker="o", markersize=3.5, linewidth=1.2)
     below = summary["outcome"] in {"converging", "trend_misfit"}  # the crossover label sits above the parity line
     ax.annotate(
         f"{_ratio(ratios[-1])} ({pair_rows['period'].iloc[-1]})",
@@ -180,7 +158,7 @@ def _panel(
         textcoords="offset points",
         fontsize=DATA_LABEL_PT,
         va="top" if below else "bottom",
-        color=CHINA_COLOR,
+        color=china,
     )
     x_high = last
     if pd.notna(summary["trend_slope"]):
@@ -188,24 +166,26 @@ def _panel(
         # A log-linear trend is a straight line on the log axis: drawn from its two ends. (Drawn through many
         # nearly collinear points, the stroke's joins turned last-bit differences into different pixels.)
         fit_times = np.array([trend["time"].iloc[0], last])
-        ax.plot(fit_times, gaps.trend_ratios(summary, fit_times), color="#333333", linewidth=0.9, linestyle="-", alpha=0.7)
+        ax.plot(
+            fit_times, gaps.trend_ratios(summary, fit_times), color=ctx.palette.trend, linewidth=0.9, linestyle="-", alpha=0.7
+        )
         if summary["outcome"] in PROJECTED_OUTCOMES:
             x_high = last + settings.horizon_years
             ahead = np.linspace(last, x_high, 40)
             low, high = gaps.trend_band(trend["time"].to_numpy(), trend["ratio"].to_numpy(), settings, ahead)
-            ax.fill_between(ahead, low, high, color=CHINA_COLOR, alpha=0.15, linewidth=0)
+            ax.fill_between(ahead, low, high, color=china, alpha=0.15, linewidth=0)
             ends = np.array([last, x_high])
-            ax.plot(ends, gaps.trend_ratios(summary, ends), color=CHINA_COLOR, linestyle="--", linewidth=1.0)
+            ax.plot(ends, gaps.trend_ratios(summary, ends), color=china, linestyle="--", linewidth=1.0)
         if summary["outcome"] in {"converging", "trend_misfit"}:
             high = summary["crossover_high"] if math.isfinite(summary["crossover_high"]) else x_high
-            ax.plot([summary["crossover_low"], high], [1, 1], color=CHINA_COLOR, linewidth=4, alpha=0.5, solid_capstyle="butt")
-            ax.plot([summary["crossover"]], [1], marker="D", color=CHINA_COLOR, markersize=5)
+            ax.plot([summary["crossover_low"], high], [1, 1], color=china, linewidth=4, alpha=0.5, solid_capstyle="butt")
+            ax.plot([summary["crossover"]], [1], marker="D", color=china, markersize=5)
             label = _words(
                 "projected",
                 ctx,
-                at=gaps.time_label(summary["crossover"], summary["period_kind"]),
-                low=gaps.time_label(summary["crossover_low"], summary["period_kind"]),
-                high=gaps.time_label(high, summary["period_kind"]),
+                at=periods.time_label(summary["crossover"], summary["period_kind"]),
+                low=periods.time_label(summary["crossover_low"], summary["period_kind"]),
+                high=periods.time_label(high, summary["period_kind"]),
             )
             if summary["outcome"] == "trend_misfit":
                 label += "\n" + _words("misfit", ctx)
@@ -221,11 +201,11 @@ def _panel(
                 fontsize=DATA_LABEL_PT,
                 ha="right",
                 va="bottom",
-                color=CHINA_COLOR,
+                color=china,
             )
     if pd.notna(summary["overtook_in"]):
         at = float(pair_rows.loc[pair_rows["period"] == summary["overtook_in"], "time"].iloc[0])
-        ax.axvline(at, color=CHINA_COLOR, linestyle=":", linewidth=1)
+        ax.axvline(at, color=china, linestyle=":", linewidth=1)
         early = at - times[0] < 0.3 * (x_high - times[0])  # a label left of an early line would cover the ticks
         # At the foot of the dotted line, not on the parity line: the ratio crosses parity right there (the words
         # crossed the ratio's line), while the limits leave room under the smallest ratio.
@@ -238,25 +218,25 @@ def _panel(
             fontsize=DATA_LABEL_PT,
             ha="left" if early else "right",
             va="bottom",
-            color=CHINA_COLOR,
+            color=china,
         )
     for start in pair_rows.loc[pair_rows["segment"].diff() > 0, "time"]:
-        ax.axvline(start - 0.5, color="#888888", linestyle="-.", linewidth=0.8)
+        ax.axvline(start - 0.5, color=ctx.palette.break_, linestyle="-.", linewidth=0.8)
         ax.annotate(
             _words("break", ctx),
             (start - 0.5, 1),
             xytext=(2, 12),
             textcoords="offset points",
             fontsize=DATA_LABEL_PT,
-            color="#888888",
+            color=ctx.palette.break_,
         )
-    ax.axhline(1, color=PARITY_COLOR, linewidth=0.9, linestyle="--")
+    ax.axhline(1, color=ctx.palette.parity, linewidth=0.9, linestyle="--")
     shown = np.concatenate([ratios, [1.0]])
     bottom, top = float(shown.min()) / 1.6, float(shown.max()) * 1.8
     if summary["outcome"] in {"converging", "trend_misfit"}:
         top *= 2.5  # room for the crossover label above the parity line
     ax.set_ylim(bottom, top)
-    ax.techgap_value_axis = "y"  # every ratio of the pair lies within these limits (checks.values_not_shown)
+    drawing.values_on(ax, "y")  # every ratio of the pair lies within these limits (checks.values_not_shown)
     ax.set_yticks(_log_ticks(bottom, top), [f"{t:g}" for t in _log_ticks(bottom, top)])
     ax.minorticks_off()
     span = x_high - times[0]
@@ -265,7 +245,7 @@ def _panel(
     ax.tick_params(labelsize=TICK_PT)
 
 
-def _panel_title(ax, pair: gaps.PairSpec, ctx: Context, width_px: float) -> None:
+def _panel_title(ax: Any, pair: PairSpec, ctx: Context, width_px: float) -> None:
     """What is compared, against whom, and the measure, wrapped to the panel's width."""
     renderer = ax.figure.canvas.get_renderer()
     head = wrap(f"{ctx.t(pair.label.model_dump())} — {ctx.name(pair.comparator)}", PANEL_TITLE_PT, width_px, renderer)
@@ -273,23 +253,23 @@ def _panel_title(ax, pair: gaps.PairSpec, ctx: Context, width_px: float) -> None
     ax.set_title(str(f"{head}\n{measure}"), fontsize=PANEL_TITLE_PT, loc="left", linespacing=1.3)
 
 
-def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context, spec: dict):
+@draws(GapMultiplesSpec)
+def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context) -> Drawing:
     """gap01: one panel per pair with at least two periods: the ratio on a log scale, parity at 1, the first
     overtake marked, the recent trend and, where China is behind, its projection with the 80% band and the
-    crossover interval on the parity line. Laid out by charts.new_figure/finish (source line below the axes)."""
-    analysis = gaps.analysis_spec(spec)
-    summaries = gaps.summarize(rows, spec).set_index("pair")
+    crossover interval on the parity line. Laid out by layout.new_figure/finish (source line below the axes)."""
+    spec = item.spec
+    analysis = spec.analysis
+    summaries = gaps.summarize(rows, analysis).set_index("pair")
     pairs = [pair for pair in analysis.pairs if summaries.loc[pair.id, "outcome"] in DRAWN_OUTCOMES]
-    ncols = int(spec.get("ncols", 2))
-    nrows = max(1, math.ceil(len(pairs) / ncols))
-    figure_spec = {**spec, "width": spec.get("width", MAX_WIDTH_IN)}
-    fig, flat = new_figure(figure_spec, nrows=nrows, ncols=ncols, body_height=PANEL_HEIGHT_IN * nrows)
-    panel_px = (fig.get_figwidth() / ncols - PANEL_MARGIN_IN) * fig.dpi
+    nrows = max(1, math.ceil(len(pairs) / spec.ncols))
+    drawing, flat = new_figure(MAX_WIDTH_IN, nrows=nrows, ncols=spec.ncols, body_height=PANEL_HEIGHT_IN * nrows)
+    fig = drawing.figure
+    panel_px = (fig.get_figwidth() / spec.ncols - PANEL_MARGIN_IN) * fig.dpi
     for ax, pair in zip(flat, pairs, strict=False):
         pair_rows = rows[rows["pair"] == pair.id].sort_values("time")
-        _panel(ax, pair, pair_rows, summaries.loc[pair.id], ctx, analysis.settings, label_px=panel_px / 3)
+        _panel(drawing, ax, pair, pair_rows, summaries.loc[pair.id], ctx, analysis.settings, label_px=panel_px / 3)
         _panel_title(ax, pair, ctx, panel_px)
     for ax in flat[len(pairs) :]:
         ax.axis("off")
-    finish(fig, item, ctx, figure_spec)
-    return fig
+    return finish(drawing, item, ctx, spec)

@@ -1,16 +1,26 @@
-"""Table items: a display table per language built from the item's tidy rows, written as Markdown
-and drawn as an image with the caption and the 資料來源 / Source line."""
+"""Table items: a display table per language built from the item's tidy rows, written as Markdown and drawn as an
+image with the caption and the 資料來源 / Source line."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from techgap import compare
-from techgap.render.charts import Context
+from techgap.kinds import (
+    MatrixTableSpec,
+    RankShareTableSpec,
+    TechTableSpec,
+    TimelineTableSpec,
+    WindowsTableSpec,
+    YoyTableSpec,
+)
+from techgap.render import draws
+from techgap.render.layout import MARGIN_IN, MAX_WIDTH_IN, Context, Drawing, compose, text_width_px, words_of, wrap
 
 HEAD = {
     "rank": {"zh": "排名", "en": "Rank"},
@@ -46,10 +56,9 @@ def _fmt(value: float, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
-def build_rank_share(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    spec = item.spec
-    ranks = rows[rows["indicator"] == spec["rank_indicator"]].set_index("entity_code")["value"]
-    shares = rows[rows["indicator"] == spec["value_indicator"]].set_index("entity_code")["value"]
+def build_rank_share(spec: RankShareTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    ranks = rows[rows["indicator"] == spec.rank_indicator].set_index("entity_code")["value"]
+    shares = rows[rows["indicator"] == spec.value_indicator].set_index("entity_code")["value"]
     codes = ranks.sort_values(kind="stable").index
     return pd.DataFrame(
         {
@@ -60,15 +69,14 @@ def build_rank_share(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFram
     )
 
 
-def build_windows(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def build_windows(spec: WindowsTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """NISTEP tables: per 3-year window, rank / country / count / share, windows side by side."""
-    spec = item.spec
     blocks = []
-    for window in spec["windows"]:
+    for window in spec.windows:
         part = rows[rows["period"] == window]
-        rank = part[part["indicator"] == spec["rank_indicator"]].set_index("entity_code")["value"]
-        count = part[part["indicator"] == spec["count_indicator"]].set_index("entity_code")["value"]
-        pct = part[part["indicator"] == spec["share_indicator"]].set_index("entity_code")["value"]
+        rank = part[part["indicator"] == spec.rank_indicator].set_index("entity_code")["value"]
+        count = part[part["indicator"] == spec.count_indicator].set_index("entity_code")["value"]
+        pct = part[part["indicator"] == spec.share_indicator].set_index("entity_code")["value"]
         codes = rank.sort_values(kind="stable").index
         blocks.append(
             pd.DataFrame(
@@ -83,14 +91,13 @@ def build_windows(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return pd.concat(blocks, axis=1).fillna("")  # columns: (window, field), drawn as a spanning header
 
 
-def build_yoy(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def build_yoy(spec: YoyTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """Two periods side by side and the year-on-year change computed here, not copied."""
-    spec = item.spec
-    current, previous = spec["current"], spec["previous"]
-    values = rows[rows["indicator"] == spec["value_indicator"]].pivot_table(
+    current, previous = spec.current, spec.previous
+    values = rows[rows["indicator"] == spec.value_indicator].pivot_table(
         index="entity_code", columns="period", values="value", aggfunc="first"
     )
-    order = [c for c in spec["entities"] if c in values.index]
+    order = [c for c in spec.entities if c in values.index]
     out = pd.DataFrame(
         {
             _h("region", ctx): [ctx.name(c) for c in order],
@@ -108,11 +115,10 @@ def build_yoy(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return out
 
 
-def build_matrix(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def build_matrix(spec: MatrixTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """Counts by category (rows) and entity (columns), with a bracketed second indicator."""
-    spec = item.spec
-    main = rows[rows["indicator"] == spec["value_indicator"]]
-    extra = rows[rows["indicator"] == spec["bracket_indicator"]]
+    main = rows[rows["indicator"] == spec.value_indicator]
+    extra = rows[rows["indicator"] == spec.bracket_indicator]
     categories = list(dict.fromkeys(main["category"]))
     labels = main.drop_duplicates("category").set_index("category")
     out = {
@@ -125,7 +131,7 @@ def build_matrix(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             for c in categories
         ]
     }
-    for code in spec["entities"]:
+    for code in spec.entities:
         column = []
         for category in categories:
             value = main[(main["category"] == category) & (main["entity_code"] == code)]["value"]
@@ -137,22 +143,20 @@ def build_matrix(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         out[ctx.name(code)] = column
     display = pd.DataFrame(out)
     display.attrs["total_rows"] = [i for i, c in enumerate(categories) if c in TOTAL_CATEGORIES]
-    display.attrs["total_columns"] = [i + 1 for i, code in enumerate(spec["entities"]) if code in TOTAL_ENTITIES]
+    display.attrs["total_columns"] = [i + 1 for i, code in enumerate(spec.entities) if code in TOTAL_ENTITIES]
     return display
 
 
-def build_tech(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    spec = item.spec
-    leader = rows[rows["indicator"] == spec["leader_indicator"]]
-    risk = rows[rows["indicator"] == spec["risk_indicator"]].set_index(["category", "label"])["value"]
+def build_tech(spec: TechTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    leader = rows[rows["indicator"] == spec.leader_indicator]
+    risk = rows[rows["indicator"] == spec.risk_indicator].set_index(["category", "label"])["value"]
     records = []
-    domains_en = spec.get("domains_en", {})
     for _, row in leader.iterrows():
         level = int(risk.get((row["category"], row["label"]), 0))
         domain = row["category"].split(" / ")[0]
         records.append(
             {
-                _h("domain", ctx): domain if ctx.lang == "zh" else domains_en.get(domain, domain),
+                _h("domain", ctx): domain if ctx.lang == "zh" else spec.domains_en.get(domain, domain),
                 _h("technology", ctx): row["label"] if ctx.lang == "zh" else (row["label_en"] or row["label"]),
                 _h("leader", ctx): ctx.name(row["entity_code"]),
                 _h("risk", ctx): RISK.get(level, {"zh": "—", "en": "—"})[ctx.lang],
@@ -163,10 +167,9 @@ def build_tech(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return display
 
 
-def build_timeline(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    spec = item.spec
-    events = rows[rows["indicator"] == spec["event_indicator"]].sort_values("period", kind="stable")
-    counts = rows[rows["indicator"] == spec["count_indicator"]].set_index(["period", "category"])["value"]
+def build_timeline(spec: TimelineTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    events = rows[rows["indicator"] == spec.event_indicator].sort_values("period", kind="stable")
+    counts = rows[rows["indicator"] == spec.count_indicator].set_index(["period", "category"])["value"]
     return pd.DataFrame(
         {
             _h("date", ctx): events["period"].tolist(),
@@ -178,18 +181,39 @@ def build_timeline(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     )
 
 
-BUILDERS = {
-    "table_rank_share": build_rank_share,
-    "table_windows": build_windows,
-    "table_yoy": build_yoy,
-    "table_matrix": build_matrix,
-    "table_tech": build_tech,
-    "table_timeline": build_timeline,
-}
+def table_kind(build: Callable[[Any, pd.DataFrame, Context], pd.DataFrame], model: type) -> Callable[..., Drawing]:
+    """The drawing of a table kind: its display table (``build``) as an image and as Markdown."""
+
+    @draws(model)
+    def draw(item: Any, rows: pd.DataFrame, ctx: Context) -> Drawing:
+        display = build(item.spec, rows, ctx)
+        return draw_table(item, display, ctx)
+
+    draw.__doc__ = build.__doc__
+    return draw
 
 
-def build(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    return BUILDERS[item.chart](item, rows, ctx)
+def draw_table(item: Any, display: pd.DataFrame, ctx: Context) -> Drawing:
+    """A table item: its display table drawn, with its Markdown."""
+    spec = item.spec
+    subtitle = ctx.t(spec.subtitle) or ctx.t(getattr(spec, "unit_line", None))
+    drawing = draw_display(item, display, ctx, subtitle=subtitle, note=ctx.t(spec.note))
+    drawing.markdown = to_markdown(item, display, ctx)
+    return drawing
+
+
+for _build, _model in (
+    (build_rank_share, RankShareTableSpec),
+    (build_windows, WindowsTableSpec),
+    (build_yoy, YoyTableSpec),
+    (build_matrix, MatrixTableSpec),
+    (build_tech, TechTableSpec),
+    (build_timeline, TimelineTableSpec),
+):
+    table_kind(_build, _model)
+
+
+# --- Markdown ------------------------------------------------------------------------------------------------------
 
 
 def _cell(value: object) -> str:
@@ -203,18 +227,21 @@ def flat_columns(display: pd.DataFrame) -> list[str]:
 
 def to_markdown(item: Any, display: pd.DataFrame, ctx: Context) -> str:
     lines = [f"### {ctx.t(item.title)}", ""]
-    if item.spec.get("unit_line"):
-        lines += [ctx.t(item.spec["unit_line"]), ""]
+    unit_line = getattr(item.spec, "unit_line", None)
+    if unit_line:
+        lines += [ctx.t(unit_line), ""]
     numeric = [is_numeric_column(display.iloc[:, i]) for i in range(display.shape[1])]
     lines.append("| " + " | ".join(_cell(c) for c in flat_columns(display)) + " |")
     lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
     for _, row in display.iterrows():
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     lines += ["", ctx.t(item.source_line)]
-    if item.spec.get("note"):
-        lines += ["", ctx.t(item.spec["note"])]
+    if item.spec.note:
+        lines += ["", ctx.t(item.spec.note)]
     return "\n".join(lines) + "\n"
 
+
+# --- the table as an image -------------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"^[-−+]?[\d,]*\.?\d+( \(\d+\))?$|^[~約]\s?[-−+]?[\d,]*\.?\d+$")
 _EMPTY = {"", "—", "-"}
@@ -222,10 +249,6 @@ _EMPTY = {"", "—", "-"}
 CELL_PT = 8.5  # every table text, header and body (>= 8 pt at 100%)
 ROW_PAD_IN = 0.07
 COL_PAD_IN = 0.12
-RULE = "#999999"
-LIGHT_RULE = "#dddddd"
-SHADE = "#edf1f7"  # totals (rows and columns)
-HEAD_COLOR = "#333333"
 ASCENT_EM = 0.95  # from the top of a line to its baseline, in ems (Noto Sans CJK: ascender 0.88 plus leading)
 
 
@@ -233,10 +256,6 @@ def is_numeric_column(column: pd.Series) -> bool:
     """A column whose every filled cell is a number (right-aligned, like figures in print)."""
     cells = [str(v).strip() for v in column if str(v).strip() not in _EMPTY]
     return bool(cells) and all(_NUMBER.match(v) for v in cells)
-
-
-def draw(item: Any, display: pd.DataFrame, ctx: Context):
-    return draw_display(item, display, ctx, item.spec)
 
 
 def _header_rows(display: pd.DataFrame) -> tuple[list[str] | None, list[str]]:
@@ -247,11 +266,10 @@ def _header_rows(display: pd.DataFrame) -> tuple[list[str] | None, list[str]]:
 
 
 def _column_widths(
-    cells: list[list[str]], heads: list[str], renderer, dpi: float, available_in: float, numeric: list[bool]
+    cells: list[list[str]], heads: list[str], renderer: Any, dpi: float, available_in: float, numeric: list[bool]
 ) -> list[float]:
-    """Natural widths (widest cell, in inches); text columns shrink (and wrap) when the table is too wide,
-    each no narrower than 0.9 in or its longest word (a word is never broken, so it must fit)."""
-    from techgap.render.charts import _WRAP_TOKENS, text_width_px
+    """Natural widths (widest cell, in inches); text columns shrink (and wrap) when the table is too wide, each no
+    narrower than 0.9 in or its longest word (a word is never broken, so it must fit)."""
 
     def inches(px: float) -> float:
         return px * 1.03 / dpi + 2 * COL_PAD_IN  # hinting slack
@@ -260,7 +278,7 @@ def _column_widths(
     for j, head in enumerate(heads):
         column = [head] + [row[j] for row in cells]
         natural.append(inches(max(text_width_px(renderer, value, CELL_PT) for value in column)))
-        words = [token.strip() for value in column for token in _WRAP_TOKENS.findall(value) if token.strip()]
+        words = [word for value in column for word in words_of(value)]
         floor.append(max([0.9] + [inches(text_width_px(renderer, word, CELL_PT)) for word in words]))
     excess = sum(natural) - available_in
     shrinkable = [j for j in range(len(heads)) if not numeric[j]]
@@ -272,13 +290,12 @@ def _column_widths(
     return natural
 
 
-def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, notes: list[str] = ()):
-    """A table image drawn as text in measured columns: spanning headers, numbers right-aligned, long
-    text wrapped to its column, a group shown once, totals in bold; caption, unit, source and notes."""
+def draw_display(item: Any, display: pd.DataFrame, ctx: Context, *, subtitle: str, note: str, notes: list[str] = ()) -> Drawing:
+    """A table image drawn as text in measured columns: spanning headers, numbers right-aligned, long text wrapped
+    to its column, a group shown once, totals tinted; caption, subtitle, source and notes."""
     import matplotlib.pyplot as plt
 
-    from techgap.render.charts import MARGIN_IN, MAX_WIDTH_IN, compose, wrap
-
+    palette = ctx.palette
     fig = plt.figure(figsize=(MAX_WIDTH_IN, 2.0))
     renderer = fig.canvas.get_renderer()
     spans, heads = _header_rows(display)
@@ -313,33 +330,38 @@ def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, not
     span_in = line_in + 2 * ROW_PAD_IN if spans else 0.0
     row_in = [max(c.count("\n") + 1 for c in row) * line_in + 2 * ROW_PAD_IN for row in shown]
     body = span_in + head_in + sum(row_in)
-    subtitle = ctx.t(spec.get("subtitle")) or ctx.t(spec.get("unit_line"))
-    all_notes = [n for n in [ctx.t(spec.get("note")), *notes] if n]
+    all_notes = [n for n in [note, *notes] if n]
     bottom = compose(fig, item, ctx, body_height=body, subtitle=subtitle, notes=all_notes)
     left = MARGIN_IN
     edges = np.concatenate([[left], left + np.cumsum(widths)])
     transform = fig.dpi_scale_trans
     y = bottom + body
 
-    def rule(at: float, color: str = RULE, width: float = 0.8, start: float = edges[0], end: float = edges[-1]) -> None:
+    def rule(at: float, color: str, width: float, start: float = edges[0], end: float = edges[-1]) -> None:
         fig.add_artist(plt.Line2D([start, end], [at, at], transform=transform, color=color, linewidth=width))
 
     def shade(top: float, height: float, start: float = edges[0], end: float = edges[-1]) -> None:
         """Emphasis by a tint behind the cells (the bundled CJK face has no bold weight)."""
         fig.add_artist(
             plt.Rectangle(
-                (start, top - height), end - start, height, transform=transform, facecolor=SHADE, edgecolor="none", zorder=0
+                (start, top - height),
+                end - start,
+                height,
+                transform=transform,
+                facecolor=palette.table_shade,
+                edgecolor="none",
+                zorder=0,
             )
         )
 
-    def put(value: str, j: int, top: float, color: str = "#000000") -> None:
+    def put(value: str, j: int, top: float, color: str) -> None:
         ha = "right" if numeric[j] else "left"
         x = edges[j + 1] - COL_PAD_IN if ha == "right" else edges[j] + COL_PAD_IN
         for k, line in enumerate(value.split("\n")):  # one text per line, on a common baseline across the row
             baseline = top - ROW_PAD_IN - CELL_PT / 72 * ASCENT_EM - k * line_in
             fig.text(x, baseline, line, transform=transform, ha=ha, va="baseline", fontsize=CELL_PT, color=color)
 
-    rule(y, "#333333", 1.2)
+    rule(y, palette.table_rule, 1.2)
     if spans:
         for label in dict.fromkeys(spans):
             columns = [j for j, s in enumerate(spans) if s == label]
@@ -353,25 +375,27 @@ def draw_display(item: Any, display: pd.DataFrame, ctx: Context, spec: dict, not
                 va="top",
                 fontsize=CELL_PT,
             )
-            rule(y - span_in + 0.02, RULE, 0.8, edges[first] + COL_PAD_IN / 2, edges[last + 1] - COL_PAD_IN / 2)
+            rule(
+                y - span_in + 0.02, palette.table_group_rule, 0.8, edges[first] + COL_PAD_IN / 2, edges[last + 1] - COL_PAD_IN / 2
+            )
         y -= span_in
     for j in total_columns:
         shade(y, head_in + sum(row_in), edges[j], edges[j + 1])
     for j, head in enumerate(head_cells):
-        put(head, j, y, HEAD_COLOR)
+        put(head, j, y, palette.table_head)
     y -= head_in
-    rule(y, "#333333", 0.9)
+    rule(y, palette.table_rule, 0.9)
     for i, (row, height) in enumerate(zip(shown, row_in, strict=True)):
         starts_group = group_column is not None and row[group_column] != "" and i > 0
         if i in totals:
             shade(y, height)
-            rule(y, "#333333", 0.9)
+            rule(y, palette.table_rule, 0.9)
         elif starts_group:
-            rule(y, RULE, 0.7)
+            rule(y, palette.table_group_rule, 0.7)
         elif i > 0:
-            rule(y, LIGHT_RULE, 0.5)
+            rule(y, palette.table_light_rule, 0.5)
         for j, value in enumerate(row):
-            put(value, j, y)
+            put(value, j, y, palette.table_text)
         y -= height
-    rule(y, "#333333", 1.2)
-    return fig
+    rule(y, palette.table_rule, 1.2)
+    return Drawing(fig)

@@ -1,0 +1,471 @@
+"""Chart kinds: what each kind of figure or table accepts in an item's `spec:` (config/items.yaml), as one
+pydantic model per kind. A key a kind does not define is refused with the item, the key and the nearest valid
+key; every value is typed. The models are the registry: the list of kinds, the keys of a data selection and
+the table of kinds and keys in docs/figures.md all come from them (`techgap kinds` writes that table).
+
+Any value may differ per edition, written as an edition switch `{report: A, latest: B}`; a text may also
+follow whether a source has a vintage yet, `{if_source: S, then: A, else: B}`. Each edition's resolved spec
+is validated against the kind's model (see techgap.editions), and drawing reads the typed result.
+
+Light on purpose (pydantic only): config loading validates specs without importing pandas or matplotlib."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from techgap import periods as period_grammar
+from techgap.model import Bilingual, Strict
+
+
+def _as_text(value: object) -> object:
+    """YAML reads 2021 as a number; periods, categories and labels are text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, str | int | float) and not isinstance(value, bool) else value
+
+
+Text = Annotated[str, BeforeValidator(_as_text)]
+TextList = Annotated[list[Text], BeforeValidator(_as_list)]
+
+
+def _period_or_token(value: str) -> str:
+    if period_grammar.LATEST.match(value) or period_grammar.problem(value) is None:
+        return value
+    raise ValueError(f"{value!r} is not a period or latest/latest-Ny ({period_grammar.WRITTEN})")
+
+
+Period = Text
+
+
+# --- data selections, derived series, facts ---------------------------------------------------------------
+
+
+class PeriodRange(Strict):
+    """Periods whose first year lies in [from, to]; `to: latest` is the newest year the data hold."""
+
+    first: int = Field(alias="from")
+    last: int | Literal["latest"] = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _forwards(self) -> PeriodRange:
+        if self.last != "latest" and self.first > self.last:
+            raise ValueError(f"period range runs backwards: from {self.first} to {self.last}")
+        return self
+
+
+class NewestPeriods(Strict):
+    """The N newest periods the selection has (`{latest: 4}`)."""
+
+    latest: int = Field(ge=1)
+
+
+class Selection(Strict):
+    """Rows of one source an item draws."""
+
+    source: str = Field(description="the source (a key of config/sources.yaml) whose rows are selected")
+    indicator: TextList = Field(description="one indicator of the source, or a list")
+    entities: list[str] | None = Field(default=None, description="entity codes (config/entities.yaml); all when absent")
+    periods: list[Period] | PeriodRange | NewestPeriods | None = Field(
+        default=None,
+        description="a list of periods (`latest`, `latest-1y` allowed), `{from: YYYY, to: YYYY | latest}` or `{latest: N}`",
+    )
+    category: TextList | None = Field(default=None, description="the category or categories of the rows")
+    document: TextList | None = Field(
+        default=None, description="only rows of these documents; `newest`: the document published last"
+    )
+    preferred_only: bool = Field(default=True, description="only the preferred document's value where documents disagree")
+    period_shape: list[Literal[tuple(period_grammar.SHAPES)]] | None = Field(  # type: ignore[valid-type]
+        default=None, description="only periods of these shapes (year, quarter, forecast, ...)"
+    )
+    min_coverage: float = Field(
+        default=0.5, gt=0, le=1, description="`latest` moves to a period once this share of the entities has it"
+    )
+    optional: bool = Field(default=False, description="skipped while the source has no vintage (an API source)")
+    unless_source: str | None = Field(default=None, description="skipped once this source has a vintage")
+    editions: list[Literal["report", "latest"]] | None = Field(default=None, description="only in these editions")
+
+    @field_validator("period_shape", mode="before")
+    @classmethod
+    def _shapes(cls, value: object) -> object:
+        return _as_list(value)
+
+    @field_validator("periods")
+    @classmethod
+    def _periods(cls, value: object) -> object:
+        if isinstance(value, list):
+            for period in value:
+                _period_or_token(period)
+        return value
+
+
+class YoyStep(Strict):
+    """Year-on-year growth (%) of an indicator, added beside its levels."""
+
+    yoy: str
+    name: str = Field(alias="as")
+
+
+class ShareStep(Strict):
+    """Each entity's value as a percentage of the `of` entity's (the total), replacing the values."""
+
+    share: str
+    of: str
+    name: str = Field(alias="as")
+
+
+class ChangeStep(Strict):
+    """The newest period's value minus the `from` period's, in percentage points."""
+
+    change: str
+    base: Period = Field(alias="from")
+    name: str = Field(alias="as")
+
+
+class ScaleStep(Strict):
+    """The values times `factor`, in `unit`."""
+
+    scale: str
+    factor: float
+    unit: str
+    name: str = Field(alias="as")
+
+
+DeriveStep = YoyStep | ShareStep | ChangeStep | ScaleStep
+
+
+class RequireComplete(Strict):
+    """A yearly series the figure needs whole: a missing year is bad input."""
+
+    entity: str
+    indicator: str
+    first: int = Field(alias="from")
+    last: int | Literal["latest"] = Field(alias="to")
+
+
+class Fact(Strict):
+    """One value a text names (`{name}` in a note, subtitle or status reason), selected from the data."""
+
+    source: str | None = None
+    indicator: str | None = None
+    entity: str | None = None
+    period: Text | None = None
+    category: Text | None = None
+    document: str | None = None
+    format: str = "{:g}"
+    scale: float = 1.0
+
+
+class Panel(Strict):
+    """One panel: the indicator (or category) it draws and its title."""
+
+    indicator: str
+    title: Bilingual
+
+
+# --- the kinds -------------------------------------------------------------------------------------------------
+
+
+class ChartSpec(Strict):
+    """Keys every kind accepts."""
+
+    kind: ClassVar[str]
+    output: ClassVar[Literal["figure", "table"]]
+
+    note: Bilingual | None = Field(default=None, description="a note under the source line; may name {facts}")
+    subtitle: Bilingual | None = Field(default=None, description="the measure and unit under the title; may name {facts}")
+
+
+class DataSpec(ChartSpec):
+    """Kinds that draw selected rows."""
+
+    data: list[Selection] = Field(default_factory=list, description="the rows drawn (see Selection)")
+    derive: list[DeriveStep] = Field(default_factory=list, description="series computed from the rows: yoy, share, change, scale")
+    require_complete: list[RequireComplete] = Field(default_factory=list, description="yearly series that must have no gap")
+
+
+class FigureSpec(DataSpec):
+    output: ClassVar[Literal["figure", "table"]] = "figure"
+
+    ylabel: Bilingual | None = Field(default=None, description="the value axis's measure (the subtitle when none is given)")
+    width: float = Field(default=8.0, gt=0, le=9.3, description="the figure's width in inches (at most 9.3)")
+    format: str = Field(default="{:g}", description="how value labels are written, a Python format")
+
+
+class LineSpec(FigureSpec):
+    """One line per entity over periods; a missing year is a gap in the line."""
+
+    kind: ClassVar[str] = "line"
+    format: str = Field(default="{:.2f}", description="how value labels are written, a Python format")
+    entities: list[str] = Field(default_factory=list, description="the order of the lines and the legend")
+    source_marks: dict[str, Bilingual] = Field(
+        default_factory=dict, description="points from another source (key) marked with a square and this legend entry"
+    )
+    ymin: float | None = Field(default=None, description="the value axis's lower limit (never above a value)")
+
+
+class BarLineSpec(FigureSpec):
+    """A level as bars above and its growth or intensity as a line below, sharing the period axis."""
+
+    kind: ClassVar[str] = "bar_line"
+    format: str = Field(default="{:,.0f}", description="how the bars' value labels are written")
+    bar_indicator: str = Field(description="the indicator drawn as bars")
+    line_indicator: str = Field(description="the indicator drawn as a line")
+    bar_label: Bilingual = Field(description="the bar panel's title")
+    line_label: Bilingual = Field(description="the line panel's title")
+
+
+class GroupedBarSpec(FigureSpec):
+    """Bars grouped by period, entity or category; lines or panels where the data call for them."""
+
+    kind: ClassVar[str] = "grouped_bar"
+    x: Literal["period", "entity", "category"] = Field(default="period", description="what the groups along the x axis are")
+    entities: list[str] = Field(default_factory=list, description="the order of entities")
+    measure_labels: dict[str, Bilingual] | None = Field(
+        default=None, description="indicator -> label: two measures are drawn in panels of their own, never as one series"
+    )
+
+
+LabelField = Literal["entity", "label", "period", "indicator"]
+
+
+class RankedBarSpec(FigureSpec):
+    """Entities sorted by value, largest first; horizontal when many or long."""
+
+    kind: ClassVar[str] = "ranked_bar"
+    horizontal: bool = Field(default=False, description="horizontal bars whatever the labels' length")
+    label_field: LabelField = Field(default="entity", description="what labels each bar")
+    labels: dict[str, Bilingual] = Field(default_factory=dict, description="indicator -> label (label_field: indicator)")
+    measure_labels: dict[str, Bilingual] | None = Field(
+        default=None, description="indicator -> label: two measures are drawn in panels of their own"
+    )
+
+
+class IndicatorBarsSpec(FigureSpec):
+    """Horizontal bars, one per row (a handful of stated facts); one row is a table."""
+
+    kind: ClassVar[str] = "indicator_bars"
+    label_field: LabelField = Field(default="indicator", description="what labels each bar")
+    labels: dict[str, Bilingual] = Field(default_factory=dict, description="indicator -> label (label_field: indicator)")
+
+
+class BarPanelsSpec(FigureSpec):
+    """One horizontal bar panel per indicator, stacked; each panel on its own scale only if its unit differs."""
+
+    kind: ClassVar[str] = "bar_panels"
+    panels: list[Panel] = Field(min_length=1, description="the panels, top to bottom")
+
+
+class PanelsSpec(FigureSpec):
+    """Side-by-side panels, one row per entity, one bar per period."""
+
+    kind: ClassVar[str] = "panels"
+    panels: list[Panel] = Field(min_length=1, description="the panels, left to right")
+    panel_field: Literal["indicator", "category"] = Field(default="indicator", description="what a panel's `indicator` names")
+    periods: list[Period] | None = Field(default=None, description="the periods, in order (all the rows hold when absent)")
+    entities: list[str] = Field(default_factory=list, description="the order of the rows")
+    series_labels: dict[str, Bilingual] = Field(default_factory=dict, description="period -> legend label")
+
+
+class TableSpec(DataSpec):
+    output: ClassVar[Literal["figure", "table"]] = "table"
+
+    unit_line: Bilingual | None = Field(default=None, description="the unit line under the title")
+
+
+class RankShareTableSpec(TableSpec):
+    """Rank, holder and share."""
+
+    kind: ClassVar[str] = "table_rank_share"
+    rank_indicator: str
+    value_indicator: str
+
+
+class WindowsTableSpec(TableSpec):
+    """Rank, country, count and share per 3-year window, windows side by side."""
+
+    kind: ClassVar[str] = "table_windows"
+    windows: list[Period] = Field(min_length=1)
+    rank_indicator: str
+    count_indicator: str
+    share_indicator: str
+
+
+class YoyTableSpec(TableSpec):
+    """Two periods side by side and the year-on-year change, computed."""
+
+    kind: ClassVar[str] = "table_yoy"
+    current: Period = Field(description="the newer period (`latest` allowed)")
+    previous: Period = Field(description="the older period (`latest-1y` allowed)")
+    value_indicator: str
+    entities: list[str] = Field(min_length=1, description="the rows, in order")
+
+    @field_validator("current", "previous")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        return _period_or_token(value)
+
+
+class MatrixTableSpec(TableSpec):
+    """Counts by category (rows) and entity (columns), with a bracketed second count."""
+
+    kind: ClassVar[str] = "table_matrix"
+    value_indicator: str
+    bracket_indicator: str
+    entities: list[str] = Field(min_length=1, description="the columns, in order")
+
+
+class TechTableSpec(TableSpec):
+    """Technologies by domain with the leading country and the monopoly risk."""
+
+    kind: ClassVar[str] = "table_tech"
+    leader_indicator: str
+    risk_indicator: str
+    domains_en: dict[str, str] = Field(default_factory=dict, description="domain (as in the data) -> English name")
+
+
+class TimelineTableSpec(TableSpec):
+    """Dated events with the number of entities each names."""
+
+    kind: ClassVar[str] = "table_timeline"
+    event_indicator: str
+    count_indicator: str
+
+
+# --- techgap's gap analysis ----------------------------------------------------------------------------------
+
+
+class SeriesSpec(Strict):
+    """Where a pair's values come from. `indicator` may list several (the same measure in different units such
+    as USD billion and USD million): per period the first listed indicator that has both values is used."""
+
+    source: str
+    indicator: TextList
+    category: str | None = None
+
+
+class PairSpec(Strict):
+    id: str
+    label: Bilingual
+    measure: Bilingual
+    basis: Bilingual
+    china: str = "CHN"
+    comparator: str
+    series: list[SeriesSpec] = Field(min_length=1)
+    period_kind: Literal[period_grammar.TIMED_SHAPES] | None = None  # type: ignore[valid-type]
+
+
+class BreakSpec(Strict):
+    source: str
+    indicator: str
+    period: Period
+    why: Bilingual
+
+
+class LeftOutSpec(Strict):
+    """A pair that cannot be formed from any data the project could hold (a definitional reason)."""
+
+    id: str
+    label: Bilingual
+    comparator: str
+    sources: list[str]
+    why: Bilingual
+
+
+class GapSettings(Strict):
+    window: int = Field(default=10, ge=5, le=30)
+    min_points: int = Field(default=5, ge=5)
+    horizon_years: float = Field(default=15, gt=0)
+    level: float = Field(default=0.8, gt=0, lt=1)
+    draws: int = Field(default=2000, ge=100)
+    seed: int = 20231
+
+    @model_validator(mode="after")
+    def _window_holds_min(self) -> GapSettings:
+        if self.window < self.min_points:
+            raise ValueError(f"window {self.window} is shorter than min_points {self.min_points}")
+        return self
+
+
+class AnalysisSpec(Strict):
+    settings: GapSettings = Field(default_factory=GapSettings)
+    pairs: list[PairSpec]
+    breaks: list[BreakSpec] = Field(default_factory=list)
+    left_out: list[LeftOutSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> AnalysisSpec:
+        ids = [p.id for p in self.pairs] + [p.id for p in self.left_out]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"pair ids appear twice: {twice}")
+        return self
+
+    def sources(self) -> list[str]:
+        found = [s.source for p in self.pairs for s in p.series] + [s for p in self.left_out for s in p.sources]
+        return list(dict.fromkeys(found))
+
+
+class GapSpec(ChartSpec):
+    """Kinds that draw techgap's gap analysis: they read their sources whole and draw the pairs' ratios."""
+
+    analysis: AnalysisSpec = Field(description="config/analysis.yaml's `analysis` block (given to each analysis item)")
+
+
+class GapMultiplesSpec(GapSpec):
+    """techgap's gap analysis: one panel per pair, the ratio China / comparator on a log scale."""
+
+    kind: ClassVar[str] = "gap_multiples"
+    output: ClassVar[Literal["figure", "table"]] = "figure"
+    ncols: int = Field(default=2, ge=1, le=3, description="panels per row")
+
+
+class GapTableSpec(GapSpec):
+    """techgap's gap analysis as a table: one row per pair."""
+
+    kind: ClassVar[str] = "gap_table"
+    output: ClassVar[Literal["figure", "table"]] = "table"
+
+
+class NoChartSpec(Strict):
+    """An item with nothing to draw (status unavailable)."""
+
+    kind: ClassVar[str] = "none"
+    output: ClassVar[Literal["figure", "table"]] = "figure"
+
+
+def _kinds() -> dict[str, type[Strict]]:
+    """Every concrete kind, found from the models themselves (a class that names its `kind`)."""
+    found: dict[str, type[Strict]] = {}
+    pending: list[type] = [ChartSpec, NoChartSpec]
+    while pending:
+        model = pending.pop()
+        if "kind" in vars(model):
+            found[model.kind] = model
+        pending += model.__subclasses__()
+    return dict(sorted(found.items()))
+
+
+def keys_of(model: type[Strict]) -> list[str]:
+    """The keys a model accepts, as written in YAML (aliases such as `from` and `as` included)."""
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+KINDS: dict[str, type[Strict]] = _kinds()
+SELECTION_KEYS = frozenset(keys_of(Selection))
+
+
+def model_of(kind: str) -> type[Strict]:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown chart kind {kind!r}{did_you_mean(kind, KINDS)}; known: {', '.join(KINDS)}") from None
+
+
+def did_you_mean(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

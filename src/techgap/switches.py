@@ -1,0 +1,93 @@
+"""Switches in an item's configuration: values that depend on the edition, on whether a source has a vintage
+yet, or on whether every requested cell has a value. Pure functions over plain values; techgap.editions
+resolves them against a project.
+
+- edition switch `{report: A, latest: B}`: A in the report edition, B in the latest;
+- source switch `{if_source: S, then: A, else: B}`: A once source S has a vintage (an API series after its
+  first refresh), B before;
+- coverage switch `{complete: A, incomplete: B}` (a status only): A when every requested cell has a value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+EDITIONS = ("report", "latest")
+EDITION_KEYS = frozenset(EDITIONS)
+SOURCE_KEYS = frozenset({"if_source", "then", "else"})
+COVERAGE_KEYS = frozenset({"complete", "incomplete"})
+
+
+def is_edition_switch(value: object) -> bool:
+    return isinstance(value, dict) and set(value) == EDITION_KEYS
+
+
+def is_source_switch(value: object) -> bool:
+    return isinstance(value, dict) and set(value) == SOURCE_KEYS
+
+
+def is_coverage_switch(value: object) -> bool:
+    return isinstance(value, dict) and set(value) == COVERAGE_KEYS
+
+
+def for_edition(value: Any, edition: str) -> Any:
+    """``value`` with every edition switch replaced by the edition's branch, recursively."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; known: {', '.join(EDITIONS)}")
+    if is_edition_switch(value):
+        return for_edition(value[edition], edition)
+    if isinstance(value, dict):
+        return {key: for_edition(inner, edition) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [for_edition(inner, edition) for inner in value]
+    return value
+
+
+def for_sources(value: Any, has_vintage: Callable[[str], bool]) -> Any:
+    """``value`` with every source switch replaced by its `then` branch where the source has a vintage and its
+    `else` branch otherwise, recursively."""
+    if is_source_switch(value):
+        return for_sources(value["then"] if has_vintage(value["if_source"]) else value["else"], has_vintage)
+    if isinstance(value, dict):
+        return {key: for_sources(inner, has_vintage) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [for_sources(inner, has_vintage) for inner in value]
+    return value
+
+
+def for_coverage(value: Any, complete: bool) -> Any:
+    """A coverage switch's branch: `complete` when every cell the item requests has a value."""
+    if is_coverage_switch(value):
+        return value["complete" if complete else "incomplete"]
+    return value
+
+
+def leaves(value: Any) -> list[Any]:
+    """Every plain value a switched value can take (each branch of each switch)."""
+    if is_source_switch(value):
+        return leaves(value["then"]) + leaves(value["else"])
+    if is_edition_switch(value) or is_coverage_switch(value):
+        return [leaf for inner in value.values() for leaf in leaves(inner)]
+    return [value]
+
+
+def has_source_switch(value: Any) -> bool:
+    if is_source_switch(value):
+        return True
+    if isinstance(value, dict):
+        return any(has_source_switch(inner) for inner in value.values())
+    if isinstance(value, list):
+        return any(has_source_switch(inner) for inner in value)
+    return False
+
+
+def variants(value: Any) -> Iterator[tuple[str, Any]]:
+    """(which, value) for each edition and, where source switches appear, each of their branches: every form
+    of ``value`` the build can meet, for validating it whole at load time."""
+    for edition in EDITIONS:
+        resolved = for_edition(value, edition)
+        if not has_source_switch(resolved):
+            yield f"{edition} edition", resolved
+            continue
+        for branch, present in (("once the source has a vintage", True), ("before the source has a vintage", False)):
+            yield f"{edition} edition, {branch}", for_sources(resolved, lambda _source, present=present: present)
