@@ -265,7 +265,8 @@ def check_required(item_id: str, needs: Sequence[RequireComplete], rows: pd.Data
             vintage = subset["vintage"].iloc[0] if len(subset) else "?"
             raise InputError(
                 Path("data/raw") / source / vintage,
-                f"item {item_id}: {need.entity} {need.indicator} has no value for {', '.join(missing)} (a gap in a yearly series)",
+                f"item {item_id}: {need.entity} {need.indicator} has no value for {', '.join(missing)} "
+                "(a gap in a yearly series)",
                 field="period",
                 expected=f"every year {need.first}-{need.last}",
             )

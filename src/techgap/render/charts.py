@@ -458,7 +458,8 @@ def _text_panel(ax: Any, subset: pd.DataFrame, ctx: Context, labels: Mapping[str
     """A panel with too few values for bars: the values themselves, as text."""
     ax.axis("off")
     lines = [
-        f"{ctx.name(r['entity_code'])} {ctx.t(labels.get(r['period'], r['period']))}: {_value_text(r['value'], fmt, r['flag'], ctx)}"
+        f"{ctx.name(r['entity_code'])} {ctx.t(labels.get(r['period'], r['period']))}: "
+        f"{_value_text(r['value'], fmt, r['flag'], ctx)}"
         for _, r in subset.iterrows()
     ]
     ax.text(0.02, 0.55, "\n".join(lines), transform=ax.transAxes, ha="left", va="center", fontsize=9, linespacing=1.5)
