@@ -170,6 +170,18 @@ def test_odd_but_legitimate_input_is_accepted(case: dict, project_root: Path, ca
         assert row["flag"].iloc[0] == "missing"
     else:
         assert value == case["value"]
+        assert math.copysign(1.0, value) == math.copysign(1.0, case["value"]), f"{value!r}: the sign of zero as written"
+
+
+@pytest.mark.parametrize("text", ["-0", "-0.0", "-0.00", "-0e3", "+0", "0", " -0 "])
+def test_negative_zero_is_read_as_zero(text: str) -> None:
+    """A value of -0 is zero: stored as +0.0, so that no table, CSV or label prints '-0'."""
+    from techgap.parsers import parse_value_column
+
+    frame = pd.DataFrame({"value": [text, "-3.5", "0.5"], "flag": ["", "", ""], "_line": [2, 3, 4]})
+    values = parse_value_column(Path("data.csv"), frame).tolist()
+    assert values == [0.0, -3.5, 0.5]
+    assert math.copysign(1.0, values[0]) == 1.0, f"{text!r} became {values[0]!r}"
 
 
 # --- caught when a figure needs the series -------------------------------------------------------

@@ -155,6 +155,7 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
     )
     numbers = pd.to_numeric(text, errors="coerce")
     numbers = numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a document prints
+    numbers = numbers.where(numbers != 0, 0.0)  # '-0' and '-0.0' are zero: never printed as '-0' downstream
     flagged_missing = frame["flag"] == "missing"
     bad_missing = missing_token & ~flagged_missing
     _first_bad(
