@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from techgap import compare
+from techgap.escaping import markdown_line, markdown_text
 from techgap.render.charts import Context
 
 HEAD = {
@@ -193,7 +194,7 @@ def build(item: Any, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
 
 
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(value)  # no HTML, link or extra cell from a label, name or header
 
 
 def flat_columns(display: pd.DataFrame) -> list[str]:
@@ -202,17 +203,17 @@ def flat_columns(display: pd.DataFrame) -> list[str]:
 
 
 def to_markdown(item: Any, display: pd.DataFrame, ctx: Context) -> str:
-    lines = [f"### {ctx.t(item.title)}", ""]
+    lines = [f"### {markdown_text(ctx.t(item.title))}", ""]
     if item.spec.get("unit_line"):
-        lines += [ctx.t(item.spec["unit_line"]), ""]
+        lines += [markdown_line(ctx.t(item.spec["unit_line"])), ""]
     numeric = [is_numeric_column(display.iloc[:, i]) for i in range(display.shape[1])]
     lines.append("| " + " | ".join(_cell(c) for c in flat_columns(display)) + " |")
     lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
     for _, row in display.iterrows():
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
-    lines += ["", ctx.t(item.source_line)]
+    lines += ["", markdown_line(ctx.t(item.source_line))]
     if item.spec.get("note"):
-        lines += ["", ctx.t(item.spec["note"])]
+        lines += ["", markdown_line(ctx.t(item.spec["note"]))]
     return "\n".join(lines) + "\n"
 
 
