@@ -1,10 +1,12 @@
 """Escaping for the text the project publishes: pure functions, one per kind of output.
 
 Text from data and config (labels, captions, entity names, provenance titles, claim quotes) reaches
-Markdown files. There, some characters are markup rather than text: a Markdown renderer turns
-``<script>`` into an element and ``[x](javascript:...)`` into a link. The functions here make such
+Markdown files and spreadsheets. There, some characters are markup or code rather than text: a Markdown
+renderer turns ``<script>`` into an element and ``[x](javascript:...)`` into a link; Excel and LibreOffice
+run a CSV cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula. The functions here make such
 text inert while leaving ordinary text (CJK, ``%``, ``(``, ``.``, ``R&D``, ``[source_id]``) as it was.
 
+- :func:`spreadsheet_cell`: one CSV cell for a spreadsheet (OWASP's rule for CSV injection).
 - :func:`markdown_text`: text inside a line of Markdown (a table cell, a heading, a sentence); escapes
   only what can make HTML, a link, a character reference or a new table cell.
 - :func:`markdown_line`: text that starts a line of its own, as a paragraph: as ``markdown_text``, and a
@@ -24,6 +26,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+# --- spreadsheets ------------------------------------------------------------------------------------
+
+# A cell that starts with one of these is run as a formula; a spreadsheet may drop a leading tab or
+# carriage return and run what follows. OWASP, "CSV Injection".
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A number as the CSVs write it (pandas' '%.10g' and plain integers): -3.5, -0, +1, 1e-05, .5
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """``text`` as a CSV cell a spreadsheet shows as text: a cell that starts with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return gets a leading apostrophe (``'=HYPERLINK(...)``), so Excel and
+    LibreOffice do not run it. A number stays a number (``-3.5``, ``-0``, ``+1``, ``1e-05``): the
+    spreadsheet must still be able to add it up, and a number runs nothing."""
+    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
 
 # --- invisible characters ----------------------------------------------------------------------------
 

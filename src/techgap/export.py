@@ -3,10 +3,14 @@ sheet from provenance) and/or CSVs in UTF-8 with a byte-order mark, which Excel 
 show Chinese text. Both are deterministic: the same figures give the same bytes.
 
 Items are found as figures/**/<item>/<item>.csv, so the export follows the layout whether or not
-outputs are split by edition (figures/<edition>/<item>/<item>.csv)."""
+outputs are split by edition (figures/<edition>/<item>/<item>.csv).
+
+A spreadsheet runs a cell that starts with '=', '+', '-' or '@': the CSVs get such text cells with a
+leading apostrophe (escaping.spreadsheet_cell), the workbook stores every text cell as text."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -18,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from techgap.config import Project
+from techgap.escaping import spreadsheet_cell
 from techgap.io import write_bytes
 from techgap.provenance import list_vintages, load_provenance, resolve_vintage
 
@@ -41,6 +46,16 @@ class ItemTable:
     def name(self) -> str:
         """Sheet and file name: `fig01` or, with editions, `fig01_report`."""
         return self.item_id if self.edition is None else f"{self.item_id}_{self.edition}"
+
+
+def spreadsheet_csv(text: str) -> str:
+    """A CSV with each cell made safe to open in a spreadsheet (escaping.spreadsheet_cell). Written back
+    as pandas writes CSVs (minimal quoting, '\\n' line ends), so a file with no such cell keeps its bytes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in csv.reader(io.StringIO(text, newline="")):
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    return out.getvalue()
 
 
 def find_item_tables(figures_dir: Path, item_order: Iterable[str] = ()) -> list[ItemTable]:
@@ -174,15 +189,18 @@ def export_xlsx(project: Project, target: Path) -> list[ItemTable]:
 
 
 def export_csv_dir(project: Project, target_dir: Path) -> list[Path]:
-    """Each item CSV, byte for byte, behind a UTF-8 byte-order mark; plus sources.csv."""
+    """Each item CSV behind a UTF-8 byte-order mark, byte for byte except that a text cell a
+    spreadsheet would run as a formula gets a leading apostrophe; plus sources.csv, made the same way."""
+    target_dir = Path(target_dir)
     tables = find_item_tables(project.figures_dir, [item.id for item in project.items])
     if not tables:
         raise ValueError(f"{project.figures_dir}: no item data (<item>/<item>.csv) found; build the figures first")
     written = []
     for table in tables:
-        path = Path(target_dir) / f"{table.name}.csv"
-        write_bytes(path, UTF8_BOM + table.path.read_bytes())
+        path = target_dir / f"{table.name}.csv"
+        text = table.path.read_bytes().decode("utf-8")  # as written: read_text would turn a CR into a newline
+        write_bytes(path, UTF8_BOM + spreadsheet_csv(text).encode("utf-8"))
         written.append(path)
-    sources_csv = source_rows(project).to_csv(index=False, lineterminator="\n").encode("utf-8")
-    write_bytes(Path(target_dir) / "sources.csv", UTF8_BOM + sources_csv)
-    return written + [Path(target_dir) / "sources.csv"]
+    sources_csv = spreadsheet_csv(source_rows(project).to_csv(index=False, lineterminator="\n")).encode("utf-8")
+    write_bytes(target_dir / "sources.csv", UTF8_BOM + sources_csv)
+    return written + [target_dir / "sources.csv"]
