@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import snapshot_dir
+from conftest import snapshot_dir, tree_digest
 
 from techgap import cli
 from techgap.config import load_project, load_yaml
@@ -239,3 +239,92 @@ def test_workbook_stores_formula_like_text_as_text(project_root, tmp_path):
     assert [cell.value for cell in labels[: len(FORMULAS)]] == FORMULAS
     assert {cell.data_type for cell in labels[: len(FORMULAS)]} == {"s"}
     assert [row[1].value for row in cells[:2]] == [-3.5, 0]
+
+
+# --- where exports may go ------------------------------------------------------------------------
+
+
+def _symlink(link: Path, target: Path) -> Path:
+    link.symlink_to(target)
+    return link
+
+
+REFUSED = {
+    "xlsx_over_the_manifest": (lambda root, tmp: ["--xlsx", "figures/manifest.json"], "inside figures/"),
+    "xlsx_in_data": (lambda root, tmp: ["--xlsx", root / "data" / "techgap.xlsx"], "inside data/"),
+    "xlsx_dot_dot_into_figures": (lambda root, tmp: ["--xlsx", root / "config" / ".." / "figures" / "t.xlsx"], "inside figures/"),
+    "xlsx_symlink_to_the_manifest": (
+        lambda root, tmp: ["--xlsx", _symlink(tmp / "t.xlsx", root / "figures" / "manifest.json")],
+        "inside figures/",
+    ),
+    "xlsx_in_a_symlinked_folder": (
+        lambda root, tmp: ["--xlsx", _symlink(tmp / "out", root / "figures") / "t.xlsx"],
+        "inside figures/",
+    ),
+    "xlsx_not_a_workbook_name": (lambda root, tmp: ["--xlsx", tmp / "README.md"], "does not end in .xlsx"),
+    "xlsx_is_a_folder": (lambda root, tmp: ["--xlsx", _mkdir(tmp / "book.xlsx")], "is a folder"),
+    "csv_dir_among_the_outputs": (lambda root, tmp: ["--csv-dir", "figures/report/fig01"], "inside figures/"),
+    "csv_dir_new_folder_in_figures": (lambda root, tmp: ["--csv-dir", root / "figures" / "export"], "inside figures/"),
+    "csv_dir_new_folder_in_data": (lambda root, tmp: ["--csv-dir", root / "data" / "export"], "inside data/"),
+    "csv_dir_in_a_symlinked_folder": (
+        lambda root, tmp: ["--csv-dir", _symlink(tmp / "out", root / "data") / "csv"],
+        "inside data/",
+    ),
+    "csv_dir_not_empty": (lambda root, tmp: ["--csv-dir", _mkdir(tmp / "full", "keep.txt")], "already exists and is not empty"),
+    "csv_dir_is_a_file": (lambda root, tmp: ["--csv-dir", _mkdir(tmp / "full", "keep.txt") / "keep.txt"], "is a file"),
+    "xlsx_inside_the_new_csv_dir": (
+        lambda root, tmp: ["--xlsx", tmp / "csv" / "t.xlsx", "--csv-dir", tmp / "csv"],
+        "inside --csv-dir",
+    ),
+    "good_xlsx_with_a_bad_csv_dir": (
+        lambda root, tmp: ["--xlsx", tmp / "t.xlsx", "--csv-dir", root / "figures" / "report"],
+        "inside figures/",
+    ),
+}
+
+
+def _mkdir(folder: Path, *files: str) -> Path:
+    folder.mkdir(parents=True)
+    for name in files:
+        (folder / name).write_text("mine\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_export_to_the_pipelines_folders_or_over_other_files_is_refused(case, project_root, tmp_path, monkeypatch, capsys):
+    """`--xlsx figures/manifest.json` replaced the manifest (and the next snakemake had nothing to do);
+    `--csv-dir figures/report/fig01` put 59 CSVs among the outputs. Each is refused with one line that
+    says what is allowed, and nothing under figures/, data/ or the refused folder changes."""
+    _plant_figures(project_root)
+    (project_root / "figures" / "manifest.json").write_text('{"items": []}\n', encoding="utf-8")
+    monkeypatch.chdir(project_root)  # the issue's commands are typed in the project folder
+    options, message = REFUSED[case]
+    options = options(project_root, tmp_path)
+    before = tree_digest(project_root / "figures", project_root / "data", tmp_path)
+    capsys.readouterr()
+
+    assert _export(project_root, *options) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: export: "), err
+    assert "outside the project's figures/ and data/" in lines[0], "the error says what is allowed"
+    assert tree_digest(project_root / "figures", project_root / "data", tmp_path) == before
+
+
+def test_export_to_new_or_empty_folders_and_xlsx_files_outside_is_allowed(project_root, tmp_path, monkeypatch):
+    import openpyxl
+
+    _plant_figures(project_root)
+    workbook = tmp_path / "techgap.xlsx"
+    workbook.write_bytes(b"an earlier export")  # a workbook outside is replaced
+    empty = _mkdir(tmp_path / "empty")
+    assert _export(project_root, "--xlsx", workbook, "--csv-dir", empty) == 0
+    assert openpyxl.load_workbook(workbook).sheetnames[-1] == "sources"
+    assert (empty / "sources.csv").is_file()
+    assert _export(project_root, "--csv-dir", tmp_path / "new" / "nested" / "csv") == 0
+    assert (tmp_path / "new" / "nested" / "csv" / "fig01_report.csv").is_file()
+    monkeypatch.chdir(tmp_path)  # relative paths are taken from where the command is typed
+    assert _export(project_root, "--xlsx", "relative.xlsx", "--csv-dir", "relative") == 0
+    assert (tmp_path / "relative.xlsx").is_file() and (tmp_path / "relative" / "tab02.csv").is_file()
+    assert _export(project_root, "--csv-dir", "relative") == 2, "a second export into the same folder is refused"
