@@ -135,13 +135,13 @@ def test_data_terms_lists_each_source_once_with_its_licence(project_root):
     provenance = folder / "provenance.yaml"
     text = provenance.read_text(encoding="utf-8")
     licence = load_yaml(provenance)["licence"]
-    provenance.write_text(text.replace(licence, "Terms A | terms B", 1), encoding="utf-8")
+    provenance.write_text(text.replace(licence, "Terms A | terms B <script>x</script> [y](javascript:z)", 1), encoding="utf-8")
 
     table = data_terms_table(load_project(project_root)).splitlines()
     body = table[2:]
     assert len(body) == len(load_project(project_root).sources_with_vintages())
     isscc = next(line for line in body if line.startswith("| isscc |"))
-    assert "Terms A \\| terms B" in isscc
+    assert "Terms A \\| terms B \\<script>x\\</script> [y\\](javascript:z)" in isscc  # text, not HTML or a link
     assert all(line.count(" | ") == 3 for line in body)  # the escaped pipe does not add a column
 
 

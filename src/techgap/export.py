@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from techgap.config import Project
-from techgap.escaping import spreadsheet_cell
+from techgap.escaping import markdown_text, spreadsheet_cell
 from techgap.io import write_bytes
 from techgap.provenance import list_vintages, load_provenance, resolve_vintage
 
@@ -161,7 +161,7 @@ def data_terms_table(project: Project) -> str:
     lines = ["| source | title | publisher | licence / terms |", "|---|---|---|---|"]
     for row in sources.itertuples(index=False):
         cells = [row.source, row.title, row.publisher, row.licence]
-        lines.append("| " + " | ".join(str(cell).replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
+        lines.append("| " + " | ".join(markdown_text(cell) for cell in cells) + " |")  # provenance text stays text
     return "\n".join(lines) + "\n"
 
 
