@@ -82,7 +82,8 @@ def visible_controls(text: str) -> str:
 # <javascript:...>). ']' only where it would close a link or image ('](' and '][') or start a link
 # reference definition (']:'): a lone '[source_id]' stays as it is. '&' only where it starts a character
 # reference (&lt; &#60; &#x3c;), which a renderer would turn into a different character: 'R&D' stays.
-_MARKDOWN_INLINE = re.compile(r"[\\|<]|\](?=[(\[:])|&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+_CHARACTER_REFERENCE = r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)"
+_MARKDOWN_INLINE = re.compile(r"[\\|<]|\](?=[(\[:])|" + _CHARACTER_REFERENCE)
 # What can make a line a heading, quote, list item, thematic break, setext underline or code fence.
 _BLOCK_START = re.compile(r"^(?:[#>+*=~`_-]|\d{1,9}(?=[.)](?:\s|$)))")
 # Every ASCII punctuation character Markdown uses as syntax (the set figures/report.md has always used).
@@ -121,5 +122,5 @@ def markdown_prose(value: object) -> str:
     a heading, a quote, a link or HTML by accident), a character reference's ``&`` too; invisible
     characters shown as ``\\uXXXX``."""
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(value))
-    text = re.sub(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)", r"\\&", text)
+    text = re.sub(_CHARACTER_REFERENCE, r"\\&", text)
     return visible_controls(text)
