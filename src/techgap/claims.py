@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from techgap import compare
 from techgap.config import Project, check_id, load_yaml
 from techgap.errors import InputError
+from techgap.escaping import markdown_text
 
 VERDICTS = ("supported", "consistent", "revised", "contradicted", "uncheckable")
 # A statement is as strong as its weakest checked part: the first verdict of this order found among its
@@ -734,12 +735,12 @@ def to_markdown(statements: pd.DataFrame, changes: pd.DataFrame | None = None) -
             )
         lines.append("")
     lines += ["| id | section | quote | stated | computed | later | status | detail |", "|---|---|---|---|---|---|---|---|"]
-    for _, row in statements.iterrows():
-        quote = str(row["quote"]).replace("|", "\\|")
+    for _, row in statements.iterrows():  # text from claims.yaml escaped: no HTML, link or extra cell from a quote
+        section, quote, unit = (markdown_text(row[column]) for column in ("section", "quote", "unit"))
         lines.append(
-            f"| {row['id']} | {row['section']} | {quote} | {row['comparison'].replace('==', '')} "
-            f"{row['stated']:g} {row['unit']} | {_number(row['computed'])} | {_number(row['later'])} | "
-            f"{row['status']} | {str(row['detail']).replace('|', '/')} |"
+            f"| {row['id']} | {section} | {quote} | {row['comparison'].replace('==', '')} "
+            f"{row['stated']:g} {unit} | {_number(row['computed'])} | {_number(row['later'])} | "
+            f"{row['status']} | {markdown_text(str(row['detail']).replace('|', '/'))} |"
         )
     return "\n".join(lines) + "\n"
 

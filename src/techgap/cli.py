@@ -293,11 +293,20 @@ def _status(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from techgap.export import export_csv_dir, export_xlsx
+    from techgap.export import check_csv_dir_target, check_xlsx_target, export_csv_dir, export_xlsx
 
     if args.xlsx is None and args.csv_dir is None:
         raise ValueError("export: say where to write: --xlsx PATH and/or --csv-dir DIR")
     project = project_of(args)
+    if args.xlsx is not None:  # both destinations checked before either is written
+        check_xlsx_target(project, args.xlsx)
+    if args.csv_dir is not None:
+        check_csv_dir_target(project, args.csv_dir)
+        if args.xlsx is not None and args.xlsx.resolve().is_relative_to(args.csv_dir.resolve()):
+            raise ValueError(
+                f"export: --xlsx {args.xlsx} is inside --csv-dir {args.csv_dir}, which must be new or empty; "
+                "write the workbook to a .xlsx file outside that folder and outside the project's figures/ and data/"
+            )
     if args.xlsx is not None:
         tables = export_xlsx(project, args.xlsx)
         print(f"wrote {args.xlsx}: {len(tables)} item sheets and a sources sheet")
@@ -415,8 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_refresh)
     p = sub.add_parser("export", help="write every item's data to one .xlsx and/or UTF-8-with-BOM CSVs for Excel")
-    p.add_argument("--xlsx", type=Path, metavar="PATH", help="the workbook to write: a sheet per item, and `sources`")
-    p.add_argument("--csv-dir", type=Path, metavar="DIR", help="folder for one CSV per item (and sources.csv)")
+    p.add_argument("--xlsx", type=Path, metavar="PATH", help="the workbook to write (a .xlsx file outside figures/ and data/)")
+    p.add_argument(
+        "--csv-dir", type=Path, metavar="DIR", help="a new or empty folder outside figures/ and data/ for one CSV per item"
+    )
     p.set_defaults(func=_export)
     p = sub.add_parser("schema", help="regenerate workflow/schemas/config.schema.json from the settings model")
     p.set_defaults(func=_schema)

@@ -3,10 +3,16 @@ sheet from provenance) and/or CSVs in UTF-8 with a byte-order mark, which Excel 
 show Chinese text. Both are deterministic: the same figures give the same bytes.
 
 Items are found as figures/**/<item>/<item>.csv, so the export follows the layout whether or not
-outputs are split by edition (figures/<edition>/<item>/<item>.csv)."""
+outputs are split by edition (figures/<edition>/<item>/<item>.csv).
+
+A spreadsheet runs a cell that starts with '=', '+', '-' or '@': the CSVs get such text cells with a
+leading apostrophe (escaping.spreadsheet_cell), the workbook stores every text cell as text. Exports
+are written only outside figures/ and data/, so that they can never replace or add to the pipeline's
+inputs and outputs: the workbook to a .xlsx file, the CSVs to a folder that is new or empty."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -18,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from techgap.config import Project
+from techgap.escaping import markdown_text, spreadsheet_cell
 from techgap.io import write_bytes
 from techgap.provenance import list_vintages, load_provenance, resolve_vintage
 
@@ -41,6 +48,59 @@ class ItemTable:
     def name(self) -> str:
         """Sheet and file name: `fig01` or, with editions, `fig01_report`."""
         return self.item_id if self.edition is None else f"{self.item_id}_{self.edition}"
+
+
+WHERE_EXPORTS_GO = "outside the project's figures/ and data/"
+
+
+def _inside_outputs(project: Project, target: Path) -> str | None:
+    """The protected folder (figures/ or data/) that ``target`` is in, after symlinks and '..' are
+    resolved; None when it is outside both."""
+    resolved = Path(target).resolve()
+    for folder in (project.figures_dir, project.root / "data"):
+        if resolved.is_relative_to(folder.resolve()):
+            return f"{folder.name}/"
+    return None
+
+
+def check_xlsx_target(project: Project, target: Path) -> Path:
+    """The workbook goes to a .xlsx file outside figures/ and data/ (an existing one is replaced); a
+    path into figures/ would replace an output (manifest.json) that the workflow then believes is up
+    to date."""
+    allowed = f"write the workbook to a .xlsx file {WHERE_EXPORTS_GO}, e.g. --xlsx techgap.xlsx"
+    inside = _inside_outputs(project, target)
+    if inside is not None:
+        raise ValueError(f"export: --xlsx {target} is inside {inside}; {allowed}")
+    if Path(target).suffix.lower() != ".xlsx":
+        raise ValueError(f"export: --xlsx {target} does not end in .xlsx; {allowed}")
+    if Path(target).is_dir():
+        raise ValueError(f"export: --xlsx {target} is a folder; {allowed}")
+    return Path(target)
+
+
+def check_csv_dir_target(project: Project, target: Path) -> Path:
+    """The CSVs go to a folder outside figures/ and data/ that does not exist yet (it is made) or is
+    empty: they never land among the pipeline's files, and never mix with or replace other files."""
+    allowed = f"give a folder that does not exist yet (or an empty one) {WHERE_EXPORTS_GO}, e.g. --csv-dir export/"
+    inside = _inside_outputs(project, target)
+    if inside is not None:
+        raise ValueError(f"export: --csv-dir {target} is inside {inside}; {allowed}")
+    folder = Path(target)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"export: --csv-dir {target} is a file; {allowed}")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise ValueError(f"export: --csv-dir {target} already exists and is not empty; {allowed}")
+    return folder
+
+
+def spreadsheet_csv(text: str) -> str:
+    """A CSV with each cell made safe to open in a spreadsheet (escaping.spreadsheet_cell). Written back
+    as pandas writes CSVs (minimal quoting, '\\n' line ends), so a file with no such cell keeps its bytes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in csv.reader(io.StringIO(text, newline="")):
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    return out.getvalue()
 
 
 def find_item_tables(figures_dir: Path, item_order: Iterable[str] = ()) -> list[ItemTable]:
@@ -101,7 +161,7 @@ def data_terms_table(project: Project) -> str:
     lines = ["| source | title | publisher | licence / terms |", "|---|---|---|---|"]
     for row in sources.itertuples(index=False):
         cells = [row.source, row.title, row.publisher, row.licence]
-        lines.append("| " + " | ".join(str(cell).replace("|", "\\|").replace("\n", " ") for cell in cells) + " |")
+        lines.append("| " + " | ".join(markdown_text(cell) for cell in cells) + " |")  # provenance text stays text
     return "\n".join(lines) + "\n"
 
 
@@ -165,6 +225,7 @@ def data_stamp(sources: pd.DataFrame) -> dt.datetime:
 
 
 def export_xlsx(project: Project, target: Path) -> list[ItemTable]:
+    target = check_xlsx_target(project, target)
     tables = find_item_tables(project.figures_dir, [item.id for item in project.items])
     if not tables:
         raise ValueError(f"{project.figures_dir}: no item data (<item>/<item>.csv) found; build the figures first")
@@ -174,15 +235,18 @@ def export_xlsx(project: Project, target: Path) -> list[ItemTable]:
 
 
 def export_csv_dir(project: Project, target_dir: Path) -> list[Path]:
-    """Each item CSV, byte for byte, behind a UTF-8 byte-order mark; plus sources.csv."""
+    """Each item CSV behind a UTF-8 byte-order mark, byte for byte except that a text cell a
+    spreadsheet would run as a formula gets a leading apostrophe; plus sources.csv, made the same way."""
+    target_dir = check_csv_dir_target(project, target_dir)
     tables = find_item_tables(project.figures_dir, [item.id for item in project.items])
     if not tables:
         raise ValueError(f"{project.figures_dir}: no item data (<item>/<item>.csv) found; build the figures first")
     written = []
     for table in tables:
-        path = Path(target_dir) / f"{table.name}.csv"
-        write_bytes(path, UTF8_BOM + table.path.read_bytes())
+        path = target_dir / f"{table.name}.csv"
+        text = table.path.read_bytes().decode("utf-8")  # as written: read_text would turn a CR into a newline
+        write_bytes(path, UTF8_BOM + spreadsheet_csv(text).encode("utf-8"))
         written.append(path)
-    sources_csv = source_rows(project).to_csv(index=False, lineterminator="\n").encode("utf-8")
-    write_bytes(Path(target_dir) / "sources.csv", UTF8_BOM + sources_csv)
-    return written + [Path(target_dir) / "sources.csv"]
+    sources_csv = spreadsheet_csv(source_rows(project).to_csv(index=False, lineterminator="\n")).encode("utf-8")
+    write_bytes(target_dir / "sources.csv", UTF8_BOM + sources_csv)
+    return written + [target_dir / "sources.csv"]

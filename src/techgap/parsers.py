@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -154,6 +155,7 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
     )
     numbers = pd.to_numeric(text, errors="coerce")
     numbers = numbers.where(np.isfinite(numbers))  # 'inf' and 'nan' are not numbers a document prints
+    numbers = numbers.where(numbers != 0, 0.0)  # '-0' and '-0.0' are zero: never printed as '-0' downstream
     flagged_missing = frame["flag"] == "missing"
     bad_missing = missing_token & ~flagged_missing
     _first_bad(
@@ -190,6 +192,48 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
         "flag=missing only where the value is empty or n.a.",
     )
     return numbers.astype("float64")
+
+
+# Free-text columns that reach the figures, tables and CSVs as they are (entity names are checked
+# against config/entities.yaml; the other columns against a vocabulary, a grammar or the provenance).
+TEXT_COLUMNS = ("category", "label", "label_en", "note")
+# Invisible characters that change what a text shows: format characters (Cf: the bidi embeddings,
+# overrides and isolates U+202A-202E and U+2066-2069, marks U+200E/200F/061C, zero-width space and
+# joiners, soft hyphen, word joiner, byte-order mark), controls other than the line end (Cc) and the
+# line/paragraph separators U+2028/2029.
+INVISIBLE_CATEGORIES = ("Cf", "Cc", "Zl", "Zp")
+
+
+def _invisible_characters(value: str) -> list[str]:
+    return [c for c in value if unicodedata.category(c) in INVISIBLE_CATEGORIES]
+
+
+def check_text_columns(path: Path, frame: pd.DataFrame, columns: tuple[str, ...] = TEXT_COLUMNS) -> None:
+    """Refuse a bidi control or another invisible format or control character in a label, note or
+    category: U+202E in a label reverses what the figure, table and CSV show, and nothing flags it
+    there. The error shows the character as \\uXXXX (InputError escapes it). Checked per distinct value."""
+    for column in columns:
+        if column not in frame:
+            continue
+        values = frame[column].astype(str)
+        bad = {v: _invisible_characters(v) for v in values.unique() if not (v.isascii() and v.isprintable())}
+        bad = {value: chars for value, chars in bad.items() if chars}
+        if not bad:
+            continue
+        mask = values.isin(list(bad)).to_numpy()
+        position = int(np.flatnonzero(mask)[0])
+        chars = bad[values.iloc[position]]
+        names = "; ".join(dict.fromkeys(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in chars))
+        count = int(mask.sum())
+        more = f" ({count - 1} more row(s) like it)" if count > 1 else ""
+        raise InputError(
+            path,
+            f"{column} has an invisible format or control character ({names}): {values.iloc[position]!r}{more}",
+            line=int(frame["_line"].iloc[position]),
+            field=column,
+            expected="text without bidi controls, zero-width or other invisible characters (Unicode Cf, Cc, Zl, Zp); "
+            "delete them or retype the text",
+        )
 
 
 def _check_lines(path: Path, data: bytes, n_columns: int) -> None:
@@ -279,6 +323,7 @@ def read_long_csv(path: str | Path) -> pd.DataFrame:
         _first_bad(path, (frame[column] == "").to_numpy(), frame, column, f"{column} is empty", f"a non-empty {column}")
     bad_flag = ~frame["flag"].isin(ALLOWED_FLAGS)
     _first_bad(path, bad_flag.to_numpy(), frame, "flag", "unknown flag", ", ".join(sorted(ALLOWED_FLAGS - {""})))
+    check_text_columns(path, frame)
     frame["value"] = parse_value_column(path, frame)
     return frame[RAW_COLUMNS + ["_line"]]
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from techgap import compare
+from techgap.escaping import markdown_line, markdown_text
 from techgap.kinds import (
     MatrixTableSpec,
     RankShareTableSpec,
@@ -217,7 +218,7 @@ for _build, _model in (
 
 
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return markdown_text(value)  # no HTML, link or extra cell from a label, name or header
 
 
 def flat_columns(display: pd.DataFrame) -> list[str]:
@@ -226,18 +227,18 @@ def flat_columns(display: pd.DataFrame) -> list[str]:
 
 
 def to_markdown(item: Any, display: pd.DataFrame, ctx: Context) -> str:
-    lines = [f"### {ctx.t(item.title)}", ""]
+    lines = [f"### {markdown_text(ctx.t(item.title))}", ""]
     unit_line = getattr(item.spec, "unit_line", None)
     if unit_line:
-        lines += [ctx.t(unit_line), ""]
+        lines += [markdown_line(ctx.t(unit_line)), ""]
     numeric = [is_numeric_column(display.iloc[:, i]) for i in range(display.shape[1])]
     lines.append("| " + " | ".join(_cell(c) for c in flat_columns(display)) + " |")
     lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
     for _, row in display.iterrows():
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
-    lines += ["", ctx.t(item.source_line)]
+    lines += ["", markdown_line(ctx.t(item.source_line))]
     if item.spec.note:
-        lines += ["", ctx.t(item.spec.note)]
+        lines += ["", markdown_line(ctx.t(item.spec.note))]
     return "\n".join(lines) + "\n"
 
 
