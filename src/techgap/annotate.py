@@ -9,33 +9,19 @@ writes figures/report.html (self-contained, no script, works opened from disk) a
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from techgap.config import Project
-from techgap.escaping import markdown_prose
+from techgap.config import Plotting, Project
+from techgap.escaping import html_text, markdown_prose, safe_url
 from techgap.provenance import Document, list_vintages, open_snapshot, resolve_vintage
+from techgap.vocabulary import VERDICTS
 
 REPORT_SOURCE = "ndc_report"
-SYMBOLS = {"supported": "✔", "consistent": "≈", "revised": "↻", "contradicted": "✘", "uncheckable": "?"}
-COLOURS = {
-    "supported": "#d7f0d2",
-    "consistent": "#d6e6f5",
-    "revised": "#fde7c4",
-    "contradicted": "#f8d0cc",
-    "uncheckable": "#e6e6e6",
-}
-MEANINGS = {
-    "supported": "an independent source agrees within the report's rounding",
-    "consistent": "only the report's own numbers are available, and they agree",
-    "revised": "the cited release agrees (or is not held); a later release differs",
-    "contradicted": "the cited source disagrees",
-    "uncheckable": "the data are not in the project",
-}
+SYMBOLS = {verdict: term.symbol for verdict, term in VERDICTS.items()}
 HEADING = re.compile(r"^(?:[壹貳參肆伍陸柒]、|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|（[一二三四五六七八九十]+）)")
 PARAGRAPH_END = ("。", "：", ":")
 SHORT_LINE = 20  # a line this short ends its paragraph (the extraction wraps full lines at ~33 characters)
@@ -162,7 +148,7 @@ def document_index(project: Project, sources: Iterable[str]) -> dict[str, Docume
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html_text(value)
 
 
 def _number(value: object) -> str:
@@ -170,9 +156,10 @@ def _number(value: object) -> str:
 
 
 def safe_link(url: str, text: str) -> str:
-    """A link only to http(s) addresses; anything else is shown as text."""
-    if re.match(r"^https?://", url or ""):
-        return f'<a href="{_e(url)}" rel="noopener">{_e(text)}</a>'
+    """A link only to http(s) addresses a browser would follow (escaping.safe_url); anything else as text."""
+    href = safe_url(url)
+    if href:
+        return f'<a href="{_e(href)}" rel="noopener">{_e(text)}</a>'
     return _e(text)
 
 
@@ -206,7 +193,8 @@ def note_html(statement: pd.Series, rows: pd.DataFrame, documents: Mapping[str, 
     verdict = statement["status"]
     items = [
         f'<li id="n-{_e(statement["id"])}" class="v-{_e(verdict)}"><span class="sym" aria-hidden="true">'
-        f'{SYMBOLS[verdict]}</span> <b>{_e(verdict)}</b> <a href="#s-{_e(statement["id"])}">{_e(statement["id"])}</a>'
+        f'{SYMBOLS[verdict]}</span> <b>{_e(VERDICTS[verdict].en)}</b> '
+        f'<a href="#s-{_e(statement["id"])}">{_e(statement["id"])}</a>'
         f' <span lang="zh-Hant">「{_e(statement["quote"])}」</span><ul lang="en">'
     ]
     for status, line in check_lines(rows):
@@ -233,13 +221,13 @@ def paragraph_html(text: str, marks: list[Mark], verdicts: Mapping[str, str]) ->
         verdict = verdicts[mark.statement]
         extra = "".join(
             f'<a class="sym v-{_e(verdicts[n.statement])}" href="#n-{_e(n.statement)}" id="s-{_e(n.statement)}" '
-            f'title="{_e(n.statement)}: {_e(verdicts[n.statement])}">{SYMBOLS[verdicts[n.statement]]}</a>'
+            f'title="{_e(n.statement)}: {_e(VERDICTS[verdicts[n.statement]].en)}">{SYMBOLS[verdicts[n.statement]]}</a>'
             for n in nested
             if mark.start < n.end and n.start < mark.end
         )
         out.append(
             f'<mark class="v-{_e(verdict)}" id="s-{_e(mark.statement)}"><a href="#n-{_e(mark.statement)}" '
-            f'title="{_e(mark.statement)}: {_e(verdict)}">{_e(text[mark.start : mark.end])}<span class="sym">'
+            f'title="{_e(mark.statement)}: {_e(VERDICTS[verdict].en)}">{_e(text[mark.start : mark.end])}<span class="sym">'
             f"{SYMBOLS[verdict]}</span></a></mark>{extra}"
         )
         cursor = mark.end
@@ -247,23 +235,32 @@ def paragraph_html(text: str, marks: list[Mark], verdicts: Mapping[str, str]) ->
     return "".join(out)
 
 
-STYLE = (
-    """
-body{font-family:"Noto Sans CJK TC","Noto Sans TC","PingFang TC","Microsoft JhengHei",sans-serif;max-width:52em;
-margin:2em auto;padding:0 1em;line-height:1.7;color:#222}
-mark{padding:0 .1em;border-bottom:2px solid #888}mark a{color:inherit;text-decoration:none}
+def style(plotting: Plotting) -> str:
+    """The page's CSS: its colours are config/plotting.yaml's (the verdicts' badge colours, the page palette)."""
+    marks = "".join(
+        f".v-{verdict}{{background:{colours.background}}}mark.v-{verdict}{{border-bottom-color:{colours.text}}}"
+        for verdict, colours in plotting.verdicts.items()
+    )
+    return (
+        plotting.page.css_variables()
+        + """body{font-family:"Noto Sans CJK TC","Noto Sans TC","PingFang TC","Microsoft JhengHei",sans-serif;max-width:52em;
+margin:2em auto;padding:0 1em;line-height:1.7;color:var(--text);background:var(--background)}
+mark{padding:0 .1em;border-bottom:2px solid var(--muted)}mark a{color:inherit;text-decoration:none}
 .sym{font-weight:bold;margin-left:.15em}
-ul.notes{font-size:.85em;border-left:3px solid #ccc;margin:.3em 0 1.2em;padding-left:1.2em}
+ul.notes{font-size:.85em;border-left:3px solid var(--border);margin:.3em 0 1.2em;padding-left:1.2em}
 ul.notes ul{padding-left:1.2em}.legend li{list-style:none}
 """
-    + "".join(f".v-{k}{{background:{v}}}" for k, v in COLOURS.items())
-    + "mark.v-contradicted{border-bottom-color:#b00}mark.v-supported{border-bottom-color:#2a2}"
-    "mark.v-revised{border-bottom-color:#c70}mark.v-consistent{border-bottom-color:#37a}"
-)
+        + marks
+    )
 
 
 def render_html(
-    sections: list[Section], statements: pd.DataFrame, checks: pd.DataFrame, documents: Mapping[str, Document], summary: str
+    sections: list[Section],
+    statements: pd.DataFrame,
+    checks: pd.DataFrame,
+    documents: Mapping[str, Document],
+    summary: str,
+    plotting: Plotting,
 ) -> str:
     quotes = dict(zip(statements["id"], statements["quote"], strict=True))
     verdicts = dict(zip(statements["id"], statements["status"], strict=True))
@@ -278,7 +275,7 @@ def render_html(
         '<html lang="zh-Hant"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>中國推動技術自主之現況與影響 — annotated (techgap claims ledger)</title>",
-        f"<style>{STYLE}</style></head><body>",
+        f"<style>{style(plotting)}</style></head><body>",
         '<header lang="en"><h1 lang="zh-Hant">中國推動技術自主之現況與影響</h1>',
         "<p>The report's full text (國家發展委員會, 2023), every numeric statement of the techgap claims ledger "
         "marked in place by its verdict. Each mark links to its note: the checks, the values computed from the "
@@ -286,8 +283,8 @@ def render_html(
         f'<p><b>{_e(summary)}</b> — <a href="claims.csv">claims.csv</a> · <a href="claims_checks.csv">'
         'claims_checks.csv</a> · <a href="index.html">index</a></p><ul class="legend">',
     ]
-    for verdict, symbol in SYMBOLS.items():
-        parts.append(f'<li><mark class="v-{verdict}">{symbol} {verdict}</mark> {_e(MEANINGS[verdict])}</li>')
+    for verdict, term in VERDICTS.items():
+        parts.append(f'<li><mark class="v-{verdict}">{term.symbol} {_e(term.en)}</mark> {_e(term.meaning)}</li>')
     parts.append("</ul></header><main>")
     for s_index, section in enumerate(sections):
         if section.heading:
@@ -329,7 +326,7 @@ def render_markdown(sections: list[Section], statements: pd.DataFrame, checks: p
         "",
         summary,
         "",
-        " · ".join(f"{s} {v}" for v, s in SYMBOLS.items()),
+        " · ".join(f"{term.symbol} {term.en}" for term in VERDICTS.values()),
         "",
     ]
     for s_index, section in enumerate(sections):
@@ -347,7 +344,8 @@ def render_markdown(sections: list[Section], statements: pd.DataFrame, checks: p
             text.append(_md(paragraph[cursor:]))
             lines += ["".join(text), ""]
             for mark in sorted(by_paragraph.get((s_index, p_index), []), key=lambda m: m.start):
-                lines.append(f"- {SYMBOLS[verdicts[mark.statement]]} **{verdicts[mark.statement]}** {mark.statement}")
+                term = VERDICTS[verdicts[mark.statement]]
+                lines.append(f"- {term.symbol} **{term.en}** {mark.statement}")
                 lines += [f"  - {SYMBOLS[status]} {_md(line)}" for status, line in check_lines(rows_of[mark.statement])]
             if by_paragraph.get((s_index, p_index)):
                 lines.append("")
@@ -370,6 +368,7 @@ def write_annotated_report(project: Project, statements: pd.DataFrame | None = N
     sources = {s for value in checks["sources"].fillna("") for s in str(value).split(";") if s}
     summary = summary_line(statements)
     write_text(
-        project.figures_dir / "report.html", render_html(sections, statements, checks, document_index(project, sources), summary)
+        project.figures_dir / "report.html",
+        render_html(sections, statements, checks, document_index(project, sources), summary, project.plotting),
     )
     write_text(project.figures_dir / "report.md", render_markdown(sections, statements, checks, summary))

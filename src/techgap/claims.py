@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from techgap import compare
+from techgap import compare, vocabulary
 from techgap.config import Project, check_id, load_yaml
 from techgap.errors import InputError
 from techgap.escaping import markdown_text
 
-VERDICTS = ("supported", "consistent", "revised", "contradicted", "uncheckable")
+VERDICTS = tuple(vocabulary.VERDICTS)  # strongest evidence first
 # A statement is as strong as its weakest checked part: the first verdict of this order found among its
 # checks is the statement's (uncheckable parts do not lower it; they are counted in `checked`).
 STATEMENT_ORDER = ("contradicted", "revised", "consistent", "supported")

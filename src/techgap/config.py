@@ -280,6 +280,26 @@ class ChartPalette(Strict):
     break_: str = Field(alias="break", pattern=COLOUR)
 
 
+class PagePalette(Strict):
+    """The colours of the pages (index.html, provenance.html, report.html), as CSS custom properties."""
+
+    text: str = Field(pattern=COLOUR)
+    background: str = Field(pattern=COLOUR)
+    link: str = Field(pattern=COLOUR)
+    muted: str = Field(pattern=COLOUR)
+    border: str = Field(pattern=COLOUR)
+    rule: str = Field(pattern=COLOUR)
+    light_rule: str = Field(pattern=COLOUR)
+    head_background: str = Field(pattern=COLOUR)
+    code_background: str = Field(pattern=COLOUR)
+    warning_background: str = Field(pattern=COLOUR)
+    warning_border: str = Field(pattern=COLOUR)
+
+    def css_variables(self) -> str:
+        """`:root{--text:#1a1a1a;...}`: the pages' stylesheets use var(--text) and never a colour of their own."""
+        return ":root{" + ";".join(f"--{name.replace('_', '-')}:{value}" for name, value in self) + "}\n"
+
+
 class Plotting(Strict):
     """config/plotting.yaml: every colour of the figures, tables and pages."""
 
@@ -288,6 +308,7 @@ class Plotting(Strict):
     chart: ChartPalette
     statuses: dict[str, BadgeColours]
     verdicts: dict[str, BadgeColours]
+    page: PagePalette
 
     @field_validator("entities")
     @classmethod

@@ -132,8 +132,10 @@ def markdown_prose(value: object) -> str:
 
 
 def html_text(text: object) -> str:
-    """Text for HTML content or a quoted attribute: escaped, invisible characters shown as \\uXXXX."""
-    return html.escape(visible_controls("" if text is None else str(text)), quote=True)
+    """Text for HTML content or a quoted attribute: escaped, invisible characters shown as \\uXXXX; line breaks
+    kept (a provenance file is shown as it is written, in a <pre>)."""
+    lines = ("" if text is None else str(text)).split("\n")
+    return "\n".join(html.escape(visible_controls(line), quote=True) for line in lines)
 
 
 def safe_url(url: object) -> str | None:

@@ -36,7 +36,7 @@ TextList = Annotated[list[Text], BeforeValidator(_as_list)]
 def _period_or_token(value: str) -> str:
     if period_grammar.LATEST.match(value) or period_grammar.problem(value) is None:
         return value
-    raise ValueError(f"{value!r} is not a period or latest/latest-Ny ({period_grammar.WRITTEN})")
+    raise ValueError(f"{value!r} is not a period or latest/latest-Ny ({period_grammar.WRITTEN}, latest, latest-1y)")
 
 
 Period = Text

@@ -130,7 +130,7 @@ def write_manifest(project: Project) -> None:
     provenance = provenance_texts(project.root, manifest)  # read (and checked) before anything is written
     corrections = provenance_corrections_by_file(project.root, provenance)
     write_json(project.figures_dir / "manifest.json", manifest)
-    write_page(project.figures_dir, manifest, claims, provenance, corrections=corrections)
+    write_page(project.figures_dir, manifest, claims, provenance, project.plotting, corrections=corrections)
 
 
 README_START, README_END = "<!-- items:start -->", "<!-- items:end -->"

@@ -14,14 +14,16 @@ import re
 import struct
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pandas as pd
 
+from techgap.config import Plotting
+from techgap.escaping import html_text, safe_url
 from techgap.io import write_bytes, write_text
+from techgap.vocabulary import STATUSES, VERDICTS, Term
 
 PAGE_FILE = "index.html"
 PROVENANCE_FILE = "provenance.html"
@@ -46,31 +48,6 @@ CSS_CLASS_WORD = re.compile(r"^[a-z][a-z_]{0,31}$")
 FONT_NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14)  # keep copyright and the OFL licence notice in the subset
 
 
-@dataclass(frozen=True)
-class Badge:
-    symbol: str
-    zh: str
-    en: str
-    color: str
-    background: str
-
-
-# Colour is never the only signal: each status also has a symbol and a word. Text and background colours
-# meet WCAG AA (4.5:1); tests/test_page_unit.py computes the ratios from the page's own CSS.
-ITEM_BADGES = {
-    "reproduced": Badge("✓", "重現", "reproduced", "#14532d", "#dcfce7"),
-    "transcribed": Badge("◇", "轉錄", "transcribed", "#1e3a8a", "#dbeafe"),
-    "partial": Badge("◐", "部分", "partial", "#7c2d12", "#ffedd5"),
-    "unavailable": Badge("○", "無資料", "unavailable", "#7f1d1d", "#fee2e2"),
-    "analysis": Badge("★", "分析", "analysis", "#4c1d95", "#ede9fe"),
-}
-CLAIM_BADGES = {
-    "supported": Badge("✓", "相符", "supported", "#14532d", "#dcfce7"),
-    "contradicted": Badge("×", "不符", "contradicted", "#7f1d1d", "#fee2e2"),
-    "uncheckable": Badge("?", "無法查核", "uncheckable", "#374151", "#f3f4f6"),
-}
-OTHER_BADGE = Badge("·", "其他", "other", "#1f2937", "#e5e7eb")
-
 FONT_STACK = (
     f"'{FONT_FAMILY}','Noto Sans CJK TC','Noto Sans TC','Source Han Sans TC','PingFang TC',"
     "'Microsoft JhengHei','Heiti TC',sans-serif"
@@ -78,68 +55,67 @@ FONT_STACK = (
 BASE_CSS = f"""@font-face{{font-family:'{FONT_FAMILY}';src:url('{FONT_ASSET}') format('woff2');font-display:swap}}
 *{{box-sizing:border-box}}
 html{{-webkit-text-size-adjust:100%;text-size-adjust:100%}}
-body{{margin:0;font-family:{FONT_STACK};font-size:17px;line-height:1.6;color:#1a1a1a;background:#ffffff}}
+body{{margin:0;font-family:{FONT_STACK};font-size:17px;line-height:1.6;color:var(--text);background:var(--background)}}
 main,header.top,footer{{max-width:62rem;margin:0 auto;padding:0 1rem}}
 h1{{font-size:1.6rem;line-height:1.3;margin:1.2rem 0 .5rem}}
-h2{{font-size:1.35rem;line-height:1.35;margin:2rem 0 .6rem;padding-top:.6rem;border-top:3px solid #1a1a1a}}
+h2{{font-size:1.35rem;line-height:1.35;margin:2rem 0 .6rem;padding-top:.6rem;border-top:3px solid var(--text)}}
 h3{{font-size:1.15rem;line-height:1.4;margin:1.6rem 0 .4rem}}
 h4{{font-size:1rem;margin:1rem 0 .3rem}}
 h5{{font-size:.95rem;margin:.6rem 0 .3rem}}
-a{{color:#0b4fb3}}
-a:focus-visible,input:focus-visible+label,summary:focus-visible{{outline:3px solid #0b4fb3;outline-offset:2px}}
+a{{color:var(--link)}}
+a:focus-visible,input:focus-visible+label,summary:focus-visible{{outline:3px solid var(--link);outline-offset:2px}}
 p,li,dd,dt,pre,code,h1,h2,h3,h4,h5{{overflow-wrap:anywhere}}
-.muted{{color:#4b5563}}
+.muted{{color:var(--muted)}}
 .nw{{white-space:nowrap}}
 .small{{font-size:.9rem}}
-img{{max-width:100%;height:auto;border:1px solid #d1d5db;display:block}}
+img{{max-width:100%;height:auto;border:1px solid var(--border);display:block}}
 figure{{margin:.6rem 0 1rem}}
-figcaption{{font-size:.9rem;color:#4b5563}}
-.item{{border-top:1px solid #9ca3af;margin-top:1.5rem}}
-.edition{{margin:.8rem 0 1.2rem;padding:.2rem 0 .2rem .9rem;border-left:4px solid #d1d5db}}
+figcaption{{font-size:.9rem;color:var(--muted)}}
+.item{{border-top:1px solid var(--rule);margin-top:1.5rem}}
+.edition{{margin:.8rem 0 1.2rem;padding:.2rem 0 .2rem .9rem;border-left:4px solid var(--border)}}
 .meta{{margin:.2rem 0;font-size:.9rem}}
 .meta dt{{font-weight:bold;display:inline}}
 .meta dd{{display:inline;margin:0 .8rem 0 .3rem}}
-.warnings{{background:#fffbeb;border:1px solid #b45309;color:#1a1a1a;padding:.4rem .8rem;list-style:none}}
+.warnings{{background:var(--warning-background);border:1px solid var(--warning-border);color:var(--text);
+padding:.4rem .8rem;list-style:none}}
 .badge{{display:inline-block;border-radius:.3rem;padding:0 .45rem;font-size:.85rem;font-weight:bold;white-space:nowrap}}
 .table-wrap{{overflow-x:auto;max-width:100%;margin:.4rem 0}}
 table{{border-collapse:collapse;font-size:.9rem}}
-th,td{{border:1px solid #d1d5db;padding:.25rem .5rem;vertical-align:top;text-align:left;overflow-wrap:normal}}
+th,td{{border:1px solid var(--border);padding:.25rem .5rem;vertical-align:top;text-align:left;overflow-wrap:normal}}
 .table-block td,.table-block th{{min-width:4.5em}}
-th{{background:#f3f4f6}}
+th{{background:var(--head-background)}}
 td.num,th.num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
-tr.total td{{font-weight:bold;border-top:2px solid #1a1a1a}}
+tr.total td{{font-weight:bold;border-top:2px solid var(--text)}}
 .toc-summary td,.toc-summary th{{text-align:right}}
 .toc-summary th:first-child,.toc-summary td:first-child{{text-align:left}}
 ol.toc{{padding-left:1.4rem}}
 ol.toc li{{margin:.3rem 0}}
 ul.links{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}}
 .switch{{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.6rem 0}}
-.switch label,.filter label{{border:1px solid #4b5563;border-radius:.3rem;padding:.15rem .6rem;cursor:pointer;background:#ffffff}}
+.switch label,.filter label{{border:1px solid var(--muted);border-radius:.3rem;padding:.15rem .6rem;cursor:pointer;
+background:var(--background)}}
 .visually-hidden{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
 summary{{cursor:pointer;font-size:.9rem;margin:.3rem 0}}
-pre{{white-space:pre-wrap;background:#f9fafb;border:1px solid #d1d5db;padding:.6rem;font-size:.85rem}}
+pre{{white-space:pre-wrap;background:var(--code-background);border:1px solid var(--border);padding:.6rem;font-size:.85rem}}
 """
 LANG_SWITCH_CSS = """#lang-zh:checked~main .l-en,#lang-zh:checked~header .l-en{display:none}
 #lang-en:checked~main .l-zh,#lang-en:checked~header .l-zh{display:none}
 #lang-both:checked~header label[for=lang-both],#lang-zh:checked~header label[for=lang-zh],
-#lang-en:checked~header label[for=lang-en]{background:#1a1a1a;color:#ffffff}
+#lang-en:checked~header label[for=lang-en]{background:var(--text);color:var(--background)}
 """
 CLAIMS_CSS = """.claims td{min-width:5rem;overflow-wrap:anywhere}
 .claims td[data-label=quote],.claims td[data-label=note]{min-width:18rem}
 .claims td[data-label=detail]{min-width:14rem}
 .claims td[data-label=status]{white-space:nowrap}
-.claims tr.r-contradicted td:first-child{border-left:6px solid #b91c1c}
-.claims tr.r-uncheckable td:first-child{border-left:6px solid #6b7280}
-.claims tr.r-supported td:first-child{border-left:6px solid #15803d}
 .filter label{display:inline-block;margin:.2rem .4rem .2rem 0}
-.filter input:checked+label{background:#1a1a1a;color:#ffffff}
+.filter input:checked+label{background:var(--text);color:var(--background)}
 @media (max-width:700px){
 .claims table,.claims thead,.claims tbody,.claims tr,.claims td{display:block}
 .claims thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-.claims tr{border:1px solid #9ca3af;margin:.6rem 0}
+.claims tr{border:1px solid var(--rule);margin:.6rem 0}
 .claims td[data-label]{min-width:0}
 .claims td:empty{display:none}
-.claims td{border:0;border-top:1px solid #e5e7eb}
+.claims td{border:0;border-top:1px solid var(--light-rule)}
 .claims td::before{content:attr(data-label) ": ";font-weight:bold}
 }
 """
@@ -150,21 +126,7 @@ class PageError(ValueError):
 
 
 def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def safe_url(url: object) -> str | None:
-    """The URL if a browser would follow it to an http(s) server, else None: no javascript:, data:,
-    file: or scheme-relative URLs, nothing with whitespace or control characters (browsers drop tabs
-    and newlines, so 'java\\tscript:' would run)."""
-    if not isinstance(url, str) or not url:
-        return None
-    if any(ch.isspace() or ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in url):
-        return None
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
+    return html_text(value)
 
 
 def external_link(url: object, text_html: str) -> str:
@@ -206,19 +168,24 @@ def bilingual(zh: str, en: str, tag: str = "span", sep: str = " ") -> str:
     return lang_span("zh", zh, tag) + sep + lang_span("en", en, tag)
 
 
-def badge_html(status: object, badges: dict[str, Badge], prefix: str) -> str:
-    badge = badges.get(str(status), OTHER_BADGE)
-    word = css_word(status) if str(status) in badges else "other"
-    label = badge.en if badge is not OTHER_BADGE else str(status)
+def badge_html(status: object, terms: dict[str, Term], prefix: str) -> str:
+    """A status or verdict as symbol and word (colour is never the only signal); an unknown one as itself."""
+    term = terms.get(str(status))
+    if term is None:
+        return f'<span class="badge {prefix}-other"><span lang="en">{esc(status)}</span></span>'
     return (
-        f'<span class="badge {prefix}-{word}"><span aria-hidden="true">{esc(badge.symbol)}</span> '
-        f'<span lang="en">{esc(label)}</span></span>'
+        f'<span class="badge {prefix}-{css_word(status)}"><span aria-hidden="true">{esc(term.symbol)}</span> '
+        f'<span lang="en">{esc(term.en)}</span></span>'
     )
 
 
-def badge_css(badges: dict[str, Badge], prefix: str) -> str:
-    rules = [f".{prefix}-{name}{{color:{b.color};background:{b.background}}}" for name, b in badges.items()]
-    rules.append(f".{prefix}-other{{color:{OTHER_BADGE.color};background:{OTHER_BADGE.background}}}")
+def badge_css(plotting: Plotting) -> str:
+    """The badges' colours (config/plotting.yaml), and the row marks of the claims table."""
+    rules = [plotting.page.css_variables().rstrip("\n")]
+    for prefix, badges in (("s", plotting.statuses), ("c", plotting.verdicts)):
+        rules += [f".{prefix}-{name}{{color:{b.text};background:{b.background}}}" for name, b in badges.items()]
+        rules.append(f".{prefix}-other{{color:var(--text);background:var(--light-rule)}}")
+    rules += [f".claims tr.r-{name} td:first-child{{border-left:6px solid {b.text}}}" for name, b in plotting.verdicts.items()]
     return "\n".join(rules) + "\n"
 
 
@@ -472,7 +439,7 @@ def edition_html(
     zh, en = EDITION_NAMES.get(name, (name, name))
     parts = [
         f'<div class="edition" id="{esc(item["id"])}-{esc(css_word(name))}">',
-        f"<h4>{bilingual(zh, en)} {badge_html(edition.get('status'), ITEM_BADGES, 's')}</h4>",
+        f"<h4>{bilingual(zh, en)} {badge_html(edition.get('status'), STATUSES, 's')}</h4>",
     ]
     if edition.get("reason"):
         parts.append(f'<p lang="en">{esc(edition["reason"])}</p>')
@@ -536,13 +503,13 @@ def status_counts(items: list[dict[str, Any]]) -> dict[str, Counter]:
 def summary_html(items: list[dict[str, Any]]) -> str:
     counts = status_counts(items)
     editions = [e for e in EDITIONS if e in counts] + sorted(e for e in counts if e not in EDITIONS)
-    statuses = [s for s in ITEM_BADGES if any(counts[e][s] for e in editions)]
+    statuses = [s for s in STATUSES if any(counts[e][s] for e in editions)]
     statuses += sorted({s for e in editions for s in counts[e]} - set(statuses))
     head = "".join(f'<th scope="col">{bilingual(*EDITION_NAMES.get(e, (e, e)))}</th>' for e in editions)
     rows = []
     for status in statuses:
         cells = "".join(f'<td data-edition="{esc(e)}" data-status="{esc(status)}">{counts[e][status]}</td>' for e in editions)
-        rows.append(f'<tr><th scope="row">{badge_html(status, ITEM_BADGES, "s")}</th>{cells}</tr>')
+        rows.append(f'<tr><th scope="row">{badge_html(status, STATUSES, "s")}</th>{cells}</tr>')
     warnings = sum(len(e.get("warnings") or []) for item in items for _, e in item_editions(item))
     return (
         f'<div class="table-wrap"><table class="toc-summary"><thead><tr><th scope="col">{bilingual("狀態", "Status")}</th>'
@@ -562,7 +529,7 @@ def toc_entry(item: dict[str, Any]) -> str:
         extra = ""
         if name == "latest" and edition.get("same_as_report") is False:
             extra = ' <span class="small" lang="en">(updated)</span>'
-        badge = badge_html(edition.get("status"), ITEM_BADGES, "s")
+        badge = badge_html(edition.get("status"), STATUSES, "s")
         badges.append(f'<span class="nw"><span class="small" lang="en">{esc(name)}:</span> {badge}{extra}</span>')
     return (
         f'<li><a href="#{esc(item["id"])}">{lang_span("zh", item["title"]["zh"])} '
@@ -613,7 +580,7 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
     (css, html)."""
     columns = [c for c in CLAIM_FIRST_COLUMNS if c in claims.columns]
     columns += [c for c in claims.columns if c not in columns]
-    statuses = list(CLAIM_BADGES) + sorted({str(s) for s in claims.get("status", [])} - set(CLAIM_BADGES))
+    statuses = list(VERDICTS) + sorted({str(s) for s in claims.get("status", [])} - set(VERDICTS))
     counts = Counter(str(s) for s in claims.get("status", []))
     filters = [
         '<input type="radio" name="claim-filter" id="cf-all" class="visually-hidden" checked>'
@@ -622,12 +589,12 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
     filter_css = []
     for status in statuses:
         word = css_word(status)
-        if word == "other" or not counts[status]:
+        if status not in VERDICTS or not counts[status]:
             continue
-        badge = CLAIM_BADGES.get(status, OTHER_BADGE)
+        term = VERDICTS[status]
         filters.append(
             f'<input type="radio" name="claim-filter" id="cf-{word}" class="visually-hidden">'
-            f'<label for="cf-{word}">{esc(badge.symbol)} {esc(status)} ({counts[status]})</label>'
+            f'<label for="cf-{word}">{esc(term.symbol)} {esc(term.en)} ({counts[status]})</label>'
         )
         filter_css.append(f"#cf-{word}:checked~.table-wrap tbody tr:not(.r-{word}){{display:none}}")
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
@@ -638,7 +605,7 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
         for column in columns:
             value = record[column]
             if column == "status":
-                content = badge_html(status, CLAIM_BADGES, "c")
+                content = badge_html(status, VERDICTS, "c")
             else:
                 content = esc(format_value(value))
             lang = ' lang="zh-Hant"' if column in ZH_CLAIM_COLUMNS else ""
@@ -659,8 +626,8 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
     )
 
 
-def head_html(title: str, extra_css: str = "") -> str:
-    css = BASE_CSS + LANG_SWITCH_CSS + CLAIMS_CSS + badge_css(ITEM_BADGES, "s") + badge_css(CLAIM_BADGES, "c") + extra_css
+def head_html(title: str, plotting: Plotting, extra_css: str = "") -> str:
+    css = BASE_CSS + LANG_SWITCH_CSS + CLAIMS_CSS + badge_css(plotting) + extra_css
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -677,7 +644,9 @@ def head_html(title: str, extra_css: str = "") -> str:
     )
 
 
-def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFrame | None, provenance: dict[str, str]) -> str:
+def render_index(
+    figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFrame | None, provenance: dict[str, str], plotting: Plotting
+) -> str:
     ctx = PageContext(figures_dir, provenance)
     items = manifest.get("items", [])
     report_items = [i for i in items if not is_analysis(i)]
@@ -685,7 +654,7 @@ def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFra
     links = " ".join(f'<li><a href="{esc(href)}">{bilingual(zh, en)}</a></li>' for href, zh, en in TOP_LINKS)
     claims_css, claims_body = claims_html(claims) if claims is not None else ("", "")
     parts = [
-        head_html("techgap — 中國推動技術自主之現況與影響: figures and tables", claims_css),
+        head_html("techgap — 中國推動技術自主之現況與影響: figures and tables", plotting, claims_css),
         "<body>",
         '<input type="radio" name="lang" id="lang-both" class="visually-hidden" checked>',
         '<input type="radio" name="lang" id="lang-zh" class="visually-hidden">',
@@ -719,12 +688,12 @@ def render_index(figures_dir: Path, manifest: dict[str, Any], claims: pd.DataFra
     return "\n".join(parts) + "\n"
 
 
-def render_provenance(provenance: dict[str, str], corrections: dict[str, list[str]] | None = None) -> str:
+def render_provenance(provenance: dict[str, str], plotting: Plotting, corrections: dict[str, list[str]] | None = None) -> str:
     """provenance.html: every provenance file as written; under each, the corrections recorded for it."""
     anchors = provenance_anchors(provenance)
     corrections = corrections or {}
     parts = [
-        head_html("techgap — provenance files"),
+        head_html("techgap — provenance files", plotting),
         "<body>",
         '<header class="top">',
         '<h1><span lang="zh-Hant">來源紀錄</span><br><span lang="en">Provenance files</span></h1>',
@@ -856,14 +825,15 @@ def write_page(
     manifest: dict[str, Any],
     claims: pd.DataFrame | None,
     provenance: dict[str, str],
+    plotting: Plotting,
     font_file: Path | None = None,
     corrections: dict[str, list[str]] | None = None,
 ) -> list[Path]:
     """Write figures/index.html, figures/provenance.html and figures/assets/techgap-cjk.woff2. Both pages
     are rendered (and every item's table read) before anything is written."""
     figures_dir = Path(figures_dir)
-    index = render_index(figures_dir, manifest, claims, provenance)
-    provenance_page = render_provenance(provenance, corrections)
+    index = render_index(figures_dir, manifest, claims, provenance, plotting)
+    provenance_page = render_provenance(provenance, plotting, corrections)
     if font_file is None:
         from techgap.render.style import font_path
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from techgap import periods
 from techgap.errors import InputError
 
 REQUIRED_COLUMNS = ["entity", "period", "indicator", "value", "unit", "document"]
@@ -52,16 +52,6 @@ API_MISSING_TOKENS = {"", "nan", "#n/a", "n/a", "na", ".."}
 UNIT_MULT_RANGE = (0, 15)  # SDMX CL_UNIT_MULT: powers of ten from units to 10^15
 # Written where a document marks a value as not available; accepted only with flag=missing.
 MISSING_TOKENS = {"", "n.a.", "na", "n/a", "—", "–", "-", "..", "…"}
-PERIOD_PATTERN = re.compile(
-    r"^(?P<y1>\d{4})("
-    r"|Q(?P<q>[1-4])"
-    r"|f"
-    r"|H[12]"
-    r"|Q1-Q3"
-    r"|-(?P<y2>\d{4})"
-    r"|-(?P<m>\d{2})(-(?P<d>\d{2}))?"
-    r")$"
-)
 RAW_COLUMNS = REQUIRED_COLUMNS[:5] + OPTIONAL_COLUMNS[:4] + ["document", "note"]
 
 
@@ -329,40 +319,18 @@ def read_long_csv(path: str | Path) -> pd.DataFrame:
 
 
 def check_periods(path: Path, frame: pd.DataFrame, min_year: int, max_year: int) -> None:
-    """Periods follow the grammar of data/raw/README.md, are real calendar values (no 2018-02-30), windows
-    run forwards (no 2001-1999), and fall within the configured years. Parsed once per distinct period
-    (a table has few), then mapped back to rows."""
+    """Periods follow the grammar of techgap.periods (data/raw/README.md), are real calendar values (no
+    2018-02-30), windows run forwards (no 2001-1999), and fall within the configured years. Checked once per
+    distinct period (a table has few), then mapped back to rows."""
     codes, unique = pd.factorize(frame["period"])
-    periods = pd.Series(unique, dtype=object)
-    parsed = periods.str.extract(PERIOD_PATTERN)
-    numbers = {c: pd.to_numeric(parsed[c], errors="coerce").to_numpy(dtype=float) for c in ("y1", "y2", "m", "d")}
-    first_year = numbers["y1"]
-    last_year = np.where(np.isnan(numbers["y2"]), first_year, numbers["y2"])
-    has_day = ~np.isnan(numbers["d"])
-    real_day = pd.to_datetime(periods.where(has_day), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
-    checks = [
-        (
-            np.isnan(first_year),
-            "period is not in a known format",
-            "YYYY, YYYYQ1-4, YYYYf, YYYYH1/2, YYYY-YYYY, YYYY-MM or YYYY-MM-DD",
-        ),
-        (
-            numbers["y2"] <= numbers["y1"],
-            "period window does not run forwards",
-            "YYYY-YYYY with the first year before the last, e.g. 1999-2001",
-        ),
-        (
-            (first_year < min_year) | (first_year > max_year) | (last_year < min_year) | (last_year > max_year),
-            "period is out of range",
-            f"years {min_year}-{max_year}",
-        ),
-        ((numbers["m"] < 1) | (numbers["m"] > 12), "month out of range", "01-12"),
-        ((numbers["d"] < 1) | (numbers["d"] > 31), "day out of range", "01-31"),
-        (has_day & ~real_day, "period is not a real calendar date", "a date that exists, e.g. 2018-02-28"),
-    ]
-    for bad_unique, message, expected in checks:
-        if bad_unique.any():
-            _first_bad(path, bad_unique[codes], frame, "period", message, expected)
+    found = [periods.problem(str(period)) for period in unique]
+    for message, expected in dict.fromkeys(problem for problem in found if problem is not None):
+        bad_unique = np.array([problem == (message, expected) for problem in found])
+        _first_bad(path, bad_unique[codes], frame, "period", message, expected)
+    spans = [periods.years(str(period)) for period in unique]
+    out_of_range = np.array([first < min_year or last > max_year for first, last in spans])
+    if out_of_range.any():
+        _first_bad(path, out_of_range[codes], frame, "period", "period is out of range", f"years {min_year}-{max_year}")
 
 
 def _refuse_markup(path: Path, data: bytes, what: str) -> None:

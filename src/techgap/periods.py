@@ -48,21 +48,23 @@ def shape(period: str) -> str | None:
     return None
 
 
-def problem(period: str) -> str | None:
-    """Why ``period`` is not a valid period, or None when it is: a known shape, a real month and day, a
-    window that runs forwards."""
+def problem(period: str) -> tuple[str, str] | None:
+    """(what is wrong, what was expected) when ``period`` is not a valid period, else None: a known shape, a real
+    month and day, a window that runs forwards."""
     name = shape(period)
     if name is None:
-        return f"not a period ({WRITTEN})"
+        return "period is not in a known format", WRITTEN
     parts = SHAPES[name].match(period).groupdict()
     if name == "window" and int(parts["last"]) <= int(parts["year"]):
-        return "a window must run forwards, e.g. 1999-2001"
+        return "period window does not run forwards", "YYYY-YYYY with the first year before the last, e.g. 1999-2001"
     if "month" in parts and not 1 <= int(parts["month"]) <= 12:
-        return "month out of range (01-12)"
+        return "month out of range", "01-12"
     if "day" in parts:
         year, month, day = int(parts["year"]), int(parts["month"]), int(parts["day"])
-        if not 1 <= day <= calendar.monthrange(year, month)[1]:
-            return "not a real calendar date"
+        if not 1 <= day <= 31:
+            return "day out of range", "01-31"
+        if day > calendar.monthrange(year, month)[1]:
+            return "period is not a real calendar date", "a date that exists, e.g. 2018-02-28"
     return None
 
 
