@@ -33,5 +33,7 @@ for _group, _job in GROUPS.items():
             item_files=[report_or_plain(path, _job["report"]) for path in _job["outputs"]],
         log:
             f"logs/build/{_group}.log",
+        params:
+            group=_group,  # bound now: the shell command is formatted when the job runs, after the loop has moved on
         shell:
-            f"python -m techgap --log {{log}} --settings {{input.settings}} build-group {_group}"
+            "python -m techgap --log {log} --settings {input.settings} build-group {params.group}"

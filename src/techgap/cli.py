@@ -191,6 +191,30 @@ def _drift(args: argparse.Namespace) -> None:
     log_written(log, [project.figures_dir / "drift.csv", project.figures_dir / "drift.md"])
 
 
+KINDS_DOC = Path("docs") / "figures.md"
+KINDS_MARKERS = ("<!-- kinds:start -->", "<!-- kinds:end -->")
+
+
+def figures_doc_with_kinds(text: str) -> str:
+    """docs/figures.md with the part between its markers made from the chart kinds' models (techgap.kinds)."""
+    from techgap.kinds import reference_markdown
+
+    start, end = KINDS_MARKERS
+    if start not in text or end not in text:
+        raise ValueError(f"{KINDS_DOC}: the markers {start} and {end} are missing")
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    return f"{before}{start}\n{reference_markdown()}\n{end}{after}"
+
+
+def _kinds(args: argparse.Namespace) -> None:
+    from techgap.io import write_text
+
+    target = args.root / KINDS_DOC
+    write_text(target, figures_doc_with_kinds(target.read_text(encoding="utf-8")))
+    log_written(log, [target])
+
+
 def _annotate(args: argparse.Namespace) -> None:
     from techgap.annotate import write_annotated_report
 
@@ -429,6 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--csv-dir", type=Path, metavar="DIR", help="a new or empty folder outside figures/ and data/ for one CSV per item"
     )
     p.set_defaults(func=_export)
+    p = sub.add_parser("kinds", help="regenerate the table of chart kinds and their keys in docs/figures.md from the models")
+    p.set_defaults(func=_kinds)
     p = sub.add_parser("schema", help="regenerate workflow/schemas/config.schema.json from the settings model")
     p.set_defaults(func=_schema)
     p = sub.add_parser("data-terms", help="print each source's licence or terms (Markdown table, from provenance)")

@@ -106,33 +106,33 @@ class Selection(Strict):
 class YoyStep(Strict):
     """Year-on-year growth (%) of an indicator, added beside its levels."""
 
-    yoy: str
-    name: str = Field(alias="as")
+    yoy: str = Field(description="the indicator whose growth is computed")
+    name: str = Field(alias="as", description="the new indicator's name")
 
 
 class ShareStep(Strict):
     """Each entity's value as a percentage of the `of` entity's (the total), replacing the values."""
 
-    share: str
-    of: str
-    name: str = Field(alias="as")
+    share: str = Field(description="the indicator divided")
+    of: str = Field(description="the entity that is the total (not drawn)")
+    name: str = Field(alias="as", description="the new indicator's name")
 
 
 class ChangeStep(Strict):
     """The newest period's value minus the `from` period's, in percentage points."""
 
-    change: str
-    base: Period = Field(alias="from")
-    name: str = Field(alias="as")
+    change: str = Field(description="the indicator whose change is computed")
+    base: Period = Field(alias="from", description="the period the change is measured from")
+    name: str = Field(alias="as", description="the new indicator's name")
 
 
 class ScaleStep(Strict):
     """The values times `factor`, in `unit`."""
 
-    scale: str
-    factor: float
-    unit: str
-    name: str = Field(alias="as")
+    scale: str = Field(description="the indicator scaled")
+    factor: float = Field(description="the factor (1e-9: USD to USD billion)")
+    unit: str = Field(description="the new unit")
+    name: str = Field(alias="as", description="the new indicator's name")
 
 
 DeriveStep = YoyStep | ShareStep | ChangeStep | ScaleStep
@@ -141,30 +141,30 @@ DeriveStep = YoyStep | ShareStep | ChangeStep | ScaleStep
 class RequireComplete(Strict):
     """A yearly series the figure needs whole: a missing year is bad input."""
 
-    entity: str
-    indicator: str
-    first: int = Field(alias="from")
-    last: int | Literal["latest"] = Field(alias="to")
+    entity: str = Field(description="the entity code")
+    indicator: str = Field(description="the indicator")
+    first: int = Field(alias="from", description="the first year")
+    last: int | Literal["latest"] = Field(alias="to", description="the last year; `latest`: the newest the data hold")
 
 
 class Fact(Strict):
     """One value a text names (`{name}` in a note, subtitle or status reason), selected from the data."""
 
-    source: str | None = None
-    indicator: str | None = None
-    entity: str | None = None
-    period: Text | None = None
-    category: Text | None = None
-    document: str | None = None
-    format: str = "{:g}"
-    scale: float = 1.0
+    source: str | None = Field(default=None, description="a source of the item to read (default: the rows the item draws)")
+    indicator: str | None = Field(default=None, description="narrows the rows to one indicator")
+    entity: str | None = Field(default=None, description="narrows the rows to one entity code")
+    period: Text | None = Field(default=None, description="narrows the rows to one period; `latest`: the newest")
+    category: Text | None = Field(default=None, description="narrows the rows to one category")
+    document: str | None = Field(default=None, description="narrows the rows to one document (else the preferred one)")
+    format: str = Field(default="{:g}", description="how the value is written, a Python format")
+    scale: float = Field(default=1.0, description="the value times this before it is written")
 
 
 class Panel(Strict):
     """One panel: the indicator (or category) it draws and its title."""
 
-    indicator: str
-    title: Bilingual
+    indicator: str = Field(description="the indicator (or category) the panel draws")
+    title: Bilingual = Field(description="the panel's title")
 
 
 # --- the kinds -------------------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ class IndicatorBarsSpec(FigureSpec):
 
 
 class BarPanelsSpec(FigureSpec):
-    """One horizontal bar panel per indicator, stacked; each panel on its own scale only if its unit differs."""
+    """One horizontal bar panel per indicator, stacked, entities sorted by value."""
 
     kind: ClassVar[str] = "bar_panels"
     panels: list[Panel] = Field(min_length=1, description="the panels, top to bottom")
@@ -281,18 +281,18 @@ class RankShareTableSpec(TableSpec):
     """Rank, holder and share."""
 
     kind: ClassVar[str] = "table_rank_share"
-    rank_indicator: str
-    value_indicator: str
+    rank_indicator: str = Field(description="the indicator that holds each holder's rank")
+    value_indicator: str = Field(description="the indicator that holds each holder's share (%)")
 
 
 class WindowsTableSpec(TableSpec):
     """Rank, country, count and share per 3-year window, windows side by side."""
 
     kind: ClassVar[str] = "table_windows"
-    windows: list[Period] = Field(min_length=1)
-    rank_indicator: str
-    count_indicator: str
-    share_indicator: str
+    windows: list[Period] = Field(min_length=1, description="the windows (e.g. 2019-2021), left to right")
+    rank_indicator: str = Field(description="the indicator that holds each country's rank")
+    count_indicator: str = Field(description="the indicator that holds each country's count")
+    share_indicator: str = Field(description="the indicator that holds each country's share (%)")
 
 
 class YoyTableSpec(TableSpec):
@@ -301,7 +301,7 @@ class YoyTableSpec(TableSpec):
     kind: ClassVar[str] = "table_yoy"
     current: Period = Field(description="the newer period (`latest` allowed)")
     previous: Period = Field(description="the older period (`latest-1y` allowed)")
-    value_indicator: str
+    value_indicator: str = Field(description="the indicator compared")
     entities: list[str] = Field(min_length=1, description="the rows, in order")
 
     @field_validator("current", "previous")
@@ -314,8 +314,8 @@ class MatrixTableSpec(TableSpec):
     """Counts by category (rows) and entity (columns), with a bracketed second count."""
 
     kind: ClassVar[str] = "table_matrix"
-    value_indicator: str
-    bracket_indicator: str
+    value_indicator: str = Field(description="the count in each cell")
+    bracket_indicator: str = Field(description="the second count, shown in brackets")
     entities: list[str] = Field(min_length=1, description="the columns, in order")
 
 
@@ -323,8 +323,8 @@ class TechTableSpec(TableSpec):
     """Technologies by domain with the leading country and the monopoly risk."""
 
     kind: ClassVar[str] = "table_tech"
-    leader_indicator: str
-    risk_indicator: str
+    leader_indicator: str = Field(description="the indicator whose rows name the leading country per technology")
+    risk_indicator: str = Field(description="the indicator that holds the monopoly risk (1 low to 3 high)")
     domains_en: dict[str, str] = Field(default_factory=dict, description="domain (as in the data) -> English name")
 
 
@@ -332,8 +332,8 @@ class TimelineTableSpec(TableSpec):
     """Dated events with the number of entities each names."""
 
     kind: ClassVar[str] = "table_timeline"
-    event_indicator: str
-    count_indicator: str
+    event_indicator: str = Field(description="the indicator whose rows are the events (label: what happened)")
+    count_indicator: str = Field(description="the indicator that holds how many entities an event names")
 
 
 # --- techgap's gap analysis ----------------------------------------------------------------------------------
@@ -469,3 +469,68 @@ def model_of(kind: str) -> type[Strict]:
 def did_you_mean(name: str, known: Any) -> str:
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- the reference table in docs/figures.md ---------------------------------------------------------------------
+
+
+def _type_name(annotation: Any) -> str:
+    """A field's type as a reader writes it in YAML terms."""
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return _type_name(args[0])
+    if origin is Literal:
+        return " \\| ".join(f"`{a}`" for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in args if a is not type(None)) + (" or null" if type(None) in args else "")
+    if origin is list:
+        return f"list of {_type_name(args[0])}"
+    if origin is dict:
+        return f"mapping {_type_name(args[0])} → {_type_name(args[1])}"
+    if annotation is Bilingual:
+        return "text {zh, en}"
+    if isinstance(annotation, type) and issubclass(annotation, Strict):
+        return annotation.__name__
+    return {str: "text", int: "integer", float: "number", bool: "true/false"}.get(annotation, str(annotation))
+
+
+def _default(field: Any) -> str:
+    from pydantic_core import PydanticUndefined
+
+    if field.is_required():
+        return "**required**"
+    if field.default_factory is not None:
+        value = field.default_factory()
+        return "none" if not value else repr(value)
+    return "none" if field.default is None or field.default is PydanticUndefined else f"`{field.default}`"
+
+
+def _rows(model: type[Strict]) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        text = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{key}` | {_type_name(field.annotation)} | {_default(field)} | {text} |")
+    return rows
+
+
+def reference_markdown() -> str:
+    """What every chart kind accepts, for docs/figures.md: generated from the models (`techgap kinds`)."""
+    lines = [
+        "Every kind's keys, generated from its model in `src/techgap/kinds.py` (`techgap kinds` rewrites this part; a "
+        "test keeps it current). Any value may be an edition switch `{report: A, latest: B}`; a key not listed for a "
+        "kind is refused with the item, the key and the nearest valid one.",
+        "",
+    ]
+    for name, model in KINDS.items():
+        lines += [f"### `{name}` ({model.output})", "", " ".join((model.__doc__ or "").split()), ""]
+        if model.model_fields:
+            lines += ["| key | type | default | what it does |", "|---|---|---|---|", *_rows(model), ""]
+    for model in (Selection, YoyStep, ShareStep, ChangeStep, ScaleStep, RequireComplete, Fact, Panel):
+        lines += [f"### {model.__name__}", "", " ".join((model.__doc__ or "").split()), ""]
+        lines += ["| key | type | default | what it does |", "|---|---|---|---|", *_rows(model), ""]
+    return "\n".join(lines)
