@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,6 +54,52 @@ def copy_project(target: Path, *, with_figures: bool = True) -> Path:
     font = ROOT / "build" / "fonts"
     if font.exists():  # the extracted font is a build product; reuse it to save ~1 s per copy
         shutil.copytree(font, target / "build" / "fonts")
+    return target
+
+
+def snakemake(root: Path, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Snakemake in ``root`` with the test's interpreter (two cores, as the profile says)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=root, capture_output=True, text=True, timeout=timeout
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def planned_jobs(root: Path, *args: str) -> set[str]:
+    """Rules a dry run would execute (from Snakemake's job-stats table), 'all' excluded."""
+    out = snakemake(root, "-n", *args).stdout
+    if "Nothing to be done" in out:
+        return set()
+    table = out.split("Job stats:", 1)[1]
+    return set(re.findall(r"^(\w+)\s+\d+\s*$", table, flags=re.M)) - {"all", "total"}
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The project copied without outputs and built by Snakemake once for the whole test session: every test that
+    only reads outputs reads this one; a test that changes something works on a fork() of it. With pytest-xdist the
+    first worker to get here builds under a lock and the others wait for the same build."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # one folder per session, seen by every worker
+    root = shared / "built" / "project"
+    with open(shared / "built.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = shared / "built" / "done"
+        if not done.exists():
+            if root.exists():
+                shutil.rmtree(root)
+            root.mkdir(parents=True)
+            copy_project(root, with_figures=False)
+            snakemake(root, "--quiet")
+            done.write_text("built\n", encoding="utf-8")
+    return root
+
+
+def fork(built: Path, target: Path) -> Path:
+    """A copy of a built project, Snakemake's records and file times included, to change and rebuild."""
+    shutil.copytree(built, target, symlinks=True)
     return target
 
 

@@ -193,7 +193,7 @@ def note_html(statement: pd.Series, rows: pd.DataFrame, documents: Mapping[str, 
     verdict = statement["status"]
     items = [
         f'<li id="n-{_e(statement["id"])}" class="v-{_e(verdict)}"><span class="sym" aria-hidden="true">'
-        f'{SYMBOLS[verdict]}</span> <b>{_e(VERDICTS[verdict].en)}</b> '
+        f"{SYMBOLS[verdict]}</span> <b>{_e(VERDICTS[verdict].en)}</b> "
         f'<a href="#s-{_e(statement["id"])}">{_e(statement["id"])}</a>'
         f' <span lang="zh-Hant">「{_e(statement["quote"])}」</span><ul lang="en">'
     ]

@@ -465,7 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logger = setup_logging(args.log, args.verbose)
-    logger.debug("techgap %s: %s", package_version(), " ".join(sys.argv[1:] if argv is None else argv))
+    logger.debug(
+        "techgap %s (%s): %s", package_version(), Path(__file__).parent, " ".join(sys.argv[1:] if argv is None else argv)
+    )
     where = f" (details in {args.log})" if args.log else ""
     try:
         args.func(args)
@@ -476,5 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         logger.critical("%s failed: %s: %s%s", args.command, type(exc).__name__, exc, where, exc_info=True)
         return 1
+    # The code this job ran, for the record (and for the test that every job's code inputs cover it).
+    logger.debug("%s ran the modules: %s", args.command, " ".join(sorted(m for m in sys.modules if m.split(".")[0] == "techgap")))
     logger.debug("%s done", args.command)
     return 0
