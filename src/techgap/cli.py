@@ -4,7 +4,7 @@
     techgap build-group GROUP               normalize a group's sources and draw its items
     techgap render ITEM_OR_GROUP            redraw one item (or a group); writes only if all drawings succeed
     techgap export --xlsx PATH --csv-dir DIR   every item's data for spreadsheets
-    techgap claims --check | refresh | drift | manifest | normalize | schema | data-terms
+    techgap claims --check | refresh | drift | manifest | package | normalize | schema | data-terms
 
 Every command logs to `--log FILE` (the rule's log) and, concisely, to stderr (`-v` for more).
 """
@@ -191,6 +191,12 @@ def _drift(args: argparse.Namespace) -> None:
     log_written(log, [project.figures_dir / "drift.csv", project.figures_dir / "drift.md"])
 
 
+def _package(args: argparse.Namespace) -> None:
+    from techgap.datapackage import write_package
+
+    log_written(log, write_package(project_of(args)))
+
+
 def _annotate(args: argparse.Namespace) -> None:
     from techgap.annotate import write_annotated_report
 
@@ -315,7 +321,6 @@ def _schema(args: argparse.Namespace) -> None:
     log_written(log, [target])
 
 
-
 def _data_terms(args: argparse.Namespace) -> None:
     from techgap.export import data_terms_table
 
@@ -325,7 +330,6 @@ def _data_terms(args: argparse.Namespace) -> None:
 def project_of(args: argparse.Namespace) -> Project:
     """The validated project, with the settings file the workflow passed (--settings), if any."""
     from techgap.config import load_project
-
 
     settings = json.loads(args.settings.read_text(encoding="utf-8")) if args.settings else None
     return load_project(args.root, settings)
@@ -395,6 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
+    p = sub.add_parser(
+        "package", help="write figures/data/series.csv and .parquet (every normalized series) and figures/datapackage.json"
+    )
+    p.set_defaults(func=_package)
     p = sub.add_parser("checksums", help="append a new vintage's checksums to data/checksums/SOURCE.log")
     p.add_argument("source_id", help="the source whose new vintage to record (a folder under data/raw/)")
     p.add_argument("vintage", help="the new vintage (YYYY-MM-DD folder name)")
