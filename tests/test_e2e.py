@@ -122,7 +122,7 @@ def test_new_raw_vintage_reruns_only_its_dependents(built: Path, tmp_path: Path)
 
     add_vintage(root, "isscc", revise)
     # gap01/gap02 read ISSCC too; the annotated report shows the ledger's verdicts
-    assert planned_jobs(root) == {"build_isscc", "build_gaps", "claims", "drift", "manifest", "report"}
+    assert planned_jobs(root) == {"build_isscc", "build_gaps", "claims", "drift", "manifest", "package", "report"}
 
 
 def test_item_config_change_reruns_only_that_group(built: Path, tmp_path: Path) -> None:
@@ -134,8 +134,9 @@ def test_item_config_change_reruns_only_that_group(built: Path, tmp_path: Path) 
         ),
         encoding="utf-8",
     )
-    # Only that group's job and the manifest: the ledger and the drift report read raw data, not items.
-    assert planned_jobs(root) == {"build_isscc", "manifest"}
+    # Only that group's job, the manifest and the data package (it describes the item tables): the ledger and
+    # the drift report read raw data, not items.
+    assert planned_jobs(root) == {"build_isscc", "manifest", "package"}
 
 
 def test_source_config_change_reruns_only_that_source(built: Path, tmp_path: Path) -> None:
@@ -145,7 +146,7 @@ def test_source_config_change_reruns_only_that_source(built: Path, tmp_path: Pat
     start = text.index("isscc:")
     block_end = text.index("\n", text.index("isscc_accepted_papers:", start) + 1)
     sources.write_text(text[:block_end] + "\n      min: 0" + text[block_end:], encoding="utf-8")
-    assert planned_jobs(root) == {"build_isscc", "build_gaps", "claims", "drift", "manifest", "report"}
+    assert planned_jobs(root) == {"build_isscc", "build_gaps", "claims", "drift", "manifest", "package", "report"}
 
 
 def test_conversion_rate_change_reruns_only_the_ledger(built: Path, tmp_path: Path) -> None:
@@ -180,11 +181,11 @@ def test_an_output_deleted_by_hand_is_made_again_with_the_same_bytes(built: Path
     figure = root / "figures" / "latest" / "fig01" / "fig01_en.png"
     expected = figure.read_bytes()
     figure.unlink()
-    assert planned_jobs(root) == {"build_nbs_rd", "manifest"}
+    assert planned_jobs(root) == {"build_nbs_rd", "manifest", "package"}
     snakemake(root, "--quiet")
     assert figure.read_bytes() == expected
     shutil.rmtree(root / "data" / "processed" / "isscc")  # derived tables too
-    assert planned_jobs(root) == {"build_isscc", "manifest"}
+    assert planned_jobs(root) == {"build_isscc", "manifest", "package"}
 
 
 def test_bad_raw_file_stops_the_run_and_loses_nothing(built: Path, tmp_path: Path) -> None:
