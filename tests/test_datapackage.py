@@ -1,13 +1,15 @@
 """The published data: figures/data/series.csv and .parquet (every normalized series), figures/datapackage.json
-(a Frictionless data package of every item table and the series table). These tests check
+(a Frictionless data package of every item table and the series table) and CITATION.cff. These tests check
 properties of the committed outputs and of the code that writes them, never particular values of the data."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,8 +19,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from conftest import ROOT, copy_project
 
+import techgap
 from techgap.config import load_project
 from techgap.datapackage import COLUMNS, PACKAGE_FILE, SERIES_CSV, SERIES_PARQUET, descriptions, package_json, table_schema
 from techgap.errors import InputError
@@ -276,3 +280,44 @@ def test_a_column_without_a_description_stops_the_package() -> None:
     schema = table_schema(["period", "unit"], ["percent"], "x.csv")
     assert [f["name"] for f in schema["fields"]] == ["period", "unit"]
     assert schema["fields"][1]["constraints"] == {"enum": ["percent"]}
+
+
+# --- the citation ---------------------------------------------------------------------------------------------
+
+
+def citation() -> dict:
+    return yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+
+
+def test_citation_changelog_pyproject_and_package_name_one_version(package: dict) -> None:
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    cff = citation()
+    assert str(cff["version"]) == version == package["version"] == techgap.__version__
+    heading = re.search(
+        rf"^## {re.escape(version)} — (\d{{4}}-\d{{2}}-\d{{2}})$", (ROOT / "CHANGELOG.md").read_text("utf-8"), re.M
+    )
+    assert heading, f"CHANGELOG.md has no heading for version {version}"
+    released = cff["date-released"]
+    assert isinstance(released, dt.date) and released.isoformat() == heading.group(1)
+    assert cff["license"] == "MIT"
+    assert any(ref["title"] == "中國推動技術自主之現況與影響" and ref["year"] == 2023 for ref in cff["references"])
+
+
+def cffconvert(*args: str) -> subprocess.CompletedProcess:
+    """cffconvert from its own environment (scripts/cffconvert.sh makes it once: its jsonschema<4 cannot join .venv)."""
+    return subprocess.run(
+        ["bash", str(ROOT / "scripts" / "cffconvert.sh"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        timeout=600,
+    )
+
+
+def test_citation_is_valid_per_cffconvert(tmp_path: Path) -> None:
+    result = cffconvert("--validate", "-i", str(ROOT / "CITATION.cff"))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    broken = tmp_path / "CITATION.cff"
+    broken.write_text(re.sub(r"^title: .*\n", "", (ROOT / "CITATION.cff").read_text("utf-8"), flags=re.M), encoding="utf-8")
+    assert cffconvert("--validate", "-i", str(broken)).returncode != 0  # the check can fail
