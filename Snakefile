@@ -14,6 +14,7 @@ include: "rules/common.smk"
 include: "rules/normalize.smk"
 include: "rules/build.smk"
 include: "rules/report.smk"
+include: "rules/package.smk"
 include: "rules/refresh.smk"
 
 
@@ -38,4 +39,7 @@ rule all:
         "figures/index.html",
         "figures/drift.md",
         "figures/report.html",
+        "figures/datapackage.json",
+        "figures/data/series.csv",
+        "figures/data/series.parquet",
         missing_outputs,

@@ -17,7 +17,7 @@ from conftest import ROOT, add_vintage, fork, planned_jobs, snakemake, snapshot_
 pytestmark = pytest.mark.e2e
 
 BUILD_JOBS_OF_ISSCC = {"build_isscc", "build_gaps"}  # fig05, and the gap analysis that reads ISSCC too
-READS_EVERY_VINTAGE = {"claims", "drift", "report", "manifest"}  # the ledger and drift read all raw data
+READS_EVERY_VINTAGE = {"claims", "drift", "report", "manifest", "package"}  # the ledger, drift and the data package
 
 
 def readable_diff(item: str, old: pd.DataFrame, new: pd.DataFrame) -> str:
@@ -109,7 +109,7 @@ def test_a_comment_added_to_any_module_reruns_every_job_that_imports_it(built_pr
     provenance = root / "src" / "techgap" / "provenance.py"  # read by the claims ledger and the drift report too
     provenance.write_text(provenance.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     jobs = planned_jobs(root)
-    assert {"claims", "drift", "report", "manifest", "font", "build_isscc", "build_gaps"} <= jobs
+    assert {"claims", "drift", "report", "manifest", "package", "font", "build_isscc", "build_gaps"} <= jobs
 
 
 def test_a_module_with_a_new_file_time_but_the_same_content_reruns_nothing(built_project: Path, tmp_path: Path) -> None:
@@ -162,11 +162,11 @@ def test_an_output_deleted_by_hand_is_made_again_with_the_same_bytes(built_proje
     figure = root / "figures" / "latest" / "fig01" / "fig01_en.png"
     expected = figure.read_bytes()
     figure.unlink()
-    assert planned_jobs(root) == {"build_nbs_rd", "manifest"}
+    assert planned_jobs(root) == {"build_nbs_rd", "manifest", "package"}
     snakemake(root, "--quiet")
     assert figure.read_bytes() == expected
     shutil.rmtree(root / "data" / "processed" / "isscc")  # derived tables too
-    assert planned_jobs(root) == {"build_isscc", "manifest"}
+    assert planned_jobs(root) == {"build_isscc", "manifest", "package"}
 
 
 # --- bad input stops the run, nothing is lost ------------------------------------------------------------------

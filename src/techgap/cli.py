@@ -4,7 +4,7 @@
     techgap build-group GROUP               normalize a group's sources and draw its items
     techgap render ITEM_OR_GROUP            redraw one item (or a group); writes only if all drawings succeed
     techgap export --xlsx PATH --csv-dir DIR   every item's data for spreadsheets
-    techgap claims --check | refresh | drift | manifest | normalize | schema | data-terms
+    techgap claims --check | refresh | drift | manifest | package | normalize | schema | data-terms
 
 Every command logs to `--log FILE` (the rule's log) and, concisely, to stderr (`-v` for more).
 """
@@ -213,6 +213,12 @@ def _kinds(args: argparse.Namespace) -> None:
     target = args.root / KINDS_DOC
     write_text(target, figures_doc_with_kinds(target.read_text(encoding="utf-8")))
     log_written(log, [target])
+
+
+def _package(args: argparse.Namespace) -> None:
+    from techgap.datapackage import write_package
+
+    log_written(log, write_package(project_of(args)))
 
 
 def _annotate(args: argparse.Namespace) -> None:
@@ -426,6 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
+    p = sub.add_parser(
+        "package", help="write figures/data/series.csv and .parquet (every normalized series) and figures/datapackage.json"
+    )
+    p.set_defaults(func=_package)
     p = sub.add_parser("checksums", help="append a new vintage's checksums to data/checksums/SOURCE.log")
     p.add_argument("source_id", help="the source whose new vintage to record (a folder under data/raw/)")
     p.add_argument("vintage", help="the new vintage (YYYY-MM-DD folder name)")
