@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from drawing import plotting
 
 from techgap.annotate import (
     SYMBOLS,
@@ -138,7 +139,7 @@ def test_quotes_are_found_whatever_the_line_breaks():
 
 def test_marks_carry_verdict_symbol_and_escape_hostile_text():
     statements, checks, documents = fixture_ledger()
-    page = render_html(split_sections(TEXT), statements, checks, documents, summary_line(statements))
+    page = render_html(split_sections(TEXT), statements, checks, documents, summary_line(statements), plotting())
     parsed = parse(page)
     assert ("script", {}) not in parsed.tags and "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -155,7 +156,7 @@ def test_marks_carry_verdict_symbol_and_escape_hostile_text():
 def test_markdown_marks_each_statement_and_escapes_markup():
     statements, checks, _ = fixture_ledger()
     text = render_markdown(split_sections(TEXT), statements, checks, summary_line(statements))
-    assert "**至 2022年已達 6.3 兆美元**【✔ trade_2022】" in text
+    assert f"**至 2022年已達 6.3 兆美元**【{SYMBOLS['supported']} trade_2022】" in text
     assert "\\<script\\>" in text and "<script>" not in text
     assert "## 壹、前言" in text
 
@@ -174,6 +175,7 @@ def project_page(tmp_path_factory):
         ledger.checks,
         document_index(project, sources),
         summary_line(ledger.statements),
+        project.plotting,
     )
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(page, encoding="utf-8")

@@ -17,7 +17,6 @@ from test_refresh import VINTAGE, edit_config, fast, run
 from techgap.build import build_group
 from techgap.config import load_project
 from techgap.errors import InputError
-from techgap.render.items import apply_derive
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PARTNER_ENTITY = {0: "WORLD", 490: "TWN", 156: "CHN", 842: "USA"}
@@ -172,12 +171,15 @@ def test_without_an_api_vintage_the_latest_edition_keeps_the_transcribed_values(
     assert "The report's own calculation" in meta(project_root, "latest", "fig16")["texts"]["source_line"]["en"]
 
 
-def test_an_unknown_derive_step_is_named(project_root: Path) -> None:
-    item = load_project(project_root).item("fig16")
-    rows = pd.DataFrame({"indicator": ["imports_from_partner"], "value": [1.0]})
+def test_an_unknown_derive_step_is_named_when_the_config_is_loaded(project_root: Path) -> None:
+    items = project_root / "config" / "items.yaml"
+    text = items.read_text(encoding="utf-8")
+    step = "      - {share: imports_from_partner, of: WORLD, as: share_of_us_goods_imports}\n"
+    assert text.count(step) >= 1
+    items.write_text(text.replace(step, step + "      - {ratio: imports_from_partner, as: x}\n", 1), encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        apply_derive(item, rows, {"ratio": "imports_from_partner", "as": "x"}, 1)
-    assert "fig16" in str(caught.value) and "spec.derive[1]" in str(caught.value)
+        load_project(project_root)
+    assert "fig16" in str(caught.value) and "spec.derive[1]" in str(caught.value) and "items.yaml" in str(caught.value)
 
 
 # ------------------------------------------------------------- the latest status follows the data
@@ -202,7 +204,7 @@ def test_the_latest_status_and_reason_follow_the_api_series_once_it_is_drawn(pro
 
 
 def test_a_coverage_switch_gives_the_complete_status_only_when_no_requested_cell_is_missing() -> None:
-    from techgap.editions import for_coverage
+    from techgap.switches import for_coverage
 
     switch = {"complete": "reproduced", "incomplete": "partial"}
     assert for_coverage(switch, complete=True) == "reproduced" and for_coverage(switch, complete=False) == "partial"
@@ -210,6 +212,7 @@ def test_a_coverage_switch_gives_the_complete_status_only_when_no_requested_cell
 
 
 def test_missing_cells_skip_the_share_total_and_count_the_change_period() -> None:
+    from techgap.kinds import GroupedBarSpec
     from techgap.texts import missing_by_entity
 
     shares = pd.DataFrame(
@@ -219,11 +222,12 @@ def test_missing_cells_skip_the_share_total_and_count_the_change_period() -> Non
         "data": [{"source": "api", "entities": ["WORLD", "TWN", "USA"], "periods": ["2022"]}],
         "derive": [{"share": "imports", "of": "WORLD", "as": "share"}],
     }
-    assert missing_by_entity(shares, spec) == [("USA", ["2022"])]
+    spec["data"][0]["indicator"] = "imports"
+    assert missing_by_entity(shares, GroupedBarSpec.model_validate(spec)) == [("USA", ["2022"])]
     change = shares.assign(period="2018-2022", indicator="change")
     spec["derive"].append({"change": "share", "from": "2018", "as": "change"})
     spec["data"][0]["periods"] = ["2018", "latest"]
-    assert missing_by_entity(change, spec) == [("USA", ["2018-2022"])]
+    assert missing_by_entity(change, GroupedBarSpec.model_validate(spec)) == [("USA", ["2018-2022"])]
 
 
 def test_an_unknown_status_in_a_switch_is_refused(project_root: Path) -> None:

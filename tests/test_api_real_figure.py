@@ -22,6 +22,7 @@ from test_refresh_oecd_real import register_entities
 
 from techgap.build import build_group
 from techgap.config import load_project
+from techgap.provenance import read_checksum_history
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SOURCE = "api_real"
@@ -69,7 +70,6 @@ def declare_item(root: Path, indicator: str, entities: list[str], unit_label: st
     }
     with open(root / "config" / "items.yaml", "a", encoding="utf-8") as handle:
         handle.write("\n" + yaml.safe_dump([item], allow_unicode=True, sort_keys=False))
-    edit_config(root, lambda data: data["report_vintages"].update({SOURCE: VINTAGE}))
 
 
 def replay_and_build(root: Path, fixture: Path, headers: dict[str, str]) -> pd.DataFrame:
@@ -78,6 +78,9 @@ def replay_and_build(root: Path, fixture: Path, headers: dict[str, str]) -> pd.D
         server.route(lambda seen: seen.path == path, Reply(200, fixture.read_bytes(), headers, gzip=True))
         [result] = run(root, server, SOURCE)
     assert result.status == "new", result.message
+    # the report edition is pinned to the refreshed vintage, with its recorded payload checksum
+    sha = read_checksum_history(root / "data" / "raw", SOURCE)[VINTAGE][0].payload_sha256
+    edit_config(root, lambda data: data["report_vintages"].update({SOURCE: {"vintage": VINTAGE, "sha256": sha}}))
     build_group(load_project(root), SOURCE)
     return pd.read_csv(root / "figures" / "latest" / ITEM / f"{ITEM}.csv", dtype={"period": str})
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, plant_payload, snapshot_dir, tree_digest
+from conftest import ROOT, plant_payload, record_as_new, snapshot_dir, tree_digest
 
 import techgap.config
 from techgap.cli import main
@@ -190,23 +190,25 @@ def test_negative_zero_is_read_as_zero(text: str) -> None:
 @pytest.mark.parametrize("case", [_param(c) for c in RENDER])
 def test_gap_in_a_series_a_figure_needs_stops_the_figure(case: dict, project_root: Path) -> None:
     from techgap.config import load_project
+    from techgap.editions import edition_item
     from techgap.entities import EntityRegistry
-    from techgap.render.items import check_required, item_rows, resolved_item
+    from techgap.render.items import item_rows
+    from techgap.selection import check_required
 
     project = load_project(project_root)
-    item = resolved_item(project, project.item(case["item"]), "report")
+    item = edition_item(project, project.item(case["item"]), "report")
     registry = EntityRegistry(project.entities)
     source = case["source"]
 
     assert normalize(project_root, source) == 0
     good = pd.read_parquet(processed(project_root, source))
-    check_required(item, item_rows(item, {source: good}, registry))  # the real payload is complete
+    check_required(item.id, item.spec.require_complete, item_rows(item, {source: good}, registry, {}), source)  # complete
 
     plant_payload(project_root, source, (CORPUS / case["file"]).read_bytes())
     assert normalize(project_root, source) == 0, "the gap is legal in the table; the figure needs it"
     frame = pd.read_parquet(processed(project_root, source))
     with pytest.raises(ValueError, match=re.escape(case["message"])) as excinfo:
-        check_required(item, item_rows(item, {source: frame}, registry))
+        check_required(item.id, item.spec.require_complete, item_rows(item, {source: frame}, registry, {}), source)
     assert f"item {item.id}" in str(excinfo.value)
 
 
@@ -614,16 +616,16 @@ def test_bad_chart_name_or_undeclared_source_is_a_message_not_a_key_error(
     assert tree_digest(*outputs(project_root)) == before
 
 
-def test_real_items_reference_known_charts_and_declared_sources() -> None:
-    from techgap.config import CHART_KINDS, load_project
-    from techgap.render.charts import CHARTS
-    from techgap.render.items import GAP_KINDS
-    from techgap.render.tables import BUILDERS
+def test_every_chart_kind_has_a_drawing_and_every_drawing_a_kind() -> None:
+    """The registry of kinds (techgap.kinds) and the draw functions registered for them (techgap.render) agree;
+    every real item names a kind, and the real items load."""
+    from techgap.config import load_project
+    from techgap.kinds import KINDS
+    from techgap.render import DRAWERS, drawer
 
-    assert CHART_KINDS - {"none"} == set(CHARTS) | set(BUILDERS) | GAP_KINDS, (
-        "the chart names load_project accepts are the ones the renderer draws"
-    )
-    load_project(ROOT)  # every real item passes config.check_item_references
+    drawer("line")  # imports the drawing modules, which register their functions
+    assert set(DRAWERS) == set(KINDS) - {"none"}
+    assert {item.chart for item in load_project(ROOT).items} <= set(KINDS)
 
 
 # --- valid rows that the old reader refused --------------------------------------------------------
@@ -827,6 +829,7 @@ def test_javascript_url_in_provenance_is_not_a_live_link_on_the_page(url: str, p
         "crown-at-global-chip-conference\n",
         f"  url: {url}\n",
     )
+    record_as_new((project_root / PROV).parent)  # a recorded provenance, as a correction would make it
     assert main(["--root", str(project_root), "build-group", "isscc"]) == 0  # fig05's record cites the document
     write_manifest(load_project(project_root))  # writes index.html and provenance.html (page.write_page)
     index = (project_root / "figures" / "index.html").read_text(encoding="utf-8")

@@ -21,7 +21,6 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import ROOT, copy_project
-from techgap.render.data import ITEM_DATA_COLUMNS
 
 import techgap
 from techgap.config import load_project
@@ -31,6 +30,7 @@ from techgap.gaps import ROW_COLUMNS
 from techgap.normalize import PROCESSED_COLUMNS
 from techgap.paths import EDITIONS
 from techgap.provenance import load_provenance
+from techgap.selection import ITEM_DATA_COLUMNS
 from techgap.series import series_parquet_bytes, series_vintages
 
 FIGURES = ROOT / "figures"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -17,11 +18,13 @@ from conftest import ROOT, add_vintage, snapshot_dir
 
 from techgap.build import build_group
 from techgap.config import load_project
-from techgap.editions import edition_item, is_switch
+from techgap.editions import edition_item
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
+from techgap.kinds import PeriodRange, RankShareTableSpec, Selection
 from techgap.paths import EDITIONS
-from techgap.render.data import resolve_periods, select
+from techgap.selection import resolve_periods, select
+from techgap.switches import is_edition_switch as is_switch
 from techgap.texts import fill, missing_cells, stray_numbers
 
 
@@ -345,8 +348,9 @@ def test_no_latest_edition_title_names_a_year():
     """The latest edition moves with the data, so its caption names no year (the report's captions do;
     `latest_title` gives such an item a caption of its own, and the subtitle names the periods drawn)."""
     stale = []
-    for item in load_project(ROOT).items:
-        title = edition_item(item, "latest").title
+    project = load_project(ROOT)
+    for item in project.items:
+        title = edition_item(project, item, "latest").title
         stale += [f"{item.id} ({lang}): {text}" for lang, text in title.model_dump().items() if YEAR.search(text)]
     assert not stale, "latest-edition titles naming a year (add a latest_title):\n" + "\n".join(stale)
 
@@ -378,9 +382,10 @@ def test_missing_names_ranked_entities_without_a_value():
         columns=["entity_code", "indicator", "period", "value"],
     )
     spec = {"data": [{"source": "s", "indicator": ["rank", "share"]}], "rank_indicator": "rank", "value_indicator": "share"}
-    assert missing_cells(rows, spec, lambda code: f"<{code}>", "en") == "<B> 2024Q1; <C> 2024Q1"
+    item = SimpleNamespace(spec=RankShareTableSpec.model_validate(spec))
+    assert missing_cells(rows, item, lambda code: f"<{code}>", "en") == "<B> 2024Q1; <C> 2024Q1"
     complete = pd.concat([rows, rows.assign(indicator="share").iloc[[0, 2]]])
-    assert missing_cells(complete, spec, lambda code: code, "en") == "none"
+    assert missing_cells(complete, item, lambda code: code, "en") == "none"
 
 
 # ------------------------------------------------------------------ period tokens
@@ -392,22 +397,30 @@ def frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
     return out
 
 
+def resolved(data: pd.DataFrame, **selection) -> object:
+    return resolve_periods(data, Selection.model_validate({"source": "s", "indicator": "x", **selection}))
+
+
 def test_latest_tokens_resolve_to_the_newest_period_with_enough_coverage():
     data = frame([("A", "2021", 1), ("B", "2021", 2), ("A", "2022", 3), ("B", "2022", 4), ("A", "2023", 5)])
-    spec = {"source": "s", "indicator": "x", "entities": ["A", "B"]}
-    assert resolve_periods(data, {**spec, "periods": {"from": 2021, "to": "latest"}}) == {"from": 2021, "to": 2023}
-    strict = {**spec, "min_coverage": 1.0}
-    assert resolve_periods(data, {**strict, "periods": {"from": 2021, "to": "latest"}}) == {"from": 2021, "to": 2022}
-    assert resolve_periods(data, {**strict, "periods": ["latest", "latest-1y"]}) == ["2022", "2021"]
-    assert resolve_periods(data, {**spec, "periods": {"latest": 2}}) == ["2022", "2023"]
+    entities = ["A", "B"]
+    up_to = resolved(data, entities=entities, periods={"from": 2021, "to": "latest"})
+    assert isinstance(up_to, PeriodRange) and (up_to.first, up_to.last) == (2021, 2023)
+    strict = resolved(data, entities=entities, min_coverage=1.0, periods={"from": 2021, "to": "latest"})
+    assert (strict.first, strict.last) == (2021, 2022)
+    assert resolved(data, entities=entities, min_coverage=1.0, periods=["latest", "latest-1y"]) == ["2022", "2021"]
+    assert resolved(data, entities=entities, periods={"latest": 2}) == ["2022", "2023"]
 
 
 def test_latest_quarter_and_the_same_quarter_a_year_before():
     data = frame([("A", "2023", 9), ("A", "2023Q3", 1), ("A", "2024Q1", 2), ("A", "2023Q1", 3)])
-    rows = select({"s": data}, {"source": "s", "indicator": "x", "period_shape": "quarter", "periods": ["latest", "latest-1y"]})
+    selection = Selection.model_validate(
+        {"source": "s", "indicator": "x", "period_shape": "quarter", "periods": ["latest", "latest-1y"]}
+    )
+    rows = select({"s": data}, selection)
     assert sorted(rows["period"]) == ["2023Q1", "2024Q1"]
 
 
 def test_forecast_years_are_not_the_latest_data():
     data = frame([("A", "2023", 1), ("A", "2027f", 2)])
-    assert resolve_periods(data, {"source": "s", "indicator": "x", "periods": ["latest"]}) == ["2023"]
+    assert resolved(data, periods=["latest"]) == ["2023"]

@@ -10,15 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
+from drawing import context as plain_context
+from drawing import draw as draw_kind
+from drawing import plotting
 
 from techgap.config import load_project
 from techgap.entities import EntityRegistry
 from techgap.normalize import normalize_source
 from techgap.paths import EDITIONS
 from techgap.render import checks, tables
-from techgap.render.charts import CHARTS, Context
 from techgap.render.items import context, draw_prepared, edition_inputs, prepare_edition
-from techgap.render.style import ENTITY_COLORS, NEUTRALS, apply_style, color_for
+from techgap.render.layout import Drawing
+from techgap.render.style import apply_style
 
 LANGS = ("zh", "en")
 SINGLE_FIGURE_CHECKS = {
@@ -31,14 +34,11 @@ SINGLE_FIGURE_CHECKS = {
 }
 
 
-def draw(prepared, ctx):
-    return draw_prepared(prepared, ctx)[0]
-
-
 @pytest.fixture(scope="module")
 def project():
-    apply_style()
-    return load_project(ROOT)
+    project = load_project(ROOT)
+    apply_style(project.plotting)
+    return project
 
 
 @pytest.fixture(scope="module")
@@ -66,23 +66,23 @@ def item_data(project, registry):
 
 
 @pytest.fixture(scope="module")
-def findings(item_data, registry):
+def findings(project, item_data, registry):
     """Draw every item in both languages once; keep what each check found, and each entity's colours."""
     found: dict[str, list[str]] = {name: [] for name in [*SINGLE_FIGURE_CHECKS, "values not drawn"]}
     colors = {}
     for item_id, (prepared, rows) in item_data.items():
         item = prepared.drawn
         for lang in LANGS:
-            fig = draw(prepared, context(registry, lang))
+            drawing = draw_prepared(prepared, context(project, registry, lang))
             try:
                 for name, check in SINGLE_FIGURE_CHECKS.items():
-                    found[name] += [f"{item_id}_{lang}: {problem}" for problem in check(fig)]
+                    found[name] += [f"{item_id}_{lang}: {problem}" for problem in check(drawing)]
                 found["values not drawn"] += [
-                    f"{item_id}_{lang}: {p}" for p in checks.values_not_shown(fig, checks.drawn_values(item, rows))
+                    f"{item_id}_{lang}: {p}" for p in checks.values_not_shown(drawing, checks.drawn_values(item, rows))
                 ]
-                colors[f"{item_id}_{lang}"] = checks.entity_colors(fig)
+                colors[f"{item_id}_{lang}"] = checks.entity_colors(drawing)
             finally:
-                plt.close(fig)
+                plt.close(drawing.figure)
     return found, colors
 
 
@@ -104,60 +104,60 @@ def test_an_entity_has_one_colour_in_every_item(findings):
 
 @pytest.fixture
 def blank():
-    apply_style()
+    apply_style(plotting())
     fig = plt.figure(figsize=(6, 3))
-    yield fig
+    yield Drawing(fig)
     plt.close(fig)
 
 
 def test_a_text_off_the_canvas_is_found(blank):
-    blank.text(0.9, 0.5, "a note that runs off the right edge of the figure")
+    blank.figure.text(0.9, 0.5, "a note that runs off the right edge of the figure")
     assert checks.texts_outside_canvas(blank)
 
 
 def test_overlapping_texts_are_found(blank):
-    blank.text(0.2, 0.5, "data label 42")
-    blank.text(0.22, 0.5, "legend entry")
+    blank.figure.text(0.2, 0.5, "data label 42")
+    blank.figure.text(0.22, 0.5, "legend entry")
     assert checks.overlapping_texts(blank)
 
 
 def test_text_below_the_minimum_size_is_found(blank):
-    blank.text(0.1, 0.5, "tiny n/a", fontsize=6)
-    ax = blank.add_subplot()
+    blank.figure.text(0.1, 0.5, "tiny n/a", fontsize=6)
+    ax = blank.figure.add_subplot()
     ax.annotate("12", (0.5, 0.5), fontsize=6.5)
     found = checks.small_texts(blank)
     assert len(found) == 2 and "6 pt" in found[0] and "6.5 pt" in found[1]
 
 
 def test_a_figure_too_wide_for_a_page_is_found(blank):
-    blank.set_size_inches(12, 3)
+    blank.figure.set_size_inches(12, 3)
     assert checks.too_wide(blank, dpi=150)
 
 
 def test_a_character_no_font_has_is_found(blank):
-    blank.text(0.1, 0.5, "share \ue000 of world")  # a private-use code point: drawn as a box
+    blank.figure.text(0.1, 0.5, "share \ue000 of world")  # a private-use code point: drawn as a box
     with pytest.warns(UserWarning, match="missing from font"):  # matplotlib agrees
         found = checks.missing_glyphs(blank)
     assert len(found) == 1 and "U+E000" in found[0]
 
 
 def test_a_text_parsed_as_mathtext_is_found(blank):
-    blank.text(0.1, 0.5, "US$1.4 bn and US$2 bn", parse_math=True)
+    blank.figure.text(0.1, 0.5, "US$1.4 bn and US$2 bn", parse_math=True)
     assert checks.mathtext_texts(blank)
 
 
 def test_a_value_outside_the_axis_is_found(blank):
-    ax = blank.add_subplot()
+    ax = blank.figure.add_subplot()
     ax.bar([0, 1], [120, -150])
     ax.set_ylim(0, 150)  # the y axis starting at 0 hides the negative value
     ax.annotate("-150", (1, -150))  # a label at the hidden bar is clipped with it, and does not count
-    ax.techgap_value_axis = "y"
+    blank.values_on(ax, "y")
     found = checks.values_not_shown(blank, [120, -150])
     assert len(found) == 1 and "-150" in found[0]
 
 
 def test_a_value_in_a_table_cell_counts_as_shown(blank):
-    blank.text(0.1, 0.5, "United States  2018-2022  -2")
+    blank.figure.text(0.1, 0.5, "United States  2018-2022  -2")
     assert checks.values_not_shown(blank, [-2.0]) == []
     assert checks.values_not_shown(blank, [-3.0])
 
@@ -179,15 +179,13 @@ def _rows(records, **defaults):
     return frame
 
 
-class _Item:
-    id = "test"
-    title = {"zh": "測試圖", "en": "Test figure"}
-    source_line = {"zh": "資料來源：測試。", "en": "Source: test."}
-
-
-def _ctx(lang="en"):
-    names = {"CHN": "China", "USA": "United States", "TWN": "Taiwan", "EU27": "EU-27"}
-    return Context(lang=lang, name=lambda code: names.get(code, code))
+NAMES = {"EU27": "EU-27"}
+LEVEL_AND_GROWTH = {
+    "bar_indicator": "level",
+    "line_indicator": "growth",
+    "bar_label": {"zh": "水準", "en": "Level"},
+    "line_label": {"zh": "成長率 (%)", "en": "Growth (%)"},
+}
 
 
 def test_a_yearly_grid_with_many_holes_is_drawn_as_lines_with_gaps(project):
@@ -197,12 +195,12 @@ def test_a_yearly_grid_with_many_holes_is_drawn_as_lines_with_gaps(project):
             for c, p, v in [("CHN", "2013", 5), ("CHN", "2016", 9), ("USA", "2013", 70), ("USA", "2014", 80), ("USA", "2017", 90)]
         ]
     )
-    fig = CHARTS["grouped_bar"](_Item(), rows, _ctx(), {"x": "period", "entities": ["USA", "CHN"]})
-    ax = fig.axes[0]
+    drawing = draw_kind("grouped_bar", rows, {"x": "period", "entities": ["USA", "CHN"]})
+    ax = drawing.figure.axes[0]
     assert not ax.patches  # no bars
-    usa = next(line for line in ax.lines if getattr(line, "techgap_entity", None) == "USA" and line.get_linestyle() == "-")
+    usa = next(artist for code, artist in drawing.entities if code == "USA" and artist.get_linestyle() == "-")
     assert list(usa.get_xdata()) == [2013, 2014, 2015, 2016, 2017] and np.isnan(usa.get_ydata()[2])
-    plt.close(fig)
+    plt.close(drawing.figure)
 
 
 def test_a_negative_value_is_inside_the_axis(project):
@@ -212,18 +210,18 @@ def test_a_negative_value_is_inside_the_axis(project):
             for c, p, v in [("USA", "2021", 367), ("USA", "2022", 285), ("EU27", "2021", 100), ("EU27", "2022", -150)]
         ]
     )
-    fig = CHARTS["grouped_bar"](_Item(), rows, _ctx(), {"x": "period", "entities": ["USA", "EU27"]})
-    assert fig.axes[0].patches and fig.axes[0].get_ylim()[0] < -150
-    assert checks.values_not_shown(fig, rows["value"]) == []
-    plt.close(fig)
+    drawing = draw_kind("grouped_bar", rows, {"x": "period", "entities": ["USA", "EU27"]}, names=NAMES)
+    assert drawing.figure.axes[0].patches and drawing.figure.axes[0].get_ylim()[0] < -150
+    assert checks.values_not_shown(drawing, rows["value"]) == []
+    plt.close(drawing.figure)
 
 
 def test_one_value_is_a_table_not_a_chart(project):
     rows = _rows([{"entity_code": "USA", "period": "2018-2022", "value": -2.0}], unit="percentage points")
-    fig = CHARTS["indicator_bars"](_Item(), rows, _ctx(), {"label_field": "entity", "ylabel": {"zh": "百分點", "en": "pp"}})
-    assert not any(hasattr(ax, "techgap_value_axis") for ax in fig.axes)
-    assert any(t.get_text() == "-2" for t in fig.texts) and checks.overlapping_texts(fig) == []
-    plt.close(fig)
+    drawing = draw_kind("indicator_bars", rows, {"label_field": "entity", "ylabel": {"zh": "百分點", "en": "pp"}})
+    assert not drawing.value_axes  # a table: no value axis
+    assert any(t.get_text() == "-2" for t in drawing.figure.texts) and checks.overlapping_texts(drawing) == []
+    plt.close(drawing.figure)
 
 
 def test_entities_seen_in_one_period_each_get_a_panel_per_period(project):
@@ -233,7 +231,7 @@ def test_entities_seen_in_one_period_each_get_a_panel_per_period(project):
             for c, p, v in [("CHN", "2022", 19373), ("USA", "2022", 17610), ("TWN", "2019", 500), ("EU27", "2019", 900)]
         ]
     )
-    fig = CHARTS["grouped_bar"](_Item(), rows, _ctx(), {"x": "entity_code"})
+    fig = draw_kind("grouped_bar", rows, {"x": "entity"}, names=NAMES).figure
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["2019 only", "2022 only"]
     assert fig.axes[0].get_xlim() == fig.axes[1].get_xlim()  # one value scale
     plt.close(fig)
@@ -247,11 +245,11 @@ def test_many_years_per_entity_become_lines_and_few_stay_bars(project):
             for y in range(2015, 2024)
         ]
     )
-    fig = CHARTS["grouped_bar"](_Item(), yearly, _ctx(), {"x": "entity_code"})
+    fig = draw_kind("grouped_bar", yearly, {"x": "entity"}).figure
     assert not fig.axes[0].patches and len([line for line in fig.axes[0].lines if line.get_linestyle() == "-"]) == 2
     plt.close(fig)
     two = yearly[yearly["period"].isin(["2019", "2022"])]
-    fig = CHARTS["grouped_bar"](_Item(), two, _ctx(), {"x": "entity_code"})
+    fig = draw_kind("grouped_bar", two, {"x": "entity"}).figure
     assert len(fig.axes[0].patches) == 4
     plt.close(fig)
 
@@ -269,8 +267,7 @@ def test_level_and_growth_are_two_aligned_panels_without_a_second_axis(project):
             ]
         ]
     )
-    spec = {"bar_indicator": "level", "line_indicator": "growth", "bar_label": "Level", "line_label": "Growth (%)"}
-    fig = CHARTS["bar_line"](_Item(), rows, _ctx(), spec)
+    fig = draw_kind("bar_line", rows, LEVEL_AND_GROWTH).figure
     top, bottom = fig.axes
     assert top.get_shared_x_axes().joined(top, bottom) and len(fig.axes) == 2
     low, high = bottom.get_ylim()
@@ -280,27 +277,29 @@ def test_level_and_growth_are_two_aligned_panels_without_a_second_axis(project):
 
 def test_a_dollar_sign_in_a_note_is_drawn_as_written(project):
     rows = _rows([{"entity_code": c, "period": "2022", "value": v} for c, v in [("CHN", 2.0), ("USA", 1.4)]])
-    fig = CHARTS["ranked_bar"](_Item(), rows, _ctx(), {"note": {"zh": "註：US$1.4 bn", "en": "Note: US$1.4 bn and $2 bn"}})
-    assert any("Note: US$1.4 bn and $2 bn" in t.get_text() for t in fig.texts)
-    assert checks.mathtext_texts(fig) == []
-    plt.close(fig)
+    drawing = draw_kind("ranked_bar", rows, {"note": {"zh": "註：US$1.4 bn", "en": "Note: US$1.4 bn and $2 bn"}})
+    assert any("Note: US$1.4 bn and $2 bn" in t.get_text() for t in drawing.figure.texts)
+    assert checks.mathtext_texts(drawing) == []
+    plt.close(drawing.figure)
 
 
-def test_a_company_takes_its_countrys_colour_and_a_fallback_is_never_reserved(registry):
-    assert color_for("HUAWEI", registry.country("HUAWEI")) == ENTITY_COLORS["CHN"]
-    assert color_for("PFIZER", registry.country("PFIZER")) == ENTITY_COLORS["USA"]
-    reserved = set(ENTITY_COLORS.values())
-    assert not set(NEUTRALS) & reserved
-    assert color_for("SOME_NEW_COMPANY") in NEUTRALS
-    assert len({ENTITY_COLORS[c] for c in ("DEU", "CHE", "FRA", "CAN", "CHN", "TWN", "USA", "JPN", "KOR", "EU27")}) == 10
+def test_a_company_takes_its_countrys_colour_and_a_fallback_is_never_reserved(project, registry):
+    ctx = context(project, registry, "en")
+    colours = project.plotting.entities
+    assert ctx.color("HUAWEI") == colours["CHN"]
+    assert ctx.color("PFIZER") == colours["USA"]
+    assert not set(project.plotting.neutrals) & set(colours.values())
+    assert ctx.color("SOME_NEW_COMPANY") in project.plotting.neutrals
+    assert len({colours[c] for c in ("DEU", "CHE", "FRA", "CAN", "CHN", "TWN", "USA", "JPN", "KOR", "EU27")}) == 10
 
 
 def test_tables_right_align_numbers_and_name_the_total_in_chinese(item_data, registry):
     prepared, rows = item_data["tab05_report"]
     item = prepared.drawn
-    display = tables.build(item, rows, context(registry, "zh"))
+    ctx = plain_context("zh")
+    display = tables.build_matrix(item.spec, rows, ctx)
     assert display.iloc[-1, 0] == "總計" and display.attrs["total_rows"] == [len(display) - 1]
-    markdown = tables.to_markdown(item, display, context(registry, "zh"))
+    markdown = tables.to_markdown(item, display, ctx)
     assert "|---|---:|---:|---:|---:|---:|" in markdown
     assert tables.is_numeric_column(pd.Series(["48 (6)", "9", "—"])) and not tables.is_numeric_column(pd.Series(["機體"]))
 
@@ -308,7 +307,7 @@ def test_tables_right_align_numbers_and_name_the_total_in_chinese(item_data, reg
 def test_windows_tables_have_a_spanning_header(item_data, registry):
     prepared, rows = item_data["tab02_report"]
     item = prepared.drawn
-    display = tables.build(item, rows, context(registry, "en"))
+    display = tables.build_windows(item.spec, rows, plain_context("en"))
     assert [c[0] for c in display.columns][::4] == ["1999-2001", "2009-2011", "2019-2021"]
     assert tables.flat_columns(display)[0] == "1999-2001 Rank"
 
@@ -316,16 +315,16 @@ def test_windows_tables_have_a_spanning_header(item_data, registry):
 def test_a_domain_is_shown_once_per_group_and_numbers_are_right_aligned(item_data, registry):
     prepared, rows = item_data["tab06_report"]
     item = prepared.drawn
-    ctx = context(registry, "zh")
-    display = tables.build(item, rows, ctx)
-    fig = tables.draw(item, display, ctx)
+    ctx = plain_context("zh")
+    display = tables.build_tech(item.spec, rows, ctx)
+    fig = tables.draw_table(item, display, ctx).figure
     drawn = [t.get_text() for t in fig.texts]
     for domain in display.iloc[:, 0].unique():
         assert drawn.count(domain) == 1
     plt.close(fig)
     prepared, rows = item_data["tab07_report"]
     item = prepared.drawn
-    fig = tables.draw(item, tables.build(item, rows, ctx), ctx)
+    fig = tables.draw_table(item, tables.build_yoy(item.spec, rows, ctx), ctx).figure
     cell = next(t for t in fig.texts if t.get_text() == "11.06")
     assert cell.get_horizontalalignment() == "right"
     assert any(t.get_text().startswith("單位：十億美元；%") for t in fig.texts)  # the unit line under the caption
@@ -335,7 +334,7 @@ def test_a_domain_is_shown_once_per_group_and_numbers_are_right_aligned(item_dat
 def test_the_subtitle_is_drawn_under_the_title(project):
     rows = _rows([{"entity_code": c, "period": "2022", "value": v} for c, v in [("CHN", 2.0), ("USA", 1.4)]])
     spec = {"subtitle": {"zh": "占比 (%)，2022 年", "en": "Share (%), 2022"}, "ylabel": {"zh": "不用", "en": "unused"}}
-    fig = CHARTS["ranked_bar"](_Item(), rows, _ctx(), spec)
+    fig = draw_kind("ranked_bar", rows, spec).figure
     title = next(t for t in fig.texts if t.get_text() == "Test figure")
     subtitle = next(t for t in fig.texts if t.get_text() == "Share (%), 2022")
     renderer = fig.canvas.get_renderer()
@@ -351,7 +350,7 @@ def test_a_row_marked_missing_is_not_drawn_and_is_named_in_the_notes(project):
             for c, v, f in [("CHN", 2.0, ""), ("USA", np.nan, "missing"), ("TWN", 1.0, "")]
         ]
     )
-    fig = CHARTS["ranked_bar"](_Item(), rows, _ctx(), {})
+    fig = draw_kind("ranked_bar", rows, {}).figure
     assert len(fig.axes[0].patches) == 2
     assert any("No value found: United States 2022." in t.get_text() for t in fig.texts)
     plt.close(fig)
@@ -361,7 +360,6 @@ def test_a_long_level_series_keeps_its_labels_apart(project):
     rows = _rows(
         [{"entity_code": "CHN", "period": str(y), "value": 30000.0 + 10 * y, "indicator": "level"} for y in range(2000, 2024)]
     )
-    spec = {"bar_indicator": "level", "line_indicator": "growth", "bar_label": "Level", "line_label": "Growth (%)"}
-    fig = CHARTS["bar_line"](_Item(), rows, _ctx(), spec)
-    assert checks.overlapping_texts(fig) == [] and checks.values_not_shown(fig, rows["value"]) == []
-    plt.close(fig)
+    drawing = draw_kind("bar_line", rows, LEVEL_AND_GROWTH)
+    assert checks.overlapping_texts(drawing) == [] and checks.values_not_shown(drawing, rows["value"]) == []
+    plt.close(drawing.figure)

@@ -7,18 +7,22 @@ import math
 import re
 import types
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import add_vintage, snapshot_dir
+from drawing import context as plain_context
+from drawing import plotting
 
-from techgap import gaps
-from techgap.config import Bilingual, load_project
+from techgap import gaps, periods
+from techgap.config import load_project
+from techgap.editions import edition_item
 from techgap.errors import InputError
+from techgap.kinds import AnalysisSpec, GapMultiplesSpec, GapTableSpec
+from techgap.model import Bilingual
 from techgap.normalize import normalize_source
-from techgap.render.charts import Context
+from techgap.render.style import apply_style
 
 NAMES = {"CHN": "China", "USA": "United States", "TWN": "Taiwan"}
 
@@ -49,8 +53,8 @@ def frame(source: str, indicator: str, series: dict[str, dict[str, float]], unit
     return out
 
 
-def spec(*pairs: dict, breaks: list[dict] | None = None, **settings) -> dict:
-    return {"analysis": {"settings": settings, "pairs": list(pairs), "breaks": breaks or []}}
+def spec(*pairs: dict, breaks: list[dict] | None = None, **settings) -> AnalysisSpec:
+    return AnalysisSpec.model_validate({"settings": settings, "pairs": list(pairs), "breaks": breaks or []})
 
 
 def pair(pair_id: str = "p", source: str = "s", indicator: str = "x", comparator: str = "USA", **extra) -> dict:
@@ -85,16 +89,16 @@ def converging(crossover: float, growth: float, first: int, n: int, noise: list[
 
 
 def test_period_positions_years_quarters_windows_and_forecasts():
-    assert gaps.period_time("2021") == 2021.0
-    assert gaps.period_time("2023Q3") == 2023.625
-    assert gaps.period_time("2019-2021") == 2020.0
-    assert gaps.period_time("2020-02") == pytest.approx(2020 + 1.5 / 12)
-    assert gaps.period_time("2027f") is None
+    assert periods.time("2021") == 2021.0
+    assert periods.time("2023Q3") == 2023.625
+    assert periods.time("2019-2021") == 2020.0
+    assert periods.time("2020-02") == pytest.approx(2020 + 1.5 / 12)
+    assert periods.time("2027f") is None
     assert gaps.period_kind("2027f") is None
-    assert gaps.time_label(2030.2, "year") == "2031"
-    assert gaps.time_label(2030.0, "year") == "2030"
-    assert gaps.time_label(2023.63, "quarter") == "2023Q4"
-    assert gaps.time_label(2023.625, "quarter") == "2023Q3"
+    assert periods.time_label(2030.2, "year") == "2031"
+    assert periods.time_label(2030.0, "year") == "2030"
+    assert periods.time_label(2023.63, "quarter") == "2023Q4"
+    assert periods.time_label(2023.625, "quarter") == "2023Q3"
 
 
 # --- synthetic series with known answers ---------------------------------------------------------------------
@@ -122,7 +126,7 @@ def test_converging_pair_has_its_known_crossover_and_the_interval_contains_it():
     assert summary["trend_pct_per_year"] == pytest.approx(10.0)
     assert summary["crossover"] == pytest.approx(2030.0)
     assert summary["crossover_low"] <= 2030.0 + 1e-9 and summary["crossover_high"] >= 2030.0 - 1e-9
-    assert gaps.time_label(summary["crossover"], "year") == "2030"
+    assert periods.time_label(summary["crossover"], "year") == "2030"
 
 
 def test_noisy_converging_pair_interval_is_wide_deterministic_and_contains_the_true_crossover():
@@ -247,25 +251,31 @@ def test_two_preferred_values_for_one_period_are_an_error_naming_the_line():
     assert caught.value.line is not None
 
 
-def test_a_missing_analysis_block_or_bad_setting_names_the_field():
-    with pytest.raises(InputError, match="spec.analysis"):
-        gaps.analysis_spec({})
+def test_a_bad_setting_of_the_analysis_names_the_file_and_field(project_root: Path):
+    path = project_root / "config" / "analysis.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    min_points: 5" in text
+    path.write_text(text.replace("    min_points: 5", "    min_points: 3", 1), encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        gaps.analysis_spec(spec(pair(), min_points=3))
-    assert caught.value.field == "spec.analysis.settings.min_points"
+        load_project(project_root)
+    assert caught.value.field == "spec.analysis.settings.min_points" and "analysis.yaml" in str(caught.value)
 
 
 # --- rendering -----------------------------------------------------------------------------------------------
 
 
-def fake_item(the_spec: dict, item_id: str = "gap02") -> types.SimpleNamespace:
+def fake_item(analysis: AnalysisSpec, item_id: str = "gap02", **extra) -> types.SimpleNamespace:
+    model = GapTableSpec if item_id == "gap02" else GapMultiplesSpec
     return types.SimpleNamespace(
-        id=item_id, title=Bilingual(zh="分析", en="Analysis $1"), source_line=Bilingual(zh="資料來源", en="Source"), spec=the_spec
+        id=item_id,
+        title=Bilingual(zh="分析", en="Analysis $1"),
+        source_line={"zh": "資料來源", "en": "Source"},
+        spec=model(analysis=analysis, note=Bilingual(zh="註", en="note"), subtitle=Bilingual(zh="副", en="sub"), **extra),
     )
 
 
-def context(lang: str = "en") -> Context:
-    return Context(lang=lang, name=lambda code: NAMES.get(code, code))
+def context(lang: str = "en"):
+    return plain_context(lang, names=NAMES)
 
 
 def test_gap_table_shows_fixed_decimals_and_the_projection():
@@ -273,50 +283,37 @@ def test_gap_table_shows_fixed_decimals_and_the_projection():
 
     frames = converging(crossover=2030.0, growth=1.1, first=2015, n=8)
     the_spec = spec(pair())
-    table = gap_render.build_gap_table(fake_item(the_spec), gaps.gap_rows(frames, the_spec), context())
+    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context())
     row = table.iloc[0]
     assert row["Latest ratio"] == f"{1.1 ** (2022 - 2030):.2f} (2022)"
     assert row["Trend per year"] == "+10.0% (2015–2022)"
     assert row["Overtook in / projected crossover (80% interval)"] == "projected 2030 (2030–2030)"
-    zh = gap_render.build_gap_table(fake_item(the_spec), gaps.gap_rows(frames, the_spec), context("zh"))
+    zh = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context("zh"))
     assert list(zh.columns)[0] == "指標"
 
 
-def test_dollar_signs_in_the_gap_table_are_drawn_as_written_and_cells_wrap():
+def test_dollar_signs_in_the_gap_table_are_drawn_as_written():
     import matplotlib.pyplot as plt
 
-    from techgap.render import gap_render
-    from techgap.render.style import apply_style
+    from techgap.render import tables
 
-    apply_style()
+    apply_style(plotting())
     display = pd.DataFrame({"Indicator": ["GERD (US$ bn)"], "Comparator": ["$6"]})
-    item = SimpleNamespace(
-        id="gap02",
-        title={"zh": "t", "en": "t"},
-        source_line={"zh": "s", "en": "s"},
-        spec={"note": {"zh": "n", "en": "n"}},
-        kind="table",
-        chart="gap_table",
-    )
-    fig = gap_render.draw_gap_table(item, display, context())
-    drawn = [text.get_text() for text in fig.texts]
-    plt.close(fig)
+    drawing = tables.draw_table(fake_item(spec(pair())), display, context())
+    drawn = [text.get_text() for text in drawing.figure.texts]
+    plt.close(drawing.figure)
     assert "GERD (US$ bn)" in drawn and "$6" in drawn and not any("\\$" in text for text in drawn)
-    wrapped = gap_render.wrap_cell("研發經費占國內生產毛額比重", 10)
-    assert all(gap_render._display_width(line) <= 10 for line in wrapped.split("\n"))
-    assert wrapped.replace("\n", "") == "研發經費占國內生產毛額比重"
 
 
 def test_small_multiples_draw_one_panel_per_pair_with_periods():
     from techgap.render import gap_render
-    from techgap.render.style import apply_style
 
-    apply_style()
+    apply_style(plotting())
     frames = converging(crossover=2030.0, growth=1.1, first=2015, n=8)
     frames["t"] = frame("t", "x", {"CHN": {"2022": 5}, "USA": {"2022": 4}})
-    the_spec = spec(pair(), pair("q", source="t"), pair("r", source="t", comparator="TWN")) | {"ncols": 2}
+    the_spec = spec(pair(), pair("q", source="t"), pair("r", source="t", comparator="TWN"))
     rows = gaps.gap_rows(frames, the_spec)
-    fig = gap_render.draw_gap_multiples(fake_item(the_spec, "gap01"), rows, context(), the_spec)
+    fig = gap_render.draw_gap_multiples(fake_item(the_spec, "gap01", ncols=2), rows, context()).figure
     drawn = [ax for ax in fig.axes if ax.axison]
     assert len(drawn) == 1  # q has one period, r none: both left out of the figure
     assert drawn[0].get_yscale() == "log"
@@ -326,36 +323,38 @@ def test_small_multiples_draw_one_panel_per_pair_with_periods():
 # --- the project's data and config ---------------------------------------------------------------------------
 
 
-def real_frames(root: Path) -> tuple[dict, dict[str, pd.DataFrame]]:
-    analysis, items = gaps.load_analysis(root)
+def real_frames(root: Path) -> tuple[AnalysisSpec, dict[str, pd.DataFrame]]:
+    """The gap table's analysis block and the newest table of every source it reads."""
     project = load_project(root)
+    analysis = edition_item(project, project.item("gap02"), "latest").spec.analysis
     frames = {s: normalize_source(project, s) for s in analysis.sources()}
-    return next(i for i in items if i["id"] == "gap02"), frames
+    return analysis, frames
 
 
 def test_config_items_read_every_source_of_their_pairs(project_root: Path):
-    analysis, items = gaps.load_analysis(project_root)
     project = load_project(project_root)
-    assert {i["id"] for i in items} == {"gap01", "gap02"}
+    items = [item for item in project.items if item.is_analysis]
+    assert {i.id for i in items} == {"gap01", "gap02"}
     for item in items:
-        assert item["status"] == "analysis" and item["group"] == "gaps"
-        assert set(gaps.analysis_spec(item["spec"]).sources()) - {"caict_5g_sep"} <= set(item["sources"])
-        assert set(item["sources"]) <= set(project.sources)
+        assert item.status == "analysis" and item.group == "gaps"
+        analysis = edition_item(project, item, "latest").spec.analysis
+        assert set(analysis.sources()) - {"caict_5g_sep"} <= set(item.sources)
+        assert set(item.sources) <= set(project.sources)
 
 
 def test_isscc_china_overtook_the_us_in_2023(project_root: Path):
-    item, frames = real_frames(project_root)
-    rows = gaps.gap_rows(frames, item["spec"])
-    summary = gaps.summarize(rows, item["spec"]).set_index("pair").loc["isscc_papers_usa"]
+    analysis, frames = real_frames(project_root)
+    rows = gaps.gap_rows(frames, analysis)
+    summary = gaps.summarize(rows, analysis).set_index("pair").loc["isscc_papers_usa"]
     assert summary["overtook_in"] == "2023"
 
 
 def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
     from techgap.render import gap_render
 
-    item, frames = real_frames(project_root)
-    the_item = fake_item(item["spec"])
-    before = gap_render.build_gap_table(the_item, gaps.gap_rows(frames, item["spec"]), context())
+    analysis, frames = real_frames(project_root)
+    the_spec = fake_item(analysis).spec
+    before = gap_render.build_gap_table(the_spec, gaps.gap_rows(frames, analysis), context())
     payload = pd.read_csv(snapshot_dir(project_root, "isscc") / "data.csv", dtype={"period": str})
     year = str(int(max(payload.loc[payload["period"].str.fullmatch(r"\d{4}"), "period"])) + 1)  # after the newest
 
@@ -367,8 +366,8 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
             )
 
     add_vintage(project_root, "isscc", add_year)
-    item, frames = real_frames(project_root)
-    after = gap_render.build_gap_table(the_item, gaps.gap_rows(frames, item["spec"]), context())
+    analysis, frames = real_frames(project_root)
+    after = gap_render.build_gap_table(the_spec, gaps.gap_rows(frames, analysis), context())
     changed = after.compare(before)
     isscc = after[after["Indicator"] == "ISSCC accepted papers"].iloc[0]
     assert isscc["Latest ratio"] == f"{50 / 80:.2f} ({year})"
@@ -380,8 +379,8 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
 
 
 def test_gap_rows_are_deterministic_on_the_real_data(project_root: Path):
-    item, frames = real_frames(project_root)
-    first = gaps.summarize(gaps.gap_rows(frames, item["spec"]), item["spec"])
-    second = gaps.summarize(gaps.gap_rows(frames, item["spec"]), item["spec"])
+    analysis, frames = real_frames(project_root)
+    first = gaps.summarize(gaps.gap_rows(frames, analysis), analysis)
+    second = gaps.summarize(gaps.gap_rows(frames, analysis), analysis)
     pd.testing.assert_frame_equal(first, second)
     assert not math.isnan(first.set_index("pair").loc["gerd_pct_gdp_usa", "trend_slope"])

@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import pytest
 from conftest import ROOT
+from drawing import context
 
 from techgap.config import load_project
+from techgap.editions import edition_item
 from techgap.entities import EntityRegistry
 from techgap.normalize import normalize_source
-from techgap.render.charts import Context
-from techgap.render.items import check_required, item_rows, resolved_item
-from techgap.render.tables import build
+from techgap.render.items import item_rows
+from techgap.render.tables import build_matrix, build_rank_share, build_yoy
+from techgap.selection import check_required
+
+
+def names_as_codes(lang: str):
+    """A drawing context that names each entity by its code (the tables below are checked by code)."""
+    ctx = context(lang)
+    return ctx.__class__(lang=lang, name=lambda code: code, plotting=ctx.plotting)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +31,7 @@ def project():
 
 @pytest.fixture(scope="module")
 def frames(project):
-    pins = project.settings.report_vintages
+    pins = project.settings.report_pins()
     # API sources an item's latest edition may read (fig16, fig21, ...) have no report pin: the report edition never reads them
     return {s: normalize_source(project, s, pins[s]) for s in sorted({s for i in project.items for s in i.sources if s in pins})}
 
@@ -32,7 +40,7 @@ def frames(project):
 def rows(project, frames):
     registry = EntityRegistry(project.entities)
     return {
-        item.id: item_rows(resolved_item(project, item, "report"), frames, registry)
+        item.id: item_rows(edition_item(project, item, "report"), frames, registry, {})
         for item in project.items
         if item.renders and not item.is_analysis
     }
@@ -76,14 +84,16 @@ def test_fig01_china_rd_levels_and_growth_computed_from_them(rows, project):
     assert growth["2011"] == pytest.approx(23.0, abs=0.05)
     assert growth["2016"] == pytest.approx(10.6, abs=0.05)
     assert growth["2022"] == pytest.approx(10.1, abs=0.05)
-    check_required(resolved_item(project, project.item("fig01"), "report"), frame)
+    fig01 = edition_item(project, project.item("fig01"), "report")
+    check_required(fig01.id, fig01.spec.require_complete, frame, "nbs_rd")
 
 
 def test_fig01_refuses_a_gap_in_the_yearly_series(rows, project):
     frame = rows["fig01"]
     holed = frame[~((frame["indicator"] == "rd_expenditure") & (frame["period"] == "2015"))]
+    fig01 = edition_item(project, project.item("fig01"), "report")
     with pytest.raises(ValueError, match="2015"):
-        check_required(resolved_item(project, project.item("fig01"), "report"), holed)
+        check_required(fig01.id, fig01.spec.require_complete, holed, "nbs_rd")
 
 
 def test_fig02_six_msti_series_2010_2021(rows):
@@ -149,7 +159,7 @@ def test_tab04_ten_holders_with_ranks_and_shares(rows, project):
     assert sorted(ranks["value"]) == list(range(1, 11))
     assert value(frame, "HUAWEI", "2022", "share_valid_global_5g_patent_families") == pytest.approx(14.59)
     assert value(frame, "ZTE", "2022", "share_valid_global_5g_patent_families") == pytest.approx(8.14)
-    table = build(project.item("tab04"), frame, Context("en", lambda c: c))
+    table = build_rank_share(edition_item(project, project.item("tab04"), "report").spec, frame, names_as_codes("en"))
     assert list(table.iloc[:, 1]) == [
         "HUAWEI",
         "QUALCOMM",
@@ -194,7 +204,7 @@ def test_fig13_tab05_c919_suppliers(rows, project):
     tab = rows["tab05"]
     assert value(tab, "WORLD", "2021", "c919_suppliers", "Total") == 82
     assert value(tab, "CHN", "2021", "c919_jv_suppliers", "Total") == 7
-    table = build(project.item("tab05"), tab, Context("zh", lambda c: c))
+    table = build_matrix(edition_item(project, project.item("tab05"), "report").spec, tab, names_as_codes("zh"))
     assert table.iloc[-1].tolist() == ["總計", "48 (6)", "26 (8)", "6 (3)", "14 (7)", "82 (12)"]
 
 
@@ -225,7 +235,8 @@ def test_tab07_recomputes_year_on_year(rows, project):
     frame = rows["tab07"]
     assert value(frame, "CHN", "2023Q3") == pytest.approx(11.06)
     assert value(frame, "WORLD", "2022Q3") == pytest.approx(28.75)
-    table = build(resolved_item(project, project.item("tab07"), "report"), frame, Context("en", lambda c: c)).set_index("Region")
+    tab07 = edition_item(project, project.item("tab07"), "report")
+    table = build_yoy(tab07.spec, frame, names_as_codes("en")).set_index("Region")
     # 11.06 / 7.78 - 1 = +42.2%; 25.59 / 28.75 - 1 = -11.0%; 2.50 / 2.61 - 1 = -4.2% (the report prints -5)
     assert table.loc["CHN", "YoY change (%)"] == "42"
     assert table.loc["WORLD", "YoY change (%)"] == "-11"

@@ -6,18 +6,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import pytest
-
-from techgap.render.charts import CHARTS, Context
-from techgap.render.style import apply_style
+from drawing import draw
 
 NAMES = {"USA": "United States", "EU27": "EU-27", "EAP": "East Asia & Pacific"}
-
-
-class _Item:
-    id = "test"
-    title = {"zh": "測試圖", "en": "Test figure"}
-    source_line = {"zh": "資料來源：測試。", "en": "Source: test."}
 
 
 def rows(records: list[tuple[str, str, float, str]]) -> pd.DataFrame:
@@ -29,11 +20,6 @@ def rows(records: list[tuple[str, str, float, str]]) -> pd.DataFrame:
 
 def footer(fig) -> str:
     return " ".join(t.get_text().replace("\n", " ") for t in fig.texts)
-
-
-@pytest.fixture(autouse=True)
-def style() -> None:
-    apply_style()
 
 
 def test_a_cell_missing_in_the_source_and_without_a_bar_is_named_once_in_one_sentence() -> None:
@@ -48,7 +34,7 @@ def test_a_cell_missing_in_the_source_and_without_a_bar_is_named_once_in_one_sen
         ]
     )
     spec = {"x": "period", "entities": ["USA", "EU27"]}
-    fig = CHARTS["grouped_bar"](_Item(), data, Context(lang="en", name=lambda c: NAMES.get(c, c)), spec)
+    fig = draw("grouped_bar", data, spec, names=NAMES).figure
     text = footer(fig)
     plt.close(fig)
     # ... and it has no bar in the grouped chart either: still one sentence, each cell once
@@ -60,7 +46,7 @@ def test_a_cell_missing_in_the_source_and_without_a_bar_is_named_once_in_one_sen
 def test_a_cell_only_the_chart_lacks_is_still_named() -> None:
     data = rows([("USA", "2020", 134.0, ""), ("USA", "2021", 367.0, ""), ("EU27", "2021", 100.0, "")])
     spec = {"x": "period", "entities": ["USA", "EU27"]}
-    fig = CHARTS["grouped_bar"](_Item(), data, Context(lang="en", name=lambda c: NAMES.get(c, c)), spec)
+    fig = draw("grouped_bar", data, spec, names=NAMES).figure
     text = footer(fig)
     plt.close(fig)
     assert text.count("No value found") == 1 and "EU-27 2020" in text

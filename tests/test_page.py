@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS
+from drawing import plotting
 from test_page_unit import sample_inputs, sample_site
 
 from techgap.page import FONT_FAMILY, write_page
@@ -38,7 +39,7 @@ def site(tmp_path_factory) -> Path:
     manifest, claims, provenance = sample_inputs()
     root = tmp_path_factory.mktemp("browser")
     figures = sample_site(root, manifest)
-    write_page(figures, manifest, claims, provenance)
+    write_page(figures, manifest, claims, provenance, plotting())
     return figures / "index.html"
 
 

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from drawing import plotting
 
 from techgap import page as page_mod
-from techgap.page import PageError, markdown_to_html, safe_url, write_page
+from techgap.escaping import safe_url
+from techgap.page import PageError, markdown_to_html, write_page
+from techgap.vocabulary import STATUSES, VERDICTS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "page"
 STAND_INS = {"gap01": "fig16"}  # the analysis stand-in borrows fig16's images
@@ -92,7 +95,7 @@ def built(tmp_path_factory, font_file) -> dict:
     manifest, claims, provenance = sample_inputs()
     root = tmp_path_factory.mktemp("site")
     figures = sample_site(root, manifest)
-    written = write_page(figures, manifest, claims, provenance, font_file=font_file)
+    written = write_page(figures, manifest, claims, provenance, plotting(), font_file=font_file)
     return {
         "figures": figures,
         "written": written,
@@ -106,7 +109,7 @@ def built(tmp_path_factory, font_file) -> dict:
 
 def render(manifest: dict, claims: pd.DataFrame | None, provenance: dict[str, str], root: Path) -> str:
     figures = sample_site(root, manifest)
-    return page_mod.render_index(figures, manifest, claims, provenance)
+    return page_mod.render_index(figures, manifest, claims, provenance, plotting())
 
 
 def test_write_page_writes_the_three_fixed_files(built):
@@ -190,7 +193,7 @@ def test_hostile_text_everywhere_is_escaped(tmp_path):
     assert not [a for tag, a in doc.elements if any(k.startswith("on") for k in a)]
     assert [a.get("alt") for tag, a in doc.elements if tag == "img"][0] == attack  # attribute holds the text, escaped
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    prov_page = page_mod.render_provenance(provenance)
+    prov_page = page_mod.render_provenance(provenance, plotting())
     assert "<script>" not in prov_page and "&lt;script&gt;" in prov_page
 
 
@@ -230,12 +233,16 @@ def test_contrast_helper_matches_known_wcag_values():
 
 
 def css_rules(page: str) -> list[tuple[str, dict[str, str]]]:
+    """(selector, declarations) of the page's CSS, with each var(--name) replaced by the value :root gives it."""
     css = "".join(parse(page).styles)
     rules = []
     for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
         decls = dict(d.split(":", 1) for d in body.split(";") if ":" in d)
         rules.append((selectors.strip(), {k.strip(): v.strip() for k, v in decls.items()}))
-    return rules
+    variables = {k: v for sel, d in rules if sel == ":root" for k, v in d.items()}
+    return [
+        (sel, {k: re.sub(r"var\((--[a-z-]+)\)", lambda m: variables[m.group(1)], v) for k, v in d.items()}) for sel, d in rules
+    ]
 
 
 def test_every_status_colour_meets_wcag_aa(built):
@@ -265,7 +272,7 @@ def test_a_status_is_never_told_by_colour_alone(built):
     for word, symbol, label in badge_text:
         assert symbol.strip() and label.strip()
         if word != "other":
-            assert label == word
+            assert label == {**STATUSES, **VERDICTS}[word].en
     assert doc  # parsed
 
 
@@ -432,7 +439,7 @@ def test_claims_table_has_detail_and_all_columns_with_status_badges(built):
     contradicted = claims[claims["status"] == "contradicted"].iloc[0]
     assert html_escape(contradicted["detail"]) in ledger
     for status, count in claims["status"].value_counts().items():
-        assert f'for="cf-{status}">' in ledger and f"{status} ({count})" in ledger
+        assert f'for="cf-{status}">' in ledger and f"{VERDICTS[status].en} ({count})" in ledger
         assert f"#cf-{status}:checked~.table-wrap tbody tr:not(.r-{status}){{display:none}}" in built["index"]
 
 
@@ -463,7 +470,7 @@ def test_pages_and_font_are_byte_identical_on_a_second_build(built, tmp_path, fo
     fresh = tmp_path / "fonts" / font_file.name  # no cut kept beside this one: the font is cut again
     fresh.parent.mkdir()
     fresh.symlink_to(font_file.resolve())
-    written = write_page(figures, manifest, claims, provenance, font_file=fresh)
+    written = write_page(figures, manifest, claims, provenance, plotting(), font_file=fresh)
     assert list(fresh.parent.glob("page-subset-*.woff2"))  # it was cut here, not read from the first build's
     for path in written:
         assert path.read_bytes() == (built["figures"] / path.relative_to(figures)).read_bytes(), path.name
@@ -503,7 +510,7 @@ def test_nothing_is_written_when_an_item_table_is_broken(tmp_path, font_file):
     (figures / "index.html").write_text("previous page", encoding="utf-8")
     (figures / "report" / "tab04" / "tab04_zh.md").write_text("| a | b |\n|---|---|\n| 1 |\n", encoding="utf-8")
     with pytest.raises(PageError, match=r"figures/report/tab04/tab04_zh\.md, line 3"):
-        write_page(figures, manifest, claims, provenance, font_file=font_file)
+        write_page(figures, manifest, claims, provenance, plotting(), font_file=font_file)
     assert (figures / "index.html").read_text(encoding="utf-8") == "previous page"
     assert not (figures / "provenance.html").exists() and not (figures / "assets").exists()
 
@@ -537,7 +544,7 @@ def test_the_provenance_page_shows_each_recorded_correction_under_its_file_escap
     _, _, provenance = sample_inputs()
     corrected, other = sorted(provenance)[:2]
     attack = 'retrieved: was a day late <script>alert("x")</script>'
-    page = page_mod.render_provenance(provenance, {corrected: [attack, "and a title"]})
+    page = page_mod.render_provenance(provenance, plotting(), {corrected: [attack, "and a title"]})
     sections = {m.group(1): m.group(2) for m in re.finditer(r"<section id=\"([^\"]+)\">(.*?)</section>", page, re.S)}
     anchors = page_mod.provenance_anchors(provenance)
     source_id = corrected.split("/")[2]
@@ -546,7 +553,7 @@ def test_the_provenance_page_shows_each_recorded_correction_under_its_file_escap
     assert "retrieved: was a day late &lt;script&gt;" in shown and "and a title" in shown and "<script>" not in page
     assert shown.index("Corrected") < shown.index("<pre>")  # above the file it corrects
     assert "Corrected" not in sections[anchors[other]]
-    assert "Corrected" not in page_mod.render_provenance(provenance)
+    assert "Corrected" not in page_mod.render_provenance(provenance, plotting())
 
 
 def test_corrections_are_read_per_provenance_file_from_the_checksum_history(project_root):

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, set_checksum, snapshot_dir, tree_digest
+from conftest import ROOT, add_vintage, pin_report_vintage, snapshot_dir, tree_digest
 
 from techgap.cli import main
 from techgap.config import check_id, load_project, load_yaml
@@ -361,12 +361,16 @@ def test_hostile_label_title_and_source_stay_text_in_the_table_markdown(project_
     languages, shows them as text, with the table's cells where they were."""
     from techgap.page import markdown_to_html
 
-    folder = snapshot_dir(project_root, "us_tech_controls")
-    payload, provenance = folder / "data.csv", folder / "provenance.yaml"
-    _replace_once(payload, "福建晉華列入實體清單", "<script>alert(1)</script>福建晉華")
-    _replace_once(payload, "Fujian Jinhua added to the Entity List", "[x](javascript:alert(1)) | <img src=x onerror=alert(1)>")
-    set_checksum(folder)
-    _replace_once(provenance, "  title: 中國推動技術自主之現況與影響\n", "  title: '<iframe src=javascript:alert(1)>'\n")
+    def hostile(folder: Path) -> None:
+        payload, provenance = folder / "data.csv", folder / "provenance.yaml"
+        _replace_once(payload, "福建晉華列入實體清單", "<script>alert(1)</script>福建晉華")
+        _replace_once(
+            payload, "Fujian Jinhua added to the Entity List", "[x](javascript:alert(1)) | <img src=x onerror=alert(1)>"
+        )
+        _replace_once(provenance, "  title: 中國推動技術自主之現況與影響\n", "  title: '<iframe src=javascript:alert(1)>'\n")
+
+    folder = add_vintage(project_root, "us_tech_controls", hostile)  # a new vintage, read by both editions
+    pin_report_vintage(project_root, "us_tech_controls", folder.name)
     items = project_root / "config" / "items.yaml"
     _replace_once(items, 'en: "Table 1. Recent US technology controls on China"', 'en: "Table 1 <b onmouseover=alert(1)>x</b>"')
 
@@ -425,6 +429,6 @@ def test_hostile_quote_stays_text_in_the_annotated_report_markdown() -> None:
         {"id": ["s1"], "quote": ["<script>alert(1)</script> [x](javascript:alert(1)) a|b \u202e"], "status": ["supported"]}
     )
     markdown = render_markdown([], statements, pd.DataFrame({"statement": []}), "summary")
-    line = next(line for line in markdown.splitlines() if line.startswith("- ✔ s1: "))
-    assert line == "- ✔ s1: \\<script\\>alert(1)\\</script\\> \\[x\\](javascript:alert(1)) a\\|b \\u202e"
+    line = next(line for line in markdown.splitlines() if line.startswith("- ✓ s1: "))
+    assert line == "- ✓ s1: \\<script\\>alert(1)\\</script\\> \\[x\\](javascript:alert(1)) a\\|b \\u202e"
     assert _live_markup(line) == []

@@ -1,51 +1,46 @@
-"""The project's font is read from memory by matplotlib (an in-memory copy of the file), and gives the
-same glyphs as the file itself."""
+"""The project's one style: the font extracted from the Noto Sans CJK collection is the face matplotlib uses, the
+palette of config/plotting.yaml reaches matplotlib, and no colour is written in the code."""
 
-import os
+from __future__ import annotations
 
-import pytest
+import re
+from pathlib import Path
+
+from conftest import ROOT
+from drawing import plotting
 
 
-def test_matplotlib_reads_the_project_font_from_memory_with_the_same_glyphs():
-    from matplotlib import font_manager, ft2font
+def test_the_project_font_is_the_face_matplotlib_finds():
+    from matplotlib import font_manager
 
     from techgap.render.style import FONT_NAME, apply_style, font_path
 
-    apply_style()
+    apply_style(plotting())
     path = font_manager.findfont(font_manager.FontProperties(family=FONT_NAME), fallback_to_default=False)
-    assert os.path.realpath(path) == os.path.realpath(font_path())
-    font = font_manager.get_font(path)
-    assert not isinstance(font.fname, str)  # built from a file object, not from the path
-    from_file = ft2font.FT2Font(path)
-    text = "中國研發經費 R&D, 2.43% (2023)"
-    for each in (font, from_file):
-        each.set_size(9, 150)
-    assert (font.set_text(text) == from_file.set_text(text)).all()
-    assert font.get_width_height() == from_file.get_width_height()
-    font.draw_glyphs_to_bitmap()
-    from_file.draw_glyphs_to_bitmap()
-    assert bytes(memoryview(font.get_image())) == bytes(memoryview(from_file.get_image()))
+    assert Path(path).resolve() == font_path().resolve()
 
 
-def test_another_font_loader_is_left_alone(monkeypatch):
-    from matplotlib import font_manager
-
-    from techgap.render.style import font_path, read_font_from_memory
-
-    def plain_loader(font_filepaths, **options):  # no functools wrapper: not the loader this was written for
-        raise AssertionError("not called here")
-
-    monkeypatch.setattr(font_manager, "_get_font", plain_loader)
-    assert read_font_from_memory(font_path()) is False
-    assert font_manager._get_font is plain_loader
-
-
-@pytest.mark.parametrize("name", ["DejaVu Sans"])
-def test_other_fonts_are_still_opened_from_their_files(name):
-    from matplotlib import font_manager
+def test_the_palette_of_the_plotting_config_reaches_matplotlib():
+    import matplotlib
+    from matplotlib.colors import to_hex
 
     from techgap.render.style import apply_style
 
-    apply_style()
-    path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
-    assert isinstance(font_manager.get_font(path).fname, str)
+    palette = plotting().chart
+    apply_style(plotting())
+    assert to_hex(matplotlib.rcParams["axes.edgecolor"]) == palette.axis
+    assert to_hex(matplotlib.rcParams["grid.color"]) == palette.grid
+    assert to_hex(matplotlib.rcParams["figure.facecolor"]) == palette.background
+
+
+def test_no_colour_is_written_in_the_code():
+    """Colours live in config/plotting.yaml, where a designer edits them (the style sheet has no colour either)."""
+    colour = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b|\b(?:white|black)\b['\"]")
+    files = sorted((ROOT / "src" / "techgap").rglob("*.py")) + [ROOT / "src" / "techgap" / "render" / "techgap.mplstyle"]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if colour.search(line) and "pattern" not in line
+    ]
+    assert not found, "\n".join(found)

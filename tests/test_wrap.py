@@ -1,7 +1,7 @@
 """Text wrapping for titles, notes and table cells: lines fit, each line is as full as the next token
 allows (a greedy fill), CJK breaks between characters, closing punctuation never starts a line."""
 
-from techgap.render.charts import wrap
+from techgap.render.layout import wrap
 
 
 class MonospaceRenderer:

@@ -296,7 +296,7 @@ class PagePalette(Strict):
     warning_border: str = Field(pattern=COLOUR)
 
     def css_variables(self) -> str:
-        """`:root{--text:#1a1a1a;...}`: the pages' stylesheets use var(--text) and never a colour of their own."""
+        """`:root{--text:...;...}` from this palette: the pages' stylesheets use var(--text) and never a colour of their own."""
         return ":root{" + ";".join(f"--{name.replace('_', '-')}:{value}" for name, value in self) + "}\n"
 
 
@@ -675,6 +675,18 @@ def _validated_part(path: Path, item: ItemSpec, model: type[BaseModel], value: A
         errors = exc.errors()
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains a missing key
         loc = [str(part) for part in first["loc"] if not str(part).startswith(("function-", "tagged-union"))]
+        # A key that takes one of several forms (periods: a list, {from, to} or {latest: N}): pydantic names the
+        # form it tried (PeriodRange, list[str]); the error is the key's, whichever form was meant.
+        union = next((i for i, part in enumerate(loc) if part[:1].isupper() or "[" in part or part in _TYPE_NAMES), None)
+        if union is not None:
+            loc = loc[:union]
+            field = where + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc)
+            raise InputError(
+                path,
+                f"item {item.id}: {loc[-1] if loc else where} is none of the forms it may take ({which})",
+                field=field,
+                expected="the forms docs/figures.md gives for this key",
+            ) from None
         field = where + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc)
         if first["type"] == "extra_forbidden":
             key = loc[-1] if loc else "?"
@@ -687,6 +699,9 @@ def _validated_part(path: Path, item: ItemSpec, model: type[BaseModel], value: A
                 expected=", ".join(keys) if keys else "the keys this kind defines (docs/figures.md)",
             ) from None
         raise InputError(path, f"item {item.id}: {first['msg']} ({which})", field=field) from None
+
+
+_TYPE_NAMES = {"int", "str", "float", "bool", "none", "dict", "list"}
 
 
 def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:

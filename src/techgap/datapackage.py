@@ -45,7 +45,7 @@ _LINE = (
 # Every column techgap publishes, described once. Types are Table Schema types; the processed table's are checked
 # against techgap.normalize.PROCESSED_COLUMNS by the tests.
 COLUMNS: dict[str, Column] = {
-    # the processed long table (techgap.normalize.PROCESSED_COLUMNS) and the item tables (render.data.ITEM_DATA_COLUMNS)
+    # the processed long table (techgap.normalize.PROCESSED_COLUMNS) and the item tables (techgap.selection.ITEM_DATA_COLUMNS)
     "entity": Column("string", "The entity's English name (config/entities.yaml)."),
     "entity_code": Column(
         "string",
@@ -296,11 +296,10 @@ def package_json(package: dict[str, Any]) -> bytes:
 
 def write_package(project: Project) -> list[Path]:
     """Write figures/data/series.csv, figures/data/series.parquet and figures/datapackage.json. Everything is
-    made before anything is written; the three files are then moved into place together."""
+    made before anything is written; each file is then replaced whole (techgap.io.write_bytes)."""
     from techgap.io import write_bytes
     from techgap.logs import get_logger, log_read
     from techgap.series import series_csv_bytes, series_parquet_bytes, series_table, series_vintages
-    from techgap.staging import staged_writes
 
     log = get_logger("package")
     vintages = series_vintages(project)
@@ -311,7 +310,6 @@ def write_package(project: Project) -> list[Path]:
     parquet = series_parquet_bytes(table, descriptions())
     package = package_json(build_package(project, vintages, csv, parquet))
     outputs = {SERIES_CSV: csv, SERIES_PARQUET: parquet, PACKAGE_FILE: package}
-    with staged_writes(project.figures_dir) as staging:
-        for relative, data in outputs.items():
-            write_bytes(staging / relative, data)
+    for relative, data in outputs.items():
+        write_bytes(project.figures_dir / relative, data)
     return [project.figures_dir / relative for relative in outputs]
