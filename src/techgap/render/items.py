@@ -21,13 +21,15 @@ from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.io import csv_bytes, figure_bytes
 from techgap.kinds import GapSpec
+from techgap.logs import get_logger
 from techgap.model import Bilingual
 from techgap.paths import EDITIONS, FIGURE_FORMATS, LANGS, item_dir, item_outputs
 from techgap.provenance import Provenance
-from techgap.render import drawer
+from techgap.render import checks, drawer
 from techgap.render.layout import Context, Drawing
 
 ITEMS_FILE = Path("config/items.yaml")
+log = get_logger("render")
 
 
 @dataclass(frozen=True)
@@ -182,12 +184,17 @@ def draw_edition(
     base = item_dir(item.id, edition, figures_dir)
     build = EditionBuild(item.id, edition, rows, prepared.data, meta={})
     alt = {}
+    found = []
     for lang in LANGS:
         drawing = draw_prepared(prepared, context(project, registry, lang))
         if drawing.markdown is not None:
             build.files[str(base / f"{item.id}_{lang}.md")] = drawing.markdown.encode("utf-8")
         for fmt in FIGURE_FORMATS:
             build.files[str(base / f"{item.id}_{lang}.{fmt}")] = figure_bytes(drawing.figure, fmt, salt=f"{item.id}-{lang}")
+            if fmt == "png":  # saving drew the figure: check it as it was drawn, before the SVG is written
+                drawing.laid_out = True
+                found += [f"item {item.id} ({edition}, {lang}): {problem}" for problem in check_drawing(drawing, prepared)]
+                log.debug("%s %s %s entity colours: %s", item.id, edition, lang, json.dumps(colours_of(drawing), sort_keys=True))
         plt.close(drawing.figure)
         alt[lang] = alt_text(prepared.item, rows, registry, lang, spec.subtitle.in_language(lang))
     build.meta = {
@@ -196,7 +203,7 @@ def draw_edition(
         "status": built_status(prepared),
         "reason": made["status_reason"],
         "periods": texts.drawn_periods(rows),
-        "warnings": prepared.warnings,
+        "warnings": prepared.warnings + found,
         "alt": alt,
         "texts": {
             "title": prepared.item.title.model_dump(),
@@ -207,6 +214,19 @@ def draw_edition(
         "sources": source_records(rows, provenances),
     }
     return build
+
+
+def check_drawing(drawing: Drawing, prepared: PreparedEdition) -> list[str]:
+    """What the figure checks find wrong with a drawing (render/checks.py): texts off the canvas or on top of each
+    other, too small, a glyph or mathtext, a value off its axis. Each is a warning of the item's edition."""
+    found = [problem for check in checks.CHECKS for problem in check(drawing)]
+    return found + checks.values_not_shown(drawing, checks.drawn_values(prepared.drawn, prepared.rows))
+
+
+def colours_of(drawing: Drawing) -> dict[str, list[str]]:
+    """Each entity's colours in a drawing, for the record (one colour per entity across every item: a test reads
+    the build's logs)."""
+    return {code: sorted(shades) for code, shades in checks.entity_colors(drawing).items()}
 
 
 def edition_inputs(
