@@ -41,8 +41,9 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 
-def copy_project(target: Path, *, with_figures: bool = True) -> Path:
-    """Copy what a clone has (config, raw data, code, workflow, checked-in figures) into ``target``."""
+def copy_project(target: Path, *, with_figures: bool = True, with_font: bool = True) -> Path:
+    """Copy what a clone has (config, raw data, code, workflow, checked-in figures) into ``target``; ``with_font``:
+    the extracted font too, which spares a test that draws its extraction (Snakemake's build makes its own)."""
     for name in ("Snakefile", "pyproject.toml"):
         shutil.copy2(ROOT / name, target / name)
     for name in ("config", "rules", "src", "profiles", "workflow"):
@@ -52,7 +53,7 @@ def copy_project(target: Path, *, with_figures: bool = True) -> Path:
     if with_figures and (ROOT / "figures").exists():
         shutil.copytree(ROOT / "figures", target / "figures")
     font = ROOT / "build" / "fonts"
-    if font.exists():  # the extracted font is a build product; reuse it to save ~1 s per copy
+    if with_font and font.exists():  # the extracted font is a build product; reuse it to save ~1 s per copy
         shutil.copytree(font, target / "build" / "fonts")
     return target
 
@@ -91,7 +92,7 @@ def built_project(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> P
             if root.exists():
                 shutil.rmtree(root)
             root.mkdir(parents=True)
-            copy_project(root, with_figures=False)
+            copy_project(root, with_figures=False, with_font=False)  # as a clone: Snakemake makes everything
             snakemake(root, "--quiet")
             done.write_text("built\n", encoding="utf-8")
     return root
