@@ -75,10 +75,12 @@ NARROWED = {
 }
 
 
-def build_before_and_after(root: Path, group: str, item_ids: list[str], answers: list[tuple[str, str]]) -> dict[str, dict]:
-    """Build the group, refresh the API sources from the answers, build again: the report editions before."""
-    build_group(load_project(root), group)
-    before = {item_id: edition_files(root, "report", item_id) for item_id in item_ids}
+def build_before_and_after(
+    root: Path, built: Path, group: str, item_ids: list[str], answers: list[tuple[str, str]]
+) -> dict[str, dict]:
+    """Refresh the API sources from the answers and build the group; the report editions as the session's build
+    (``built``, made before any refresh) drew them."""
+    before = {item_id: edition_files(built, "report", item_id) for item_id in item_ids}
     for source_id, fixture in answers:
         refresh_from(root, source_id, fixture, **NARROWED.get(fixture, {}))
     build_group(load_project(root), group)
@@ -101,9 +103,11 @@ def comtrade_values(fixture: str) -> dict[tuple[str, str], float]:
     return {(PARTNER_ENTITY[r["partnerCode"]], r["period"]): float(r["primaryValue"]) for r in answer["data"]}
 
 
-def test_fig16_latest_draws_comtrade_shares_and_the_report_edition_stays(project_root: Path) -> None:
+def test_fig16_latest_draws_comtrade_shares_and_the_report_edition_stays(project_root: Path, built_project: Path) -> None:
     fixture = "comtrade/us_imports_shaped_2022.json"
-    before = build_before_and_after(project_root, "trade_import_shares", ["fig16", "fig17"], [("comtrade_us_imports", fixture)])
+    before = build_before_and_after(
+        project_root, built_project, "trade_import_shares", ["fig16", "fig17"], [("comtrade_us_imports", fixture)]
+    )
     table = latest_table(project_root, "fig16")
     values = comtrade_values(fixture)
     assert set(table["indicator"]) == {"share_of_us_goods_imports"} and set(table["source"]) == {"comtrade_us_imports"}
@@ -121,9 +125,11 @@ def test_fig16_latest_draws_comtrade_shares_and_the_report_edition_stays(project
     assert (project_root / "figures" / "latest" / "fig16" / "fig16_en.svg").is_file()
 
 
-def test_fig17_and_fig18_latest_draw_china_import_shares_and_their_change(project_root: Path) -> None:
+def test_fig17_and_fig18_latest_draw_china_import_shares_and_their_change(project_root: Path, built_project: Path) -> None:
     fixture = "comtrade/china_imports_shaped.json"
-    before = build_before_and_after(project_root, "trade_import_shares", ["fig17"], [("comtrade_china_imports", fixture)])
+    before = build_before_and_after(
+        project_root, built_project, "trade_import_shares", ["fig17"], [("comtrade_china_imports", fixture)]
+    )
     values = comtrade_values(fixture)
     share = latest_table(project_root, "fig17").set_index(["entity_code", "period"])["value"]
     assert share[("TWN", "2022")] == pytest.approx(values[("TWN", "2022")] / values[("WORLD", "2022")] * 100)
@@ -131,7 +137,7 @@ def test_fig17_and_fig18_latest_draw_china_import_shares_and_their_change(projec
     assert "UN Comtrade, China's imports by partner" in meta(project_root, "latest", "fig17")["texts"]["source_line"]["en"]
     assert edition_files(project_root, "report", "fig17") == before["fig17"]
 
-    before18 = build_before_and_after(project_root, "worldbank_eap_update_2023_04", ["fig18"], [])
+    before18 = build_before_and_after(project_root, built_project, "worldbank_eap_update_2023_04", ["fig18"], [])
     change = latest_table(project_root, "fig18")
     assert set(change["indicator"]) == {"change_in_share_of_china_imports"}
     # Only the US has a 2018 row in the answer: Taiwan's change cannot be computed and is not drawn.
@@ -144,9 +150,9 @@ def test_fig17_and_fig18_latest_draw_china_import_shares_and_their_change(projec
     assert edition_files(project_root, "report", "fig18") == before18["fig18"]
 
 
-def test_fig21_latest_draws_world_bank_fdi_in_billions(project_root: Path) -> None:
+def test_fig21_latest_draws_world_bank_fdi_in_billions(project_root: Path, built_project: Path) -> None:
     fixture = "worldbank/fdi_shaped.json"
-    before = build_before_and_after(project_root, "unctad_wir_fdi", ["fig21"], [("worldbank_fdi", fixture)])
+    before = build_before_and_after(project_root, built_project, "unctad_wir_fdi", ["fig21"], [("worldbank_fdi", fixture)])
     meta_, records = json.loads((FIXTURES / fixture).read_text(encoding="utf-8"))
     usd = {(r["countryiso3code"], r["date"]): r["value"] for r in records}
     table = latest_table(project_root, "fig21")

@@ -16,7 +16,6 @@ from conftest import ROOT, copy_project, pin_report_vintage
 from drawing import context, draw
 
 from techgap import cli
-from techgap.build import build_group
 from techgap.config import load_project
 from techgap.editions import edition_item, edition_sources
 from techgap.entities import EntityRegistry
@@ -371,28 +370,3 @@ def test_a_company_from_a_country_without_a_colour_matches_its_countrys_key():
     assert "DNK" not in in_denmark.plotting.entities  # a country without a colour of its own
     assert in_denmark.color("NOVO_NORDISK") == in_denmark.color("DNK")
     assert in_denmark.color("SOME_NEW_COMPANY") == context().color("SOME_NEW_COMPANY")
-
-
-# ------------------------------------------------------------------ both items, as built: the data CSVs
-
-
-@pytest.mark.parametrize(
-    ("source", "vintage", "item_id", "expected"),
-    [
-        # CNA 2025-11-20 and 2025-11-23 on TrendForce's November 2025 forecast
-        (TRENDFORCE, VINTAGE_WITH_TRENDFORCE_2025, "fig20", {("USA", "2030f"): 28, ("TWN", "2021"): 54, ("CHN", "2030f"): 52}),
-        # the 2025 Pharma 50 repost: 强生 557.45, 诺和诺德 421.22 (亿美元)
-        (PHARMA50, VINTAGE_WITH_PHARMA50_2025, "fig12", {("JNJ", "2024"): 55.745, ("NOVO_NORDISK", "2024"): 42.122}),
-    ],
-)
-def test_the_built_latest_data_csv_holds_the_new_documents_values(project_root, source, vintage, item_id, expected):
-    config = project_root / "config" / "config.yaml"
-    text = config.read_text(encoding="utf-8")
-    assert "\nvintages: {}\n" in text  # pin the latest edition to the vintage under test, not to whatever is newest
-    config.write_text(text.replace("\nvintages: {}\n", f"\nvintages: {{{source}: {vintage}}}\n"), encoding="utf-8")
-    build_group(load_project(project_root), source)
-    latest = pd.read_csv(project_root / "figures" / "latest" / item_id / f"{item_id}.csv", dtype={"period": str})
-    drawn = {(r.entity_code, r.period): r.value for r in latest.itertuples()}
-    assert {key: drawn.get(key) for key in expected} == pytest.approx(expected)
-    report = pd.read_csv(project_root / "figures" / "report" / item_id / f"{item_id}.csv", dtype={"period": str})
-    assert not set(report["document"]) & set(latest["document"])  # the report edition keeps the report's documents
