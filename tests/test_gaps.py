@@ -107,7 +107,8 @@ def test_period_positions_years_quarters_windows_and_forecasts():
 def test_overtaking_in_a_given_year():
     frames = {"s": frame("s", "x", {"CHN": years(2015, [10, 20, 30, 40, 50]), "USA": years(2015, [35] * 5)})}
     summary = summary_of(frames, spec(pair()))
-    assert summary["overtook_in"] == "2018"
+    assert (summary["first_ahead"], summary["behind_before"]) == ("2018", "2017")
+    assert (summary["ahead_since"], summary["periods_since"]) == (2, 2)
     assert summary["outcome"] == "overtook"
     assert summary["latest_ratio"] == pytest.approx(50 / 35)
 
@@ -115,7 +116,7 @@ def test_overtaking_in_a_given_year():
 def test_always_ahead_is_not_an_overtake():
     frames = {"s": frame("s", "x", {"CHN": years(2015, [50, 60, 70]), "USA": years(2015, [35] * 3)})}
     summary = summary_of(frames, spec(pair()))
-    assert pd.isna(summary["overtook_in"])
+    assert pd.isna(summary["first_ahead"])
     assert summary["outcome"] == "ahead"
 
 
@@ -129,17 +130,44 @@ def test_converging_pair_has_its_known_crossover_and_the_interval_contains_it():
     assert periods.time_label(summary["crossover"], "year") == "2030"
 
 
-def test_noisy_converging_pair_interval_is_wide_deterministic_and_contains_the_true_crossover():
+def test_noisy_converging_pair_interval_contains_the_true_crossover_and_widens_with_the_noise():
     noise = [1.03, 0.97, 1.02, 0.99, 1.04, 0.96, 1.01, 0.98, 1.03, 0.97]
+    quiet = summary_of(converging(crossover=2030.0, growth=1.08, first=2014, n=10, noise=noise), spec(pair()))
+    louder = [1 + 2 * (v - 1) for v in noise]
+    loud = summary_of(converging(crossover=2030.0, growth=1.08, first=2014, n=10, noise=louder), spec(pair()))
+    assert quiet["outcome"] == loud["outcome"] == "converging"
+    assert quiet["crossover_low"] < 2030.0 < quiet["crossover_high"]
+    assert loud["crossover_high"] - loud["crossover_low"] > quiet["crossover_high"] - quiet["crossover_low"] > 0.1
+    wider = summary_of(converging(crossover=2030.0, growth=1.08, first=2014, n=10, noise=noise), spec(pair(), level=0.95))
+    assert wider["crossover_low"] < quiet["crossover_low"] and wider["crossover_high"] > quiet["crossover_high"]
+
+
+def test_the_parity_interval_is_where_the_trend_lines_band_holds_parity():
+    """Fieller's interval (solved in closed form) and statsmodels' band of the line (a separate computation) agree:
+    at each end of the interval one edge of the band is at parity, inside it the band holds parity."""
+    noise = [1.05, 0.94, 1.03, 0.99, 1.06, 0.95, 1.02, 0.97, 1.04, 0.96]
     frames = converging(crossover=2030.0, growth=1.08, first=2014, n=10, noise=noise)
-    first = summary_of(frames, spec(pair()))
-    again = summary_of(frames, spec(pair()))
-    assert first["outcome"] == "converging"
-    assert first["crossover_low"] < 2030.0 < first["crossover_high"]
-    assert first["crossover_high"] - first["crossover_low"] > 0.1
-    assert (first["crossover_low"], first["crossover_high"]) == (again["crossover_low"], again["crossover_high"])
-    other_seed = summary_of(frames, spec(pair(), seed=7))
-    assert (other_seed["crossover_low"], other_seed["crossover_high"]) != (first["crossover_low"], first["crossover_high"])
+    the_spec = spec(pair())
+    rows = gaps.gap_rows(frames, the_spec)
+    summary = gaps.summarize(rows, the_spec).iloc[0]
+    ends = np.array([summary["crossover_low"], summary["crossover_high"], summary["crossover"]])
+    low, high = gaps.trend_band(rows["time"].to_numpy(), rows["ratio"].to_numpy(), the_spec.settings, ends)
+    assert high[0] == pytest.approx(1, abs=1e-6)  # early end: the band's top just reaches parity
+    assert low[1] == pytest.approx(1, abs=1e-6)  # late end: its bottom just reaches it
+    assert low[2] < 1 < high[2]
+
+
+def test_a_slope_not_clear_of_zero_leaves_the_parity_year_unbounded():
+    wobble = [0.8, 1.3, 1.3, 0.75, 0.8, 1.35, 1.3, 0.9]
+    frames = converging(crossover=2040.0, growth=1.02, first=2015, n=8, noise=wobble)
+    the_spec = spec(pair(), horizon_years=40)
+    summary = summary_of(frames, the_spec)
+    assert summary["outcome"] == "converging" and summary["trend_slope"] > 0
+    assert math.isinf(summary["crossover_low"]) and math.isinf(summary["crossover_high"])
+    from techgap.render import gap_render
+
+    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context())
+    assert "too uncertain to bound the year" in table.iloc[0]["Overtook in / trend line at parity (80% interval)"]
 
 
 def test_diverging_pair_is_not_within_the_horizon():
@@ -211,8 +239,52 @@ def test_quarters_are_fractional_years_and_mixed_kinds_are_refused():
     with pytest.raises(InputError, match="mixes period kinds"):
         gaps.gap_rows(frames, spec(pair()))
     summary = summary_of(frames, spec(pair(period_kind="quarter")))
-    assert summary["overtook_in"] == "2021Q3"  # 110 > 100 (2021Q2 is level at 100); the annual 2021 row is not used
+    assert summary["first_ahead"] == "2021Q3"  # 110 > 100 (2021Q2 is level at 100); the annual 2021 row is not used
     assert summary["periods"] == 8
+
+
+WHEN = "Overtook in / trend line at parity (80% interval)"
+
+
+def when_cell(frames: dict, the_spec: AnalysisSpec, lang: str = "en") -> str:
+    from techgap.render import gap_render
+
+    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context(lang))
+    return table.iloc[0, 5]
+
+
+def test_a_series_that_crosses_back_and_forth_says_how_often_it_was_ahead():
+    china = years(2015, [80, 110, 90, 120, 95, 105])
+    frames = {"s": frame("s", "x", {"CHN": china, "USA": {p: 100 for p in china}})}
+    summary = summary_of(frames, spec(pair()))
+    assert (summary["first_ahead"], summary["ahead_since"], summary["periods_since"]) == ("2016", 3, 5)
+    assert when_cell(frames, spec(pair())) == "first ahead in 2016; ahead in 3 of 5 years since"
+    assert when_cell(frames, spec(pair()), "zh") == "2016 首度領先；此後 5 期中 3 期領先"
+
+
+def test_windows_years_apart_name_the_two_windows_the_crossing_lies_between():
+    windows = {"1999-2001": 40, "2009-2011": 70, "2019-2021": 150}
+    frames = {"s": frame("s", "x", {"CHN": windows, "USA": {p: 100 for p in windows}})}
+    assert when_cell(frames, spec(pair())) == "behind in 2009-2011, ahead in 2019-2021: crossed between these windows"
+
+
+def test_a_trend_that_does_not_fit_the_latest_periods_is_not_extended():
+    from techgap.render import gap_render
+
+    china = years(2012, [50, 70, 95, 130, 170, 210, 250, 90])  # far ahead, then behind in the last year
+    frames = {"s": frame("s", "x", {"CHN": china, "USA": {p: 100 for p in china}})}
+    the_spec = spec(pair())
+    summary = summary_of(frames, the_spec)
+    assert summary["outcome"] == "trend_misfit" and pd.isna(summary["crossover"])
+    assert "nothing is projected" in when_cell(frames, the_spec)
+    assert "trend line at parity in" not in when_cell(frames, the_spec)
+    apply_style(plotting())
+    drawing = gap_render.draw_gap_multiples(fake_item(the_spec, "gap01", ncols=2), gaps.gap_rows(frames, the_spec), context())
+    (ax,) = [ax for ax in drawing.figure.axes if ax.axison]
+    data_lines = [line for line in ax.get_lines() if line.get_xydata()[:, 0].max() > 1]  # not the axis-spanning parity line
+    assert max(line.get_xydata()[:, 0].max() for line in data_lines) == periods.time("2019")  # nothing drawn after
+    assert not any(line.get_marker() == "D" for line in data_lines) and not ax.collections  # no crossover, no band
+    assert any("does not fit the latest periods" in " ".join(text.get_text().split()) for text in ax.texts)
 
 
 def test_the_first_listed_series_wins_and_units_must_match():
@@ -287,7 +359,7 @@ def test_gap_table_shows_fixed_decimals_and_the_projection():
     row = table.iloc[0]
     assert row["Latest ratio"] == f"{1.1 ** (2022 - 2030):.2f} (2022)"
     assert row["Trend per year"] == "+10.0% (2015–2022)"
-    assert row["Overtook in / projected crossover (80% interval)"] == "projected 2030 (2030–2030)"
+    assert row["Overtook in / trend line at parity (80% interval)"] == "trend line at parity in 2030 (2030–2030)"
     zh = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context("zh"))
     assert list(zh.columns)[0] == "指標"
 
@@ -342,13 +414,6 @@ def test_config_items_read_every_source_of_their_pairs(project_root: Path):
         assert set(item.sources) <= set(project.sources)
 
 
-def test_isscc_china_overtook_the_us_in_2023(project_root: Path):
-    analysis, frames = real_frames(project_root)
-    rows = gaps.gap_rows(frames, analysis)
-    summary = gaps.summarize(rows, analysis).set_index("pair").loc["isscc_papers_usa"]
-    assert summary["overtook_in"] == "2023"
-
-
 def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
     from techgap.render import gap_render
 
@@ -371,10 +436,16 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
     changed = after.compare(before)
     isscc = after[after["Indicator"] == "ISSCC accepted papers"].iloc[0]
     assert isscc["Latest ratio"] == f"{50 / 80:.2f} ({year})"
-    was = before[before["Indicator"] == "ISSCC accepted papers"].iloc[0]["Periods (n)"]
+    was_row = before[before["Indicator"] == "ISSCC accepted papers"].iloc[0]
+    was = was_row["Periods (n)"]
     count = int(re.search(r"\((\d+)\)$", was).group(1))
     assert isscc["Periods (n)"].endswith(f"({count + 1})")  # one more period with both values
-    assert f"overtook in 2023, behind in {year}" in isscc["Overtook in / projected crossover (80% interval)"]
+    overtook = re.fullmatch(r"overtook in (\d{4})", was_row["Overtook in / trend line at parity (80% interval)"])
+    assert overtook, "the test needs a pair China overtook cleanly"
+    ahead = sum(int(p) >= int(overtook[1]) for p in gaps.gap_rows(frames, analysis).query("pair == 'isscc_papers_usa'")["period"])
+    assert isscc["Overtook in / trend line at parity (80% interval)"].startswith(
+        f"first ahead in {overtook[1]}; ahead in {ahead - 1} of {ahead} years since"
+    )
     assert set(changed.index) == {int(after.index[after["Indicator"] == "ISSCC accepted papers"][0])}
 
 

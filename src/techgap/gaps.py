@@ -6,9 +6,11 @@ Pure analysis (no drawing, no file writes). Method, in brief (docs/gaps.md has t
 - the trend is an ordinary least-squares line through log(ratio) against time over the last ``window``
   periods of the newest segment (a declared break splits a series; only the segment after it is used),
   never from fewer than ``min_points`` periods;
-- the projected crossover is where that line reaches log(ratio) = 0; its interval comes from a residual
-  bootstrap with a fixed seed (deterministic); beyond ``horizon_years`` after the last period it is
-  reported as "not within N years at the current trend".
+- the fit is statsmodels' OLS with autocorrelation-consistent (HAC) errors, intervals from Student's t;
+- the year the trend line reaches parity is where that line reaches log(ratio) = 0, with Fieller's interval;
+  it is projected only when it lies after the last period (a line at parity before a period in which China
+  is still behind does not describe the data) and within ``horizon_years`` of it (else "not within N years
+  at the current trend").
 Time is measured in years: a year is its number, a quarter its middle (2023Q3 -> 2023.625), a month its
 middle, a window such as 2019-2021 its middle year (2020). Forecast periods (2027f) are not observations
 and are dropped."""
@@ -17,10 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
+from scipy.stats import t as student_t
 
 from techgap import compare, periods
 from techgap.errors import InputError
@@ -175,56 +181,63 @@ def stated(values: float | np.ndarray) -> float | np.ndarray:
     return np.array([stated(v) for v in np.ravel(values)], dtype=float).reshape(np.shape(values))
 
 
+@dataclass(frozen=True)
+class TrendFit:
+    """The trend of a pair: OLS of log(ratio) on time centred at ``centre``, with heteroskedasticity- and
+    autocorrelation-consistent (HAC, Newey-West) covariance of (level, slope)."""
+
+    centre: float
+    level: float  # log ratio of the line at the centre
+    slope: float  # change of the log ratio per year
+    covariance: np.ndarray  # 2x2, of (level, slope)
+    critical: float  # Student t quantile of the two-sided interval (n - 2 degrees of freedom)
+    results: Any  # statsmodels' results, for the band
+
+
+def fit_trend(time: np.ndarray, ratio: np.ndarray, settings: GapSettings) -> TrendFit:
+    """The log-linear trend through the points, by statsmodels. A handful of yearly points of a ratio that moves
+    slowly are autocorrelated (residuals of neighbouring years alike): plain OLS errors would be too narrow, so the
+    covariance is HAC with ``settings.hac_lags`` lags, and intervals use Student's t, not the normal."""
+    x = np.asarray(time, dtype=float)
+    centre = float(x.mean())
+    design = sm.add_constant(x - centre, has_constant="add")
+    results = sm.OLS(np.log(np.asarray(ratio, dtype=float)), design).fit(
+        cov_type="HAC", cov_kwds={"maxlags": settings.hac_lags}, use_t=True
+    )
+    level, slope = (float(v) for v in results.params)
+    critical = float(student_t.ppf(0.5 + settings.level / 2, results.df_resid))
+    return TrendFit(centre, level, slope, np.asarray(results.cov_params()), critical, results)
+
+
+def parity_interval(fit: TrendFit) -> tuple[float, float]:
+    """Fieller's interval of the year the trend line reaches parity (log ratio 0): the years x at which
+    level + slope * (x - centre) is within ``critical`` standard errors of 0. It is bounded only where the slope
+    is itself distinguishable from 0; otherwise the data do not bound the year: (-inf, inf)."""
+    var_level, covar, var_slope = fit.covariance[0, 0], fit.covariance[0, 1], fit.covariance[1, 1]
+    t2 = fit.critical**2
+    # (level + slope d)^2 <= t2 (var_level + 2 d covar + d^2 var_slope), a quadratic a d^2 + 2 b d + c <= 0
+    a = fit.slope**2 - t2 * var_slope
+    b = fit.level * fit.slope - t2 * covar
+    c = fit.level**2 - t2 * var_level
+    if a <= 0:
+        return -math.inf, math.inf
+    root = math.sqrt(max(b * b - a * c, 0.0))
+    return fit.centre + (-b - root) / a, fit.centre + (-b + root) / a
+
+
 def trend_ratios(summary: Mapping[str, float], at: np.ndarray) -> np.ndarray:
     """The trend line of a summary (see ``summarize_pair``) as ratios at the times ``at``, rounded."""
     times = np.asarray(at, dtype=float)
     return stated(np.exp(summary["trend_level"] + summary["trend_slope"] * (times - summary["trend_centre"])))
 
 
-def fit_log_trend(time: np.ndarray, ratio: np.ndarray) -> tuple[float, float, float]:
-    """OLS of log(ratio) on time: (centre time, log ratio at the centre, slope per year)."""
-    x = np.asarray(time, dtype=float)
-    y = np.log(np.asarray(ratio, dtype=float))
-    centre = float(x.mean())
-    slope = float(((x - centre) * (y - y.mean())).sum() / ((x - centre) ** 2).sum())
-    return centre, float(y.mean()), slope
-
-
-def bootstrap_fits(time: np.ndarray, ratio: np.ndarray, settings: GapSettings) -> tuple[float, np.ndarray, np.ndarray]:
-    """Residual bootstrap of the log-linear fit with a fixed seed: (centre, levels at centre, slopes).
-    Residuals are inflated by sqrt(n / (n - 2)) so their spread estimates the error variance unbiasedly."""
-    x = np.asarray(time, dtype=float)
-    y = np.log(np.asarray(ratio, dtype=float))
-    centre, level, slope = fit_log_trend(x, np.exp(y))
-    fitted = level + slope * (x - centre)
-    residuals = (y - fitted) * math.sqrt(len(x) / (len(x) - 2))
-    rng = np.random.default_rng(settings.seed)
-    samples = fitted + rng.choice(residuals, size=(settings.draws, len(x)), replace=True)
-    dx = x - centre
-    # an elementwise sum, not `@`: a BLAS matrix product may sum in a different order run to run
-    # (threads), which moved the interval by float noise and changed the figure's bytes
-    slopes = ((samples - samples.mean(axis=1, keepdims=True)) * dx).sum(axis=1) / (dx**2).sum()
-    return centre, samples.mean(axis=1), slopes
-
-
-def crossover_interval(time: np.ndarray, ratio: np.ndarray, settings: GapSettings) -> tuple[float, float]:
-    """The central ``level`` interval of the bootstrap crossover times; a draw whose trend does not rise
-    never crosses (infinity), so an upper bound may be infinite."""
-    centre, levels, slopes = bootstrap_fits(time, ratio, settings)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crossings = np.where(slopes > 0, centre - levels / slopes, np.inf)
-    tail = (1 - settings.level) / 2
-    low = float(np.quantile(crossings, tail, method="lower"))
-    high = float(np.quantile(crossings, 1 - tail, method="higher"))
-    return low, high
-
-
 def trend_band(time: np.ndarray, ratio: np.ndarray, settings: GapSettings, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The central ``level`` band of the bootstrap trend lines (as ratios) at the times ``at``."""
-    centre, levels, slopes = bootstrap_fits(time, ratio, settings)
-    lines = levels[:, None] + slopes[:, None] * (np.asarray(at, dtype=float)[None, :] - centre)
-    tail = (1 - settings.level) / 2
-    return stated(np.exp(np.quantile(lines, tail, axis=0))), stated(np.exp(np.quantile(lines, 1 - tail, axis=0)))
+    """The ``level`` confidence band of the trend line (not of single observations) at the times ``at``, as
+    ratios: statsmodels' prediction of the mean with the HAC covariance."""
+    fit = fit_trend(time, ratio, settings)
+    design = sm.add_constant(np.asarray(at, dtype=float) - fit.centre, has_constant="add")
+    band = fit.results.get_prediction(design).conf_int(alpha=1 - settings.level)
+    return stated(np.exp(band[:, 0])), stated(np.exp(band[:, 1]))
 
 
 SUMMARY_COLUMNS = [
@@ -236,7 +249,10 @@ SUMMARY_COLUMNS = [
     "last_period",
     "period_kind",
     "latest_ratio",
-    "overtook_in",
+    "first_ahead",
+    "behind_before",
+    "ahead_since",
+    "periods_since",
     "ahead_now",
     "trend_points",
     "trend_from",
@@ -287,42 +303,51 @@ def summarize_pair(rows: pd.DataFrame, pair_id: str, settings: GapSettings) -> d
         latest_ratio=float(rows["ratio"].iloc[-1]),
         ahead_now=bool(rows["ratio"].iloc[-1] > 1),
     )
-    out["overtook_in"] = _first_overtake(rows)
+    out.update(_crossing(rows))
     trend = rows[rows["in_trend"]]
+    fit = None
     if len(trend):
-        centre, level, slope = (stated(v) for v in fit_log_trend(trend["time"].to_numpy(), trend["ratio"].to_numpy()))
+        fit = fit_trend(trend["time"].to_numpy(), trend["ratio"].to_numpy(), settings)
         out.update(
             trend_points=len(trend),
             trend_from=trend["period"].iloc[0],
             trend_to=trend["period"].iloc[-1],
-            trend_centre=centre,
-            trend_level=level,
-            trend_slope=slope,
-            trend_pct_per_year=stated(100 * math.expm1(slope)),
+            trend_centre=stated(fit.centre),
+            trend_level=stated(fit.level),
+            trend_slope=stated(fit.slope),
+            trend_pct_per_year=stated(100 * math.expm1(fit.slope)),
         )
-    out["outcome"], out["reason"], out["reason_zh"] = _outcome(rows, trend, out, settings)
+    out["outcome"], out["reason"], out["reason_zh"] = _outcome(rows, fit, out, settings)
     return out
 
 
-def _first_overtake(rows: pd.DataFrame) -> str | None:
-    """compare.first_overtake on time-ordered positions (period labels of different kinds do not sort)."""
+def _crossing(rows: pd.DataFrame) -> dict:
+    """When China first got ahead after being behind (compare.first_overtake, on time-ordered positions:
+    period labels of different kinds do not sort), the period before it, and in how many of the periods since
+    (that one included) it was ahead: a series that crosses back and forth is not 'overtook in' its first crossing."""
     position = compare.first_overtake(
         pd.Series(rows["comparator_value"].to_numpy(), index=rows["time"].to_numpy()),
         pd.Series(rows["china_value"].to_numpy(), index=rows["time"].to_numpy()),
     )
     if position is None:
-        return None
-    return rows.loc[rows["time"] == position, "period"].iloc[0]
+        return {}
+    since = rows[rows["time"] >= position]
+    return {
+        "first_ahead": since["period"].iloc[0],
+        "behind_before": rows.loc[rows["time"] < position, "period"].iloc[-1],
+        "ahead_since": int((since["ratio"] > 1).sum()),
+        "periods_since": len(since),
+    }
 
 
-def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSettings) -> tuple[str, str, str]:
+def _outcome(rows: pd.DataFrame, fit: TrendFit | None, out: dict, settings: GapSettings) -> tuple[str, str, str]:
     """(outcome, reason in English, reason in Chinese)."""
     years = f"{settings.horizon_years:g}"
     if (rows["ratio"] > 1).all():
         return "ahead", "ahead in every period with both values", "各期皆領先"
     if out["ahead_now"]:
         return "overtook", "", ""
-    if not len(trend):
+    if fit is None:
         newest = int((rows["segment"] == rows["segment"].max()).sum())
         after_en, after_zh = (" after the break", "斷層後") if rows["segment"].max() > 0 else ("", "")
         return (
@@ -339,18 +364,18 @@ def _outcome(rows: pd.DataFrame, trend: pd.DataFrame, out: dict, settings: GapSe
             f"依目前趨勢 {years} 年內不會追上（比值未上升）",
         )
     crossing = stated(out["trend_centre"] - out["trend_level"] / out["trend_slope"])
-    if crossing > horizon:
-        return "not_within", f"not within {years} years at the current trend", f"依目前趨勢 {years} 年內不會追上"
-    low, high = crossover_interval(trend["time"].to_numpy(), trend["ratio"].to_numpy(), settings)
-    out.update(crossover=crossing, crossover_low=stated(low), crossover_high=stated(high) if high <= horizon else math.inf)
     if crossing <= last:  # the line says parity is behind us while the latest period is still below it
         at = periods.time_label(crossing, out["period_kind"])
         return (
             "trend_misfit",
             f"the trend line is at parity by {at}, yet China is still behind in {out['last_period']}: "
-            "the trend does not describe the latest periods",
-            f"趨勢線於 {at} 已達對等，但中國在 {out['last_period']} 仍落後：趨勢不符近期數據",
+            "the trend does not describe the latest periods, so nothing is projected",
+            f"趨勢線於 {at} 已達對等，但中國在 {out['last_period']} 仍落後：趨勢不符近期數據，不作推估",
         )
+    if crossing > horizon:
+        return "not_within", f"not within {years} years at the current trend", f"依目前趨勢 {years} 年內不會追上"
+    low, high = parity_interval(fit)
+    out.update(crossover=crossing, crossover_low=stated(low), crossover_high=stated(high) if high <= horizon else math.inf)
     return "converging", "", ""
 
 

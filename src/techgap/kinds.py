@@ -380,9 +380,8 @@ class GapSettings(Strict):
     window: int = Field(default=10, ge=5, le=30)
     min_points: int = Field(default=5, ge=5)
     horizon_years: float = Field(default=15, gt=0)
-    level: float = Field(default=0.8, gt=0, lt=1)
-    draws: int = Field(default=2000, ge=100)
-    seed: int = 20231
+    level: float = Field(default=0.8, gt=0, lt=1, description="two-sided level of the trend's band and parity-year interval")
+    hac_lags: int = Field(default=1, ge=0, le=4, description="lags of the autocorrelation-consistent (Newey-West) errors")
 
     @model_validator(mode="after")
     def _window_holds_min(self) -> GapSettings:

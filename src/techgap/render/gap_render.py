@@ -23,7 +23,8 @@ TICK_PT = 8
 PANEL_TITLE_PT = 8.5
 PANEL_HEIGHT_IN = 2.7
 PANEL_MARGIN_IN = 0.75  # tick labels and padding beside each panel
-PROJECTED_OUTCOMES = {"converging", "not_within", "trend_misfit"}
+# A trend is extended ahead only where it describes the data: not where the project says it does not (trend_misfit)
+PROJECTED_OUTCOMES = {"converging", "not_within"}
 
 HEAD = {
     "indicator": {"zh": "指標", "en": "Indicator"},
@@ -31,19 +32,31 @@ HEAD = {
     "periods": {"zh": "期間 (期數)", "en": "Periods (n)"},
     "latest": {"zh": "最新比值", "en": "Latest ratio"},
     "trend": {"zh": "趨勢 (每年)", "en": "Trend per year"},
-    "when": {"zh": "超越時點 / 預估追上 (80% 區間)", "en": "Overtook in / projected crossover (80% interval)"},
+    "when": {"zh": "超越時點 / 趨勢線達對等 ({level} 區間)", "en": "Overtook in / trend line at parity ({level} interval)"},
     "basis": {"zh": "資料基礎與來源", "en": "Data basis and sources"},
 }
 WORDS = {
     "overtook": {"zh": "{period} 超越", "en": "overtook in {period}"},
-    "overtook_behind": {"zh": "{period} 曾超越，{last} 落後", "en": "overtook in {period}, behind in {last}"},
-    "projected": {"zh": "預估 {at} ({low}–{high})", "en": "projected {at} ({low}–{high})"},
+    "recrossed": {
+        "zh": "{period} 首度領先；此後 {n} 期中 {k} 期領先",
+        "en": "first ahead in {period}; ahead in {k} of {n} {unit} since",
+    },
+    "windows": {
+        "zh": "{before} 落後、{period} 領先：於兩期間之間超越",
+        "en": "behind in {before}, ahead in {period}: crossed between these windows",
+    },
+    "projected": {"zh": "趨勢線 {at} 達對等 ({low}–{high})", "en": "trend line at parity in {at} ({low}–{high})"},
+    "unbounded": {
+        "zh": "趨勢線 {at} 達對等 (斜率過於不確定，無法界定區間)",
+        "en": "trend line at parity in {at} (its slope is too uncertain to bound the year)",
+    },
     "beyond": {"zh": "{horizon} 年後", "en": "after {horizon}"},
     "parity": {"zh": "對等 = 1", "en": "parity = 1"},
     "break": {"zh": "斷層", "en": "break"},
     "trend": {"zh": "趨勢", "en": "trend"},
-    "misfit": {"zh": "(趨勢不符近期數據)", "en": "(the trend does not fit the latest periods)"},
+    "misfit": {"zh": "趨勢不符近期數據，不作延伸", "en": "the trend does not fit the latest periods: not extended"},
 }
+UNITS = {"year": "years", "quarter": "quarters", "month": "months", "window": "windows"}
 
 
 def _words(key: str, ctx: Context, **values: object) -> str:
@@ -61,31 +74,46 @@ def _percent(value: float) -> str:
 # --- gap02: the table ----------------------------------------------------------------------------------------
 
 
+def crossing_words(summary: pd.Series, ctx: Context) -> str:
+    """When China got ahead, said for what the periods can show: a clean overtake, a first crossing followed by
+    re-crossings ("first ahead in 2018Q1; ahead in 9 of 21 quarters since"), or, for windows years apart, the
+    two windows the crossing lies between; empty if China never got ahead from behind."""
+    if pd.isna(summary["first_ahead"]):
+        return ""
+    if summary["period_kind"] == "window":
+        return _words("windows", ctx, before=summary["behind_before"], period=summary["first_ahead"])
+    if summary["ahead_since"] == summary["periods_since"]:
+        return _words("overtook", ctx, period=summary["first_ahead"])
+    return _words(
+        "recrossed",
+        ctx,
+        period=summary["first_ahead"],
+        k=int(summary["ahead_since"]),
+        n=int(summary["periods_since"]),
+        unit=UNITS[summary["period_kind"]],
+    )
+
+
+def parity_words(summary: pd.Series, ctx: Context, settings: Any) -> str:
+    """The year the trend line reaches parity and its interval (a converging pair only)."""
+    kind = summary["period_kind"]
+    at = periods.time_label(summary["crossover"], kind)
+    if math.isinf(summary["crossover_low"]):
+        return _words("unbounded", ctx, at=at)
+    high = summary["crossover_high"]
+    horizon = periods.time_label(periods.time(summary["last_period"]) + settings.horizon_years, kind)
+    high_text = _words("beyond", ctx, horizon=horizon) if math.isinf(high) else periods.time_label(high, kind)
+    return _words("projected", ctx, at=at, low=periods.time_label(summary["crossover_low"], kind), high=high_text)
+
+
 def _when(summary: pd.Series, ctx: Context, settings: Any) -> str:
-    """The 'overtook in / projected crossover' cell, or the reason there is none."""
-    outcome = summary["outcome"]
-    if outcome == "overtook":
-        return _words("overtook", ctx, period=summary["overtook_in"])
+    """The 'overtook in / trend line at parity' cell: the crossing, the parity year, or the reason there is none."""
     reason = summary["reason_zh"] if ctx.lang == "zh" else summary["reason"]
-    fell_back = pd.notna(summary["overtook_in"]) and outcome != "ahead"
-    separator = "；" if ctx.lang == "zh" else "; "
-    prefix = ""
-    if fell_back:
-        prefix = _words("overtook_behind", ctx, period=summary["overtook_in"], last=summary["last_period"]) + separator
-    if outcome in {"converging", "trend_misfit"}:
-        kind = summary["period_kind"]
-        horizon = periods.time_label(periods.time(summary["last_period"]) + settings.horizon_years, kind)
-        high = summary["crossover_high"]
-        high_text = _words("beyond", ctx, horizon=horizon) if math.isinf(high) else periods.time_label(high, kind)
-        cell = _words(
-            "projected",
-            ctx,
-            at=periods.time_label(summary["crossover"], kind),
-            low=periods.time_label(summary["crossover_low"], kind),
-            high=high_text,
-        )
-        return prefix + cell + (separator + reason if reason else "")
-    return prefix + reason
+    parts = [crossing_words(summary, ctx)]
+    if summary["outcome"] == "converging":
+        parts.append(parity_words(summary, ctx, settings))
+    parts.append(reason or "")
+    return ("；" if ctx.lang == "zh" else "; ").join(part for part in parts if part)
 
 
 def build_gap_table(spec: GapTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
@@ -112,7 +140,7 @@ def build_gap_table(spec: GapTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.
                 ]: f"{_percent(summary['trend_pct_per_year'])} ({summary['trend_from']}–{summary['trend_to']})"
                 if pd.notna(summary["trend_slope"])
                 else "—",
-                HEAD["when"][ctx.lang]: _when(summary, ctx, analysis.settings),
+                HEAD["when"][ctx.lang].format(level=f"{analysis.settings.level:.0%}"): _when(summary, ctx, analysis.settings),
                 HEAD["basis"][ctx.lang]: f"{basis} [{sources}]" if basis else f"[{sources}]",
             }
         )
@@ -150,7 +178,8 @@ def _panel(
     ax.set_yscale("log")
     china = ctx.color(CHINA)
     ax.plot(times, ratios, color=china, marker="o", markersize=3.5, linewidth=1.2)
-    below = summary["outcome"] in {"converging", "trend_misfit"}  # the crossover label sits above the parity line
+    converging = summary["outcome"] == "converging"
+    below = converging  # the parity label sits above the parity line, the latest ratio's label under its point
     ax.annotate(
         f"{_ratio(ratios[-1])} ({pair_rows['period'].iloc[-1]})",
         (last, ratios[-1]),
@@ -176,21 +205,23 @@ def _panel(
             ax.fill_between(ahead, low, high, color=china, alpha=0.15, linewidth=0)
             ends = np.array([last, x_high])
             ax.plot(ends, gaps.trend_ratios(summary, ends), color=china, linestyle="--", linewidth=1.0)
-        if summary["outcome"] in {"converging", "trend_misfit"}:
-            high = summary["crossover_high"] if math.isfinite(summary["crossover_high"]) else x_high
-            ax.plot([summary["crossover_low"], high], [1, 1], color=china, linewidth=4, alpha=0.5, solid_capstyle="butt")
-            ax.plot([summary["crossover"]], [1], marker="D", color=china, markersize=5)
-            label = _words(
-                "projected",
-                ctx,
-                at=periods.time_label(summary["crossover"], summary["period_kind"]),
-                low=periods.time_label(summary["crossover_low"], summary["period_kind"]),
-                high=periods.time_label(high, summary["period_kind"]),
+        if summary["outcome"] == "trend_misfit":
+            ax.annotate(
+                str(wrap(_words("misfit", ctx), DATA_LABEL_PT, label_px, ax.figure.canvas.get_renderer())),
+                (0.98, 0.03),
+                xycoords="axes fraction",
+                fontsize=DATA_LABEL_PT,
+                ha="right",
+                va="bottom",
+                color=ctx.palette.trend,
             )
-            if summary["outcome"] == "trend_misfit":
-                label += "\n" + _words("misfit", ctx)
+        if converging:
+            if math.isfinite(summary["crossover_low"]):
+                high = summary["crossover_high"] if math.isfinite(summary["crossover_high"]) else x_high
+                ax.plot([summary["crossover_low"], high], [1, 1], color=china, linewidth=4, alpha=0.5, solid_capstyle="butt")
+            ax.plot([summary["crossover"]], [1], marker="D", color=china, markersize=5)
             # wrapped to a third of the panel: left of a crossover beyond the panel's first third, it stays inside
-            label = wrap(str(label), DATA_LABEL_PT, label_px, ax.figure.canvas.get_renderer())
+            label = wrap(parity_words(summary, ctx, settings), DATA_LABEL_PT, label_px, ax.figure.canvas.get_renderer())
             ax.annotate(
                 str(label),
                 (summary["crossover"], 1),
@@ -203,14 +234,14 @@ def _panel(
                 va="bottom",
                 color=china,
             )
-    if pd.notna(summary["overtook_in"]):
-        at = float(pair_rows.loc[pair_rows["period"] == summary["overtook_in"], "time"].iloc[0])
+    if pd.notna(summary["first_ahead"]):
+        at = float(pair_rows.loc[pair_rows["period"] == summary["first_ahead"], "time"].iloc[0])
         ax.axvline(at, color=china, linestyle=":", linewidth=1)
         early = at - times[0] < 0.3 * (x_high - times[0])  # a label left of an early line would cover the ticks
         # At the foot of the dotted line, not on the parity line: the ratio crosses parity right there (the words
         # crossed the ratio's line), while the limits leave room under the smallest ratio.
         ax.annotate(
-            str(_words("overtook", ctx, period=summary["overtook_in"])),
+            str(wrap(crossing_words(summary, ctx), DATA_LABEL_PT, label_px, ax.figure.canvas.get_renderer())),
             (at, 0),
             xycoords=ax.get_xaxis_transform(),
             xytext=(3 if early else -3, 3),
@@ -233,7 +264,7 @@ def _panel(
     ax.axhline(1, color=ctx.palette.parity, linewidth=0.9, linestyle="--")
     shown = np.concatenate([ratios, [1.0]])
     bottom, top = float(shown.min()) / 1.6, float(shown.max()) * 1.8
-    if summary["outcome"] in {"converging", "trend_misfit"}:
+    if converging:
         top *= 2.5  # room for the crossover label above the parity line
     ax.set_ylim(bottom, top)
     drawing.values_on(ax, "y")  # every ratio of the pair lies within these limits (checks.values_not_shown)
