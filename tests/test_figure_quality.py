@@ -222,6 +222,17 @@ def test_one_value_is_a_table_not_a_chart(project):
     plt.close(drawing.figure)
 
 
+def test_bar_panels_in_one_unit_share_a_scale(project):
+    """Equal values draw equal bars in every panel (fig08: the US's 56% and 60% came out one length)."""
+    records = [("a", "USA", 56), ("a", "CHN", 20), ("b", "USA", 60), ("b", "CHN", 10), ("b", "TWN", 90)]
+    rows = _rows([{"indicator": i, "entity_code": c, "period": "2019", "value": v} for i, c, v in records], unit="%")
+    panels = [{"indicator": i, "title": {"zh": i, "en": i}} for i in ("a", "b")]
+    drawing = draw_kind("bar_panels", rows, {"panels": panels})
+    first, second = (ax for ax in drawing.figure.axes if ax.patches)
+    assert first.get_xlim() == second.get_xlim() and first.get_xlim()[1] > 90
+    plt.close(drawing.figure)
+
+
 def test_entities_seen_in_one_period_each_get_a_panel_per_period(project):
     rows = _rows(
         [

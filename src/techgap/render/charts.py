@@ -354,6 +354,11 @@ def draw_bar_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: BarPanels
         subset = rows[rows["indicator"] == panel.indicator].sort_values("value", ascending=False, kind="stable")
         _hbars(drawing, ax, subset, [ctx.name(c) for c in subset["entity_code"]], ctx, spec.format)
         ax.set_title(ctx.t(panel.title), fontsize=PANEL_TITLE_PT, loc="left")
+    if rows["unit"].nunique() == 1:  # panels in one unit share one scale, so equal values draw equal bars
+        low = min(ax.get_xlim()[0] for ax in axes)
+        high = max(ax.get_xlim()[1] for ax in axes)
+        for ax in axes:
+            ax.set_xlim(low, high)
     return finish(drawing, item, ctx, spec, missing=missing)
 
 
