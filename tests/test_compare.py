@@ -42,10 +42,8 @@ def test_cagr():
         compare.cagr(10, 20, 0)
 
 
-def test_difference_and_gap_series():
+def test_difference():
     assert compare.difference(19373, 17610) == 1763
-    gap = compare.gap_series(pd.Series({2020: 3.0, 2021: 4.0}), pd.Series({2021: 1.5, 2022: 2.0}))
-    assert gap.to_dict() == {2021: 2.5}
 
 
 def test_rank_with_ties():

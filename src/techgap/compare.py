@@ -86,12 +86,6 @@ def first_overtake(leader: pd.Series, challenger: pd.Series) -> object | None:
     return None
 
 
-def gap_series(a: pd.Series, b: pd.Series) -> pd.Series:
-    """a - b on the periods both series have."""
-    both = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna().sort_index()
-    return (both["a"] - both["b"]).rename("gap")
-
-
 def convert(value: float, rate: float) -> float:
     """Divide a value in one currency by units-per-USD (e.g. RMB at 7.0 per USD)."""
     if rate <= 0 or math.isnan(rate):

@@ -165,21 +165,13 @@ def data_terms_table(project: Project) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _FixedTimeZip(zipfile.ZipFile):
-    """A zip whose entries all carry ZIP_EPOCH and fixed permissions, whatever openpyxl passes in."""
-
-    def _entry(self, name: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
-        return info
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: ANN001 - ZipFile's signature
-        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
-        super().writestr(self._entry(name), data)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: ANN001 - ZipFile's signature
-        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+def _fixed_time(zip_bytes: bytes) -> bytes:
+    """The zip rewritten entry by entry with every entry dated ZIP_EPOCH (openpyxl dates them by the clock)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            target.writestr(zipfile.ZipInfo(entry.filename, date_time=ZIP_EPOCH), source.read(entry))
+    return out.getvalue()
 
 
 def _fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
@@ -201,7 +193,7 @@ def workbook_bytes(tables: list[ItemTable], sources: pd.DataFrame, stamp: dt.dat
     """The .xlsx: one sheet per item table, then `sources`. ``stamp`` is the document's created and
     modified time (openpyxl would write the clock's)."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
+    from openpyxl.packaging.core import DocumentProperties
 
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -210,12 +202,10 @@ def workbook_bytes(tables: list[ItemTable], sources: pd.DataFrame, stamp: dt.dat
             raise ValueError(f"{table.path}: sheet name {table.name!r} is longer than Excel's {SHEET_NAME_LIMIT} characters")
         _fill_sheet(workbook.create_sheet(table.name), read_item_table(table.path))
     _fill_sheet(workbook.create_sheet("sources"), sources)
-    workbook.properties.creator = "techgap"
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
+    workbook.properties = DocumentProperties(creator="techgap", created=stamp, modified=stamp)
     buffer = io.BytesIO()
-    ExcelWriter(workbook, _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED)).save()
-    return buffer.getvalue()
+    workbook.save(buffer)
+    return _fixed_time(buffer.getvalue())
 
 
 def data_stamp(sources: pd.DataFrame) -> dt.datetime:

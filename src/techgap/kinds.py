@@ -455,14 +455,6 @@ def keys_of(model: type[Strict]) -> list[str]:
 
 
 KINDS: dict[str, type[Strict]] = _kinds()
-SELECTION_KEYS = frozenset(keys_of(Selection))
-
-
-def model_of(kind: str) -> type[Strict]:
-    try:
-        return KINDS[kind]
-    except KeyError:
-        raise ValueError(f"unknown chart kind {kind!r}{did_you_mean(kind, KINDS)}; known: {', '.join(KINDS)}") from None
 
 
 def did_you_mean(name: str, known: Any) -> str:

@@ -763,11 +763,7 @@ def _subset_key(font_file: Path, characters: str) -> str:
 def _cut_font(font_file: Path, characters: str) -> bytes:
     from fontTools import subset
 
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.name_IDs = list(FONT_NAME_IDS)
-    options.hinting = False
-    options.recalc_timestamp = False
+    options = subset.Options(flavor="woff2", name_IDs=list(FONT_NAME_IDS), hinting=False, recalc_timestamp=False)
     font = subset.load_font(str(font_file), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=characters)

@@ -31,12 +31,11 @@ def extract_font(target: Path) -> Path:
     from techgap.io import atomic_path
 
     collection = Path(noto_cjk_sans_otc.__file__).with_name("NotoSansCJK-Regular.ttc")
-    face = TTCollection(str(collection)).fonts[TC_FACE_INDEX]
-    if face["name"].getDebugName(4) != FONT_NAME:
-        raise RuntimeError(f"face {TC_FACE_INDEX} of {collection} is not {FONT_NAME}")
     # fontTools stamps 'head.modified' with the clock on save unless told not to: the extracted face must be the
     # same bytes on every machine (the page's web font and the drawn glyphs derive from it)
-    face.recalcTimestamp = False
+    face = TTCollection(str(collection), recalcTimestamp=False).fonts[TC_FACE_INDEX]
+    if face["name"].getDebugName(4) != FONT_NAME:
+        raise RuntimeError(f"face {TC_FACE_INDEX} of {collection} is not {FONT_NAME}")
     with atomic_path(target) as tmp:
         face.save(str(tmp))
     return target

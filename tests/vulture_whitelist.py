@@ -1,0 +1,30 @@
+# ruff: noqa: B018, F821 - a vulture whitelist is bare expressions naming what is used
+"""Names vulture (60 % confidence, `[tool.vulture]` in pyproject.toml) cannot see used, each with the reason.
+Everything else it reports is dead code: tests/test_dead_code.py fails on it."""
+
+from techgap import claims, config, logs, provenance, schema, texts, workflow
+from techgap.render import checks
+
+# Called from the Snakefile and rules/*.smk (Snakemake's files are not Python that vulture reads).
+workflow.settings_file, workflow.code_files, workflow.workflow_plan
+schema.validate_overrides
+logs.build_summary, logs.failure_summary
+
+# Checks the tests run over the whole project: no ledger check is vacuous, no stray number in a configured
+# text, one colour per entity across the build's logs.
+claims.can_fail, texts.stray_numbers, checks.inconsistent_colors
+
+# Fields of pydantic models: validated on load and read by iteration or model_dump (CSS variables, the
+# provenance page, the data package), never by attribute; `model_config` is read by pydantic itself.
+config.Conversion.citation
+config.PagePalette.link, config.PagePalette.muted, config.PagePalette.border, config.PagePalette.light_rule
+config.PagePalette.head_background, config.PagePalette.code_background
+config.PagePalette.warning_background, config.PagePalette.warning_border
+provenance.Document.read_from, provenance.Document.author, provenance.Provenance.request
+_.model_config  # vulture's syntax for an attribute of any object
+
+# openpyxl's public attributes, set to keep a formula-like text a text, the header row in view and the
+# document's dates fixed.
+_.data_type
+_.properties
+_.freeze_panes
