@@ -3,6 +3,7 @@ floor, and a quick way to rebuild when Snakemake is not at hand."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from techgap.config import ItemSpec, Project
@@ -55,3 +56,26 @@ def render_only(project: Project, items: list[ItemSpec]) -> list[str]:
     tables are Snakemake's outputs, so they are not rewritten here."""
     pairs = sorted({pair for item in items for pair in item_snapshots(project, item)})
     return build_snapshots(project, pairs, items, write=set())
+
+
+def build_all(project: Project) -> list[str]:
+    """Every output of `snakemake`, in this process: processed tables, items, the ledger and the
+    annotated report, drift, manifest and page (the same calls the workflow's rules make)."""
+    from techgap.annotate import write_annotated_report
+    from techgap.claims import build_ledger, write_ledger
+    from techgap.drift import write_drift
+    from techgap.manifest import write_manifest
+
+    items = [item for item in project.items if item.renders]
+    # The tables the items read, as the workflow's build jobs write them (the ledger reads its own in memory).
+    pairs = sorted({pair for item in items for pair in item_snapshots(project, item)})
+    frames = {(s, v): normalize_source(project, s, v) for s, v in pairs}
+    written = build_snapshots(project, pairs, items, frames=frames)
+    # the ledger and drift add the vintages they read beyond the items' to `frames`: each is normalized once
+    write_ledger(project, build_ledger(project, against_previous_vintage=True, tables=frames))  # `claims --previous`
+    write_annotated_report(project)
+    write_drift(project, frames)
+    write_manifest(project)
+    names = ("claims.csv", "claims_checks.csv", "claims.md", "report.html", "drift.csv", "drift.md")
+    names += ("manifest.json", "index.html")
+    return written + [str(Path(project.figures_dir) / name) for name in names]
