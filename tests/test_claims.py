@@ -168,7 +168,9 @@ def test_each_verdict_kind_follows_its_rule(project, tmp_path):
     assert verdict["revised"] == "revised"
     assert checks.loc["japan_12", "computed"] == 12 and checks.loc["japan_12", "later"] == 14
     assert verdict["later_only"] == "supported"
-    assert verdict["later_only_differs"] == "revised" and "press kit" in checks.loc["korea_30", "detail"]
+    # no release the project holds gives the report's number: not "revised" (nothing shows a revision)
+    assert verdict["later_only_differs"] == "uncheckable" and "press kit" in checks.loc["korea_30", "detail"]
+    assert "a later release gives" in checks.loc["korea_30", "detail"]
     assert verdict["uncheckable"] == "uncheckable" and "MOE" in summary.loc["uncheckable", "detail"]
     assert verdict["missing_data"] == "uncheckable" and "JPN" in summary.loc["missing_data", "detail"]
     assert math.isnan(checks.loc["stem", "computed"])
@@ -180,9 +182,21 @@ def test_a_statement_is_as_strong_as_its_weakest_checked_part(project, tmp_path)
     assert summary.loc["weakest", "status"] == "consistent"
     assert summary.loc["weakest", "checks"] == 3 and summary.loc["weakest", "checked"] == 2
     assert "1 of 3 parts unchecked" in summary.loc["weakest", "detail"]
-    assert statement_verdict(["supported", "revised", "consistent"]) == "revised"
-    assert statement_verdict(["supported", "contradicted", "revised"]) == "contradicted"
-    assert statement_verdict(["uncheckable", "uncheckable"]) == "uncheckable"
+    assert statement_verdict(parts(("supported", 1), ("revised", 2), ("consistent", 3))) == "revised"
+    assert statement_verdict(parts(("supported", 1), ("contradicted", 2), ("revised", 3))) == "contradicted"
+    assert statement_verdict(parts(("uncheckable", 1), ("uncheckable", 2))) == "uncheckable"
+
+
+def parts(*checks: tuple[str, float]) -> pd.DataFrame:
+    return pd.DataFrame([{"status": status, "stated": stated, "unit": "%"} for status, stated in checks])
+
+
+def test_an_independent_document_supports_a_number_the_reports_own_table_also_gives():
+    """The comparison with the report's own table stays a check and never lowers an independent confirmation."""
+    assert statement_verdict(parts(("supported", 42), ("consistent", 42))) == "supported"
+    assert statement_verdict(parts(("consistent", 42), ("consistent", 42))) == "consistent"
+    assert statement_verdict(parts(("supported", 42), ("consistent", 7))) == "consistent"  # another number: weakest part
+    assert statement_verdict(parts(("supported", 42), ("contradicted", 42))) == "contradicted"
 
 
 def test_newest_vintage_that_differs_makes_a_supported_check_revised(project, tmp_path):
@@ -201,7 +215,7 @@ def test_newest_vintage_that_differs_makes_a_supported_check_revised(project, tm
 def test_summary_line_separates_supported_from_consistent(project, tmp_path):
     summary, _ = run(project, tmp_path, FIXTURE)
     line = summary_line(summary.reset_index())
-    assert "supported: 4" in line and "consistent: 2" in line and "revised: 2" in line
+    assert "supported: 4" in line and "consistent: 2" in line and "revised: 1" in line and "uncheckable: 3" in line
     assert line in to_markdown(summary.reset_index())
 
 

@@ -31,9 +31,13 @@ from techgap.errors import InputError
 from techgap.escaping import markdown_text
 
 VERDICTS = tuple(vocabulary.VERDICTS)  # strongest evidence first
-# A statement is as strong as its weakest checked part: the first verdict of this order found among its
-# checks is the statement's (uncheckable parts do not lower it; they are counted in `checked`).
+# A statement is as strong as its weakest checked part (one number it states): the first verdict of this order
+# found among its parts is the statement's (uncheckable parts do not lower it; they are counted in `checked`).
 STATEMENT_ORDER = ("contradicted", "revised", "consistent", "supported")
+# Within one part, checks of the same number against several documents: a document other than the report that
+# confirms it makes the part supported; an agreeing comparison with the report's own table (consistent) stays
+# a check and never lowers it.
+PART_ORDER = ("contradicted", "revised", "supported", "consistent")
 SELF_REFERENCE_PREFIX = "ndc"  # document ids of the report itself (its text, tables and figure labels)
 
 
@@ -539,7 +543,7 @@ def judge_later_only(
     check: Check, record: dict[str, Any], frames: Mapping[str, pd.DataFrame], project: Project, where: str
 ) -> dict[str, Any]:
     """The release the report cites is not in the project, only later ones: agreement there supports the
-    number; a difference is a revision (it appeared after the report) that the cited release would settle."""
+    number; a difference leaves it unchecked (a revision or an error: only the cited release would settle it)."""
     values = [v for v in (_evaluate_or_missing(c, frames, project, where) for c in check.later) if not isinstance(v, str)]
     if not values:
         record.update(status="uncheckable", detail=f"missing: {check.cited} (and no later release holds the value)")
@@ -547,11 +551,11 @@ def judge_later_only(
     differing = [v for v in values if not holds(v.value, check.stated, check.tolerance, check.comparison)]
     shown = differing[0] if differing else values[0]
     record.update(later=shown.value, later_documents=";".join(sorted(shown.documents)))
-    if differing:
+    if differing:  # not "revised": no release the project holds gives the report's number
         record.update(
-            status="revised",
-            detail=f"the cited release ({check.cited}) is not in the project; a later release "
-            f"gives {shown.value:.6g}, the report {check.stated:g}",
+            status="uncheckable",
+            detail=f"the cited release ({check.cited}) is not in the project, so no document shows the report's "
+            f"{check.stated:g}; a later release gives {shown.value:.6g}",
         )
     elif all(v.self_referential for v in values):
         record.update(status="consistent", detail="only the report's own numbers are in the project; they agree")
@@ -582,11 +586,16 @@ def first_revision(
     return None
 
 
-def statement_verdict(statuses: list[str]) -> str:
-    for verdict in STATEMENT_ORDER:
-        if verdict in statuses:
-            return verdict
-    return "uncheckable"
+def part_verdict(statuses: list[str]) -> str:
+    """The verdict of one number a statement states, from the checks of that number."""
+    return next((verdict for verdict in PART_ORDER if verdict in statuses), "uncheckable")
+
+
+def statement_verdict(checks: pd.DataFrame) -> str:
+    """A statement's verdict from its checks' rows: per part (checks of one stated number in one unit), then
+    the weakest part."""
+    parts = [part_verdict(rows["status"].tolist()) for _, rows in checks.groupby(["stated", "unit"], sort=False, dropna=False)]
+    return next((verdict for verdict in STATEMENT_ORDER if verdict in parts), "uncheckable")
 
 
 def evaluate_checks(
@@ -655,7 +664,7 @@ def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> p
     records = []
     for statement in statements:
         rows = by_statement[statement.id]
-        verdict = statement_verdict(rows["status"].tolist())
+        verdict = statement_verdict(rows)
         deciding = rows[rows["status"] == verdict].iloc[0]
         checked = int((rows["status"] != "uncheckable").sum())
         detail = deciding["detail"]
