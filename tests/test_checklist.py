@@ -74,9 +74,11 @@ def next_quarter(period: str) -> str:
 
 
 def release_rows(payload: Path, period: str, document: str) -> str:
-    """The newest quarter every region and the total have, as rows of ``period`` from ``document``."""
+    """The newest quarter every region and the total have (one release's table), as rows of ``period`` from
+    ``document``."""
     data = pd.read_csv(payload, dtype=str, keep_default_na=False)
-    billings = data[(data["indicator"] == INDICATOR) & data["entity"].isin(REGIONS)]
+    quarters = data["period"].str.fullmatch(r"\d{4}Q[1-4]")
+    billings = data[(data["indicator"] == INDICATOR) & data["entity"].isin(REGIONS) & quarters]
     complete = [p for p, rows in billings.groupby("period") if set(rows["entity"]) == set(REGIONS)]
     model = billings[billings["period"] == max(complete, key=periods.order)].drop_duplicates("entity")
     return "".join(f"{row.entity},{period},{INDICATOR},{row.value},USD billion,,,,,{document},\n" for row in model.itertuples())
