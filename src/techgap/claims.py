@@ -669,7 +669,10 @@ def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> p
         checked = int((rows["status"] != "uncheckable").sum())
         detail = deciding["detail"]
         if 0 < checked < len(rows):
-            detail = (detail + "; " if detail else "") + f"{len(rows) - checked} of {len(rows)} parts unchecked"
+            # name the numbers not checked, so a verdict on the other parts is not read as covering them
+            unchecked = rows[rows["status"] == "uncheckable"]
+            numbers = ", ".join(f"{stated:g} {unit}" for stated, unit in zip(unchecked["stated"], unchecked["unit"]))
+            detail = (detail + "; " if detail else "") + f"{len(rows) - checked} of {len(rows)} parts unchecked ({numbers})"
         records.append(
             {
                 "id": statement.id,
