@@ -38,6 +38,7 @@ rule all:
         "figures/manifest.json",
         "figures/index.html",
         "figures/drift.md",
+        "figures/review.html",
         "figures/report.html",
         "figures/datapackage.json",
         "figures/data/series.csv",

@@ -69,3 +69,23 @@ rule drift:
         "logs/drift.log",
     shell:
         "python -m techgap --log {log} --settings {input.settings} drift"
+
+
+# Review: figures/review.html, every item edition whose files differ from the accepted outputs (the record in
+# CHANGELOG.md, written by scripts/accept.sh), with the drift rows behind each change. The job also keeps a copy of
+# every item edition that is as accepted in build/accepted/ (a cache checked by fingerprint, not an input: the page
+# shows it only beside a change, and an input the job itself writes would rerun it once more after every change).
+rule review:
+    input:
+        item_records=all_item_records(),
+        item_tables=[path.removesuffix(".meta.json") + ".csv" for path in all_item_records()],
+        drift="figures/drift.csv",
+        changelog=[path for path in ["CHANGELOG.md"] if os.path.exists(path)],  # the accepted outputs' record
+        code=CODE,
+        settings=SETTINGS,
+    output:
+        update("figures/review.html"),
+    log:
+        "logs/review.log",
+    shell:
+        "python -m techgap --log {log} --settings {input.settings} review"

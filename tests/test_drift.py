@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROOT
@@ -338,3 +339,144 @@ def test_drift_markdown_does_not_depend_on_git_state(revised):
     project, report = revised
     markdown = to_markdown(report, [], project.settings.drift_alarm_factor)
     assert "Checked-in" not in markdown and "git" not in markdown
+
+
+# --- loud drift counts (issue 28); drift.md newest first; zero -------------------------------------------------
+
+
+def _changes(rows: list[tuple[str, float | None, float | None]]) -> pd.DataFrame:
+    """A drift frame of one source's changes: (change, old, new) per row."""
+    return pd.DataFrame(
+        [
+            {
+                "source": "s",
+                "old_vintage": "2027-01-01",
+                "new_vintage": "2027-01-02",
+                "change": change,
+                "entity_code": "CHN",
+                "category": "",
+                "indicator": f"i{n}",
+                "period": "2021",
+                "document": "d",
+                "old_value": old,
+                "new_value": new,
+                "alarm": "",
+                "items": "fig02",
+                "claims": "",
+            }
+            for n, (change, old, new) in enumerate(rows)
+        ],
+        columns=COLUMNS,
+    )
+
+
+def test_a_revision_from_or_to_zero_is_named_and_minus_zero_is_zero():
+    from techgap.drift import revision_alarms
+
+    changes = _changes([("revised", -0.0, 5.0), ("revised", 0.0, 5.0), ("revised", 5.0, -0.0), ("revised", -0.0, 0.0)])
+    changes = changes[~((changes["old_value"] == 0) & (changes["new_value"] == 0))]  # diff_frames drops 0 -> -0
+    changes["alarm"] = revision_alarms(changes, 10)
+    assert changes["alarm"].tolist() == ["from zero", "from zero", "to zero"]
+    markdown = to_markdown(changes, [])
+    assert "- **from zero**: s CHN i0 2021: 0 → 5 (2027-01-01 → 2027-01-02)" in markdown
+    assert "- **to zero**: s CHN i2 2021: 5 → 0" in markdown
+    assert "-0" not in markdown.replace("2027-01-0", "") and "**from or to" not in markdown
+
+
+def test_ten_times_either_way_is_loud_and_just_under_it_is_not():
+    from techgap.drift import revision_alarms
+
+    changes = _changes([("revised", 59, 5.9), ("revised", 2.4, 24), ("revised", 2.4, 23.9), ("revised", 2.4, -2.4)])
+    assert revision_alarms(changes, 10).tolist() == ["÷10", "×10", "", "sign change"]
+
+
+def test_a_value_gone_is_loud_and_a_missing_value_removed_is_not():
+    from techgap.drift import diff_frames, revision_alarms
+
+    key = {"entity_code": "CHN", "category": "", "indicator": "x", "document": "d"}
+    old = pd.DataFrame([{**key, "period": p, "value": v} for p, v in (("2020", 1.0), ("2021", 2.0), ("2022", np.nan))])
+    new = pd.DataFrame([{**key, "period": "2020", "value": np.nan}])
+    changes = diff_frames(old, new)
+    assert dict(zip(changes["period"], revision_alarms(changes, 10), strict=True)) == {
+        "2020": "value gone",  # became missing
+        "2021": "value gone",  # removed
+        "2022": "",  # a missing value removed: nothing was lost
+    }
+
+
+def test_drift_markdown_puts_the_newest_vintage_first_with_one_line_per_source():
+    older = _changes([("added", None, 1.0)]).assign(source="older", old_vintage="2026-11-27", new_vintage="2026-11-28")
+    newer = _changes([("revised", 2.4, 0.024), ("added", None, 3.0)]).assign(
+        source="newer", old_vintage="2026-11-28", new_vintage="2027-03-01"
+    )
+    middle = _changes([("removed", 4.0, None)]).assign(source="a_middle", old_vintage="2026-11-27", new_vintage="2027-01-01")
+    report = pd.concat([older, newer, middle], ignore_index=True)  # alphabetical would be a_middle, newer, older
+    from techgap.drift import revision_alarms
+
+    report["alarm"] = revision_alarms(report, 10)
+    markdown = to_markdown(report, [])
+    summary = markdown.split("## Newest first", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in summary.splitlines() if line.startswith("- ")]
+    assert lines == [
+        "- **2027-03-01** newer (after 2026-11-28): 1 added, 1 revised; **1 loud**; items fig02",
+        "- **2027-01-01** a_middle (after 2026-11-27): 1 removed; **1 loud**; items fig02",
+        "- **2026-11-28** older (after 2026-11-27): 1 added; items fig02",
+    ]
+    sections = re.findall(r"^## (\w+): ", markdown, flags=re.M)
+    assert sections == ["newer", "a_middle", "older"]
+    assert markdown.index("## Newest first") < markdown.index("## Look first") < markdown.index("## newer")
+
+
+CHINA = "China (People’s Republic of)"  # as MSTI names it
+LOUD_CHINA = "loud change: oecd_msti CHN gerd_pct_gdp 2021: 2.4326 → 0.024326 (÷100; vintage 2027-02-01 against 2026-11-27)"
+
+
+@pytest.fixture
+def divided_by_100(project_root):
+    """The issue's case: a new OECD vintage states China's 2021 R&D intensity divided by 100 (2.43 % -> 0.0243 %)."""
+    _hand_vintage(
+        project_root,
+        "oecd_msti",
+        "2027-02-01",
+        {f"{CHINA},2021,gerd_pct_gdp,2.432597216,": f"{CHINA},2021,gerd_pct_gdp,0.0243259722,"},
+    )
+    return load_project(project_root)
+
+
+def test_loud_changes_are_warnings_the_build_summary_counts(divided_by_100, tmp_path):
+    from techgap.drift import write_drift
+    from techgap.logs import build_summary, setup_logging
+
+    logs = tmp_path / "logs"
+    setup_logging(logs / "drift.log", verbose=False)
+    try:
+        write_drift(divided_by_100)
+    finally:
+        setup_logging(None, verbose=False)
+    line = build_summary({"report": {"reproduced": 2}, "latest": {"reproduced": 2}}, logs)
+    assert (
+        "; 1 warning (in " in line and "drift.log), 1 of them loud change between vintages (look first: figures/drift.md)" in line
+    )
+    record = (logs / "drift.log").read_text(encoding="utf-8")
+    assert (
+        "loud change: oecd_msti CHN gerd_pct_gdp 2021: 2.4326 → 0.024326 (÷100; vintage 2027-02-01 against 2026-11-27)" in record
+    )
+    assert "items: fig02" in record
+    report = pd.read_csv(divided_by_100.figures_dir / "drift.csv", dtype=str, keep_default_na=False)
+    loud = report[report["alarm"] != ""]
+    assert loud[["source", "entity_code", "period", "alarm"]].values.tolist() == [["oecd_msti", "CHN", "2021", "÷100"]]
+    assert "fig02" in loud["items"].iloc[0].split(";") and "gap01" in loud["items"].iloc[0].split(";")  # the gap pairs too
+
+
+def test_the_build_summary_without_loud_changes_says_nothing_of_them(tmp_path):
+    from techgap.logs import build_summary
+
+    line = build_summary({"report": {"reproduced": 1}}, tmp_path / "logs")
+    assert "; 0 warnings. Open figures/index.html" in line and "loud" not in line
+
+
+def test_an_items_latest_edition_gets_its_loud_changes_as_warnings(divided_by_100):
+    from techgap.drift import loud_drift_warnings
+
+    assert loud_drift_warnings(divided_by_100, "fig02") == [LOUD_CHINA]
+    assert loud_drift_warnings(divided_by_100, "fig05") == []  # ISSCC: nothing loud

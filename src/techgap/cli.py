@@ -5,6 +5,8 @@
     techgap render ITEM_OR_GROUP            redraw one item (or a group); writes only if all drawings succeed
     techgap export --xlsx PATH --csv-dir DIR   every item's data for spreadsheets
     techgap claims --check | refresh | drift | manifest | package | normalize | schema | data-terms
+    techgap review                          figures/review.html: what differs from the accepted outputs
+    techgap changelog [-m WHY]              accept the outputs: a CHANGELOG.md entry (scripts/accept.sh)
 
 Every command logs to `--log FILE` (the rule's log) and, concisely, to stderr (`-v` for more).
 """
@@ -189,6 +191,39 @@ def _drift(args: argparse.Namespace) -> None:
     report = write_drift(project)
     log.info("drift: %d changed values between vintages", len(report))
     log_written(log, [project.figures_dir / "drift.csv", project.figures_dir / "drift.md"])
+
+
+def _review(args: argparse.Namespace) -> None:
+    from techgap.review import write_review
+
+    log_written(log, [write_review(project_of(args))])
+
+
+def _changelog(args: argparse.Namespace) -> None:
+    """Accept the outputs as they are: a CHANGELOG.md entry (scripts/accept.sh runs this after its rebuild)."""
+    import datetime as dt
+
+    from techgap.changelog import CHANGELOG_FILE, NothingToAccept, WhyNeeded, accept, record_problems
+
+    project = project_of(args)
+    if args.check:
+        problems = record_problems(project.root, project.figures_dir, project.raw_dir)
+        print("\n".join(problems) if problems else f"{CHANGELOG_FILE} accounts for every output and vintage")
+        if problems:
+            raise SystemExit(1)
+        return
+    day = dt.date.fromisoformat(args.date) if args.date else dt.date.today()  # a person's action, not the build's
+    try:
+        entry, comparisons = accept(
+            project.root, project.figures_dir, project.raw_dir, args.message or "", day, [i.id for i in project.items]
+        )
+    except NothingToAccept as exc:
+        print(exc)
+        return
+    except WhyNeeded as exc:
+        raise SystemExit(f"techgap changelog: {exc}") from None
+    print(entry)
+    log_written(log, [project.root / CHANGELOG_FILE])
 
 
 KINDS_DOC = Path("docs") / "figures.md"
@@ -432,6 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_readme)
     p = sub.add_parser("drift", help="write figures/drift.csv and drift.md: changes between vintages")
     p.set_defaults(func=_drift)
+    p = sub.add_parser(
+        "review", help="write figures/review.html: every item edition that differs from the accepted outputs (CHANGELOG.md)"
+    )
+    p.set_defaults(func=_review)
+    p = sub.add_parser("changelog", help="accept the outputs as they are: add a CHANGELOG.md entry (scripts/accept.sh runs it)")
+    p.add_argument("-m", "--message", help="why the outputs changed (needed when the report edition changed)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the entry's date (default: today)")
+    p.add_argument("--check", action="store_true", help="only check that CHANGELOG.md accounts for every output and vintage")
+    p.set_defaults(func=_changelog)
     p = sub.add_parser(
         "package", help="write figures/data/series.csv and .parquet (every normalized series) and figures/datapackage.json"
     )

@@ -1,6 +1,6 @@
 """Drift report: what changed between a source's vintage in use and the vintage before it —
 values added, removed, revised and become missing — and which items and claims those values touch.
-Loud about what matters: revisions by more than a configurable factor or with a sign change, and raw
+Loud about what matters: revisions by a configurable factor or more or with a sign change, values gone, and raw
 vintages edited in place (found from each source's checksum history), are listed first.
 It depends only on data and config (never on git state), so a committed drift.md stays true."""
 
@@ -13,7 +13,9 @@ from techgap import switches
 from techgap.claims import Claim, _selectors
 from techgap.config import Project
 from techgap.crosscheck import compared_economy_years, cross_check_gerd
+from techgap.escaping import markdown_text
 from techgap.kinds import KINDS
+from techgap.logs import LOUD_CHANGE, get_logger
 from techgap.normalize import normalized_table
 from techgap.provenance import checksum_history_problems, list_vintages, provenance_corrections, resolve_vintage
 
@@ -35,6 +37,8 @@ COLUMNS = [
     "claims",
 ]
 CHANGES = ("added", "removed", "revised", "became missing")
+
+log = get_logger(__name__)
 
 
 def previous_vintage(project: Project, source_id: str) -> tuple[str | None, str]:
@@ -60,32 +64,59 @@ def diff_frames(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="_merge").sort_values(["change"] + key, kind="stable").reset_index(drop=True)
 
 
+VALUE_GONE = "value gone"
+RATIO_TOLERANCE = 1e-9
+
+
 def revision_alarms(changes: pd.DataFrame, factor: float) -> pd.Series:
-    """Why a revision deserves a look before anything else: the value moved by more than ``factor`` (either
-    way) or changed sign. Empty text for ordinary changes."""
+    """Why a change deserves a look before anything else (a loud change): the value moved by ``factor`` or more
+    (either way: ×10 and ÷10 included), changed sign, or is gone (removed, or became missing). Empty text for
+    ordinary changes. A revision from or to zero has no ratio: it is named as such ('from zero', 'to zero');
+    -0 is 0."""
     old = changes["old_value"].to_numpy(dtype=float)
     new = changes["new_value"].to_numpy(dtype=float)
-    revised = (changes["change"] == "revised").to_numpy() & ~np.isnan(old) & ~np.isnan(new)
+    change = changes["change"].to_numpy(dtype=object)
+    revised = (change == "revised") & ~np.isnan(old) & ~np.isnan(new)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.abs(new) / np.abs(old)
     sign = revised & (np.sign(old) * np.sign(new) < 0)
-    big = revised & ~sign & ((ratio > factor) | (ratio < 1 / factor))  # 0 -> x is an infinite ratio
-    text = np.where(sign, "sign change", "")
-    shown = [
-        f"×{r:.3g}" if np.isfinite(r) and r >= 1 else (f"÷{1 / r:.3g}" if np.isfinite(r) and r > 0 else "from or to zero")
-        for r in ratio[big]
-    ]
-    text[big] = shown
+    # ×factor and beyond, either way (a tolerance for 5.9/59 not being 1/10 in binary); 0 -> x is an infinite ratio
+    big = revised & ~sign & ((ratio >= factor * (1 - RATIO_TOLERANCE)) | (ratio <= (1 + RATIO_TOLERANCE) / factor))
+    text = np.full(len(changes), "", dtype=object)  # object: a fixed-width string array cut 'from zero' short
+    text[sign] = "sign change"
+    text[big] = [_ratio_text(o, n, r) for o, n, r in zip(old[big], new[big], ratio[big], strict=True)]
+    text[((change == "removed") & ~np.isnan(old)) | (change == "became missing")] = VALUE_GONE
     return pd.Series(text, index=changes.index, dtype=object)
+
+
+def _ratio_text(old: float, new: float, ratio: float) -> str:
+    if old == 0:
+        return "from zero"
+    if new == 0:
+        return "to zero"
+    return f"×{ratio:.3g}" if ratio >= 1 else f"÷{1 / ratio:.3g}"
+
+
+def number(value: object) -> str:
+    """A value as drift.md shows it: '%g', empty when missing, and 0 for -0."""
+    if value is None or pd.isna(value):
+        return ""
+    value = float(value)
+    return f"{0.0 if value == 0 else value:g}"
 
 
 def items_by_series(project: Project) -> dict[tuple[str, str], str]:
     """{(source, indicator): the items that draw it, ';'-joined in config order}, from both editions of every
-    item (`data` may be an edition switch). Made once per drift report, not once per changed row."""
+    item (`data` may be an edition switch; the gap analysis's pairs' series too). Made once per drift report, not
+    once per changed row."""
     ids: dict[tuple[str, str], list[str]] = {}
     for item in project.items:
         for _which, spec in switches.variants(item.spec):
-            for selection in getattr(KINDS[item.chart].model_validate(spec), "data", []):
+            model = KINDS[item.chart].model_validate(spec)
+            selections = list(getattr(model, "data", []))
+            analysis = getattr(model, "analysis", None)  # the gap analysis reads its pairs' series
+            selections += [series for pair in analysis.pairs for series in pair.series] if analysis is not None else []
+            for selection in selections:
                 for indicator in selection.indicator:
                     ids.setdefault((selection.source, indicator), []).append(item.id)
     return {key: ";".join(dict.fromkeys(found)) for key, found in ids.items()}
@@ -106,10 +137,13 @@ def touched_claims(claims: list[Claim], source_id: str, row: pd.Series) -> str:
     return ";".join(ids)
 
 
-def drift(project: Project, claims: list[Claim], tables: dict | None = None) -> pd.DataFrame:
+def drift(project: Project, claims: list[Claim], tables: dict | None = None, sources: list[str] | None = None) -> pd.DataFrame:
+    """Each source's (or each of ``sources``') changes from the vintage before the one in use to that one."""
     parts = []
     items_of = items_by_series(project)
     for source_id in project.sources_with_vintages():
+        if sources is not None and source_id not in sources:
+            continue
         old_vintage, new_vintage = previous_vintage(project, source_id)
         if old_vintage is None:
             continue
@@ -128,29 +162,76 @@ def drift(project: Project, claims: list[Claim], tables: dict | None = None) -> 
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
 
 
+def newest_first(report: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The report's rows per source, the source with the newest vintage first (then by name)."""
+    groups = list(report.groupby("source", sort=True))
+    return sorted(groups, key=lambda pair: pair[1]["new_vintage"].iloc[0], reverse=True)
+
+
+def loud(report: pd.DataFrame) -> pd.DataFrame:
+    """The loud changes: the rows with an alarm."""
+    return report[report["alarm"].fillna("") != ""] if "alarm" in report else report.iloc[:0]
+
+
+def source_summary(rows: pd.DataFrame) -> str:
+    """One line for one source's changes: its vintages, the count of each kind of change, the loud ones, the items."""
+    counts = rows["change"].value_counts()
+    changes = ", ".join(f"{counts[k]} {k}" for k in CHANGES if counts.get(k, 0))
+    alarms = len(loud(rows))
+    items = ";".join(dict.fromkeys(i for found in rows["items"].fillna("") for i in str(found).split(";") if i))
+    return (
+        f"**{rows['new_vintage'].iloc[0]}** {rows['source'].iloc[0]} (after {rows['old_vintage'].iloc[0]}): {changes}"
+        + (f"; **{alarms} loud**" if alarms else "")
+        + (f"; items {items}" if items else "")
+    )
+
+
+def loud_text(row: pd.Series) -> str:
+    """A loud change as plain text (the drift job's warnings, an item's warnings): what, from, to, which vintages."""
+    return (
+        f"{row['source']} {row['entity_code']} {row['indicator']} {row['period']}: "
+        f"{number(row['old_value']) or 'no value'} → {number(row['new_value']) or 'no value'} "
+        f"({row['alarm']}; vintage {row['new_vintage']} against {row['old_vintage']})"
+    )
+
+
+def loud_line(row: pd.Series) -> str:
+    """A loud change as a line of drift.md's 'Look first'."""
+    return (
+        f"**{markdown_text(row['alarm'])}**: {markdown_text(row['source'])} {markdown_text(row['entity_code'])} "
+        f"{markdown_text(row['indicator'])} {markdown_text(row['period'])}: "
+        f"{number(row['old_value']) or 'no value'} → {number(row['new_value']) or 'no value'} "
+        f"({row['old_vintage']} → {row['new_vintage']})"
+    )
+
+
 def to_markdown(
     report: pd.DataFrame, edited: list[str] | None = None, factor: float = 10, corrections: list[str] | None = None
 ) -> str:
-    """drift.md: what to look at first (large revisions, sign changes, edited vintages), then the recorded
-    corrections of provenance, then every change."""
+    """drift.md: one line per source, the newest vintage first; what to look at first (large revisions, sign
+    changes, values gone, edited vintages); the recorded corrections of provenance; then every change, the
+    newest vintage's first."""
     edited = edited or []
-    lines = ["# Drift between vintages", "", "## Look first", ""]
-    alarms = report[report["alarm"].fillna("") != ""] if "alarm" in report else report.iloc[:0]
-    lines += [f"- **Edited raw vintage**: {problem}" for problem in edited]
-    for _, row in alarms.iterrows():
-        lines.append(
-            f"- **{row['alarm']}**: {row['source']} {row['entity_code']} {row['indicator']} {row['period']}: "
-            f"{row['old_value']:g} → {row['new_value']:g} ({row['old_vintage']} → {row['new_vintage']})"
-        )
+    by_source = newest_first(report)
+    lines = ["# Drift between vintages", "", "## Newest first", ""]
+    if by_source:
+        lines += ["Each source's newest vintage against the one before it, the newest first:", ""]
+        lines += [f"- {source_summary(rows)}" for _, rows in by_source]
+    else:
+        lines.append("No source has a newer vintage with changed values than the one before it.")
+    lines += ["", "## Look first", ""]
+    alarms = loud(report)
+    lines += [f"- **Edited raw vintage**: {markdown_text(problem)}" for problem in edited]
+    lines += [f"- {loud_line(row)}" for _, row in alarms.iterrows()]
     if not edited and alarms.empty:
-        lines.append(f"Nothing: no revision by more than ×{factor:g} or with a sign change, no raw vintage edited in place.")
+        lines.append(
+            f"Nothing: no revision by ×{factor:g} or more or with a sign change, no value gone, no raw vintage edited in place."
+        )
     lines.append("")
     if corrections:
         lines += ["## Corrected provenance", "", "Recorded in data/checksums/ when a provenance.yaml was corrected:", ""]
-        lines += [f"- {correction}" for correction in corrections] + [""]
-    if report.empty:
-        lines += ["No source has a newer vintage with changed values than the one before it.", ""]
-    for source_id, rows in report.groupby("source", sort=True):
+        lines += [f"- {markdown_text(correction)}" for correction in corrections] + [""]
+    for source_id, rows in by_source:
         counts = rows["change"].value_counts()
         lines += [
             f"## {source_id}: {rows['old_vintage'].iloc[0]} → {rows['new_vintage'].iloc[0]}",
@@ -161,12 +242,9 @@ def to_markdown(
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for _, row in rows.iterrows():
-            old = "" if pd.isna(row["old_value"]) else f"{row['old_value']:g}"
-            new = "" if pd.isna(row["new_value"]) else f"{row['new_value']:g}"
-            lines.append(
-                f"| {row['change']} | {row['entity_code']} | {row['indicator']} | {row['period']} | {old} | "
-                f"{new} | {row['alarm']} | {row['items']} | {row['claims']} |"
-            )
+            cells = [row["change"], row["entity_code"], row["indicator"], row["period"]]
+            cells += [number(row["old_value"]), number(row["new_value"]), row["alarm"], row["items"], row["claims"]]
+            lines.append("| " + " | ".join(markdown_text(cell) for cell in cells) + " |")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -218,14 +296,31 @@ def gerd_cross_check(project: Project, tables: dict | None = None) -> str:
 
 
 def write_drift(project: Project, tables: dict | None = None) -> pd.DataFrame:
-    """figures/drift.csv and drift.md. ``tables``: long tables already made (normalize.normalized_table)."""
+    """figures/drift.csv and drift.md. ``tables``: long tables already made (normalize.normalized_table). Every loud
+    change and every edited vintage is also logged as a warning, so the build's summary line counts them."""
     from techgap.claims import load_claims
     from techgap.io import write_csv, write_text
 
     tables = {} if tables is None else tables
     report = drift(project, load_claims(project.root / "config" / "claims.yaml", project), tables)
-    markdown = to_markdown(report, edited_vintages(project), project.settings.drift_alarm_factor, corrected_provenance(project))
+    edited = edited_vintages(project)
+    markdown = to_markdown(report, edited, project.settings.drift_alarm_factor, corrected_provenance(project))
     markdown += "\n" + gerd_cross_check(project, tables)
     write_csv(project.figures_dir / "drift.csv", report)
     write_text(project.figures_dir / "drift.md", markdown)
+    for problem in edited:
+        log.warning("%s raw vintage edited in place: %s", LOUD_CHANGE, problem)
+    for _, row in loud(report).iterrows():
+        log.warning("%s %s; items: %s", LOUD_CHANGE, loud_text(row), row["items"] or "none")
     return report
+
+
+def loud_drift_warnings(project: Project, item_id: str, tables: dict | None = None) -> list[str]:
+    """The loud changes between the newest vintage and the one before of the sources ``item_id`` draws, as warnings
+    for the item's latest edition (its meta JSON and the page): one text per loud change, in drift.md's order.
+    ``tables``: the build job's long tables (normalize.normalized_table), so no vintage is read twice."""
+    drawn = sorted({source for (source, _), ids in items_by_series(project).items() if item_id in ids.split(";")})
+    report = drift(project, [], {} if tables is None else tables, drawn)
+    rows = loud(report)
+    mine = rows[rows["items"].map(lambda found: item_id in str(found).split(";")).astype(bool)]
+    return [f"{LOUD_CHANGE} {loud_text(row)}" for _, row in mine.iterrows()]

@@ -18,6 +18,9 @@ LOGGER_NAME = "techgap"
 FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 FILE_RECORD = re.compile(r"^\S+ \S+ (?P<level>[A-Z]+) +(?P<name>[\w.]+): (?P<message>.*)$")  # a line FILE_FORMAT wrote
 _HANDLER_MARK = "_techgap_handler"
+# How a loud change between vintages (drift.md's 'Look first': a revision by the alarm factor or more, a sign change,
+# a value gone, a raw vintage edited in place) starts its warning: the build's summary line counts them apart.
+LOUD_CHANGE = "loud change:"
 
 
 class ConciseFormatter(logging.Formatter):
@@ -105,7 +108,8 @@ def problem_lines(log_dir: Path, level: str) -> list[tuple[Path, str]]:
 
 def build_summary(statuses_by_edition: dict[str, dict[str, int]], log_dir: Path, snakemake_log: str | None = None) -> str:
     """The one line a build ends with (Snakefile `onsuccess:`): how many items of each status in each
-    edition, how many warnings and in which logs, and where to look next."""
+    edition, how many warnings and in which logs, how many of them are loud changes between vintages (the
+    drift job logs each one as a warning), and where to look next."""
     items = max((sum(counts.values()) for counts in statuses_by_edition.values()), default=0)
     editions = "; ".join(
         f"{edition} " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
@@ -113,10 +117,14 @@ def build_summary(statuses_by_edition: dict[str, dict[str, int]], log_dir: Path,
     )
     warnings = problem_lines(log_dir, "WARNING")
     where = f" (in {', '.join(sorted({str(path) for path, _ in warnings}))})" if warnings else ""
+    loud = sum(1 for _, message in warnings if message.startswith(LOUD_CHANGE))
+    loud_text = (
+        f", {loud} of them loud change{'' if loud == 1 else 's'} between vintages (look first: figures/drift.md)" if loud else ""
+    )
     run_log = f" Snakemake's own log: {snakemake_log}." if snakemake_log else ""
     return (
         f"techgap: {items} items x {len(statuses_by_edition)} editions: {editions}; "
-        f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'}{where}. "
+        f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'}{where}{loud_text}. "
         f"Open figures/index.html; what changed between vintages: figures/drift.md.{run_log}"
     )
 
