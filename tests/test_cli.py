@@ -292,3 +292,21 @@ def test_checksums_records_a_provenance_correction_with_its_reason(project_root,
     log = (project_root / "data" / "checksums" / "isscc.log").read_text(encoding="utf-8")
     assert log.endswith(" # corrected: a note was wrong\n")
     assert _run("--root", project_root, "checksums", "isscc", "2026-11-27", "--correction", "again") == 2  # nothing new
+
+
+def test_status_with_a_configfile_shows_what_that_run_would_read(project_root, capsys):
+    old = sorted(p.name for p in (project_root / "data" / "raw" / "isscc").iterdir())[0]
+    mine = project_root / "mine.yaml"
+    mine.write_text(f"vintages: {{isscc: '{old}'}}\n", encoding="utf-8")
+    assert _run("--root", project_root, "status", "--configfile", mine) == 0
+    output = capsys.readouterr().out
+    assert output.splitlines()[0] == f"Settings: {project_root / 'config' / 'config.yaml'} + {mine}"
+    assert _status_rows(output, "source vintage why")["isscc"][:2] == [old, "pinned"]
+
+
+def test_status_names_an_impossible_date_in_a_configfile_by_file_line_and_field(project_root, capsys):
+    mine = project_root / "mine.yaml"
+    mine.write_text("# my pins\nreport_vintages:\n  isscc: {vintage: 2026-02-30, sha256: " + "a" * 64 + "}\n", encoding="utf-8")
+    assert _run("--root", project_root, "status", "--configfile", mine) == 2
+    err = capsys.readouterr().err
+    assert f"error: {mine}, line 3, field 'report_vintages.isscc.vintage': '2026-02-30' is not a real calendar date" in err

@@ -318,8 +318,17 @@ def status_text(project: Project) -> str:
 
 
 def _status(args: argparse.Namespace) -> None:
+    if not args.configfile:
+        sys.stdout.write(status_text(project_of(args)))
+        return
+    from techgap.config import load_project
+    from techgap.schema import check_settings, merged_settings, settings_layers
 
-    sys.stdout.write(status_text(project_of(args)))
+    layers = settings_layers(args.root / "config" / "config.yaml", args.configfile)
+    settings = merged_settings(layers)
+    check_settings(settings, layers)
+    sys.stdout.write(f"Settings: {' + '.join(layer.origin for layer in layers)}\n")
+    sys.stdout.write(status_text(load_project(args.root, settings)))
 
 
 def _export(args: argparse.Namespace) -> None:
@@ -391,6 +400,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="also print progress (not only warnings and errors)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("status", help="list sources (vintage in use and why, newer vintages) and items with their status")
+    p.add_argument(
+        "--configfile",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="settings file(s) on top of config/config.yaml, as `snakemake --configfile FILE` applies them: shows what "
+        "that run would read, and names the file, line and field of a bad value (Snakemake reads such a file with "
+        "its own loader first, which stops at an impossible date without naming either)",
+    )
     p.set_defaults(func=_status)
     p = sub.add_parser("normalize", help="validate one source's snapshot and write its processed table")
     p.add_argument("source_id", metavar="SOURCE_ID", help="a source folder under data/raw/, e.g. oecd_msti")
