@@ -15,6 +15,16 @@ os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("
 # not in the command, so which path started Snakemake is not a rerun trigger.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
+# One snakemake at a time in this folder (techgap.runlock): a second one started while a run goes stops here, naming
+# the first, before Snakemake meets that run's jobs in progress; after an interrupted run, say how to recover.
+if workflow.is_main_process:
+    from techgap.runlock import acquire, leftovers_note
+
+    acquire(Path.cwd())  # Snakemake's records (.snakemake/) are in the working directory
+    _INTERRUPTED = leftovers_note(Path.cwd(), sys.argv[1:])
+    if _INTERRUPTED:
+        print(_INTERRUPTED, file=sys.stderr)
+
 from techgap.config import load_project
 from techgap.schema import check_settings, settings_layers
 from techgap.workflow import code_files, settings_file, workflow_plan
