@@ -1,4 +1,4 @@
-"""docs/usage.md says what really happens: a settings example that runs, and what min_year and max_year are."""
+"""docs/usage.md says what really happens: the steps a fresh clone runs, and a settings example that runs."""
 
 from __future__ import annotations
 
@@ -15,6 +15,19 @@ USAGE = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
 def _job_stats(output: str) -> dict[str, int]:
     table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
     return {name: int(count) for name, count in re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.M)}
+
+
+def test_the_steps_usage_md_counts_are_the_steps_snakemake_plans(built_project: Path, tmp_path: Path) -> None:
+    root = fork(built_project, tmp_path / "project")
+    stats = _job_stats(snakemake(root, "-n", "--forceall").stdout)  # everything, as on a fresh clone
+    done = re.findall(r"`(\d+) of (\d+) steps \(100%\) done` on a fresh clone", USAGE)
+    assert done == [(str(stats["total"]), str(stats["total"]))]
+    groups = sum(count for name, count in stats.items() if name.startswith("build_"))
+    assert f"everything, {stats['total']} steps: the font, one build job per group of items ({groups} groups)" in USAGE
+    for rule in ("claims", "report", "drift", "manifest", "package", "all"):
+        assert stats.get(rule) == 1, rule
+        assert f"{rule}" in USAGE.split("everything, ", 1)[1].split("\n", 1)[0]
+    assert f"(kept in `build/`): {stats['total'] - stats['font']} steps" in USAGE
 
 
 def test_the_settings_example_in_usage_md_runs(built_project: Path, tmp_path: Path) -> None:

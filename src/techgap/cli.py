@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -377,7 +378,38 @@ def project_of(args: argparse.Namespace) -> Project:
     return load_project(args.root, settings)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def refresh_sources_epilog(root: Path) -> str:
+    """The sources `techgap refresh` can refresh, from config/config.yaml: refresh.sources (never a list of its own)."""
+    from techgap.refresh import cli_sources
+
+    where = root / "config" / "config.yaml"
+    try:
+        sources = cli_sources(root)
+    except (InputError, OSError) as exc:
+        return f"sources: {where} could not be read ({exc})"
+    if not sources:
+        return f"sources: none ({where} lists no refresh.sources)"
+    width = max(len(source_id) for source_id, _, _ in sources)
+    lines = [f"sources it can refresh ({where}: refresh.sources):"]
+    lines += [f"  {source_id:<{width}}  {title} [{client}]" for source_id, client, title in sources]
+    return "\n".join(lines)
+
+
+def _with_epilog(parser: argparse.ArgumentParser, epilog: Callable[[], str]) -> Callable[[], str]:
+    """``parser``'s format_help with ``epilog()`` made when help is shown, not on every command."""
+    plain = parser.format_help
+
+    def format_help() -> str:
+        parser.epilog = epilog()
+        return plain()
+
+    return format_help
+
+
+def build_parser(root: Path | None = None) -> argparse.ArgumentParser:
+    """The command line; ``root``: the project whose config `refresh --help` lists (default: --root in the command
+    line, else the current folder)."""
+    root = Path(".") if root is None else Path(root)
     parser = argparse.ArgumentParser(
         prog="techgap",
         description="Rebuild, check and export the NDC 2023 report's figures and tables from cited, versioned data.",
@@ -467,14 +499,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
     p.add_argument("out", type=Path, metavar="OUT", help="the .otf file to write")
     p.set_defaults(func=_font)
-    p = sub.add_parser("refresh", help="download a new vintage from the sources' APIs")
+    p = sub.add_parser(
+        "refresh",
+        help="download a new vintage from the sources' APIs (`refresh --help` lists them)",
+        description="Download a new dated vintage of each source from its API into data/raw/<source>/<date>/; "
+        "then run snakemake.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "source_ids",
         nargs="*",
         metavar="SOURCE_ID",
-        help="sources to refresh (default: every source with an API in config/config.yaml: refresh)",
+        help="sources to refresh (default: all of them, listed below from config/config.yaml: refresh.sources)",
     )
     p.set_defaults(func=_refresh)
+    p.format_help = _with_epilog(p, lambda: refresh_sources_epilog(root))  # read from config only when help is shown
     p = sub.add_parser("export", help="write every item's data to one .xlsx and/or UTF-8-with-BOM CSVs for Excel")
     p.add_argument("--xlsx", type=Path, metavar="PATH", help="the workbook to write (a .xlsx file outside figures/ and data/)")
     p.add_argument(
@@ -491,7 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--root", default=".", type=Path)
+    args = build_parser(early.parse_known_args(argv)[0].root).parse_args(argv)
     logger = setup_logging(args.log, args.verbose)
     logger.debug(
         "techgap %s (%s): %s", package_version(), Path(__file__).parent, " ".join(sys.argv[1:] if argv is None else argv)
