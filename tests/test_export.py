@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import snapshot_dir, tree_digest
+from conftest import fork, snapshot_dir, tree_digest
 
 from techgap import cli
 from techgap.config import load_project, load_yaml
@@ -328,3 +328,37 @@ def test_export_to_new_or_empty_folders_and_xlsx_files_outside_is_allowed(projec
     assert _export(project_root, "--xlsx", "relative.xlsx", "--csv-dir", "relative") == 0
     assert (tmp_path / "relative.xlsx").is_file() and (tmp_path / "relative" / "tab02.csv").is_file()
     assert _export(project_root, "--csv-dir", "relative") == 2, "a second export into the same folder is refused"
+
+
+def test_tab07s_year_on_year_changes_are_in_its_csv_and_export_as_printed(built_project, tmp_path):
+    """Every change tab07 prints is a row of its data (computed by its derive step), in both editions, and in the
+    workbook; the printed change is that value rounded."""
+    import openpyxl
+
+    root = fork(built_project, tmp_path / "project")
+    for edition in ("report", "latest"):
+        data = pd.read_csv(root / "figures" / edition / "tab07" / "tab07.csv", dtype={"period": str})
+        changes = data[data["indicator"] == "semi_equipment_billings_yoy_computed"].dropna(subset=["value"])
+        levels = data[data["indicator"] == "semi_equipment_billings"].set_index(["entity_code", "period"])["value"]
+        printed = _markdown_column((root / "figures" / edition / "tab07" / "tab07_en.md").read_text(encoding="utf-8"))
+        assert len(changes) == len(printed) == 8, edition
+        for row in changes.itertuples():
+            before = levels[(row.entity_code, f"{int(row.period[:4]) - 1}{row.period[4:]}")]
+            assert row.value == pytest.approx(100 * (levels[(row.entity_code, row.period)] / before - 1), rel=1e-9)
+            assert set(changes["unit"]) == {"percent"} and set(changes["source"]) == {"techgap"}
+        assert sorted(f"{v:,.0f}" for v in changes["value"]) == sorted(printed.values())
+    target = tmp_path / "techgap.xlsx"
+    assert _export(root, "--xlsx", target) == 0
+    rows = list(openpyxl.load_workbook(target)["tab07_latest"].iter_rows(values_only=True))
+    indicator = rows[0].index("indicator")
+    assert sum(1 for r in rows[1:] if r[indicator] == "semi_equipment_billings_yoy_computed") == len(
+        data[data["indicator"] == "semi_equipment_billings_yoy_computed"]
+    )
+
+
+def _markdown_column(text: str) -> dict[str, str]:
+    """Region -> the YoY column of a tab07 Markdown table."""
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    column = header.index("YoY change (%)")
+    return {cells[0]: cells[column] for cells in ([c.strip() for c in line.strip("|").split("|")] for line in lines[1:])}
