@@ -15,17 +15,33 @@ os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("
 # not in the command, so which path started Snakemake is not a rerun trigger.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
-from techgap.config import load_project, load_yaml
-from techgap.schema import validate_overrides
+# One snakemake at a time in this folder (techgap.runlock): a second one started while a run goes stops here, naming
+# the first, before Snakemake meets that run's jobs in progress; after an interrupted run, say how to recover.
+if workflow.is_main_process:
+    from techgap.runlock import acquire, leftovers_note
+
+    acquire(Path.cwd())  # Snakemake's records (.snakemake/) are in the working directory
+    _INTERRUPTED = leftovers_note(Path.cwd(), sys.argv[1:])
+    if _INTERRUPTED:
+        print(_INTERRUPTED, file=sys.stderr)
+
+from techgap.config import load_project
+from techgap.schema import check_settings, settings_layers
 from techgap.workflow import code_files, settings_file, workflow_plan
 
-# config/config.yaml with techgap's strict loader (an impossible date or a repeated key is named by file, line
-# and field), then `--config`/`--configfile` on top; the schema, then pydantic, check the result.
+# config/config.yaml, then each --configfile, then --config, as Snakemake applies them. The files are read with
+# techgap's strict loader (an impossible date or a repeated key is named by file, line and field; Snakemake has
+# already read a --configfile with its own loader, which stops at an impossible date before this runs). The
+# schema, the settings against each other, then pydantic check the result; an error names the file (or --config),
+# line and field that set the refused value.
+_LAYERS = settings_layers(
+    Path(workflow.basedir) / "config/config.yaml", workflow.config_settings.configfiles, workflow.config_settings.config
+)
 _overrides = dict(config)
 config.clear()
-config.update(load_yaml(Path(workflow.basedir) / "config/config.yaml") or {})
+config.update(_LAYERS[0].values)
 update_config(config, _overrides)
-validate_overrides(config)
+check_settings(config, _LAYERS)
 SETTINGS = settings_file(workflow.basedir, config)  # every job's settings, passed with `techgap --settings`
 
 PLAN = workflow_plan(load_project(workflow.basedir, json.loads((Path(workflow.basedir) / SETTINGS).read_text())))

@@ -457,6 +457,17 @@ def _vintages_impossible_date(root: Path):
     return path, _line_of(path, "2026-02-30"), None
 
 
+def _report_vintage_impossible_date(root: Path):
+    path = root / "config/config.yaml"
+    pinned = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("  isscc: {vintage: "))
+    _edit(root, "config/config.yaml", pinned, pinned.replace(pinned.split("vintage: ")[1][:10], "2026-02-30"))
+    return path, _line_of(path, "2026-02-30"), None
+
+
+def _min_year_after_max_year(root: Path):
+    return _edit(root, "config/config.yaml", "min_year: 1990", "min_year: 2031"), None, None
+
+
 def _isscc_conflict_index(root: Path, preferred: str = "nikkei_asia_2022_11_18") -> int:
     """The position, among isscc's document_conflicts, of the first entry that prefers `preferred` (the one the
     cases below edit); sources.yaml lists several conflicts per source."""
@@ -514,6 +525,8 @@ HOSTILE = [
     ("vintages_mistyped_source", _vintages_mistyped, "vintages pins unknown source 'iscc'"),
     ("vintages_mistyped_source_other", _vintages_mistyped_other, "did you mean 'oecd_msti'?"),
     ("vintages_impossible_date", _vintages_impossible_date, "'2026-02-30' is not a real calendar date"),
+    ("report_vintages_impossible_date", _report_vintage_impossible_date, "'2026-02-30' is not a real calendar date"),
+    ("min_year_after_max_year", _min_year_after_max_year, "min_year 2031 is after max_year 2030: together they only bound"),
     ("sources_conflict_preferred_not_listed", _sources_conflict_preferred_unlisted, "preferred document 'tomshardware_2022_11'"),
     ("sources_conflict_without_why", _sources_conflict_without_why, "Field required"),
 ]

@@ -294,3 +294,68 @@ def test_checksums_records_a_provenance_correction_with_its_reason(project_root,
     log = (project_root / "data" / "checksums" / "isscc.log").read_text(encoding="utf-8")
     assert log.endswith(" # corrected: a note was wrong\n")
     assert _run("--root", project_root, "checksums", "isscc", "2026-11-27", "--correction", "again") == 2  # nothing new
+
+
+def _help(*argv: object) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as stopped:
+        _run(*argv)
+    assert stopped.value.code == 0
+    return out.getvalue()
+
+
+def test_refresh_help_lists_the_sources_of_the_projects_config(project_root):
+    from techgap.config import load_yaml
+
+    configured = load_yaml(project_root / "config" / "config.yaml")["refresh"]["sources"]
+    shown = _help("--root", project_root, "refresh", "--help")
+    listed = re.findall(r"^  (\w+)  .*\[(\w+)\]$", shown.split("sources it can refresh", 1)[1], flags=re.M)
+    assert listed == [(source_id, body["client"]) for source_id, body in configured.items()]
+    for body in configured.values():
+        assert body["title"] in shown
+
+
+def test_refresh_help_follows_the_config_not_a_list_of_its_own(project_root):
+    config = project_root / "config" / "config.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("    worldbank_fdi:\n", "    worldbank_fdi_renamed:\n"), encoding="utf-8"
+    )
+    shown = _help("--root", project_root, "refresh", "--help")
+    assert re.search(r"^  worldbank_fdi_renamed  ", shown, flags=re.M)
+    assert not re.search(r"^  worldbank_fdi ", shown, flags=re.M)
+
+
+def test_refresh_help_says_when_the_config_cannot_be_read(project_root):
+    config = project_root / "config" / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "max_year: 2031\n", encoding="utf-8")
+    shown = _help("--root", project_root, "refresh", "--help")
+    assert "could not be read" in shown and "duplicate key 'max_year'" in shown
+
+
+def test_the_refresh_docs_table_lists_the_configs_sources():
+    from techgap.config import load_yaml
+
+    table = (ROOT / "docs" / "refresh.md").read_text(encoding="utf-8").split("## Which sources refresh from an API", 1)[1]
+    documented = re.findall(r"^\| `(\w+)` \|", table.split("\n\n", 2)[1], flags=re.M)
+    assert documented == list(load_yaml(ROOT / "config" / "config.yaml")["refresh"]["sources"])
+
+
+def test_status_with_a_configfile_shows_what_that_run_would_read(project_root, capsys):
+    old = sorted(p.name for p in (project_root / "data" / "raw" / "isscc").iterdir())[0]
+    mine = project_root / "mine.yaml"
+    mine.write_text(f"vintages: {{isscc: '{old}'}}\n", encoding="utf-8")
+    assert _run("--root", project_root, "status", "--configfile", mine) == 0
+    output = capsys.readouterr().out
+    assert output.splitlines()[0] == f"Settings: {project_root / 'config' / 'config.yaml'} + {mine}"
+    assert _status_rows(output, "source vintage why")["isscc"][:2] == [old, "pinned"]
+
+
+def test_status_names_an_impossible_date_in_a_configfile_by_file_line_and_field(project_root, capsys):
+    mine = project_root / "mine.yaml"
+    mine.write_text("# my pins\nreport_vintages:\n  isscc: {vintage: 2026-02-30, sha256: " + "a" * 64 + "}\n", encoding="utf-8")
+    assert _run("--root", project_root, "status", "--configfile", mine) == 2
+    err = capsys.readouterr().err
+    assert f"error: {mine}, line 3, field 'report_vintages.isscc.vintage': '2026-02-30' is not a real calendar date" in err

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import snapshot_dir, tree_digest
+from conftest import fork, snapshot_dir, tree_digest
 
 from techgap import cli
 from techgap.config import load_project, load_yaml
@@ -328,3 +328,83 @@ def test_export_to_new_or_empty_folders_and_xlsx_files_outside_is_allowed(projec
     assert _export(project_root, "--xlsx", "relative.xlsx", "--csv-dir", "relative") == 0
     assert (tmp_path / "relative.xlsx").is_file() and (tmp_path / "relative" / "tab02.csv").is_file()
     assert _export(project_root, "--csv-dir", "relative") == 2, "a second export into the same folder is refused"
+
+
+YEARS_ONLY_CSV = (
+    "entity_code,entity,entity_zh,category,indicator,period,value,unit,label,label_en,flag,source,document,vintage,line\n"
+    "CHN,China,中國,,rd_expenditure,2021,27956.3,100 million RMB,2019,,,nbs_rd,nbs_comm_2021,2026-11-27,40\n"
+    "CHN,China,中國,,rd_expenditure,2022,30782.9,100 million RMB,,,,nbs_rd,nbs_comm_2022,2026-11-27,44\n"
+)
+
+
+def test_period_is_text_in_the_export_when_every_period_is_a_year(project_root, tmp_path):
+    """A year-only item (fig01): `period` 2021 is text in the item CSV and the Parquet files, so it is a text cell in
+    the workbook and text when the export reads it; numbers stay numbers."""
+    import openpyxl
+
+    from techgap.export import read_item_table
+
+    path = project_root / "figures" / "report" / "fig01" / "fig01.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(YEARS_ONLY_CSV, encoding="utf-8")
+    frame = read_item_table(path)
+    assert frame["period"].tolist() == ["2021", "2022"] and frame["label"].tolist()[0] == "2019"
+    assert frame["value"].dtype.kind == "f" and frame["line"].tolist() == [40, 44]
+    assert pd.read_csv(path)["period"].dtype.kind == "i"  # what a type-guessing reader would have made of it
+
+    target = tmp_path / "techgap.xlsx"
+    assert _export(project_root, "--xlsx", target) == 0
+    sheet = openpyxl.load_workbook(target)["fig01_report"]
+    header = [cell.value for cell in sheet[1]]
+    period = sheet.cell(row=2, column=header.index("period") + 1)
+    assert (period.value, period.data_type) == ("2021", "s")
+    label = sheet.cell(row=2, column=header.index("label") + 1)
+    assert (label.value, label.data_type) == ("2019", "s")
+    value = sheet.cell(row=2, column=header.index("value") + 1)
+    assert (value.value, value.data_type) == (27956.3, "n")
+
+
+def test_the_project_reads_every_published_period_as_text(built_project):
+    """Item CSVs of both editions as the export reads them, and the series table as published: `period` is text."""
+    from techgap.export import find_item_tables, read_item_table
+
+    for table in find_item_tables(built_project / "figures"):
+        frame = read_item_table(table.path)
+        if "period" in frame:
+            assert all(isinstance(p, str) for p in frame["period"].dropna()), table.name
+    series = pd.read_parquet(built_project / "figures" / "data" / "series.parquet")
+    assert series["period"].map(type).eq(str).all()
+
+
+def test_tab07s_year_on_year_changes_are_in_its_csv_and_export_as_printed(built_project, tmp_path):
+    """Every change tab07 prints is a row of its data (computed by its derive step), in both editions, and in the
+    workbook; the printed change is that value rounded."""
+    import openpyxl
+
+    root = fork(built_project, tmp_path / "project")
+    for edition in ("report", "latest"):
+        data = pd.read_csv(root / "figures" / edition / "tab07" / "tab07.csv", dtype={"period": str})
+        changes = data[data["indicator"] == "semi_equipment_billings_yoy_computed"].dropna(subset=["value"])
+        levels = data[data["indicator"] == "semi_equipment_billings"].set_index(["entity_code", "period"])["value"]
+        printed = _markdown_column((root / "figures" / edition / "tab07" / "tab07_en.md").read_text(encoding="utf-8"))
+        assert len(changes) == len(printed) == 8, edition
+        for row in changes.itertuples():
+            before = levels[(row.entity_code, f"{int(row.period[:4]) - 1}{row.period[4:]}")]
+            assert row.value == pytest.approx(100 * (levels[(row.entity_code, row.period)] / before - 1), rel=1e-9)
+            assert set(changes["unit"]) == {"percent"} and set(changes["source"]) == {"techgap"}
+        assert sorted(f"{v:,.0f}" for v in changes["value"]) == sorted(printed.values())
+    target = tmp_path / "techgap.xlsx"
+    assert _export(root, "--xlsx", target) == 0
+    rows = list(openpyxl.load_workbook(target)["tab07_latest"].iter_rows(values_only=True))
+    indicator = rows[0].index("indicator")
+    assert sum(1 for r in rows[1:] if r[indicator] == "semi_equipment_billings_yoy_computed") == len(
+        data[data["indicator"] == "semi_equipment_billings_yoy_computed"]
+    )
+
+
+def _markdown_column(text: str) -> dict[str, str]:
+    """Region -> the YoY column of a tab07 Markdown table."""
+    lines = [line for line in text.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    column = header.index("YoY change (%)")
+    return {cells[0]: cells[column] for cells in ([c.strip() for c in line.strip("|").split("|")] for line in lines[1:])}

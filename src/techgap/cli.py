@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -353,8 +354,17 @@ def status_text(project: Project) -> str:
 
 
 def _status(args: argparse.Namespace) -> None:
+    if not args.configfile:
+        sys.stdout.write(status_text(project_of(args)))
+        return
+    from techgap.config import load_project
+    from techgap.schema import check_settings, merged_settings, settings_layers
 
-    sys.stdout.write(status_text(project_of(args)))
+    layers = settings_layers(args.root / "config" / "config.yaml", args.configfile)
+    settings = merged_settings(layers)
+    check_settings(settings, layers)
+    sys.stdout.write(f"Settings: {' + '.join(layer.origin for layer in layers)}\n")
+    sys.stdout.write(status_text(load_project(args.root, settings)))
 
 
 def _export(args: argparse.Namespace) -> None:
@@ -403,7 +413,38 @@ def project_of(args: argparse.Namespace) -> Project:
     return load_project(args.root, settings)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def refresh_sources_epilog(root: Path) -> str:
+    """The sources `techgap refresh` can refresh, from config/config.yaml: refresh.sources (never a list of its own)."""
+    from techgap.refresh import cli_sources
+
+    where = root / "config" / "config.yaml"
+    try:
+        sources = cli_sources(root)
+    except (InputError, OSError) as exc:
+        return f"sources: {where} could not be read ({exc})"
+    if not sources:
+        return f"sources: none ({where} lists no refresh.sources)"
+    width = max(len(source_id) for source_id, _, _ in sources)
+    lines = [f"sources it can refresh ({where}: refresh.sources):"]
+    lines += [f"  {source_id:<{width}}  {title} [{client}]" for source_id, client, title in sources]
+    return "\n".join(lines)
+
+
+def _with_epilog(parser: argparse.ArgumentParser, epilog: Callable[[], str]) -> Callable[[], str]:
+    """``parser``'s format_help with ``epilog()`` made when help is shown, not on every command."""
+    plain = parser.format_help
+
+    def format_help() -> str:
+        parser.epilog = epilog()
+        return plain()
+
+    return format_help
+
+
+def build_parser(root: Path | None = None) -> argparse.ArgumentParser:
+    """The command line; ``root``: the project whose config `refresh --help` lists (default: --root in the command
+    line, else the current folder)."""
+    root = Path(".") if root is None else Path(root)
     parser = argparse.ArgumentParser(
         prog="techgap",
         description="Rebuild, check and export the NDC 2023 report's figures and tables from cited, versioned data.",
@@ -426,6 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="also print progress (not only warnings and errors)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("status", help="list sources (vintage in use and why, newer vintages) and items with their status")
+    p.add_argument(
+        "--configfile",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="settings file(s) on top of config/config.yaml, as `snakemake --configfile FILE` applies them: shows what "
+        "that run would read, and names the file, line and field of a bad value (Snakemake reads such a file with "
+        "its own loader first, which stops at an impossible date without naming either)",
+    )
     p.set_defaults(func=_status)
     p = sub.add_parser("normalize", help="validate one source's snapshot and write its processed table")
     p.add_argument("source_id", metavar="SOURCE_ID", help="a source folder under data/raw/, e.g. oecd_msti")
@@ -493,14 +543,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("font", help="extract the Traditional Chinese face of Noto Sans CJK to OUT")
     p.add_argument("out", type=Path, metavar="OUT", help="the .otf file to write")
     p.set_defaults(func=_font)
-    p = sub.add_parser("refresh", help="download a new vintage from the sources' APIs")
+    p = sub.add_parser(
+        "refresh",
+        help="download a new vintage from the sources' APIs (`refresh --help` lists them)",
+        description="Download a new dated vintage of each source from its API into data/raw/<source>/<date>/; "
+        "then run snakemake.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "source_ids",
         nargs="*",
         metavar="SOURCE_ID",
-        help="sources to refresh (default: every source with an API in config/config.yaml: refresh)",
+        help="sources to refresh (default: all of them, listed below from config/config.yaml: refresh.sources)",
     )
     p.set_defaults(func=_refresh)
+    p.format_help = _with_epilog(p, lambda: refresh_sources_epilog(root))  # read from config only when help is shown
     p = sub.add_parser("export", help="write every item's data to one .xlsx and/or UTF-8-with-BOM CSVs for Excel")
     p.add_argument("--xlsx", type=Path, metavar="PATH", help="the workbook to write (a .xlsx file outside figures/ and data/)")
     p.add_argument(
@@ -517,7 +574,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--root", default=".", type=Path)
+    args = build_parser(early.parse_known_args(argv)[0].root).parse_args(argv)
     logger = setup_logging(args.log, args.verbose)
     logger.debug(
         "techgap %s (%s): %s", package_version(), Path(__file__).parent, " ".join(sys.argv[1:] if argv is None else argv)

@@ -142,7 +142,22 @@ class ReportPin(Strict):
         return check_vintage(value)
 
 
+def year_range_problem(min_year: object, max_year: object, min_from: str = "", max_from: str = "") -> str | None:
+    """What is wrong with the years a data file may hold, or None; ``min_from``/``max_from`` say where each value
+    was set. Both settings are a guard against typos in data files, not the years a figure shows (each item's
+    `periods` in config/items.yaml says that)."""
+    if isinstance(min_year, int) and isinstance(max_year, int) and min_year > max_year:
+        return (
+            f"min_year {min_year}{f' (from {min_from})' if min_from else ''} is after max_year {max_year}"
+            f"{f' (from {max_from})' if max_from else ''}: together they only bound the years a data file may hold, "
+            "a guard against typos, so no period would pass; the years a figure shows are its `periods` in "
+            "config/items.yaml"
+        )
+    return None
+
+
 class Settings(Strict):
+    # The years a data file's periods may touch: a period outside them is refused as a typo (not a display range).
     min_year: int = 1990
     max_year: int = 2030
     # The latest edition reads each source's newest vintage unless it is pinned here.
@@ -180,8 +195,9 @@ class Settings(Strict):
 
     @model_validator(mode="after")
     def _year_range(self) -> Settings:
-        if self.min_year > self.max_year:
-            raise ValueError(f"min_year {self.min_year} is after max_year {self.max_year}")
+        problem = year_range_problem(self.min_year, self.max_year)
+        if problem:
+            raise ValueError(problem)
         return self
 
     def report_pins(self) -> dict[str, str]:

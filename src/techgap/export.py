@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from techgap.config import Project
+from techgap.datapackage import COLUMNS
 from techgap.escaping import markdown_text, spreadsheet_cell
 from techgap.io import write_bytes
 from techgap.provenance import list_vintages, load_provenance, resolve_vintage
@@ -122,10 +123,20 @@ def find_item_tables(figures_dir: Path, item_order: Iterable[str] = ()) -> list[
     return sorted(tables, key=order)
 
 
+def text_columns(header: Iterable[str]) -> list[str]:
+    """The columns of ``header`` the data package publishes as text (techgap.datapackage.COLUMNS): read as text,
+    whatever they look like, so `period` 2021 stays the text it is in the CSV and the Parquet files, and is never
+    the number a type-guessing reader makes of it (2024Q1 in the same column could not be one)."""
+    return [name for name in header if name in COLUMNS and COLUMNS[name].type == "string"]
+
+
 def read_item_table(path: Path) -> pd.DataFrame:
-    """The CSV as written: numbers as numbers, text as text; only empty cells are missing (so a code
-    such as `NA` stays text)."""
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], encoding="utf-8")
+    """The CSV as written: numbers as numbers, text as text (`period` included, see text_columns); only empty
+    cells are missing (so a code such as `NA` stays text)."""
+    header = pd.read_csv(path, nrows=0, encoding="utf-8").columns
+    return pd.read_csv(
+        path, keep_default_na=False, na_values=[""], encoding="utf-8", dtype=dict.fromkeys(text_columns(header), str)
+    )
 
 
 def source_rows(project: Project) -> pd.DataFrame:
@@ -190,8 +201,8 @@ def _fill_sheet(sheet: Any, frame: pd.DataFrame) -> None:
 
 
 def workbook_bytes(tables: list[ItemTable], sources: pd.DataFrame, stamp: dt.datetime) -> bytes:
-    """The .xlsx: one sheet per item table, then `sources`. ``stamp`` is the document's created and
-    modified time (openpyxl would write the clock's)."""
+    """The .xlsx: one sheet per item table, then `sources`; a text column's cells are text cells (`period` 2021
+    too). ``stamp`` is the document's created and modified time (openpyxl would write the clock's)."""
     from openpyxl import Workbook
     from openpyxl.packaging.core import DocumentProperties
 

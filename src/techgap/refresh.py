@@ -728,6 +728,21 @@ def _open_staged(source_id: str, staging: Path, vintage: str):  # noqa: ANN202
     return Snapshot(source_id=source_id, vintage=vintage, folder=staging, provenance=provenance)
 
 
+def cli_sources(root: str | Path) -> list[tuple[str, str, str]]:
+    """(id, client, title) of every source `techgap refresh` can refresh: config/config.yaml's refresh.sources, in
+    the file's order (for `techgap refresh --help`). Read on its own, so the help lists them even while another
+    part of the project does not validate."""
+    from techgap.config import load_yaml
+
+    data = load_yaml(Path(root) / "config" / "config.yaml") or {}
+    sources = ((data.get("refresh") or {}) if isinstance(data, dict) else {}).get("sources") or {}
+    return [
+        (str(key), str(body.get("client", "?")), str(body.get("title", "")))
+        for key, body in sources.items()
+        if isinstance(body, dict)
+    ]
+
+
 def refresh_sources(
     project: Project,
     source_ids: list[str] | None = None,

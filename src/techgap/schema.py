@@ -2,6 +2,10 @@
 truth), and the check Snakemake runs on its `config` (config.yaml plus `--config`/`--configfile`
 overrides) so a bad override is refused with the field named before any job starts.
 
+Settings come in layers, as Snakemake applies them: config/config.yaml, then each `--configfile`, then
+`--config`. Each file is read with techgap's strict YAML loader, and an error names the layer that set the
+field (the file, its line and the field, or `--config`), not all of them at once.
+
 Regenerate the committed schema after changing `Settings`: `python -m techgap schema`."""
 
 from __future__ import annotations
@@ -9,10 +13,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from techgap.config import ID_PATTERN, VINTAGE_PATTERN, Settings
+import yaml
+
+from techgap.config import ID_PATTERN, VINTAGE_PATTERN, Settings, load_yaml, settings_from_mapping, year_range_problem
 from techgap.errors import InputError
 
 SCHEMA_RELATIVE_PATH = Path("workflow") / "schemas" / "config.schema.json"
@@ -82,3 +90,158 @@ def validate_overrides(config: dict[str, Any], schema_path: Path = SCHEMA_FILE) 
         if not isinstance(error, jsonschema.ValidationError):
             raise
         raise InputError(CONFIG_ORIGIN, f"setting refused: {error.message}", field=_field_of(error)) from None
+
+
+# --- where a setting comes from ---------------------------------------------------------------------------------
+
+COMMAND_LINE = "--config"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of settings: a YAML file (config/config.yaml or a `--configfile`) or the `--config` values."""
+
+    origin: str  # the file's path, or "--config"
+    values: Mapping[str, Any]
+    path: Path | None = None  # the file, for line numbers
+
+
+def _scalars(node: yaml.Node, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], yaml.Node, yaml.Node]]:
+    """(key path, key node, value node) of every mapping entry under ``node``, depth first; list items are keyed by
+    their position. Composed, not constructed: an impossible date is still only text here."""
+    out = []
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            here = (*path, str(key.value))
+            out.append((here, key, value))
+            out += _scalars(value, here)
+    elif isinstance(node, yaml.SequenceNode):
+        for position, value in enumerate(node.value):
+            here = (*path, str(position))
+            out.append((here, value, value))
+            out += _scalars(value, here)
+    return out
+
+
+def _entries(path: Path) -> list[tuple[tuple[str, ...], yaml.Node, yaml.Node]]:
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    return _scalars(root) if root is not None else []
+
+
+def field_at_line(path: Path, line: int, message: str = "") -> str | None:
+    """The dotted field whose value (or key) is on ``line`` (1-based) of a YAML file; where a line holds several
+    (`isscc: {vintage: 2026-02-30, sha256: ...}`), the one whose text ``message`` quotes, else the first."""
+    on_line = [
+        (field, value)
+        for field, key, value in _entries(path)
+        if value.start_mark.line + 1 == line or key.start_mark.line + 1 == line
+    ]
+    quoted = [field for field, value in on_line if isinstance(value, yaml.ScalarNode) and repr(value.value) in message]
+    if quoted:
+        return ".".join(quoted[-1])
+    return ".".join(on_line[0][0]) if on_line else None
+
+
+def line_of_field(path: Path, field: str) -> int | None:
+    """The line (1-based) of ``field`` (dotted) in a YAML file, or None."""
+    wanted = tuple(field.split("."))
+    return next((key.start_mark.line + 1 for found, key, _ in _entries(path) if found == wanted), None)
+
+
+def read_settings_file(path: str | Path) -> dict[str, Any]:
+    """A settings file read with techgap's strict loader (no repeated keys, anchors or impossible dates). An error
+    names the file, the line and the field."""
+    path = Path(path)
+    try:
+        data = load_yaml(path)
+    except InputError as exc:
+        field = field_at_line(path, exc.line, exc.reason) if exc.line is not None and exc.field is None else exc.field
+        raise InputError(exc.path, exc.reason, line=exc.line, field=field, expected=exc.expected) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(path, "settings must be a mapping of setting names to values", expected="min_year: 1990 and so on")
+    return data
+
+
+def settings_layers(
+    config_file: str | Path, configfiles: Sequence[str | Path] = (), command_line: Mapping[str, Any] | None = None
+) -> list[Layer]:
+    """config/config.yaml, each `--configfile` and the `--config` values, in the order Snakemake applies them."""
+    layers = [Layer(str(config_file), read_settings_file(config_file), Path(config_file))]
+    layers += [Layer(str(path), read_settings_file(path), Path(path)) for path in configfiles]
+    if command_line:
+        layers.append(Layer(COMMAND_LINE, dict(command_line)))
+    return layers
+
+
+def _update(target: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """Snakemake's update_config: mappings are merged key by key, anything else replaced."""
+    for key, value in values.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _update(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def merged_settings(layers: Sequence[Layer]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for layer in layers:
+        _update(out, layer.values)
+    return out
+
+
+def _sets(values: Mapping[str, Any], parts: Sequence[str]) -> bool:
+    current: Any = values
+    for part in parts:
+        if isinstance(current, Mapping) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return False
+    return True
+
+
+def origin_of(layers: Sequence[Layer], field: str | None) -> tuple[Layer, int | None]:
+    """The layer whose value of ``field`` (dotted) the run uses: the last one that sets it, else the last one that
+    sets its nearest parent (a missing key), else config/config.yaml; with the field's line in that file."""
+    parts = field.split(".") if field and field != "(top level)" else []
+    for depth in range(len(parts), 0, -1):
+        for layer in reversed(layers):
+            if _sets(layer.values, parts[:depth]):
+                line = line_of_field(layer.path, ".".join(parts[:depth])) if layer.path is not None else None
+                return layer, line
+    return layers[0], None
+
+
+def _located(exc: InputError, layers: Sequence[Layer]) -> InputError:
+    layer, line = origin_of(layers, exc.field)
+    return InputError(layer.origin, exc.reason, line=line, field=exc.field, expected=exc.expected)
+
+
+def check_settings(config: dict[str, Any], layers: Sequence[Layer]) -> Settings:
+    """The settings Snakemake merged, checked against the schema, then against each other and by pydantic; an error
+    names the file (or `--config`), line and field the refused value came from."""
+    try:
+        validate_overrides(config)
+    except InputError as exc:
+        raise _located(exc, layers) from None
+    years = {name: config.get(name, Settings.model_fields[name].default) for name in ("min_year", "max_year")}
+    if year_range_problem(*years.values()):
+        origins = {}
+        for name in years:
+            layer, line = origin_of(layers, name)
+            set_here = _sets(layer.values, [name])
+            origins[name] = (layer.origin if set_here else "the default") + (f", line {line}" if line else "")
+        files = list(dict.fromkeys(origin_of(layers, name)[0].origin for name in years))
+        raise InputError(
+            " and ".join(files), year_range_problem(*years.values(), *origins.values()), expected="min_year <= max_year"
+        )
+    try:
+        return settings_from_mapping(config, CONFIG_ORIGIN)
+    except InputError as exc:
+        raise _located(exc, layers) from None

@@ -145,18 +145,35 @@ def selected_rows(
 # --- derived series --------------------------------------------------------------------------------------------
 
 
+def _growth_on_a_year_before(group: pd.DataFrame) -> np.ndarray:
+    """Each row's value against the same period a year before (2023Q3 against 2022Q3), from compare.growth; NaN
+    where the rows hold no value a year before (or it is zero)."""
+    levels = list(zip(group["period"], group["value"].astype("float64"), strict=True))
+    values = dict(levels)
+    out = []
+    for period, value in levels:
+        before = values.get(periods.shift_years(period, 1), math.nan)
+        out.append(compare.growth(value, before) if before and not math.isnan(before) and not math.isnan(value) else math.nan)
+    return np.array(out, dtype="float64")
+
+
 def derive_yoy(rows: pd.DataFrame, indicator: str, new_indicator: str) -> pd.DataFrame:
-    """Year-on-year growth computed from the levels (not copied from the source)."""
+    """Year-on-year growth computed from the levels (not copied from the source), one row per level: a yearly series
+    through compare.yoy_growth (a year without the year before gets none), any other period against the same period
+    a year before (tab07's quarters)."""
     out = []
     for _code, group in rows[rows["indicator"] == indicator].groupby("entity_code", sort=False):
-        series = group.set_index(group["period"].astype(int))["value"]
-        growth = compare.yoy_growth(series)
         derived = group.copy()
         derived["indicator"] = new_indicator
-        derived["value"] = growth.reindex(group["period"].astype(int)).to_numpy()
+        if all(periods.is_year(p) for p in group["period"]):
+            series = group.set_index(group["period"].astype(int))["value"]
+            derived["value"] = compare.yoy_growth(series).reindex(group["period"].astype(int)).to_numpy()
+            derived["document"] = f"compare.yoy_growth({indicator})"
+        else:
+            derived["value"] = _growth_on_a_year_before(group)
+            derived["document"] = f"compare.growth({indicator}, a year before)"
         derived["unit"] = "percent"
         derived["source"] = "techgap"
-        derived["document"] = f"compare.yoy_growth({indicator})"
         derived["flag"] = ""
         derived["line"] = pd.NA
         out.append(derived)

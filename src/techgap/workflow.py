@@ -68,7 +68,7 @@ def check_raw_data(project: Project) -> None:
 def workflow_plan(project: Project) -> dict[str, Any]:
     """Each group's job (the snapshots it reads, the tables and item files it writes, the settings it
     depends on), the sources normalized on their own, and the captions of `snakemake --report`."""
-    from techgap.chapters import load_chapters
+    from techgap.chapters import load_chapters, write_item_captions
     from techgap.editions import available, declared_status, group_snapshots, snapshot_owners
     from techgap.paths import EDITIONS, item_outputs, processed_path
     from techgap.provenance import PROVENANCE_FILE, load_provenance, resolve_vintage
@@ -81,6 +81,7 @@ def workflow_plan(project: Project) -> dict[str, Any]:
     newest = {s: resolve_vintage(project.raw_dir, s, project.settings.vintages) for s in project.sources if available(project, s)}
     year_range = {"min_year": project.settings.min_year, "max_year": project.settings.max_year}
     chapters = load_chapters(project)
+    captions = write_item_captions(project, chapters)  # build/report/captions/: each item edition's, from its record
 
     raw_files = {}
     for source_id, vintage in sorted(grouped | set(newest.items())):
@@ -89,9 +90,10 @@ def workflow_plan(project: Project) -> dict[str, Any]:
         raw_files[(source_id, vintage)] = [str(folder / payload), str(folder / PROVENANCE_FILE)]
 
     def report_entry(item: Any, edition: str, path: str) -> dict[str, Any]:
-        """How `snakemake --report` files an item's PNG: under its chapter, labelled."""
+        """How `snakemake --report` files an item's PNG: under its chapter, labelled, with its edition's caption (the
+        chapter, then the item as built: status, reason filled from the data, periods drawn)."""
         return {
-            "caption": f"../{chapters.caption(item.id)}",
+            "caption": f"../{captions[(item.id, edition)]}",
             "category": chapters.category(item.id),
             "subcategory": f"{item.id} {item.title.en}",
             "labels": {

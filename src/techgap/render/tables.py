@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from techgap import compare
+from techgap import periods
+from techgap.errors import InputError
 from techgap.escaping import markdown_line, markdown_text
 from techgap.kinds import (
     MatrixTableSpec,
@@ -18,6 +19,7 @@ from techgap.kinds import (
     TechTableSpec,
     TimelineTableSpec,
     WindowsTableSpec,
+    YoyStep,
     YoyTableSpec,
 )
 from techgap.render import draws
@@ -42,6 +44,7 @@ HEAD = {
     "entities": {"zh": "實體數", "en": "Entities named"},
     "total": {"zh": "總計", "en": "Total"},
 }
+ITEMS_FILE = "config/items.yaml"
 TOTAL_CATEGORIES = {"Total", "總計", "合計"}  # how sources name a totals row
 TOTAL_ENTITIES = {"WORLD"}
 RISK = {3: {"zh": "高", "en": "High"}, 2: {"zh": "中", "en": "Medium"}, 1: {"zh": "低", "en": "Low"}}
@@ -92,24 +95,44 @@ def build_windows(spec: WindowsTableSpec, rows: pd.DataFrame, ctx: Context) -> p
     return pd.concat(blocks, axis=1).fillna("")  # columns: (window, field), drawn as a spanning header
 
 
+def yoy_indicator(spec: YoyTableSpec) -> str:
+    """The indicator that holds the year-on-year change of ``spec.value_indicator``: the item's `derive: yoy` step
+    computes it into the item's rows, so its CSV (and the export) carries every change the table prints."""
+    for step in spec.derive:
+        if isinstance(step, YoyStep) and step.yoy == spec.value_indicator:
+            return step.name
+    raise InputError(
+        ITEMS_FILE,
+        f"a table_yoy table prints the year-on-year change of {spec.value_indicator}, which no derive step computes",
+        field="spec.derive",
+        expected=f"derive: [{{yoy: {spec.value_indicator}, as: {spec.value_indicator}_yoy_computed}}], so the item's "
+        "data carry the changes it prints",
+    )
+
+
 def build_yoy(spec: YoyTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    """Two periods side by side and the year-on-year change computed here, not copied."""
+    """Two periods side by side and the year-on-year change, computed by the item's `derive: yoy` step (not copied
+    from a source) and read from its rows."""
     current, previous = spec.current, spec.previous
+    if periods.shift_years(current, 1) != previous:
+        raise InputError(
+            ITEMS_FILE,
+            f"a table_yoy table compares a period with the same period a year before, not {current} with {previous}",
+            field="spec.previous",
+            expected=f"{periods.shift_years(current, 1)} (or latest-1y with current: latest)",
+        )
     values = rows[rows["indicator"] == spec.value_indicator].pivot_table(
         index="entity_code", columns="period", values="value", aggfunc="first"
     )
+    changes = rows[(rows["indicator"] == yoy_indicator(spec)) & (rows["period"] == current)]
+    change = changes.drop_duplicates("entity_code").set_index("entity_code")["value"]
     order = [c for c in spec.entities if c in values.index]
     out = pd.DataFrame(
         {
             _h("region", ctx): [ctx.name(c) for c in order],
             current: [_fmt(values.loc[c].get(current, np.nan), 2) for c in order],
             previous: [_fmt(values.loc[c].get(previous, np.nan), 2) for c in order],
-            _h("yoy", ctx): [
-                _fmt(compare.growth(values.loc[c, current], values.loc[c, previous]), 0)
-                if not np.isnan(values.loc[c].get(current, np.nan)) and not np.isnan(values.loc[c].get(previous, np.nan))
-                else "—"
-                for c in order
-            ],
+            _h("yoy", ctx): [_fmt(float(change.get(c, np.nan)), 0) for c in order],
         }
     )
     out.attrs["total_rows"] = [i for i, c in enumerate(order) if c in TOTAL_ENTITIES]
