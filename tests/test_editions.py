@@ -296,7 +296,18 @@ def test_the_report_edition_needs_a_pinned_vintage(project_root):
 
 # ------------------------------------------------------------------ texts
 
-TEXT_KEYS = ("note", "subtitle", "ylabel", "unit_line", "labels", "panels", "series_labels", "bar_label", "line_label")
+TEXT_KEYS = (
+    "note",
+    "subtitle",
+    "ylabel",
+    "unit_line",
+    "labels",
+    "panels",
+    "series_labels",
+    "bar_label",
+    "line_label",
+    "document_notes",
+)
 
 
 def panels_of_every_edition(panels) -> list[dict]:
@@ -424,3 +435,35 @@ def test_latest_quarter_and_the_same_quarter_a_year_before():
 def test_forecast_years_are_not_the_latest_data():
     data = frame([("A", "2023", 1), ("A", "2027f", 2)])
     assert resolved(data, periods=["latest"]) == ["2023"]
+
+
+def test_a_caption_names_the_years_drawn_not_years_written_by_hand():
+    """fig06: the report's caption read 2010-2021 over a drawing of 2021 alone; a title's years are `{periods}`
+    (or `{first}`, `{last}`), filled from the rows drawn like every other text."""
+    from types import SimpleNamespace
+
+    from techgap.kinds import RankedBarSpec
+    from techgap.model import Bilingual
+    from techgap.texts import edition_texts
+
+    rows = pd.DataFrame(
+        {
+            "entity_code": ["CHN", "USA"],
+            "period": ["2021", "2021"],
+            "value": [1.0, 2.0],
+            "source": ["s", "s"],
+            "flag": ["", ""],
+            "indicator": ["x", "x"],
+        }
+    )
+    item = SimpleNamespace(
+        id="figx",
+        edition="report",
+        title=Bilingual(zh="圖 6 {periods} 年 AI 論文", en="Figure 6. AI papers, {periods}"),
+        spec=RankedBarSpec.model_validate({}),
+        facts={},
+        source_note=None,
+        status_reason="",
+    )
+    made = edition_texts(item, rows, {}, {}, lambda code, lang: code)
+    assert made["title"].en == "Figure 6. AI papers, 2021" and made["title"].zh == "圖 6 2021 年 AI 論文"

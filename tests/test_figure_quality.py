@@ -372,3 +372,131 @@ def test_a_long_level_series_keeps_its_labels_apart(project):
     drawing = draw_kind("bar_line", rows, LEVEL_AND_GROWTH)
     assert checks.overlapping_texts(drawing) == [] and checks.values_not_shown(drawing, rows["value"]) == []
     plt.close(drawing.figure)
+
+
+# --- issue 27: what a reviewer read wrong in single figures -------------------------------------------------
+
+
+def _left_titles(fig):
+    return [ax.get_title(loc="left") for ax in fig.axes]
+
+
+def test_panels_of_two_measures_in_one_unit_get_scales_of_their_own(project):
+    """fig03: natural-science Share and Share over natural- and health-science journals are both 'Share' but not
+    one measure: their panels must not share an axis. Panels of one measure keep one scale."""
+    records = [("a", "2019", "JPN", 3000), ("a", "2022", "CHN", 19000), ("a", "2022", "USA", 17000)]
+    records += [("b", "2024", "CHN", 32000), ("b", "2024", "USA", 22000)]
+    rows = _rows([{"indicator": i, "period": p, "entity_code": c, "value": v} for i, p, c, v in records], unit="Share")
+    spec = {"x": "entity", "measure_labels": {"a": {"zh": "甲", "en": "natural"}, "b": {"zh": "乙", "en": "natural+health"}}}
+    fig = draw_kind("grouped_bar", rows, spec).figure
+    first, second, third = fig.axes
+    assert first.get_xlim() == second.get_xlim()  # one measure: one scale
+    assert third.get_xlim() != first.get_xlim() and third.get_xlim()[1] > 32000 > first.get_xlim()[1]
+    plt.close(fig)
+
+
+def test_a_panel_from_an_excerpt_says_what_the_excerpt_holds(project):
+    """fig03: six countries ranked 5-10 must not read as a ranking of the leaders: the panel drawn from that
+    document alone carries the document's note in its title; a panel from another document does not."""
+    records = [("2019", "JPN", 3000, "excerpt"), ("2019", "KOR", 1400, "excerpt"), ("2022", "CHN", 19000, "news")]
+    rows = _rows([{"period": p, "entity_code": c, "value": v, "document": d} for p, c, v, d in records])
+    spec = {"x": "entity", "document_notes": {"excerpt": {"zh": "僅第 5–10 名", "en": "ranks 5–10 only"}}}
+    fig = draw_kind("grouped_bar", rows, spec).figure
+    assert _left_titles(fig) == ["2019 only · ranks 5–10 only", "2022 only"]
+    plt.close(fig)
+
+
+def test_a_panel_with_one_value_is_a_bar_on_the_shared_axis(project):
+    """fig20: a panel with a single value drew it as floating text without an axis; it is a bar, on the scale the
+    other panels of the same unit use, and the panel check passes."""
+    records = [("all", "TWN", "2023", 46), ("all", "CHN", "2023", 26), ("mature", "CHN", "2027f", 39)]
+    rows = _rows([{"category": k, "entity_code": c, "period": p, "value": v} for k, c, p, v in records], unit="percent")
+    panels = [{"indicator": k, "title": {"zh": k, "en": k}} for k in ("all", "mature")]
+    drawing = draw_kind("panels", rows, {"panels": panels, "panel_field": "category", "entities": ["TWN", "CHN"]})
+    all_ax, mature_ax = drawing.figure.axes
+    assert len(mature_ax.patches) == 1 and mature_ax.axison
+    assert mature_ax.get_xlim() == all_ax.get_xlim()
+    assert checks.panels_without_data(drawing) == [] and checks.values_not_shown(drawing, rows["value"]) == []
+    plt.close(drawing.figure)
+
+
+def test_a_panel_with_no_value_is_left_out_and_named(project):
+    rows = _rows([{"category": "all", "entity_code": c, "period": "2023", "value": v} for c, v in [("TWN", 46), ("CHN", 26)]])
+    panels = [{"indicator": k, "title": {"zh": k, "en": k}} for k in ("all", "mature")]
+    drawing = draw_kind("panels", rows, {"panels": panels, "panel_field": "category"})
+    assert len(drawing.figure.axes) == 1
+    assert any("No value found" in t.get_text() and "mature" in t.get_text() for t in drawing.figure.texts)
+    plt.close(drawing.figure)
+
+
+def test_a_panel_without_data_is_found(blank):
+    """The check: a chart's panel that holds only text (or nothing) is reported."""
+    data_ax, text_ax = blank.figure.subplots(1, 2)
+    data_ax.barh([0], [5])
+    blank.values_on(data_ax, "x")
+    text_ax.axis("off")
+    text_ax.text(0.1, 0.5, "China 2027: 39")
+    text_ax.set_title("Mature", loc="left")
+    found = checks.panels_without_data(blank)
+    assert len(found) == 1 and "Mature" in found[0]
+
+
+def test_a_caption_year_that_no_drawn_period_covers_is_found():
+    """fig06: a caption reading 2010-2021 over a drawing of 2021 alone."""
+    found = checks.caption_years_not_drawn(["Figure 6. Share of AI papers, 2010-2021"], ["2021"])
+    assert len(found) == 1 and "2010" in found[0] and "2021" not in found[0].split("names")[1]
+    assert checks.caption_years_not_drawn(["Table 7. Billings, 2023Q3 vs 2022Q3"], ["2022Q3", "2023Q3"]) == []
+    assert checks.caption_years_not_drawn(["圖 20 2023 and 2027 forecast"], ["2023", "2027f"]) == []
+    assert checks.caption_years_not_drawn(["Top papers 2019-2021"], ["2019-2021"]) == []
+
+
+def test_a_stated_range_is_one_bar_from_its_low_to_its_high_end(project):
+    """fig15: 'lags 10-20 years' was two bars (10 and 20) beside the report's ~20; it is one bar from 10 to 20."""
+    records = [("point", 20, "approx"), ("low", 10, ""), ("high", 20, "")]
+    rows = _rows([{"entity_code": "CHN", "period": "2023", "indicator": i, "value": v, "flag": f} for i, v, f in records])
+    spec = {
+        "labels": {"point": {"zh": "約", "en": "about"}},
+        "ranges": [{"low": "low", "high": "high", "label": {"zh": "區間", "en": "range"}}],
+    }
+    drawing = draw_kind("indicator_bars", rows, spec)
+    ax = drawing.figure.axes[0]
+    spans = sorted((round(p.get_x(), 6), round(p.get_x() + p.get_width(), 6)) for p in ax.patches)
+    assert spans == [(0.0, 20.0), (10.0, 20.0)]
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["about", "range"]
+    assert any(t.get_text() == "10–20" for t in ax.texts)
+    assert checks.values_not_shown(drawing, rows["value"]) == [] and checks.overlapping_texts(drawing) == []
+    plt.close(drawing.figure)
+
+
+def test_an_empty_slot_among_grouped_bars_is_marked_missing(project):
+    """fig16: Taiwan's empty 2023 slot read as nothing at all; it is marked."""
+    records = [("TWN", "2022", 2.8), ("CHN", "2022", 16.5), ("CHN", "2023", 13.9)]
+    rows = _rows([{"entity_code": c, "period": p, "value": v} for c, p, v in records])
+    drawing = draw_kind("grouped_bar", rows, {"x": "period", "entities": ["TWN", "CHN"]})
+    marks = [t for t in drawing.figure.axes[0].texts if t.get_text() == "n/a"]
+    assert len(marks) == 1 and checks.overlapping_texts(drawing) == []
+    plt.close(drawing.figure)
+
+
+def test_a_line_end_hidden_under_another_marker_names_its_entity(project):
+    """fig05: Taiwan's last point (12 in 2021) lay under Japan's; its end label names it."""
+    records = [("TWN", "2020", 22), ("TWN", "2021", 12), ("JPN", "2020", 12), ("JPN", "2021", 12), ("JPN", "2023", 10)]
+    rows = _rows([{"entity_code": c, "period": p, "value": v} for c, p, v in records])
+    drawing = draw_kind("line", rows, {"entities": ["JPN", "TWN"], "format": "{:g}"})
+    assert sorted(label.get_text() for label in drawing.end_labels) == ["10", "Taiwan 12"]
+    plt.close(drawing.figure)
+
+
+def test_companies_of_different_countries_name_them_on_the_axis_not_in_a_legend(project):
+    """fig09: a colour key of three countries for three companies repeated the axis."""
+    rows = _rows([{"entity_code": c, "period": "2022", "value": v} for c, v in [("NOKIA", 20), ("HUAWEI", 18)]])
+    countries = {"NOKIA": "FIN", "HUAWEI": "CHN"}
+    names = {"NOKIA": "Nokia", "HUAWEI": "Huawei", "FIN": "Finland"}
+    drawing = draw_kind("ranked_bar", rows, {}, names=names, country=countries.get)
+    ax = drawing.figure.axes[0]
+    assert ax.get_legend() is None
+    assert {t.get_text() for t in ax.get_yticklabels()} | {t.get_text() for t in ax.get_xticklabels()} >= {
+        "Nokia (Finland)",
+        "Huawei (China)",
+    }
+    plt.close(drawing.figure)

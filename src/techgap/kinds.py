@@ -228,6 +228,10 @@ class GroupedBarSpec(FigureSpec):
     measure_labels: dict[str, Bilingual] | None = Field(
         default=None, description="indicator -> label: two measures are drawn in panels of their own, never as one series"
     )
+    document_notes: dict[str, Bilingual] = Field(
+        default_factory=dict,
+        description="document -> what its rows are (the ranks an excerpt holds), added to a panel title drawn from it alone",
+    )
 
 
 LabelField = Literal["entity", "label", "period", "indicator"]
@@ -243,6 +247,18 @@ class RankedBarSpec(FigureSpec):
     measure_labels: dict[str, Bilingual] | None = Field(
         default=None, description="indicator -> label: two measures are drawn in panels of their own"
     )
+    document_notes: dict[str, Bilingual] = Field(
+        default_factory=dict,
+        description="document -> what its rows are (the ranks an excerpt holds), added to a panel title drawn from it alone",
+    )
+
+
+class RangeBar(Strict):
+    """A range a source states ("10-20 years"): its two ends are two indicators, drawn as one bar between them."""
+
+    low: str = Field(description="the indicator that holds the range's low end")
+    high: str = Field(description="the indicator that holds the range's high end")
+    label: Bilingual = Field(description="the bar's label")
 
 
 class IndicatorBarsSpec(FigureSpec):
@@ -251,6 +267,10 @@ class IndicatorBarsSpec(FigureSpec):
     kind: ClassVar[str] = "indicator_bars"
     label_field: LabelField = Field(default="indicator", description="what labels each bar")
     labels: dict[str, Bilingual] = Field(default_factory=dict, description="indicator -> label (label_field: indicator)")
+    ranges: list[RangeBar] = Field(
+        default_factory=list,
+        description="pairs of indicators that are the two ends of one range, drawn as one bar from low to high",
+    )
 
 
 class BarPanelsSpec(FigureSpec):
@@ -521,7 +541,7 @@ def reference_markdown() -> str:
         lines += [f"### `{name}` ({model.output})", "", " ".join((model.__doc__ or "").split()), ""]
         if model.model_fields:
             lines += ["| key | type | default | what it does |", "|---|---|---|---|", *_rows(model), ""]
-    for model in (Selection, YoyStep, ShareStep, ChangeStep, ScaleStep, RequireComplete, Fact, Panel):
+    for model in (Selection, YoyStep, ShareStep, ChangeStep, ScaleStep, RequireComplete, Fact, Panel, RangeBar):
         lines += [f"### {model.__name__}", "", " ".join((model.__doc__ or "").split()), ""]
         lines += ["| key | type | default | what it does |", "|---|---|---|---|", *_rows(model), ""]
     return "\n".join(lines)

@@ -52,7 +52,8 @@ def item_record(project: Project, item: ItemSpec, chapters: Any = None) -> dict[
         "id": item.id,
         "kind": item.kind,
         "chapter": chapter,
-        "title": {"zh": item.title.zh, "en": item.title.en},
+        # the report edition's caption as drawn: years in it are filled from the periods drawn
+        "title": editions["report"].get("texts", {}).get("title") or {"zh": item.title.zh, "en": item.title.en},
         # the report edition's status and reason at the item level too, for readers that want one per item
         "status": editions["report"]["status"],
         "reason": editions["report"].get("reason", ""),

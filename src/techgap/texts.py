@@ -198,8 +198,10 @@ def edition_texts(
     provenances: Mapping[str, Provenance],
     name: Callable[[str, str], str],
 ) -> dict[str, Any]:
-    """Every text of one edition of an item, in both languages, filled from the data: the source line, the
-    spec's texts (TEXT_FIELDS), the subtitle with the periods drawn and the edition, and the status reason."""
+    """Every text of one edition of an item, in both languages, filled from the data: the title (a caption's
+    years are `{periods}`, `{first}`, `{last}`, never written by hand where the drawing may hold other periods),
+    the source line, the spec's texts (TEXT_FIELDS), the subtitle with the periods drawn and the edition, and the
+    status reason."""
     langs = ("zh", "en")
     values = {
         lang: text_values(item, rows, frames, provenances, lambda code, lang=lang: name(code, lang), lang) for lang in langs
@@ -224,7 +226,9 @@ def edition_texts(
         parts = [p for p in (first, values[lang]["periods"], EDITION_LABEL[item.edition][lang]) if p]
         subtitle[lang] = (" · " if lang == "en" else "・").join(parts)
     spec_texts["subtitle"] = Bilingual(**subtitle)
+    title = Bilingual(**{lang: fill(item.title.in_language(lang), values[lang], item.id, "title") for lang in langs})
     return {
+        "title": title,
         "source_line": source_lines,
         "spec": spec_texts,
         "status_reason": fill(item.status_reason, values["en"], item.id, "status_reason"),

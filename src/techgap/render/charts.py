@@ -186,18 +186,35 @@ def without_missing(draw: Callable[..., Drawing]) -> Callable[..., Drawing]:
 # --- bars ----------------------------------------------------------------------------------------------------------
 
 
-def _hbars(drawing: Drawing, ax: Any, rows: pd.DataFrame, labels: list[str], ctx: Context, fmt: str) -> None:
-    """Horizontal bars, first row on top, value labels outside the bar end (left of it when negative)."""
+def _hbars(
+    drawing: Drawing, ax: Any, rows: pd.DataFrame, labels: list[str], ctx: Context, fmt: str, lows: list[float] | None = None
+) -> None:
+    """Horizontal bars, first row on top, value labels outside the bar end (left of it when negative). With
+    `lows`, a bar whose low is not None spans a range from its low to its value, labelled "low–high"."""
     values = rows["value"].to_numpy(dtype=float)
+    lows = lows if lows is not None else [None] * len(values)
     y = np.arange(len(values))[::-1]
     colors = [ctx.color(c) for c in rows["entity_code"]]
     hatches = [NOT_FINAL_HATCH if _not_final(f) else None for f in rows["flag"]]
-    for yi, value, color, hatch, code in zip(y, values, colors, hatches, rows["entity_code"], strict=True):
-        bar = ax.barh([yi], [value], color=color, hatch=hatch, edgecolor=ctx.palette.background, linewidth=0.5, height=0.7)
+    for yi, value, low, color, hatch, code in zip(y, values, lows, colors, hatches, rows["entity_code"], strict=True):
+        start = 0.0 if low is None else low
+        bar = ax.barh(
+            [yi],
+            [value - start],
+            left=start,
+            color=color,
+            hatch=hatch,
+            edgecolor=ctx.palette.background,
+            linewidth=0.5,
+            height=0.7,
+        )
         drawing.entity(bar, code)
-    for yi, value, flag in zip(y, values, rows["flag"], strict=True):
+    for yi, value, low, flag in zip(y, values, lows, rows["flag"], strict=True):
+        text = _value_text(value, fmt, flag, ctx)
+        if low is not None:
+            text = ctx.w("range").format(fmt.format(low), text)
         ax.annotate(
-            _value_text(value, fmt, flag, ctx),
+            text,
             (value, yi),
             xytext=(3 if value >= 0 else -3, 0),
             textcoords="offset points",
@@ -214,12 +231,25 @@ def _hbars(drawing: Drawing, ax: Any, rows: pd.DataFrame, labels: list[str], ctx
     _mark_value_axis(drawing, ax, "x")
 
 
+def _one_bar_per_country(rows: pd.DataFrame, ctx: Context) -> bool:
+    """Every bar a company or institution, each of a different economy: a colour key would list the bars again."""
+    countries = [ctx.country(c) for c in rows["entity_code"]]
+    return bool(countries) and all(countries) and len(set(countries)) == len(countries)
+
+
+def _with_country(labels: list[str], rows: pd.DataFrame, ctx: Context) -> list[str]:
+    """Bar labels that name each company's economy ("Nokia (Finland)"), in place of a legend that would repeat
+    the axis one entry per bar."""
+    return [f"{label} ({ctx.name(ctx.country(code))})" for label, code in zip(labels, rows["entity_code"], strict=True)]
+
+
 def _country_legend(ax: Any, rows: pd.DataFrame, ctx: Context) -> None:
-    """When bars are companies or institutions coloured by their country, say which colour is which."""
+    """When bars are companies or institutions coloured by their country, say which colour is which (where a
+    country colours more than one bar; otherwise the bar labels name it)."""
     from matplotlib.patches import Patch
 
     countries = [ctx.country(c) for c in rows["entity_code"]]
-    if not all(countries):  # economies name themselves; a key is needed only when every bar is a company
+    if not all(countries) or _one_bar_per_country(rows, ctx):  # economies name themselves
         return
     seen = list(dict.fromkeys(c for c in countries if c))
     handles = [Patch(color=ctx.color(c), label=ctx.name(c)) for c in seen]
@@ -235,6 +265,8 @@ def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: RankedBar
         return draw_period_panels(item, rows, ctx, spec, missing)
     ordered = rows.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
     labels = _row_labels(ordered, ctx, spec.label_field, spec.labels)
+    if spec.label_field == "entity" and _one_bar_per_country(ordered, ctx):
+        labels = _with_country(labels, ordered, ctx)
     both_languages = labels + [str(v) for column in ("entity", "entity_zh") if column in ordered for v in ordered[column]]
     horizontal = (
         spec.horizontal
@@ -277,33 +309,43 @@ def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: RankedBar
 
 
 def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: Any, missing: list[str]) -> Drawing:
-    """One panel of horizontal bars per period, on one value scale: for entities observed in one period each,
-    which a single bar series would set side by side as if comparable in time. With `measure_labels` (indicator
-    -> label), each measure gets panels of its own, titled by period and measure, so two measures are never read
-    as one series; panels share a scale only when their unit does."""
+    """One panel of horizontal bars per period: for entities observed in one period each, which a single bar
+    series would set side by side as if comparable in time. With `measure_labels` (indicator -> label), each
+    measure gets panels of its own, titled by period and measure, so two measures are never read as one series.
+    Panels share a value scale only when they draw one measure in one unit. A panel drawn from one document
+    that `document_notes` describes says so in its title (an excerpt that holds ranks 5-10 only is not a
+    ranking of the leaders)."""
     panels = _measure_period_panels(item, rows, spec.measure_labels or {})
     counts = [len(subset) for _, _, subset in panels]
-    one_unit = "unit" not in rows or rows["unit"].nunique() <= 1
+    scales = [_scale_key(subset, indicator) for _, indicator, subset in panels]
     drawing, axes = new_figure(
         spec.width,
         nrows=len(panels),
         body_height=0.32 * sum(counts) + 0.75 * len(panels),
-        sharex=one_unit,
+        sharex=len(set(scales)) == 1,
         height_ratios=[c + 1.2 for c in counts],
     )
-    for ax, (period, indicator, subset) in zip(axes, panels, strict=True):
+    notes = getattr(spec, "document_notes", None) or {}
+    for ax, (period, indicator, subset), scale in zip(axes, panels, scales, strict=True):
         subset = subset.sort_values("value", ascending=False, kind="stable")
         _hbars(drawing, ax, subset, [ctx.name(c) for c in subset["entity_code"]], ctx, spec.format)
         title = ctx.w("only").format(period)
         if indicator is not None:
             title += " · " + ctx.t(spec.measure_labels[indicator])
+        documents = set(subset["document"]) if "document" in subset else set()
+        if len(documents) == 1 and next(iter(documents)) in notes:
+            title += " · " + ctx.t(notes[next(iter(documents))])
         ax.set_title(title, fontsize=PANEL_TITLE_PT, loc="left")
-        if not one_unit:  # one scale per unit: panels of the same unit stay comparable
-            same_unit = rows[rows["unit"] == subset["unit"].iloc[0]]
-            _include_zero_and_values(ax, same_unit["value"].to_numpy(dtype=float), axis="x", pad=0.18)
-    if one_unit:
-        _include_zero_and_values(axes[0], rows["value"].to_numpy(dtype=float), axis="x", pad=0.18)
+        same_scale = [s for _, _, s in (p for p, k in zip(panels, scales, strict=True) if k == scale)]
+        _include_zero_and_values(ax, pd.concat(same_scale)["value"].to_numpy(dtype=float), axis="x", pad=0.18)
     return finish(drawing, item, ctx, spec, missing=missing)
+
+
+def _scale_key(subset: pd.DataFrame, indicator: str | None) -> tuple[str, str | None]:
+    """Panels with the same key share a value scale: the same unit and, where measures are labelled, the same
+    measure (two measures in one unit, such as Shares over different sets of journals, are not one scale)."""
+    unit = str(subset["unit"].iloc[0]) if "unit" in subset and len(subset) else ""
+    return unit, indicator
 
 
 def _measure_period_panels(
@@ -338,10 +380,43 @@ def draw_indicator_bars(item: Any, rows: pd.DataFrame, ctx: Context, spec: Indic
     if spec.label_field == "period":  # bars labelled by period read top to bottom in time order
         rows = rows.sort_values("period", key=lambda s: s.map(periods.order), kind="stable")
     rows = rows.reset_index(drop=True)
-    labels = _row_labels(rows, ctx, spec.label_field, spec.labels)
+    rows, range_labels, lows = _ranges_as_one_bar(rows, spec, ctx)
+    labels = [
+        given if given is not None else _row_labels(rows.iloc[[k]], ctx, spec.label_field, spec.labels)[0]
+        for k, given in enumerate(range_labels)
+    ]
     drawing, (ax,) = new_figure(spec.width, body_height=max(1.6, 0.34 * len(rows) + 0.8))
-    _hbars(drawing, ax, rows, labels, ctx, spec.format)
+    _hbars(drawing, ax, rows, labels, ctx, spec.format, lows)
+    if any(low is not None for low in lows):
+        _include_zero_and_values(
+            ax, np.array([*rows["value"], *(v for v in lows if v is not None)], dtype=float), axis="x", pad=0.25
+        )
     return finish(drawing, item, ctx, spec, missing=missing)
+
+
+def _ranges_as_one_bar(
+    rows: pd.DataFrame, spec: IndicatorBarsSpec, ctx: Context
+) -> tuple[pd.DataFrame, list[str | None], list[float | None]]:
+    """A range a source states ("10-20 years") is one bar from its low to its high end, not two bars: the rows of
+    each `ranges` pair (same entity and period) become one row, at the high row's value, with the low kept and the
+    pair's label (None for the other rows)."""
+    keep = list(range(len(rows)))
+    lows: dict[int, float] = {}
+    names: dict[int, str] = {}
+    for pair in spec.ranges:
+        for i in [i for i in keep if rows.at[i, "indicator"] == pair.high]:
+            match = [
+                j
+                for j in keep
+                if rows.at[j, "indicator"] == pair.low
+                and rows.at[j, "entity_code"] == rows.at[i, "entity_code"]
+                and rows.at[j, "period"] == rows.at[i, "period"]
+            ]
+            if match:
+                keep.remove(match[0])
+                lows[i] = float(rows.at[match[0], "value"])
+                names[i] = ctx.t(pair.label)
+    return rows.loc[keep].reset_index(drop=True), [names.get(i) for i in keep], [lows.get(i) for i in keep]
 
 
 @draws(BarPanelsSpec)
@@ -366,21 +441,27 @@ def draw_bar_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: BarPanels
 @without_missing
 def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: PanelsSpec, missing: list[str]) -> Drawing:
     """Side-by-side panels (e.g. all, advanced and mature nodes), one row per entity and one bar per period in
-    it, coloured by entity; forecasts hatched. A panel with fewer than two values lists them instead of drawing
-    a lone bar; what was not published is named in the notes."""
+    it, coloured by entity; forecasts hatched. Every panel with a value is drawn as bars on an axis, a single
+    value too; panels in one unit share one scale. A panel with no value at all is not drawn: the notes name it,
+    as they name every cell that was not published."""
     field = spec.panel_field
     present = set(rows["period"])
     wanted = spec.periods if spec.periods is not None else sorted(rows["period"].unique())
     shown = [p for p in wanted if p in present]
     entities = _entity_order(rows, spec.entities)
+    drawn_panels = [panel for panel in spec.panels if not rows[rows[field] == panel.indicator].empty]
+    empty_panels = [ctx.t(panel.title) for panel in spec.panels if panel not in drawn_panels]
     drawing, axes = new_figure(
-        spec.width, ncols=len(spec.panels), body_height=0.42 * len(entities) * max(len(shown), 1) ** 0.5 + 1.0, sharey=True
+        spec.width,
+        ncols=max(len(drawn_panels), 1),
+        body_height=0.42 * len(entities) * max(len(shown), 1) ** 0.5 + 1.0,
+        sharey=True,
     )
     fig = drawing.figure
     labels = spec.series_labels
     missing_by_panel = []
     height = 0.8 / max(len(shown), 1)
-    for ax, panel in zip(axes, spec.panels, strict=True):
+    for ax, panel in zip(axes, drawn_panels, strict=True):
         subset = rows[rows[field] == panel.indicator]
         ax.set_title(
             wrap(
@@ -398,19 +479,14 @@ def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: PanelsSpec, m
             for p in shown
             if subset[(subset["entity_code"] == c) & (subset["period"] == p)].empty
         ]
-        if absent and len(subset) >= 2:  # a panel drawn as text already says what it holds
+        if absent:
             missing_by_panel.append(f"{ctx.t(panel.title)}: {ctx.w('list_sep').join(absent)}")
-        if len(subset) < 2:
-            _text_panel(ax, subset, ctx, labels, spec.format)
-            continue
-        values = []
         for row_index, code in enumerate(entities):
             for slot, period in enumerate(shown):
                 cell = subset[(subset["entity_code"] == code) & (subset["period"] == period)]
                 if cell.empty:
                     continue
                 value, flag = float(cell["value"].iloc[0]), cell["flag"].iloc[0]
-                values.append(value)
                 y = len(entities) - 1 - row_index + 0.4 - height * (slot + 0.5)
                 bar = ax.barh(
                     [y],
@@ -434,11 +510,16 @@ def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: PanelsSpec, m
                 )
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
-        _include_zero_and_values(ax, np.array(values), axis="x", pad=0.22)
         _mark_value_axis(drawing, ax, "x")
+    for ax, panel in zip(axes, drawn_panels, strict=True):  # one unit: one scale, so equal shares draw equal bars
+        subset = rows[rows[field] == panel.indicator]
+        same_unit = rows[rows["unit"] == subset["unit"].iloc[0]] if "unit" in rows else subset
+        _include_zero_and_values(ax, same_unit["value"].to_numpy(dtype=float), axis="x", pad=0.22)
     axes[0].set_yticks(np.arange(len(entities))[::-1], [ctx.name(c) for c in entities])
     axes[0].set_ylim(-0.6, len(entities) - 0.4)
     _period_legend(axes[0], shown, labels, ctx)
+    if empty_panels:
+        missing_by_panel.append(ctx.w("list_sep").join(empty_panels))
     note = ctx.w("no_value").format(ctx.w("panel_sep").join(missing_by_panel)) if missing_by_panel else ""
     return finish(drawing, item, ctx, spec, notes=[note], missing=missing)
 
@@ -459,17 +540,6 @@ def _period_legend(ax: Any, shown: list[str], labels: Mapping[str, Bilingual], c
     _legend_above(ax, handles, [h.get_label() for h in handles])
 
 
-def _text_panel(ax: Any, subset: pd.DataFrame, ctx: Context, labels: Mapping[str, Bilingual], fmt: str) -> None:
-    """A panel with too few values for bars: the values themselves, as text."""
-    ax.axis("off")
-    lines = [
-        f"{ctx.name(r['entity_code'])} {ctx.t(labels.get(r['period'], r['period']))}: "
-        f"{_value_text(r['value'], fmt, r['flag'], ctx)}"
-        for _, r in subset.iterrows()
-    ]
-    ax.text(0.02, 0.55, "\n".join(lines), transform=ax.transAxes, ha="left", va="center", fontsize=9, linespacing=1.5)
-
-
 # --- lines -----------------------------------------------------------------------------------------------------------
 
 
@@ -487,9 +557,25 @@ def _time_axis(labels: list[str]) -> tuple[list, dict[str, float]]:
     return list(range(len(labels))), {p: float(i) for i, p in enumerate(labels)}
 
 
+def _hidden_ends(rows: pd.DataFrame, position: dict[str, float], codes: list[str]) -> set[str]:
+    """Entities whose last point lies on another series' point (same period, a value within 2% of the value
+    range): one marker hides the other, so the end label names the entity."""
+    values = rows["value"].to_numpy(dtype=float)
+    tolerance = 0.02 * (float(np.nanmax(values) - np.nanmin(values)) or 1.0)
+    hidden = set()
+    for code in codes:
+        series = rows[rows["entity_code"] == code]
+        last = series.loc[series["period"].map(position).idxmax()]
+        others = rows[(rows["entity_code"] != code) & (rows["period"] == last["period"])]
+        if ((others["value"] - last["value"]).abs() <= tolerance).any():
+            hidden.add(code)
+    return hidden
+
+
 def _plot_lines(drawing: Drawing, ax: Any, rows: pd.DataFrame, ctx: Context, spec: LineSpec) -> None:
     labels = sorted(rows["period"].unique())
     grid, position = _time_axis(labels)
+    hidden = _hidden_ends(rows, position, _entity_order(rows, spec.entities))
     for code in _entity_order(rows, spec.entities):
         series = rows[rows["entity_code"] == code].drop_duplicates("period").set_index("period")
         xs = np.array(grid, dtype=float)
@@ -504,8 +590,9 @@ def _plot_lines(drawing: Drawing, ax: Any, rows: pd.DataFrame, ctx: Context, spe
             drawing.entity(_open_markers(ax, hollow, position, color, ctx, marker="o", size=5.5), code)
         _mark_other_source_points(drawing, ax, series, position, color, ctx, spec.source_marks)
         last = series.loc[max(series.index, key=lambda p: position[p])]
+        text = _value_text(last["value"], spec.format, last["flag"], ctx)
         label = ax.annotate(
-            _value_text(last["value"], spec.format, last["flag"], ctx),
+            f"{ctx.name(code)} {text}" if code in hidden else text,
             (position[last.name], last["value"]),
             xytext=(5, 0),
             textcoords="offset points",
@@ -700,8 +787,19 @@ def _grouped_bars(
         for offset, x_key in zip(offsets, x_order, strict=True):
             cell = rows[(rows[x_dim] == x_key) & (rows[series_dim] == key)]
             code = key if series_dim == "entity_code" else x_key
-            if cell.empty:
+            if cell.empty:  # an empty slot is marked, so it reads as missing, not as zero or as a narrower group
                 absent.append(_cell_name(ctx, rows, x_dim, x_key, series_dim, key))
+                ax.annotate(
+                    ctx.w("no_value_short"),
+                    (offset, 0),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    rotation=90,
+                    fontsize=DATA_LABEL_PT,
+                    color=ctx.palette.key,
+                )
                 continue
             value, flag = float(cell["value"].iloc[0]), cell["flag"].iloc[0]
             all_values.append(value)

@@ -1,7 +1,8 @@
 """Checks a drawn figure must pass before anyone reads it: every text on the canvas, no two texts on top of each
 other, nothing too small to read, no glyph missing from the font, nothing parsed as mathtext, no value off the
-axis, one colour per entity. Each takes a Drawing (render/layout.py: the figure and what its draw function
-recorded about it) and returns what it found wrong (empty when the figure is fine). matplotlib's public API only.
+axis, no panel without data, no caption year that no period drawn covers, one colour per entity. Each takes a
+Drawing (render/layout.py: the figure and what its draw function recorded about it) and returns what it found
+wrong (empty when the figure is fine). matplotlib's public API only.
 
 Thresholds (points at 100%; savefig.dpi is 150, so 8 pt is 16.7 px high):
 - body text (titles, notes, ticks, legends, table cells): at least MIN_TEXT_PT = 8;
@@ -254,6 +255,46 @@ def inconsistent_colors(colors_by_figure: Mapping[str, Mapping[str, set[str]]]) 
     ]
 
 
+def panels_without_data(drawing: Drawing) -> list[str]:
+    """Panels of a chart that draw nothing: no bar, line, marker, image or table, only text (a value written
+    into an empty panel, or an axis left blank). A figure without a value axis (a table image) has no panels."""
+    if not drawing.value_axes:
+        return []
+    found = []
+    for ax in drawing.figure.axes:
+        if not ax.get_visible():
+            continue
+        lines = [line for line in ax.lines if np.isfinite(np.asarray(line.get_ydata(), dtype=float)).any()]
+        if ax.patches or lines or ax.collections or ax.images or ax.tables:
+            continue
+        title = next((t for t in (ax.get_title(loc="left"), ax.get_title(), ax.get_title(loc="right")) if t), "")
+        found.append(f"panel {title[:40]!r} draws no data (only text or nothing)")
+    return found
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def caption_years_not_drawn(captions: Iterable[str], drawn_periods: Iterable[str]) -> list[str]:
+    """Years a title or subtitle names that no period drawn touches (a caption reading 2010-2021 over a chart of
+    2021 alone)."""
+    from techgap import periods
+
+    years: set[int] = set()
+    for period in drawn_periods:
+        if periods.shape(period) is not None:
+            first, last = periods.years(period)
+            years.update(range(first, last + 1))
+    if not years:
+        return []
+    found = []
+    for caption in captions:
+        stray = sorted({int(y) for y in _YEAR.findall(caption)} - years)
+        if stray:
+            found.append(f"caption {caption[:60]!r} names {', '.join(map(str, stray))}, which no period drawn covers")
+    return found
+
+
 def drawn_values(item: Any, rows: Any) -> list[float]:
     """The values of an item's rows that its figure must show: all but those a table prints as words (tab06's
     leader mark and risk level)."""
@@ -261,4 +302,4 @@ def drawn_values(item: Any, rows: Any) -> list[float]:
     return [float(v) for v in rows.loc[~rows["indicator"].isin(coded), "value"]]
 
 
-CHECKS = (texts_outside_canvas, overlapping_texts, small_texts, too_wide, missing_glyphs, mathtext_texts)
+CHECKS = (texts_outside_canvas, overlapping_texts, small_texts, too_wide, missing_glyphs, mathtext_texts, panels_without_data)

@@ -105,14 +105,16 @@ def resolve_tokens(spec: Any, rows: pd.DataFrame) -> Any:
     return spec.model_copy(update=update) if update else spec
 
 
-def alt_text(item: EditionItem, rows: pd.DataFrame, registry: EntityRegistry, lang: str, subtitle: str) -> str:
+def alt_text(
+    item: EditionItem, rows: pd.DataFrame, registry: EntityRegistry, lang: str, subtitle: str, title: str | None = None
+) -> str:
     """A description a screen reader can read: what is drawn, for whom, over which periods."""
     codes = list(dict.fromkeys(rows["entity_code"]))
     names = [registry.name(c, lang) for c in codes[:8]]
     more = len(codes) - len(names)
     kind = {"figure": {"zh": "圖", "en": "Chart"}, "table": {"zh": "表", "en": "Table"}}[item.kind][lang]
     who = ("、" if lang == "zh" else ", ").join(names) + (f" (+{more})" if more > 0 else "")
-    return f"{kind}: {item.title.in_language(lang)} — {subtitle}; {who}"
+    return f"{kind}: {title if title is not None else item.title.in_language(lang)} — {subtitle}; {who}"
 
 
 def prepare_edition(
@@ -145,7 +147,7 @@ def prepare_edition(
     made = texts.edition_texts(resolved, rows, frames, provenances, registry.name)
     spec = resolve_tokens(resolved.spec.model_copy(update=made["spec"]), rows)
     drawn = DrawnItem(
-        id=item.id, kind=item.kind, chart=item.chart, title=resolved.title, source_line=made["source_line"], spec=spec
+        id=item.id, kind=item.kind, chart=item.chart, title=made["title"], source_line=made["source_line"], spec=spec
     )
     return PreparedEdition(resolved, rows, data, drawn, made, warnings)
 
@@ -196,7 +198,9 @@ def draw_edition(
                 found += [f"item {item.id} ({edition}, {lang}): {problem}" for problem in check_drawing(drawing, prepared)]
                 log.debug("%s %s %s entity colours: %s", item.id, edition, lang, json.dumps(colours_of(drawing), sort_keys=True))
         plt.close(drawing.figure)
-        alt[lang] = alt_text(prepared.item, rows, registry, lang, spec.subtitle.in_language(lang))
+        alt[lang] = alt_text(
+            prepared.item, rows, registry, lang, spec.subtitle.in_language(lang), prepared.drawn.title.in_language(lang)
+        )
     build.meta = {
         "id": item.id,
         "edition": edition,
@@ -206,7 +210,7 @@ def draw_edition(
         "warnings": prepared.warnings + found,
         "alt": alt,
         "texts": {
-            "title": prepared.item.title.model_dump(),
+            "title": prepared.drawn.title.model_dump(),
             "source_line": made["source_line"],
             "subtitle": spec.subtitle.model_dump(),
             "note": spec.note.model_dump() if spec.note else {},
@@ -220,7 +224,10 @@ def check_drawing(drawing: Drawing, prepared: PreparedEdition) -> list[str]:
     """What the figure checks find wrong with a drawing (render/checks.py): texts off the canvas or on top of each
     other, too small, a glyph or mathtext, a value off its axis. Each is a warning of the item's edition."""
     found = [problem for check in checks.CHECKS for problem in check(drawing)]
-    return found + checks.values_not_shown(drawing, checks.drawn_values(prepared.drawn, prepared.rows))
+    drawn = prepared.drawn
+    captions = [text for bilingual in (drawn.title, drawn.spec.subtitle) if bilingual for text in bilingual.model_dump().values()]
+    found += checks.caption_years_not_drawn(captions, texts.drawn_periods(prepared.rows))
+    return found + checks.values_not_shown(drawing, checks.drawn_values(drawn, prepared.rows))
 
 
 def colours_of(drawing: Drawing) -> dict[str, list[str]]:
