@@ -262,6 +262,12 @@ def _line_of(path: Path, needle: str, occurrence: int = 1) -> int:
     return lines[occurrence - 1]
 
 
+def _line_of_key(path: Path, key: str, occurrence: int = 1) -> int:
+    """The line of a top-level key (not of the same word inside a value or a nested mapping)."""
+    lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if line.startswith(f"{key}:")]
+    return lines[occurrence - 1]
+
+
 def _new_vintage(root: Path, name: str, files: tuple[str, ...] = ()) -> Path:
     folder = root / "data" / "raw" / "isscc" / name
     folder.mkdir()
@@ -277,12 +283,12 @@ def _prov_duplicate_documents(root: Path):
     path = _append(
         root, PROV, "documents:\n- id: attacker_doc\n  title: t\n  publisher: p\n  url: https://x.example\n  locator: l\n"
     )
-    return path, _line_of(path, "documents:", 2), None
+    return path, _line_of_key(path, "documents", 2), None
 
 
 def _prov_duplicate_sha(root: Path):
     path = _edit(root, PROV, "\npayload: data.csv\n", f"\npayload: data.csv\nsha256: {OTHER_SHA}\n")
-    return path, _line_of(path, "sha256:", 2), None
+    return path, _line_of_key(path, "sha256", 2), None
 
 
 def _prov_duplicate_in_document(root: Path):
@@ -327,13 +333,13 @@ def _prov_api_nbs(root: Path):
 
 
 def _prov_conflict_unknown_document(root: Path):
-    path = _append(
-        root,
-        PROV,
-        "document_conflicts:\n- indicator: isscc_accepted_papers\n  documents: [nikkei_asia_2022_11_18, "
-        "no_such_doc]\n  preferred: nikkei_asia_2022_11_18\n  why: the one the report matches\n",
+    entry = (
+        "- indicator: isscc_accepted_papers\n  documents: [nikkei_asia_2022_11_18, "
+        "no_such_doc]\n  preferred: nikkei_asia_2022_11_18\n  why: the one the report matches\n"
     )
-    return path, None, None
+    if "\ndocument_conflicts:\n" in (root / PROV).read_text(encoding="utf-8"):  # the vintage declares some already
+        return _edit(root, PROV, "\ndocument_conflicts:\n", "\ndocument_conflicts:\n" + entry), None, None
+    return _append(root, PROV, "document_conflicts:\n" + entry), None, None
 
 
 def _payload_symlink_outside(root: Path):

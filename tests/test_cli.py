@@ -339,7 +339,7 @@ def test_the_refresh_docs_table_lists_the_configs_sources():
     from techgap.config import load_yaml
 
     table = (ROOT / "docs" / "refresh.md").read_text(encoding="utf-8").split("## Which sources refresh from an API", 1)[1]
-    documented = re.findall(r"^\| `(\w+)` \|", table.split("\n\n", 2)[1], flags=re.M)
+    documented = re.findall(r"^\| `(\w+)` \|", table.split("\n## ", 1)[0], flags=re.M)  # the rows of the section's table
     assert documented == list(load_yaml(ROOT / "config" / "config.yaml")["refresh"]["sources"])
 
 

@@ -17,7 +17,8 @@ from conftest import ROOT, add_vintage, fork, planned_jobs, snakemake, snapshot_
 pytestmark = pytest.mark.e2e
 
 BUILD_JOBS_OF_ISSCC = {"build_isscc", "build_gaps"}  # fig05, and the gap analysis that reads ISSCC too
-READS_EVERY_VINTAGE = {"claims", "drift", "report", "manifest", "package"}  # the ledger, drift and the data package
+# the ledger, drift, the data package, and the review page (it reads drift and every item's record)
+READS_EVERY_VINTAGE = {"claims", "drift", "report", "manifest", "package", "review"}
 
 
 def readable_diff(item: str, old: pd.DataFrame, new: pd.DataFrame) -> str:
@@ -163,11 +164,12 @@ def test_an_output_deleted_by_hand_is_made_again_with_the_same_bytes(built_proje
     figure = root / "figures" / "latest" / "fig01" / "fig01_en.png"
     expected = figure.read_bytes()
     figure.unlink()
-    assert planned_jobs(root) == {"build_nbs_rd", "manifest", "package"}
+    # the job remakes the record the manifest, the package and the review page read
+    assert planned_jobs(root) == {"build_nbs_rd", "manifest", "package", "review"}
     snakemake(root, "--quiet")
     assert figure.read_bytes() == expected
     shutil.rmtree(root / "data" / "processed" / "isscc")  # derived tables too
-    assert planned_jobs(root) == {"build_isscc", "manifest", "package"}
+    assert planned_jobs(root) == {"build_isscc", "manifest", "package", "review"}
 
 
 # --- bad input stops the run, nothing is lost ------------------------------------------------------------------

@@ -430,8 +430,10 @@ def test_a_panel_with_no_value_is_left_out_and_named(project):
 
 
 def test_a_panel_without_data_is_found(blank):
-    """The check: a chart's panel that holds only text (or nothing) is reported."""
-    data_ax, text_ax = blank.figure.subplots(1, 2)
+    """The check: a chart's panel that holds only text (or nothing) is reported; a blank cell left over in a grid
+    of panels (gap01's odd number of pairs) is not a panel."""
+    data_ax, text_ax, spare_ax = blank.figure.subplots(1, 3)
+    spare_ax.axis("off")
     data_ax.barh([0], [5])
     blank.values_on(data_ax, "x")
     text_ax.axis("off")
@@ -499,4 +501,21 @@ def test_companies_of_different_countries_name_them_on_the_axis_not_in_a_legend(
         "Nokia (Finland)",
         "Huawei (China)",
     }
+    plt.close(drawing.figure)
+
+
+def test_a_period_key_looks_like_its_bars(project):
+    """fig20 latest: the one period drawn was a forecast, its bars hatched, its key solid grey."""
+    rows = _rows(
+        [
+            {"category": "all", "entity_code": c, "period": "2030f", "value": v, "flag": "forecast"}
+            for c, v in [("TWN", 40), ("CHN", 30)]
+        ]
+    )
+    drawing = draw_kind(
+        "panels", rows, {"panels": [{"indicator": "all", "title": {"zh": "全", "en": "all"}}], "panel_field": "category"}
+    )
+    ax = drawing.figure.axes[0]
+    keys = ax.get_legend().get_patches()
+    assert [key.get_hatch() for key in keys] == [bar.get_hatch() for bar in ax.patches[:1]] and keys[0].get_hatch()
     plt.close(drawing.figure)

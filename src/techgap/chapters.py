@@ -20,6 +20,7 @@ from pydantic import field_validator
 
 from techgap.config import Bilingual, ItemSpec, Project, Strict, _validated, check_id, load_yaml
 from techgap.errors import InputError
+from techgap.texts import before_filling
 
 CAPTION_DIR = Path("workflow") / "report"
 ITEM_CAPTION_DIR = Path("build") / "report" / "captions"
@@ -108,6 +109,8 @@ def item_caption(chapter_text: str, item: ItemSpec, edition: str, record: dict[s
     title = item.latest_title if edition == "latest" and item.latest_title else item.title
     if record is not None and isinstance(record.get("texts", {}).get("title"), dict):
         title = Bilingual.model_validate(record["texts"]["title"])
+    else:  # not built: the title's fields (the years drawn) are not known yet
+        title = Bilingual(zh=before_filling(title.zh), en=before_filling(title.en))
     head = f"**{rst_text(item.id)}** {rst_text(title.zh)} / {rst_text(title.en)} — {EDITION_NAMES[edition]}"
     if record is None:
         lines = [

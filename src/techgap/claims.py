@@ -671,7 +671,7 @@ def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> p
         if 0 < checked < len(rows):
             # name the numbers not checked, so a verdict on the other parts is not read as covering them
             unchecked = rows[rows["status"] == "uncheckable"]
-            numbers = ", ".join(f"{stated:g} {unit}" for stated, unit in zip(unchecked["stated"], unchecked["unit"]))
+            numbers = ", ".join(f"{stated:g} {unit}" for stated, unit in zip(unchecked["stated"], unchecked["unit"], strict=True))
             detail = (detail + "; " if detail else "") + f"{len(rows) - checked} of {len(rows)} parts unchecked ({numbers})"
         records.append(
             {

@@ -313,14 +313,3 @@ def write_drift(project: Project, tables: dict | None = None) -> pd.DataFrame:
     for _, row in loud(report).iterrows():
         log.warning("%s %s; items: %s", LOUD_CHANGE, loud_text(row), row["items"] or "none")
     return report
-
-
-def loud_drift_warnings(project: Project, item_id: str, tables: dict | None = None) -> list[str]:
-    """The loud changes between the newest vintage and the one before of the sources ``item_id`` draws, as warnings
-    for the item's latest edition (its meta JSON and the page): one text per loud change, in drift.md's order.
-    ``tables``: the build job's long tables (normalize.normalized_table), so no vintage is read twice."""
-    drawn = sorted({source for (source, _), ids in items_by_series(project).items() if item_id in ids.split(";")})
-    report = drift(project, [], {} if tables is None else tables, drawn)
-    rows = loud(report)
-    mine = rows[rows["items"].map(lambda found: item_id in str(found).split(";")).astype(bool)]
-    return [f"{LOUD_CHANGE} {loud_text(row)}" for _, row in mine.iterrows()]

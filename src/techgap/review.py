@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
-from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
@@ -282,10 +281,3 @@ def write_review(project: Project) -> Path:
     target = project.figures_dir / REVIEW_FILE
     write_text(target, render_review(project, read_drift(project.figures_dir / "drift.csv")))
     return target
-
-
-def review_summary(project: Project) -> dict[str, Any]:
-    """What the review page shows, for a person or a test: the accepted count and each change with its state."""
-    record = accepted_record(read_entries(project.root))
-    changes = changed_outputs(project.figures_dir, record, [item.id for item in project.items])
-    return {"accepted": len(record), "changes": [(output_name(c.output), c.state) for c in changes]}

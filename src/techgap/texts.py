@@ -50,6 +50,12 @@ def fill(template: str, values: Mapping[str, str], item_id: str, field: str) -> 
     return PLACEHOLDER.sub(substitute, str(template))
 
 
+def before_filling(template: str) -> str:
+    """A text whose fields are not filled yet (an item not built, a title Snakemake would read as a wildcard),
+    with each `{name}` shown as an ellipsis."""
+    return PLACEHOLDER.sub("…", str(template))
+
+
 # Numbers that are names, not data: the report's own figure and table numbers, and unit names.
 NAME_NUMBERS = re.compile(r"(表|圖|Table|Figure|Fig\.)\s?\d+|100 million RMB")
 

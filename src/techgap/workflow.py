@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from techgap import texts
 from techgap.config import Project
 from techgap.errors import InputError
 
@@ -95,7 +96,7 @@ def workflow_plan(project: Project) -> dict[str, Any]:
         return {
             "caption": f"../{captions[(item.id, edition)]}",
             "category": chapters.category(item.id),
-            "subcategory": f"{item.id} {item.title.en}",
+            "subcategory": f"{item.id} {texts.before_filling(item.title.en)}",  # a title's {periods} is data
             "labels": {
                 "item": item.id,
                 "edition": edition,

@@ -495,8 +495,7 @@ def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: PanelsSpec, m
                     color=ctx.color(code),
                     edgecolor=ctx.palette.background,
                     linewidth=0.5,
-                    hatch=NOT_FINAL_HATCH if _not_final(flag) or slot > 0 else None,
-                    alpha=1.0 if slot == 0 else 0.75,
+                    **_period_style(slot, _not_final(flag)),
                 )
                 drawing.entity(bar, code)
                 ax.annotate(
@@ -517,23 +516,31 @@ def draw_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: PanelsSpec, m
         _include_zero_and_values(ax, same_unit["value"].to_numpy(dtype=float), axis="x", pad=0.22)
     axes[0].set_yticks(np.arange(len(entities))[::-1], [ctx.name(c) for c in entities])
     axes[0].set_ylim(-0.6, len(entities) - 0.4)
-    _period_legend(axes[0], shown, labels, ctx)
+    forecast = {p: all(_not_final(f) for f in rows.loc[rows["period"] == p, "flag"]) for p in shown}
+    _period_legend(axes[0], shown, forecast, labels, ctx)
     if empty_panels:
         missing_by_panel.append(ctx.w("list_sep").join(empty_panels))
     note = ctx.w("no_value").format(ctx.w("panel_sep").join(missing_by_panel)) if missing_by_panel else ""
     return finish(drawing, item, ctx, spec, notes=[note], missing=missing)
 
 
-def _period_legend(ax: Any, shown: list[str], labels: Mapping[str, Bilingual], ctx: Context) -> None:
+def _period_style(slot: int, not_final: bool) -> dict[str, Any]:
+    """How a panel bar shows its period: the first period solid, later ones lighter and hatched; a forecast
+    (not final) hatched in any slot. The legend keys use the same style, so each key looks like its bars."""
+    return {"hatch": NOT_FINAL_HATCH if not_final or slot > 0 else None, "alpha": 1.0 if slot == 0 else 0.75}
+
+
+def _period_legend(
+    ax: Any, shown: list[str], forecast: Mapping[str, bool], labels: Mapping[str, Bilingual], ctx: Context
+) -> None:
     from matplotlib.patches import Patch
 
     handles = [
         Patch(
             facecolor=ctx.palette.period_key,
-            alpha=1.0 if i == 0 else 0.75,
-            hatch=None if i == 0 else NOT_FINAL_HATCH,
             edgecolor=ctx.palette.background,
             label=ctx.t(labels.get(p, p)),
+            **_period_style(i, forecast[p]),
         )
         for i, p in enumerate(shown)
     ]
@@ -796,7 +803,7 @@ def _grouped_bars(
                     textcoords="offset points",
                     ha="center",
                     va="bottom",
-                    rotation=90,
+                    rotation="vertical" if ctx.lang == "en" else "horizontal",  # Chinese runs top to bottom as it is
                     fontsize=DATA_LABEL_PT,
                     color=ctx.palette.key,
                 )

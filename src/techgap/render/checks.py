@@ -262,7 +262,7 @@ def panels_without_data(drawing: Drawing) -> list[str]:
         return []
     found = []
     for ax in drawing.figure.axes:
-        if not ax.get_visible():
+        if not ax.get_visible() or (not ax.axison and not ax.texts):  # hidden, or a blank cell left over in a grid
             continue
         lines = [line for line in ax.lines if np.isfinite(np.asarray(line.get_ydata(), dtype=float)).any()]
         if ax.patches or lines or ax.collections or ax.images or ax.tables:

@@ -32,7 +32,7 @@ WORDS = {
     "no_value": {"zh": "未查得數值：{}。", "en": "No value found: {}."},
     "only": {"zh": "僅 {} 年", "en": "{} only"},
     "range": {"zh": "{}–{}", "en": "{}–{}"},
-    "no_value_short": {"zh": "無數值", "en": "n/a"},
+    "no_value_short": {"zh": "無\n數\n值", "en": "n/a"},
     "as_table": {
         "zh": "註：查得之數值不足以構成時間序列 (每一序列少於 2 期)，故以表列出。",
         "en": "Note: the values found do not make a time series (fewer than 2 periods per series), "
