@@ -40,6 +40,7 @@ rule manifest:
         provenance=PLAN["provenance_files"],
         history=checksum_histories(),  # the provenance page shows each recorded correction
         claims="figures/claims.csv",
+        drift="figures/drift.csv",  # loud changes are warnings of the latest editions they reach
         config=["config/items.yaml", "config/analysis.yaml", "config/chapters.yaml"],
         code=CODE,
         settings=SETTINGS,

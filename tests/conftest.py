@@ -44,7 +44,7 @@ COPY_IGNORE = shutil.ignore_patterns(
 def copy_project(target: Path, *, with_figures: bool = True, with_font: bool = True) -> Path:
     """Copy what a clone has (config, raw data, code, workflow, checked-in figures) into ``target``; ``with_font``:
     the extracted font too, which spares a test that draws its extraction (Snakemake's build makes its own)."""
-    for name in ("Snakefile", "pyproject.toml"):
+    for name in ("Snakefile", "pyproject.toml", "CHANGELOG.md"):  # the changelog: the record of accepted outputs
         shutil.copy2(ROOT / name, target / name)
     for name in ("config", "rules", "src", "profiles", "workflow"):
         shutil.copytree(ROOT / name, target / name, ignore=COPY_IGNORE)

@@ -6,6 +6,7 @@ checked-in one until the baselines are regenerated."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -476,7 +477,19 @@ def test_the_build_summary_without_loud_changes_says_nothing_of_them(tmp_path):
 
 
 def test_an_items_latest_edition_gets_its_loud_changes_as_warnings(divided_by_100):
-    from techgap.drift import loud_drift_warnings
+    """The manifest (and so the page) adds each loud change in drift.csv to the latest edition it reaches."""
+    from techgap.drift import loud_changes_by_item, write_drift
+    from techgap.manifest import build_manifest
 
-    assert loud_drift_warnings(divided_by_100, "fig02") == [LOUD_CHINA]
-    assert loud_drift_warnings(divided_by_100, "fig05") == []  # ISSCC: nothing loud
+    write_drift(divided_by_100)
+    loud = loud_changes_by_item(divided_by_100.figures_dir / "drift.csv")
+    assert loud["fig02"] == [LOUD_CHINA]
+    assert "fig05" not in loud  # ISSCC: nothing loud
+    for record in (ROOT / "figures").glob("*/*/*.meta.json"):  # the items' records, as a clone has them
+        target = divided_by_100.figures_dir / record.relative_to(ROOT / "figures")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(record, target)
+    editions = {item["id"]: item["editions"] for item in build_manifest(divided_by_100)["items"]}
+    assert LOUD_CHINA in editions["fig02"]["latest"]["warnings"]
+    assert LOUD_CHINA not in editions["fig02"]["report"]["warnings"]
+    assert not [w for w in editions["fig05"]["latest"]["warnings"] if w.startswith("loud change:")]

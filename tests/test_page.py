@@ -80,10 +80,18 @@ def browsed(request, site) -> dict:
             "body_font_px": page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)"),
             "img_width": page.evaluate("() => Math.max(...[...document.images].map(i => i.getBoundingClientRect().width))"),
         }
+        result["zh_visible_at_first"] = page.evaluate(
+            "() => [...document.querySelectorAll('main .l-zh')].filter(e => e.offsetParent !== null).length"
+        )
+        result["edition_tops"] = page.evaluate(
+            "() => [...document.querySelectorAll('.editions')].filter(g => g.children.length === 2)"
+            ".map(g => [...g.children].map(e => Math.round(e.getBoundingClientRect().top)))"
+        )
         page.click("label[for=lang-en]")
         result["zh_visible_in_en_mode"] = page.evaluate(
             "() => [...document.querySelectorAll('main .l-zh')].filter(e => e.offsetParent !== null).length"
         )
+        page.click("#claims summary")  # the ledger's table is closed at first
         page.click("label[for=cf-contradicted]")
         result["claim_rows_shown"] = page.evaluate(
             "() => [...document.querySelectorAll('#claims tbody tr')].filter(r => r.offsetParent !== null).map(r => r.className)"
@@ -127,7 +135,19 @@ def test_the_subset_web_font_is_used(browsed):
 
 def test_readable_text_and_images_fill_the_column(browsed):
     assert browsed["body_font_px"] >= 16
-    assert browsed["img_width"] >= min(browsed["width"] - 60, 900)
+    columns = 2 if browsed["width"] >= 1200 else 1  # the editions side by side on a wide screen
+    assert browsed["img_width"] >= min((browsed["width"] - 60) / columns - 40, 900)
+
+
+def test_one_language_at_first_and_the_editions_side_by_side_on_a_wide_screen(browsed):
+    """index.html was 111,257 px tall at 1440 px: both languages shown and the editions stacked."""
+    assert browsed["zh_visible_at_first"] == 0
+    tops = browsed["edition_tops"]
+    assert tops, "no item with both editions in the sample"
+    if browsed["width"] >= 1200:
+        assert all(report == latest for report, latest in tops)
+    else:
+        assert all(report < latest for report, latest in tops)
 
 
 def test_language_switch_and_claims_filter_work_without_script(browsed):

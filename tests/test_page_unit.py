@@ -426,14 +426,16 @@ def test_provenance_page_shows_every_file_escaped(built):
 # --- claims ledger ---------------------------------------------------------------------------------------
 
 
-def test_claims_table_has_detail_and_all_columns_with_status_badges(built):
+def test_claims_table_has_the_readers_columns_with_status_badges(built):
+    """The page shows what a reader compares (the quote, the verdict, stated against computed, the detail) and links
+    the ledger's files for every column; more columns pushed the numbers behind a sideways scroll at 1440 px."""
     claims = built["claims"]
     match = re.search(r'<section id="claims".*?</section>', built["index"], re.S)
     assert match
     ledger = match.group(0)
     headers = re.findall(r'<th scope="col">([^<]+)</th>', ledger)
-    assert headers[:4] == ["id", "quote", "status", "detail"]
-    assert set(headers) == set(claims.columns)
+    assert headers == ["id", "quote", "status", "stated", "unit", "computed", "detail"]  # the fixture has no 'later'
+    assert 'href="claims.csv"' in ledger and "<details>" in ledger
     rows = re.findall(r'<tr class="r-([a-z]+)">', ledger)
     assert rows == list(claims["status"])
     contradicted = claims[claims["status"] == "contradicted"].iloc[0]
@@ -569,3 +571,16 @@ def test_corrections_are_read_per_provenance_file_from_the_checksum_history(proj
     after = page_mod.provenance_corrections_by_file(project_root, [corrected, untouched])
     assert after[corrected] == before.get(corrected, []) + ["a second space"]
     assert after.get(untouched) == before.get(untouched)
+
+
+def test_each_edition_is_captioned_with_its_own_title(tmp_path):
+    """fig07's latest image (2022-2024) was captioned with the report's title ('released in 2022'): a figure's
+    caption is the title its edition drew (the record's texts), not the item's."""
+    manifest, claims, provenance = sample_inputs()
+    item = next(i for i in manifest["items"] if i["kind"] != "table" and "latest" in i["editions"])
+    latest = item["editions"]["latest"]
+    latest["texts"] = {**latest.get("texts", {}), "title": {"zh": "最新標題", "en": "The latest edition's own title"}}
+    page = render(manifest, claims, provenance, tmp_path)
+    captions = re.findall(r"<figcaption>(.*?) — ", page)
+    assert "The latest edition&#x27;s own title" in captions and "最新標題" in captions
+    assert html_escape(item["title"]["en"]) in captions  # the report edition keeps the item's

@@ -6,6 +6,8 @@ It depends only on data and config (never on git state), so a committed drift.md
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -313,3 +315,18 @@ def write_drift(project: Project, tables: dict | None = None) -> pd.DataFrame:
     for _, row in loud(report).iterrows():
         log.warning("%s %s; items: %s", LOUD_CHANGE, loud_text(row), row["items"] or "none")
     return report
+
+
+def loud_changes_by_item(drift_csv: Path) -> dict[str, list[str]]:
+    """The loud changes in drift.csv (the drift job's table) by the item they touch, as warnings for that item's
+    latest edition on the page and in the manifest (the drift job's log and the build summary count them too)."""
+    if not Path(drift_csv).is_file():
+        return {}
+    report = pd.read_csv(drift_csv, dtype=str, keep_default_na=False)
+    for column in ("old_value", "new_value"):
+        report[column] = pd.to_numeric(report[column], errors="coerce")
+    found: dict[str, list[str]] = {}
+    for _, row in loud(report).iterrows():
+        for item_id in filter(None, str(row["items"]).split(";")):
+            found.setdefault(item_id, []).append(f"{LOUD_CHANGE} {loud_text(row)}")
+    return found

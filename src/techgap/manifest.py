@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from techgap.config import ItemSpec, Project
+from techgap.drift import loud_changes_by_item
 from techgap.editions import edition_item
 from techgap.io import write_json
 from techgap.paths import EDITIONS, LANGS, item_outputs
@@ -74,6 +75,10 @@ def build_manifest(project: Project) -> dict[str, Any]:
 
     chapters = load_chapters(project)
     items = [item_record(project, item, chapters) for item in project.items]
+    loud = loud_changes_by_item(project.figures_dir / "drift.csv")
+    for item in items:  # a loud change between vintages is a warning of the latest edition it reaches
+        latest = item["editions"]["latest"]
+        latest["warnings"] = list(latest.get("warnings") or []) + loud.get(item["id"], [])
     sources: dict[str, Any] = {}
     for item in items:
         for edition, record in item["editions"].items():

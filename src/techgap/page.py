@@ -40,7 +40,9 @@ TOP_LINKS = (
     ("report.html", "附註報告", "Annotated report"),
     (PROVENANCE_FILE, "來源紀錄", "Provenance files"),
 )
-CLAIM_FIRST_COLUMNS = ("id", "quote", "status", "detail")
+# The ledger's columns a reader of the page needs, in this order (the rest are in claims.csv and claims.md, which
+# the page links): the table then fits a 1440 px screen without a sideways scroll.
+CLAIM_PAGE_COLUMNS = ("id", "quote", "status", "stated", "unit", "computed", "later", "detail")
 ZH_CLAIM_COLUMNS = {"quote", "section"}  # copied from the report, in Chinese
 SOURCES_SHOWN_OPEN = 4
 HTML_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -96,6 +98,8 @@ ul.links{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem
 background:var(--background)}}
 .visually-hidden{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}
 summary{{cursor:pointer;font-size:.9rem;margin:.3rem 0}}
+@media (min-width:1200px){{main,header.top,footer{{max-width:96rem}}
+.editions{{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:0 1.5rem;align-items:start}}}}
 pre{{white-space:pre-wrap;background:var(--code-background);border:1px solid var(--border);padding:.6rem;font-size:.85rem}}
 """
 LANG_SWITCH_CSS = """#lang-zh:checked~main .l-en,#lang-zh:checked~header .l-en{display:none}
@@ -353,7 +357,8 @@ def language_block(ctx: PageContext, item: dict[str, Any], edition: dict[str, An
     files = files_by_suffix(edition.get("files", {}).get(lang, []))
     if not files:
         return ""
-    alt = (edition.get("alt") or {}).get(lang) or item["title"][lang]
+    title = ((edition.get("texts") or {}).get("title") or item["title"])[lang]  # the edition's own (latest_title)
+    alt = (edition.get("alt") or {}).get(lang) or title
     links = [
         f'<a href="{esc(ctx.href(files[s], where))}">{s.upper() if s != "md" else "Markdown"}</a>'
         for s in ("png", "svg", "md")
@@ -365,10 +370,7 @@ def language_block(ctx: PageContext, item: dict[str, Any], edition: dict[str, An
         label = "表格圖檔" if lang == "zh" else "Table as image"
         return f'<div lang="{tag}" class="l-{lang} table-block">{body}<p class="small">{label}: {" · ".join(links)}</p></div>'
     image = image_html(ctx, files["png"], alt, where) if "png" in files else ""
-    return (
-        f'<figure lang="{tag}" class="l-{lang}">{image}'
-        f"<figcaption>{esc(item['title'][lang])} — {' · '.join(links)}</figcaption></figure>"
-    )
+    return f'<figure lang="{tag}" class="l-{lang}">{image}<figcaption>{esc(title)} — {" · ".join(links)}</figcaption></figure>'
 
 
 def sources_html(ctx: PageContext, sources: list[dict[str, Any]]) -> str:
@@ -484,7 +486,11 @@ def item_html(ctx: PageContext, item: dict[str, Any]) -> str:
         f'<h3><span class="muted">{esc(item_id)}</span> {bilingual(item["title"]["zh"], item["title"]["en"], sep="<br>")}</h3>',
     ]
     report = (item.get("editions") or {}).get("report")
+    # side by side on a wide screen (CSS), one after the other on a narrow one
+    parts.append('<div class="editions">')
     parts += [edition_html(ctx, item, name, edition, report) for name, edition in item_editions(item)]
+    parts.append("</div>")
+    parts.append(f'<p class="small"><a href="#contents">{bilingual("回到目錄", "Back to contents")}</a></p>')
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -578,8 +584,7 @@ def items_html(ctx: PageContext, items: list[dict[str, Any]]) -> str:
 def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
     """The ledger as a table (status as colour, symbol and word) with a CSS-only status filter; returns
     (css, html)."""
-    columns = [c for c in CLAIM_FIRST_COLUMNS if c in claims.columns]
-    columns += [c for c in claims.columns if c not in columns]
+    columns = [c for c in CLAIM_PAGE_COLUMNS if c in claims.columns]
     statuses = list(VERDICTS) + sorted({str(s) for s in claims.get("status", [])} - set(VERDICTS))
     counts = Counter(str(s) for s in claims.get("status", []))
     filters = [
@@ -616,12 +621,15 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
         [
             f'<section id="claims" class="claims"><h2>{bilingual("數據查核", "Claims ledger")}</h2>',
             '<p lang="en">Every numeric statement of the report checked against the data: '
-            "stated vs computed, with the detail.</p>",
+            'stated vs computed, with the detail (every column: <a href="claims.csv">claims.csv</a>, '
+            '<a href="claims.md">claims.md</a>).</p>',
+            # closed at first: 252 rows would make the page twice as long as every figure together
+            f'<details><summary lang="en">Show the {len(claims)} statements, with a filter by verdict</summary>',
             '<div class="filter" role="group" aria-label="Filter claims by status">' + "".join(filters),
             '<div class="table-wrap" role="region" tabindex="0" aria-label="Claims ledger">',
             f"<table><thead><tr>{header}</tr></thead><tbody>",
             "\n".join(rows),
-            "</tbody></table></div></div></section>",
+            "</tbody></table></div></div></details></section>",
         ]
     )
 
@@ -656,9 +664,10 @@ def render_index(
     parts = [
         head_html("techgap — 中國推動技術自主之現況與影響: figures and tables", plotting, claims_css),
         "<body>",
-        '<input type="radio" name="lang" id="lang-both" class="visually-hidden" checked>',
+        # one language at a time (English first; the switch shows Chinese or both), so the page stays short
+        '<input type="radio" name="lang" id="lang-both" class="visually-hidden">',
         '<input type="radio" name="lang" id="lang-zh" class="visually-hidden">',
-        '<input type="radio" name="lang" id="lang-en" class="visually-hidden">',
+        '<input type="radio" name="lang" id="lang-en" class="visually-hidden" checked>',
         '<header class="top">',
         '<h1><span lang="zh-Hant">中國推動技術自主之現況與影響</span><br><span lang="en">China\'s push for '
         "technological self-reliance: figures and tables regenerated</span></h1>",
