@@ -41,6 +41,7 @@ rule manifest:
         history=checksum_histories(),  # the provenance page shows each recorded correction
         claims="figures/claims.csv",
         drift="figures/drift.csv",  # loud changes are warnings of the latest editions they reach
+        annotated="figures/report.html",  # its characters go into the pages' font
         config=["config/items.yaml", "config/analysis.yaml", "config/chapters.yaml"],
         code=CODE,
         settings=SETTINGS,

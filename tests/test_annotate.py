@@ -14,6 +14,8 @@ from drawing import plotting
 
 from techgap.annotate import (
     SYMBOLS,
+    caption_links,
+    check_lines,
     document_index,
     load_report_text,
     locate,
@@ -151,6 +153,36 @@ def test_marks_carry_verdict_symbol_and_escape_hostile_text():
     assert SYMBOLS["contradicted"] in page and SYMBOLS["supported"] in page
     assert "Statements not located in the text" in page and "不在本文中的句子" in page
     assert parsed.tags[0] == ("html", {"lang": "zh-Hant"})
+
+
+def test_the_page_has_contents_and_the_pages_font():
+    statements, checks, documents = fixture_ledger()
+    page = render_html(split_sections(TEXT), statements, checks, documents, summary_line(statements), plotting())
+    parsed = parse(page)
+    contents = [a["href"] for tag, a in parsed.tags if tag == "a" and a.get("href", "").startswith("#sec-")]
+    ids = {a["id"] for tag, a in parsed.tags if tag in ("h2", "h3") and a.get("id")}
+    assert len(contents) == 3 and {h[1:] for h in contents} <= ids  # 壹, 貳 and 一、 each reachable
+    assert "url('assets/techgap-cjk.woff2')" in page  # the index page's font file, which holds this page's text
+
+
+def test_notes_say_in_words_what_the_report_says_and_the_data_give():
+    """'report > 0 papers — computed 19' was ledger jargon."""
+    _, checks, _ = fixture_ledger()
+    checks.loc[1, "comparison"] = ">"
+    lines = dict(check_lines(checks))
+    assert lines["supported"] == "The report says 6300 USD billion; the data give 6,301. (check trade_2022_c)"
+    assert lines["contradicted"].startswith("The report says more than 5 firms; the data give 4. Report says")
+
+
+def test_a_caption_links_to_the_item_that_regenerates_it():
+    captions = {"圖7近年中國": "fig07", "圖20半導體製": "fig20", "圖20近年全球": "fig21", "圖8中國頂尖": "fig08"}
+    assert 'href="index.html#fig07"' in caption_links("圖 7  近年中國研發支出", captions)
+    assert caption_links("如圖 7 所示，中國研發支出持續成長。", captions) == ""  # a mention in prose
+    assert 'href="index.html#fig21"' in caption_links("圖 20 近年全球 FDI 流向", captions)  # the second 圖 20
+    both = caption_links("資料來源：TrendForce。圖 20 半導體製造產業市占率 圖 20 近年全球 FDI", captions)
+    assert both.index("fig20") < both.index("fig21")
+    # a caption whose item is titled otherwise is found by its number where it leads the paragraph
+    assert 'href="index.html#fig08"' in caption_links("圖 8 中國 AI 人才畢業後工作地點", captions)
 
 
 def test_markdown_marks_each_statement_and_escapes_markup():

@@ -519,3 +519,13 @@ def test_a_period_key_looks_like_its_bars(project):
     keys = ax.get_legend().get_patches()
     assert [key.get_hatch() for key in keys] == [bar.get_hatch() for bar in ax.patches[:1]] and keys[0].get_hatch()
     plt.close(drawing.figure)
+
+
+def test_negative_values_carry_a_minus_sign_not_a_hyphen(project):
+    """A reviewer's minor: '-4.2' printed with a hyphen; the axes' ticks and the value labels use U+2212."""
+    rows = _rows([{"entity_code": c, "period": "2023", "value": v} for c, v in [("CHN", 42.2), ("JPN", -28.6), ("KOR", -19.5)]])
+    drawing = draw_kind("ranked_bar", rows, {"format": "{:.1f}"})
+    texts = [t.get_text() for ax in drawing.figure.axes for t in ax.texts]
+    ticks = [t.get_text() for ax in drawing.figure.axes for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    assert "−28.6" in texts and not [t for t in texts + ticks if re.search(r"(?<![\w.])-\d", t)]
+    plt.close(drawing.figure)

@@ -373,3 +373,55 @@ def test_a_company_from_a_country_without_a_colour_matches_its_countrys_key():
     assert "DNK" not in in_denmark.plotting.entities  # a country without a colour of its own
     assert in_denmark.color("NOVO_NORDISK") == in_denmark.color("DNK")
     assert in_denmark.color("SOME_NEW_COMPANY") == context().color("SOME_NEW_COMPANY")
+
+
+def _provenance(source_id: str, publisher: str, titles: list[str]):
+    from techgap.provenance import Provenance
+
+    documents = [
+        {"id": f"{source_id}_{i}", "title": t, "publisher": publisher, "url": "https://example.org/", "locator": "p. 1"}
+        for i, t in enumerate(titles)
+    ]
+    return Provenance.model_validate(
+        {
+            "source_id": source_id,
+            "title": f"{source_id} title",
+            "publisher": f"{publisher} (a long parenthesised description of who compiled what)",
+            "url": "https://example.org/",
+            "retrieved": "2026-11-28",
+            "licence": "l",
+            "locator": "l",
+            "method": "transcribed",
+            "format": "techgap-long-csv",
+            "payload": "data.csv",
+            "sha256": "0" * 64,
+            "documents": documents,
+        }
+    )
+
+
+def test_a_source_line_too_long_for_three_lines_names_publishers_and_leaves_the_documents_to_the_page():
+    """fig20 latest had four lines of citations under the chart, gap01 twelve; the full list is on the page."""
+    from techgap.texts import SOURCE_LINE_BUDGET
+
+    long_title = "A press release with a very long title about capacity shares by region and node class " * 2
+    provenances = {s: _provenance(s, p, [long_title, long_title + "2"]) for s, p in [("a", "TrendForce"), ("b", "SEMI")]}
+    rows = pd.DataFrame({"source": ["a", "a", "b"], "document": ["a_0", "a_1", "b_0"]})
+    for lang in ("zh", "en"):
+        line = source_line(rows, provenances, lang)
+        assert len(line) <= SOURCE_LINE_BUDGET[lang] and long_title[:30] not in line
+        assert "TrendForce" in line and "SEMI" in line and "parenthesised" not in line
+    assert source_line(rows, provenances, "en") == (
+        "Source: TrendForce (2 documents; retrieved 2026-11-28); SEMI (1 document; retrieved 2026-11-28)."
+    )
+    twice = {**provenances, "c": _provenance("c", "TrendForce", [long_title])}  # two sources, one publisher
+    rows_twice = pd.DataFrame({"source": ["a", "a", "b", "c"], "document": ["a_0", "a_1", "b_0", "c_0"]})
+    assert source_line(rows_twice, twice, "en").startswith("Source: TrendForce (3 documents; retrieved 2026-11-28); SEMI")
+    many = {
+        s: _provenance(s, f"Publisher {s} " + "x" * 60, [long_title]).model_copy(update={"title": long_title}) for s in "cdefgh"
+    }
+    rows = pd.DataFrame({"source": list("cdefgh"), "document": [f"{s}_0" for s in "cdefgh"]})
+    line = source_line(rows, many, "en")
+    assert line.endswith("(each document, date and locator: the sources on the page).") and "retrieved" not in line
+    short = source_line(rows.iloc[:1], {"c": _provenance("c", "P", ["Short"])}, "en")
+    assert short == "Source: P, Short (retrieved 2026-11-28)."  # a short line stays as it is

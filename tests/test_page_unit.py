@@ -584,3 +584,17 @@ def test_each_edition_is_captioned_with_its_own_title(tmp_path):
     captions = re.findall(r"<figcaption>(.*?) — ", page)
     assert "The latest edition&#x27;s own title" in captions and "最新標題" in captions
     assert html_escape(item["title"]["en"]) in captions  # the report edition keeps the item's
+
+
+def test_provenance_page_shows_documents_as_a_table_and_folds_the_notes():
+    text = (
+        "source_id: s\ntitle: A source\npublisher: P\nurl: https://example.org/\nretrieved: 2026-11-27\n"
+        "notes: long research notes\ndocuments:\n- id: d1\n  title: The report\n  publisher: Q\n"
+        "  url: https://example.org/d1\n  published: 2023-04\n  locator: table 2\n"
+    )
+    page = page_mod.render_provenance({"data/raw/s/2026-11-27/provenance.yaml": text}, plotting())
+    row = re.search(r"<tr><td>d1</td>.*?</tr>", page).group(0)
+    assert '<a href="https://example.org/d1" rel="noreferrer">The report</a>' in row and "table 2" in row
+    assert re.search(r"<details><summary[^>]*>Research notes</summary><p[^>]*>long research notes</p></details>", page)
+    assert "<dt>retrieved</dt><dd>2026-11-27</dd>" in page
+    assert "<details><summary" in page and html_escape(text) in page  # the file as written, folded

@@ -17,6 +17,7 @@ import pandas as pd
 
 from techgap.config import Plotting, Project
 from techgap.escaping import html_text, markdown_prose, safe_url
+from techgap.page import FONT_ASSET, FONT_FAMILY, FONT_STACK
 from techgap.provenance import Document, list_vintages, open_snapshot, resolve_vintage
 from techgap.vocabulary import VERDICTS
 
@@ -25,6 +26,10 @@ SYMBOLS = {verdict: term.symbol for verdict, term in VERDICTS.items()}
 HEADING = re.compile(r"^(?:[壹貳參肆伍陸柒]、|[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|（[一二三四五六七八九十]+）)")
 PARAGRAPH_END = ("。", "：", ":")
 SHORT_LINE = 20  # a line this short ends its paragraph (the extraction wraps full lines at ~33 characters)
+# A figure's or table's caption in the report's text ("圖 7 …", "表 2 …"): the key is its printed number.
+CAPTION = re.compile(r"^([圖表])\s*(\d+)(?!\d)")
+CAPTION_TITLE_CHARS = 4  # enough of a caption's title to tell it from a mention of its number in prose
+COMPARISON_WORDS = {"==": "", ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
 
 
 @dataclass
@@ -164,20 +169,21 @@ def safe_link(url: str, text: str) -> str:
 
 
 def check_lines(rows: pd.DataFrame) -> list[tuple[str, str]]:
-    """(verdict, one line of text) per check of a statement."""
+    """(verdict, one sentence) per check of a statement, in words: what the report says, what the data give."""
     out = []
     for _, row in rows.iterrows():
-        bound = "" if row["comparison"] == "==" else f"{row['comparison']} "
-        parts = [f"{row['id']}: report {bound}{row['stated']:g} {row['unit']}"]
+        words = COMPARISON_WORDS.get(str(row["comparison"]), f"{row['comparison']} ")
+        parts = [f"The report says {words}{row['stated']:g} {row['unit']}"]
         if not pd.isna(row["computed"]):
-            parts.append(f"computed {_number(row['computed'])}")
+            parts.append(f"the data give {_number(row['computed'])}")
         if not pd.isna(row["later"]):
-            parts.append(f"later release {_number(row['later'])}")
+            parts.append(f"a later release gives {_number(row['later'])}")
         if not pd.isna(row["today"]):
-            parts.append(f"what it would say today ({row['today_label']}): {_number(row['today'])} {row['unit']}")
+            parts.append(f"the newest data ({row['today_label']}) give {_number(row['today'])} {row['unit']}")
+        sentence = "; ".join(parts) + "."
         if isinstance(row["detail"], str) and row["detail"]:
-            parts.append(row["detail"])
-        out.append((str(row["status"]), " — ".join(parts)))
+            sentence += f" {row['detail'][:1].upper()}{row['detail'][1:]}."
+        out.append((str(row["status"]), f"{sentence} (check {row['id']})"))
     return out
 
 
@@ -243,8 +249,11 @@ def style(plotting: Plotting) -> str:
     )
     return (
         plotting.page.css_variables()
-        + """body{font-family:"Noto Sans CJK TC","Noto Sans TC","PingFang TC","Microsoft JhengHei",sans-serif;max-width:52em;
+        + f"@font-face{{font-family:'{FONT_FAMILY}';src:url('{FONT_ASSET}') format('woff2');font-display:swap}}\n"
+        + f"body{{font-family:{FONT_STACK};max-width:52em;"
+        + """
 margin:2em auto;padding:0 1em;line-height:1.7;color:var(--text);background:var(--background)}
+nav.contents ol{padding-left:1.2em}nav.contents li{margin:.15em 0}.caption-link{font-size:.85em}
 mark{padding:0 .1em;border-bottom:2px solid var(--muted)}mark a{color:inherit;text-decoration:none}
 .sym{font-weight:bold;margin-left:.15em}
 ul.notes{font-size:.85em;border-left:3px solid var(--border);margin:.3em 0 1.2em;padding-left:1.2em}
@@ -261,7 +270,10 @@ def render_html(
     documents: Mapping[str, Document],
     summary: str,
     plotting: Plotting,
+    captions: Mapping[str, str] | None = None,
 ) -> str:
+    """``captions``: caption_items(project), to link each caption of the report to the item regenerating it."""
+    captions = captions or {}
     quotes = dict(zip(statements["id"], statements["quote"], strict=True))
     verdicts = dict(zip(statements["id"], statements["status"], strict=True))
     marks, missing = locate(sections, quotes)
@@ -285,14 +297,19 @@ def render_html(
     ]
     for verdict, term in VERDICTS.items():
         parts.append(f'<li><mark class="v-{verdict}">{term.symbol} {_e(term.en)}</mark> {_e(term.meaning)}</li>')
-    parts.append("</ul></header><main>")
+    parts.append("</ul>")
+    chapters = [(i, s.heading) for i, s in enumerate(sections) if s.heading and s.level <= 2]
+    parts.append('<nav class="contents" aria-label="Contents"><h2 lang="en">Contents</h2><ol>')
+    parts += [f'<li><a href="#sec-{i}">{_e(heading)}</a></li>' for i, heading in chapters]
+    parts.append("</ol></nav></header><main>")
     for s_index, section in enumerate(sections):
         if section.heading:
             level = min(section.level + 1, 4)
-            parts.append(f"<h{level}>{_e(section.heading)}</h{level}>")
+            parts.append(f'<h{level} id="sec-{s_index}">{_e(section.heading)}</h{level}>')
         for p_index, paragraph in enumerate(section.paragraphs):
             here = by_paragraph.get((s_index, p_index), [])
-            parts.append(f"<p>{paragraph_html(paragraph, here, verdicts)}</p>")
+            link = caption_links(paragraph, captions)
+            parts.append(f"<p>{paragraph_html(paragraph, here, verdicts)}{link}</p>")
             if here:
                 ordered = sorted(here, key=lambda m: (m.start, m.nested))
                 parts.append(
@@ -307,6 +324,32 @@ def render_html(
         parts.append("</ul></section>")
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def caption_links(paragraph: str, captions: Mapping[str, str]) -> str:
+    """Links from the report's captions in a paragraph ("圖 7 2022 年全球…") to the items that regenerate them on
+    the index page. A caption is its number followed by the start of its title, so a mention in prose ("如圖 7
+    所示") is not one, and the report's two figures numbered 20 are told apart."""
+    compact = re.sub(r"\s+", "", paragraph)
+    found = sorted((compact.find(needle), item_id) for needle, item_id in captions.items() if needle in compact)
+    lead = CAPTION.match(paragraph.lstrip())
+    if lead and not found:  # a caption whose item is titled otherwise (fig08 says what it draws): its number alone
+        number = re.compile(rf"{lead.group(1)}{lead.group(2)}(?!\d)")
+        found = [(0, item_id) for needle, item_id in captions.items() if number.match(needle)][:1]
+    links = [f'<a href="index.html#{_e(item_id)}">{_e(item_id)}</a>' for _, item_id in found]
+    return f' <span class="caption-link" lang="en">regenerated: {", ".join(links)}</span>' if links else ""
+
+
+def caption_items(project: Project) -> dict[str, str]:
+    """Each item's caption as the report prints it, without spaces and cut after the first characters of its title
+    ("圖7近年中國") -> the item's id. From the items' report titles (a title's {fields} end the cut)."""
+    found = {}
+    for item in project.items:
+        compact = re.sub(r"\s+", "", item.title.zh.split("{", 1)[0])
+        match = CAPTION.match(compact)
+        if match:
+            found[compact[: match.end() + CAPTION_TITLE_CHARS]] = item.id
+    return found
 
 
 def _md(text: object) -> str:
@@ -369,6 +412,8 @@ def write_annotated_report(project: Project, statements: pd.DataFrame | None = N
     summary = summary_line(statements)
     write_text(
         project.figures_dir / "report.html",
-        render_html(sections, statements, checks, document_index(project, sources), summary, project.plotting),
+        render_html(
+            sections, statements, checks, document_index(project, sources), summary, project.plotting, caption_items(project)
+        ),
     )
     write_text(project.figures_dir / "report.md", render_markdown(sections, statements, checks, summary))

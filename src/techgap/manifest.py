@@ -136,7 +136,11 @@ def write_manifest(project: Project) -> None:
     provenance = provenance_texts(project.root, manifest)  # read (and checked) before anything is written
     corrections = provenance_corrections_by_file(project.root, provenance)
     write_json(project.figures_dir / "manifest.json", manifest)
-    write_page(project.figures_dir, manifest, claims, provenance, project.plotting, corrections=corrections)
+    report_page = project.figures_dir / "report.html"  # the annotated report uses the page's font too
+    other_pages = (report_page.read_text(encoding="utf-8"),) if report_page.is_file() else ()
+    write_page(
+        project.figures_dir, manifest, claims, provenance, project.plotting, corrections=corrections, other_pages=other_pages
+    )
 
 
 README_START, README_END = "<!-- items:start -->", "<!-- items:end -->"

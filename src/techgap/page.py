@@ -623,7 +623,7 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
             '<p lang="en">Every numeric statement of the report checked against the data: '
             'stated vs computed, with the detail (every column: <a href="claims.csv">claims.csv</a>, '
             '<a href="claims.md">claims.md</a>).</p>',
-            # closed at first: 252 rows would make the page twice as long as every figure together
+            # closed at first: the ledger's rows would make the page longer than every figure together
             f'<details><summary lang="en">Show the {len(claims)} statements, with a filter by verdict</summary>',
             '<div class="filter" role="group" aria-label="Filter claims by status">' + "".join(filters),
             '<div class="table-wrap" role="region" tabindex="0" aria-label="Claims ledger">',
@@ -721,9 +721,52 @@ def render_provenance(provenance: dict[str, str], plotting: Plotting, correction
                 f'<p class="small">{bilingual("更正紀錄", "Corrected")} (<code>data/checksums/{esc(source_id)}.log</code>): '
                 f'<span lang="en">{esc(why)}</span></p>'
             )
-        parts.append(f"<pre>{esc(provenance[path])}</pre></section>")
+        parts.append(provenance_summary(provenance[path]))
+        parts.append(
+            f'<details><summary lang="en">The file as written</summary><pre>{esc(provenance[path])}</pre></details></section>'
+        )
     parts += ["</main>", "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+PROVENANCE_FIELDS = ("title", "publisher", "retrieved", "licence", "method", "locator", "sha256")
+DOCUMENT_COLUMNS = ("id", "title", "publisher", "published", "locator")
+
+
+def provenance_summary(text: str) -> str:
+    """A provenance file for reading: what it is (title, publisher with its link, retrieved, licence, method), its
+    documents as a table, the research notes folded away. The file itself follows as written; text that is not a
+    mapping (the page never fails on a file) shows only there."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    rows = [f"<dt>{esc(key)}</dt><dd>{esc(data[key])}</dd>" for key in PROVENANCE_FIELDS if data.get(key) not in (None, "")]
+    if data.get("url"):
+        rows.insert(1, f"<dt>url</dt><dd>{external_link(data['url'], esc(data['url']))}</dd>")
+    parts = [f'<dl class="meta" lang="en">{"".join(rows)}</dl>']
+    documents = [d for d in data.get("documents") or [] if isinstance(d, dict)]
+    if documents:
+        head = "".join(f'<th scope="col">{esc(c)}</th>' for c in DOCUMENT_COLUMNS)
+        body = []
+        for document in documents:
+            cells = []
+            for column in DOCUMENT_COLUMNS:
+                value = esc(document.get(column, "") or "")
+                if column == "title" and document.get("url"):
+                    value = external_link(document["url"], value)
+                cells.append(f"<td>{value}</td>")
+            body.append(f"<tr>{''.join(cells)}</tr>")
+        parts.append(
+            f'<div class="table-wrap"><table lang="en"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+        )
+    if data.get("notes"):
+        parts.append(f'<details><summary lang="en">Research notes</summary><p lang="en">{esc(data["notes"])}</p></details>')
+    return "\n".join(parts)
 
 
 # --- the web font -----------------------------------------------------------------------------------------
@@ -833,9 +876,11 @@ def write_page(
     plotting: Plotting,
     font_file: Path | None = None,
     corrections: dict[str, list[str]] | None = None,
+    other_pages: tuple[str, ...] = (),
 ) -> list[Path]:
     """Write figures/index.html, figures/provenance.html and figures/assets/techgap-cjk.woff2. Both pages
-    are rendered (and every item's table read) before anything is written."""
+    are rendered (and every item's table read) before anything is written. The font holds the characters of both
+    pages and of ``other_pages`` (the annotated report, which uses the same font file)."""
     figures_dir = Path(figures_dir)
     index = render_index(figures_dir, manifest, claims, provenance, plotting)
     provenance_page = render_provenance(provenance, plotting, corrections)
@@ -843,7 +888,7 @@ def write_page(
         from techgap.render.style import font_path
 
         font_file = font_path()
-    font = subset_font(Path(font_file), page_characters(index, provenance_page))
+    font = subset_font(Path(font_file), page_characters(index, provenance_page, *other_pages))
     targets = [figures_dir / PAGE_FILE, figures_dir / PROVENANCE_FILE, figures_dir / FONT_ASSET]
     write_bytes(targets[2], font)
     write_text(targets[1], provenance_page)

@@ -276,10 +276,47 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
             if s in provenances
         ]
     separator = "；" if lang == "zh" else "; "
-    return SOURCE_PREFIX[lang] + separator.join(entries) + ("。" if lang == "zh" else ".")
+    end = "。" if lang == "zh" else "."
+    line = SOURCE_PREFIX[lang] + separator.join(entries) + end
+    if len(line) <= SOURCE_LINE_BUDGET[lang]:
+        return line
+    # Too long for three lines under the figure: the publishers with their document counts and retrieval dates,
+    # or the publishers alone; every document, date and locator is one click away (the page's source list).
+    cited = {s: set(rows.loc[rows["source"] == s, "document"]) for s in dict.fromkeys(rows["source"]) if s in provenances}
+    by_publisher: dict[str, tuple[int, list[str]]] = {}  # one entry per publisher, over its sources
+    for source_id, documents in cited.items():
+        publisher = short_publisher(provenances[source_id])
+        count, dates = by_publisher.get(publisher, (0, []))
+        by_publisher[publisher] = (count + len(documents), [*dates, provenances[source_id].retrieved])
+    counted = [
+        f"{publisher} ({document_count(count, lang)}; {RETRIEVED[lang].format(date=', '.join(sorted(set(dates))))})"
+        for publisher, (count, dates) in by_publisher.items()
+    ]
+    line = SOURCE_PREFIX[lang] + separator.join(counted) + end
+    if len(line) <= SOURCE_LINE_BUDGET[lang]:
+        return line
+    return SOURCE_PREFIX[lang] + separator.join(by_publisher) + SEE_THE_PAGE[lang]
 
 
 MAX_SOURCE_ENTRIES = 4
+# What three lines under a 1,200 px figure hold (characters; Chinese glyphs are twice as wide as Latin ones).
+SOURCE_LINE_BUDGET = {"en": 380, "zh": 220}
+SEE_THE_PAGE = {
+    "zh": "（各文件、日期與出處見網頁之資料來源）。",
+    "en": " (each document, date and locator: the sources on the page).",
+}
+
+
+def document_count(n: int, lang: str) -> str:
+    """'3 documents' ('3 份文件'); an API vintage cites no document."""
+    if not n:
+        return API[lang]
+    return f"{n} 份文件" if lang == "zh" else f"{n} document{'s' if n != 1 else ''}"
+
+
+def short_publisher(provenance: Provenance) -> str:
+    """The publisher's name without its parenthesised detail ('SEMI (Worldwide … Statistics, …)' -> 'SEMI')."""
+    return provenance.publisher.split(" (", 1)[0].strip() or provenance.publisher
 
 
 NEWEST_DOCUMENT = {"zh": "最新：{publisher}, {title} ({published})", "en": "newest: {publisher}, {title} ({published})"}
@@ -288,8 +325,7 @@ NEWEST_DOCUMENT = {"zh": "最新：{publisher}, {title} ({published})", "en": "n
 def compact_entry(provenance: Provenance, cited: set[str], lang: str) -> str:
     """A source in a few words: its title, how many of its documents are cited and the newest of them (so a
     new release shows in the line), when it was retrieved."""
-    n_documents = len(cited)
-    count = {"zh": f"{n_documents} 份文件", "en": f"{n_documents} document{'s' if n_documents != 1 else ''}"}[lang]
+    count = document_count(len(cited), lang)
     dated = [d for d in provenance.documents if d.id in cited and d.published]
     if dated:
         newest = max(dated, key=lambda d: str(d.published))

@@ -28,7 +28,17 @@ from techgap.kinds import (
 )
 from techgap.model import Bilingual, Strict
 from techgap.render import draws
-from techgap.render.layout import DATA_LABEL_PT, PANEL_TITLE_PT, Context, Drawing, finish, missing_note, new_figure, wrap
+from techgap.render.layout import (
+    DATA_LABEL_PT,
+    PANEL_TITLE_PT,
+    Context,
+    Drawing,
+    finish,
+    minus_sign,
+    missing_note,
+    new_figure,
+    wrap,
+)
 from techgap.render.tables import draw_display
 
 MISSING_SHARE_FOR_LINES = 0.25  # more holes than this in a period x entity grid: lines with markers, not bars
@@ -67,7 +77,7 @@ def _flags_note(ctx: Context, rows: pd.DataFrame, key: str) -> str:
 
 
 def _value_text(value: float, fmt: str, flag: object, ctx: Context) -> str:
-    shown = fmt.format(value)
+    shown = minus_sign(fmt.format(value))
     return ctx.w("approx").format(shown) if str(flag) == "approx" else shown
 
 

@@ -14,7 +14,7 @@ from matplotlib.ticker import MaxNLocator
 from techgap import gaps, periods
 from techgap.kinds import GapMultiplesSpec, GapTableSpec, PairSpec
 from techgap.render import draws
-from techgap.render.layout import DATA_LABEL_PT, MAX_WIDTH_IN, Context, Drawing, finish, new_figure, wrap
+from techgap.render.layout import DATA_LABEL_PT, MAX_WIDTH_IN, Context, Drawing, finish, minus_sign, new_figure, wrap
 from techgap.render.tables import draw_table
 
 CHINA = "CHN"
@@ -64,11 +64,11 @@ def _words(key: str, ctx: Context, **values: object) -> str:
 
 
 def _ratio(value: float) -> str:
-    return f"{value:.2f}"
+    return minus_sign(f"{value:.2f}")
 
 
 def _percent(value: float) -> str:
-    return f"{value:+.1f}%"
+    return minus_sign(f"{value:+.1f}%")
 
 
 # --- gap02: the table ----------------------------------------------------------------------------------------

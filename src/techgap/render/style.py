@@ -57,7 +57,7 @@ def apply_style(plotting: Plotting, font_dir: str | Path | None = None) -> None:
     matplotlib.rcParams.update(
         {
             "font.family": [FONT_NAME, "DejaVu Sans"],
-            "axes.unicode_minus": False,
+            "axes.unicode_minus": True,  # the font has U+2212; texts use it too (layout.minus_sign)
             "figure.facecolor": palette.background,
             "axes.facecolor": palette.background,
             "axes.edgecolor": palette.axis,

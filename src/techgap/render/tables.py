@@ -23,7 +23,17 @@ from techgap.kinds import (
     YoyTableSpec,
 )
 from techgap.render import draws
-from techgap.render.layout import MARGIN_IN, MAX_WIDTH_IN, Context, Drawing, compose, text_width_px, words_of, wrap
+from techgap.render.layout import (
+    MARGIN_IN,
+    MAX_WIDTH_IN,
+    Context,
+    Drawing,
+    compose,
+    minus_sign,
+    text_width_px,
+    words_of,
+    wrap,
+)
 
 HEAD = {
     "rank": {"zh": "排名", "en": "Rank"},
@@ -57,7 +67,7 @@ def _h(key: str, ctx: Context) -> str:
 def _fmt(value: float, digits: int) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "—"
-    return f"{value:,.{digits}f}"
+    return minus_sign(f"{value:,.{digits}f}")
 
 
 def build_rank_share(spec: RankShareTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
