@@ -5,6 +5,7 @@ the page built from the project's ledger, parsed as HTML and opened from disk in
 from __future__ import annotations
 
 import os
+import shutil
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -211,6 +212,7 @@ def project_page(tmp_path_factory):
     )
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(page, encoding="utf-8")
+    shutil.copytree(ROOT / "figures" / "assets", path.parent / "assets")  # the pages' font, as in figures/
     return path, ledger
 
 

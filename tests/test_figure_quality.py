@@ -218,7 +218,7 @@ def test_one_value_is_a_table_not_a_chart(project):
     rows = _rows([{"entity_code": "USA", "period": "2018-2022", "value": -2.0}], unit="percentage points")
     drawing = draw_kind("indicator_bars", rows, {"label_field": "entity", "ylabel": {"zh": "百分點", "en": "pp"}})
     assert not drawing.value_axes  # a table: no value axis
-    assert any(t.get_text() == "-2" for t in drawing.figure.texts) and checks.overlapping_texts(drawing) == []
+    assert any(t.get_text() == "−2" for t in drawing.figure.texts) and checks.overlapping_texts(drawing) == []
     plt.close(drawing.figure)
 
 

@@ -239,8 +239,8 @@ def test_tab07_recomputes_year_on_year(rows, project):
     table = build_yoy(tab07.spec, frame, names_as_codes("en")).set_index("Region")
     # 11.06 / 7.78 - 1 = +42.2%; 25.59 / 28.75 - 1 = -11.0%; 2.50 / 2.61 - 1 = -4.2% (the report prints -5)
     assert table.loc["CHN", "YoY change (%)"] == "42"
-    assert table.loc["WORLD", "YoY change (%)"] == "-11"
-    assert table.loc["NORTH_AMERICA", "YoY change (%)"] == "-4"
+    assert table.loc["WORLD", "YoY change (%)"] == "−11"  # with a minus sign, not a hyphen
+    assert table.loc["NORTH_AMERICA", "YoY change (%)"] == "−4"
 
 
 def test_fig20_trendforce_december_release(rows):

@@ -205,6 +205,7 @@ def workbook_bytes(tables: list[ItemTable], sources: pd.DataFrame, stamp: dt.dat
     too). ``stamp`` is the document's created and modified time (openpyxl would write the clock's)."""
     from openpyxl import Workbook
     from openpyxl.packaging.core import DocumentProperties
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -215,7 +216,9 @@ def workbook_bytes(tables: list[ItemTable], sources: pd.DataFrame, stamp: dt.dat
     _fill_sheet(workbook.create_sheet("sources"), sources)
     workbook.properties = DocumentProperties(creator="techgap", created=stamp, modified=stamp)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    # openpyxl's ExcelWriter, not Workbook.save: save() stamps `modified` with the clock
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).save()
     return _fixed_time(buffer.getvalue())
 
 
