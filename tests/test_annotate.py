@@ -17,12 +17,14 @@ from techgap.annotate import (
     SYMBOLS,
     caption_links,
     check_lines,
+    contents,
     document_index,
     load_report_text,
     locate,
     render_html,
     render_markdown,
     split_sections,
+    stated_words,
 )
 from techgap.claims import CHECK_COLUMNS, STATEMENT_COLUMNS, build_ledger, summary_line
 from techgap.config import load_project
@@ -166,6 +168,15 @@ def test_the_page_has_contents_and_the_pages_font():
     assert "url('assets/techgap-cjk.woff2')" in page  # the index page's font file, which holds this page's text
 
 
+def test_the_contents_list_the_chapters_not_the_reports_printed_contents():
+    """The report's own contents page comes first in its text as headings: listed once, the chapters themselves."""
+    text = "壹、前言\n\n貳、政策\n\n摘要\n\n壹、前言\n\n正文第一段。\n\n貳、政策\n\n一、中國製造 2025\n\n正文第二段。\n"
+    sections = split_sections(text)
+    listed = contents(sections)
+    assert [heading for _, heading in listed] == ["壹、前言", "貳、政策", "一、中國製造 2025"]
+    assert all(index >= 2 for index, _ in listed)  # the chapters in the body, after the printed contents
+
+
 def test_notes_say_in_words_what_the_report_says_and_the_data_give():
     """'report > 0 papers — computed 19' was ledger jargon."""
     _, checks, _ = fixture_ledger()
@@ -173,6 +184,9 @@ def test_notes_say_in_words_what_the_report_says_and_the_data_give():
     lines = dict(check_lines(checks))
     assert lines["supported"] == "The report says 6300 USD billion; the data give 6,301. (check trade_2022_c)"
     assert lines["contradicted"].startswith("The report says more than 5 firms; the data give 4. Report says")
+    # a year is a year, and a date kept as month×100+day reads as the report prints it ('416 month×100+day' did not)
+    assert stated_words(2018, "year") == "2018" and stated_words(2015, "year (start)") == "2015 (start)"
+    assert stated_words(416, "month×100+day (2018)") == "04/16 (2018)"
 
 
 def test_a_caption_links_to_the_item_that_regenerates_it():

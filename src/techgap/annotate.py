@@ -17,6 +17,7 @@ import pandas as pd
 
 from techgap.config import Plotting, Project
 from techgap.escaping import html_text, markdown_prose, safe_url
+from techgap.numbers import minus_sign
 from techgap.page import FONT_ASSET, FONT_FAMILY, FONT_STACK
 from techgap.provenance import Document, list_vintages, open_snapshot, resolve_vintage
 from techgap.vocabulary import VERDICTS
@@ -157,7 +158,7 @@ def _e(value: object) -> str:
 
 
 def _number(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):,.6g}"
+    return "" if value is None or pd.isna(value) else minus_sign(f"{float(value):,.6g}")
 
 
 def safe_link(url: str, text: str) -> str:
@@ -173,7 +174,7 @@ def check_lines(rows: pd.DataFrame) -> list[tuple[str, str]]:
     out = []
     for _, row in rows.iterrows():
         words = COMPARISON_WORDS.get(str(row["comparison"]), f"{row['comparison']} ")
-        parts = [f"The report says {words}{row['stated']:g} {row['unit']}"]
+        parts = [f"The report says {words}{stated_words(row['stated'], str(row['unit']))}"]
         if not pd.isna(row["computed"]):
             parts.append(f"the data give {_number(row['computed'])}")
         if not pd.isna(row["later"]):
@@ -185,6 +186,16 @@ def check_lines(rows: pd.DataFrame) -> list[tuple[str, str]]:
             sentence += f" {row['detail'][:1].upper()}{row['detail'][1:]}."
         out.append((str(row["status"]), f"{sentence} (check {row['id']})"))
     return out
+
+
+def stated_words(stated: float, unit: str) -> str:
+    """A stated number with its unit as a sentence reads it: a year as a year ('2018 (start)'), a date the ledger
+    keeps as month×100+day as the report prints it ('04/16 (2018)'), anything else as value and unit."""
+    if unit.startswith("year ") or unit == "year":
+        return f"{stated:g}{unit[4:]}"
+    if unit.startswith("month×100+day"):
+        return f"{int(stated) // 100:02d}/{int(stated) % 100:02d}{unit[len('month×100+day') :]}"
+    return f"{stated:g} {unit}"
 
 
 def documents_of(rows: pd.DataFrame) -> list[str]:
@@ -298,7 +309,7 @@ def render_html(
     for verdict, term in VERDICTS.items():
         parts.append(f'<li><mark class="v-{verdict}">{term.symbol} {_e(term.en)}</mark> {_e(term.meaning)}</li>')
     parts.append("</ul>")
-    chapters = [(i, s.heading) for i, s in enumerate(sections) if s.heading and s.level <= 2]
+    chapters = contents(sections)
     parts.append('<nav class="contents" aria-label="Contents"><h2 lang="en">Contents</h2><ol>')
     parts += [f'<li><a href="#sec-{i}">{_e(heading)}</a></li>' for i, heading in chapters]
     parts.append("</ol></nav></header><main>")
@@ -324,6 +335,20 @@ def render_html(
         parts.append("</ul></section>")
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def contents(sections: list[Section]) -> list[tuple[int, str]]:
+    """(section index, heading) of the chapters (壹、) and their parts (一、) for the contents list. The report's
+    own printed contents come first in its text as headings too; a chapter numeral seen again later is the
+    chapter itself, so only its last occurrence is listed."""
+    numeral = {i: section.heading[:1] for i, section in enumerate(sections) if section.heading and section.level == 1}
+    chapters = {mark: i for i, mark in numeral.items()}  # each numeral's last occurrence
+    start = min(chapters.values(), default=0)  # the body begins with its first chapter
+    listed = []
+    for i, section in enumerate(sections[start:], start=start):
+        if section.level == 1 and chapters[numeral[i]] == i or section.level == 2 and section.heading:
+            listed.append((i, section.heading))
+    return listed
 
 
 def caption_links(paragraph: str, captions: Mapping[str, str]) -> str:

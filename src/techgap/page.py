@@ -23,6 +23,7 @@ import pandas as pd
 from techgap.config import Plotting
 from techgap.escaping import html_text, safe_url
 from techgap.io import write_bytes, write_text
+from techgap.numbers import minus_sign
 from techgap.vocabulary import STATUSES, VERDICTS, Term
 
 PAGE_FILE = "index.html"
@@ -193,12 +194,24 @@ def badge_css(plotting: Plotting) -> str:
     return "\n".join(rules) + "\n"
 
 
+NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+
+
 def format_value(value: object) -> str:
+    """A cell as a reader sees it: a decimal to 6 significant digits (the CSV keeps every digit), a minus sign."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.10g}"
-    return str(value)
+        if math.isnan(value):
+            return ""
+        value = f"{value:.10g}"
+    text = str(value)
+    if not NUMBER.match(text):  # text (a quote stays as the report prints it)
+        return text
+    if "." in text:
+        shown = f"{float(text):.6g}"
+        text = shown if "e" not in shown else text
+    return minus_sign(text)
 
 
 def period_span(periods: Iterable[object]) -> str:

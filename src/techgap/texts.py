@@ -18,6 +18,7 @@ from techgap import periods
 from techgap.errors import InputError
 from techgap.kinds import ChangeStep, Fact, NewestPeriods, PeriodRange, Selection
 from techgap.model import Bilingual
+from techgap.numbers import minus_sign
 from techgap.provenance import Provenance
 from techgap.selection import share_totals
 
@@ -103,7 +104,7 @@ def fact_value(name: str, fact: Fact, rows: pd.DataFrame, frames: Mapping[str, p
 
 
 def format_fact(value: float, fact: Fact) -> str:
-    return fact.format.format(value * fact.scale)
+    return minus_sign(fact.format.format(value * fact.scale))
 
 
 def drawn_periods(rows: pd.DataFrame) -> list[str]:
@@ -299,8 +300,9 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
 
 
 MAX_SOURCE_ENTRIES = 4
-# What three lines under a 1,200 px figure hold (characters; Chinese glyphs are twice as wide as Latin ones).
-SOURCE_LINE_BUDGET = {"en": 380, "zh": 220}
+# What three lines under a figure hold with room for a source note (characters; Chinese glyphs are about twice
+# as wide as Latin ones).
+SOURCE_LINE_BUDGET = {"en": 300, "zh": 170}
 SEE_THE_PAGE = {
     "zh": "（各文件、日期與出處見網頁之資料來源）。",
     "en": " (each document, date and locator: the sources on the page).",

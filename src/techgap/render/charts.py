@@ -27,6 +27,7 @@ from techgap.kinds import (
     RankedBarSpec,
 )
 from techgap.model import Bilingual, Strict
+from techgap.numbers import minus_sign
 from techgap.render import draws
 from techgap.render.layout import (
     DATA_LABEL_PT,
@@ -34,7 +35,6 @@ from techgap.render.layout import (
     Context,
     Drawing,
     finish,
-    minus_sign,
     missing_note,
     new_figure,
     wrap,

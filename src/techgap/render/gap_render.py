@@ -13,8 +13,9 @@ from matplotlib.ticker import MaxNLocator
 
 from techgap import gaps, periods
 from techgap.kinds import GapMultiplesSpec, GapTableSpec, PairSpec
+from techgap.numbers import minus_sign
 from techgap.render import draws
-from techgap.render.layout import DATA_LABEL_PT, MAX_WIDTH_IN, Context, Drawing, finish, minus_sign, new_figure, wrap
+from techgap.render.layout import DATA_LABEL_PT, MAX_WIDTH_IN, Context, Drawing, finish, new_figure, wrap
 from techgap.render.tables import draw_table
 
 CHINA = "CHN"
@@ -61,6 +62,9 @@ UNITS = {"year": "years", "quarter": "quarters", "month": "months", "window": "w
 
 def _words(key: str, ctx: Context, **values: object) -> str:
     return WORDS[key][ctx.lang].format(**values)
+
+
+NEAR_PARITY = 0.7  # a ratio between this and 1 has its label under the point, clear of the parity line
 
 
 def _ratio(value: float) -> str:
@@ -179,7 +183,9 @@ def _panel(
     china = ctx.color(CHINA)
     ax.plot(times, ratios, color=china, marker="o", markersize=3.5, linewidth=1.2)
     converging = summary["outcome"] == "converging"
-    below = converging  # the parity label sits above the parity line, the latest ratio's label under its point
+    # under its point where the parity label sits above the parity line, or where a label above the point would run
+    # into the parity line (a ratio just under 1: gap01's 0.83 and 0.89 were struck through)
+    below = converging or NEAR_PARITY < ratios[-1] < 1
     ax.annotate(
         f"{_ratio(ratios[-1])} ({pair_rows['period'].iloc[-1]})",
         (last, ratios[-1]),

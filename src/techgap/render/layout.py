@@ -47,14 +47,6 @@ WORDS = {
 }
 
 
-_HYPHEN_MINUS = re.compile(r"(?<![\w.])-(?=\d)")  # a sign, not the hyphen of a range (2010-2021)
-
-
-def minus_sign(text: str) -> str:
-    """A number's text with the typographic minus (U+2212) for its sign, as on the axes (axes.unicode_minus)."""
-    return _HYPHEN_MINUS.sub("\u2212", text)
-
-
 @dataclass(frozen=True)
 class Context:
     """What a drawing needs besides its rows: the language, entity names and colours, the palette."""

@@ -22,6 +22,7 @@ from techgap.kinds import (
     YoyStep,
     YoyTableSpec,
 )
+from techgap.numbers import minus_sign
 from techgap.render import draws
 from techgap.render.layout import (
     MARGIN_IN,
@@ -29,7 +30,6 @@ from techgap.render.layout import (
     Context,
     Drawing,
     compose,
-    minus_sign,
     text_width_px,
     words_of,
     wrap,
