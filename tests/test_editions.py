@@ -213,7 +213,7 @@ def test_texts_follow_the_data_when_a_vintage_revises_a_value(project_root):
     assert set(revised) == {("rd_expenditure", "2022"), ("rd_expenditure_growth_yoy_computed", "2022")}
     assert revised["rd_expenditure", "2022"] == (30782.9, 30811.5)
     assert (
-        f"(retrieved {yaml.safe_load((folder / 'provenance.yaml').read_text())['retrieved']})"
+        f"retrieved {yaml.safe_load((folder / 'provenance.yaml').read_text())['retrieved']})"
         in meta["texts"]["source_line"]["en"]
     )
 
