@@ -414,6 +414,11 @@ def test_a_source_line_too_long_for_three_lines_names_publishers_and_leaves_the_
     assert source_line(rows, provenances, "en") == (
         "Source: TrendForce (2 documents; retrieved 2026-11-28); SEMI (1 document; retrieved 2026-11-28)."
     )
+    # a new release still shows: the publisher's newest document is named
+    with_dates = _provenance("b", "SEMI", [long_title]).model_dump()
+    with_dates["documents"] = [{**with_dates["documents"][0], "title": "Q2 release", "published": "2099-06"}]
+    dated = {**provenances, "b": type(provenances["b"]).model_validate(with_dates)}
+    assert "SEMI (1 document; newest: Q2 release (2099-06); retrieved 2026-11-28)" in source_line(rows, dated, "en")
     twice = {**provenances, "c": _provenance("c", "TrendForce", [long_title])}  # two sources, one publisher
     rows_twice = pd.DataFrame({"source": ["a", "a", "b", "c"], "document": ["a_0", "a_1", "b_0", "c_0"]})
     assert source_line(rows_twice, twice, "en").startswith("Source: TrendForce (3 documents; retrieved 2026-11-28); SEMI")

@@ -281,17 +281,19 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
     line = SOURCE_PREFIX[lang] + separator.join(entries) + end
     if len(line) <= SOURCE_LINE_BUDGET[lang]:
         return line
-    # Too long for three lines under the figure: the publishers with their document counts and retrieval dates,
-    # or the publishers alone; every document, date and locator is one click away (the page's source list).
+    # Too long for three lines under the figure: per publisher, its document count, its newest document (so a new
+    # release still shows in the line) and the retrieval dates; or the publishers alone. Every document, date and
+    # locator is one click away (the page's source list).
     cited = {s: set(rows.loc[rows["source"] == s, "document"]) for s in dict.fromkeys(rows["source"]) if s in provenances}
-    by_publisher: dict[str, tuple[int, list[str]]] = {}  # one entry per publisher, over its sources
-    for source_id, documents in cited.items():
+    by_publisher: dict[str, tuple[list[Any], list[str]]] = {}  # one entry per publisher, over its sources
+    for source_id, ids in cited.items():
         publisher = short_publisher(provenances[source_id])
-        count, dates = by_publisher.get(publisher, (0, []))
-        by_publisher[publisher] = (count + len(documents), [*dates, provenances[source_id].retrieved])
+        documents, dates = by_publisher.get(publisher, ([], []))
+        own = [d for d in provenances[source_id].documents if d.id in ids]
+        by_publisher[publisher] = ([*documents, *own], [*dates, provenances[source_id].retrieved])
     counted = [
-        f"{publisher} ({document_count(count, lang)}; {RETRIEVED[lang].format(date=', '.join(sorted(set(dates))))})"
-        for publisher, (count, dates) in by_publisher.items()
+        f"{publisher} ({'; '.join(publisher_words(documents, dates, lang))})"
+        for publisher, (documents, dates) in by_publisher.items()
     ]
     line = SOURCE_PREFIX[lang] + separator.join(counted) + end
     if len(line) <= SOURCE_LINE_BUDGET[lang]:
@@ -314,6 +316,20 @@ def document_count(n: int, lang: str) -> str:
     if not n:
         return API[lang]
     return f"{n} 份文件" if lang == "zh" else f"{n} document{'s' if n != 1 else ''}"
+
+
+NEWEST = {"zh": "最新：{title} ({published})", "en": "newest: {title} ({published})"}
+
+
+def publisher_words(documents: list[Any], dates: list[str], lang: str) -> list[str]:
+    """What a compact source line says of one publisher: how many documents, the newest one, when retrieved."""
+    words = [document_count(len(documents), lang)]
+    dated = [d for d in documents if d.published]
+    if dated:
+        newest = max(dated, key=lambda d: str(d.published))
+        words.append(NEWEST[lang].format(title=newest.title, published=newest.published))
+    words.append(RETRIEVED[lang].format(date=", ".join(sorted(set(dates)))))
+    return words
 
 
 def short_publisher(provenance: Provenance) -> str:
