@@ -598,3 +598,9 @@ def test_provenance_page_shows_documents_as_a_table_and_folds_the_notes():
     assert re.search(r"<details><summary[^>]*>Research notes</summary><p[^>]*>long research notes</p></details>", page)
     assert "<dt>retrieved</dt><dd>2026-11-27</dd>" in page
     assert "<details><summary" in page and html_escape(text) in page  # the file as written, folded
+
+
+def test_the_page_says_how_to_cite_an_edition(built):
+    from techgap import __version__
+
+    assert f"How to cite: techgap {__version__} (<code>CITATION.cff</code> in the project), naming the edition" in built["index"]

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from techgap import __version__
 from techgap.config import Plotting
 from techgap.escaping import html_text, safe_url
 from techgap.io import write_bytes, write_text
@@ -687,6 +688,9 @@ def render_index(
         '<p lang="en">Every item of the report (National Development Council, Taiwan, 2023) in report order, '
         "regenerated from cited, versioned data: the <strong>report edition</strong> on the vintages that match the "
         "report, and the <strong>latest edition</strong> on the newest data, each with its status, sources and data.</p>",
+        f'<p lang="en" class="small">How to cite: techgap {esc(__version__)} (<code>CITATION.cff</code> in the project), '
+        "naming the edition you used (report or latest; each item lists its vintages); every accepted change of "
+        "these outputs is recorded in <code>CHANGELOG.md</code>.</p>",
         '<div class="switch" role="group" aria-label="Language"><span lang="en">Language:</span>'
         '<label for="lang-both"><span lang="zh-Hant">中文</span> + <span lang="en">English</span></label>'
         '<label for="lang-zh" lang="zh-Hant">中文</label><label for="lang-en" lang="en">English</label></div>',
