@@ -317,12 +317,17 @@ def write_drift(project: Project, tables: dict | None = None) -> pd.DataFrame:
     return report
 
 
+def read_drift(path: Path) -> pd.DataFrame | None:
+    """figures/drift.csv as the drift job wrote it (text cells), or None before the first build."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False) if Path(path).is_file() else None
+
+
 def loud_changes_by_item(drift_csv: Path) -> dict[str, list[str]]:
     """The loud changes in drift.csv (the drift job's table) by the item they touch, as warnings for that item's
     latest edition on the page and in the manifest (the drift job's log and the build summary count them too)."""
-    if not Path(drift_csv).is_file():
+    report = read_drift(drift_csv)
+    if report is None:
         return {}
-    report = pd.read_csv(drift_csv, dtype=str, keep_default_na=False)
     for column in ("old_value", "new_value"):
         report[column] = pd.to_numeric(report[column], errors="coerce")
     found: dict[str, list[str]] = {}

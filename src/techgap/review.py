@@ -32,6 +32,7 @@ from techgap.changelog import (
     read_record,
 )
 from techgap.config import Project
+from techgap.drift import read_drift
 from techgap.io import write_text
 from techgap.logs import get_logger
 from techgap.page import EDITION_NAMES, LANG_TAGS, LANGS, badge_html, bilingual, esc, head_html, png_size
@@ -266,10 +267,6 @@ def render_review(project: Project, drift: pd.DataFrame | None = None) -> str:
             parts += [comparison_html(c, project, titles, drift) for c in comparisons]
     parts += ["</main>", "</body></html>"]
     return "\n".join(parts) + "\n"
-
-
-def read_drift(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path, dtype=str, keep_default_na=False) if Path(path).is_file() else None
 
 
 def write_review(project: Project) -> Path:
