@@ -474,6 +474,25 @@ def _min_year_after_max_year(root: Path):
     return _edit(root, "config/config.yaml", "min_year: 1990", "min_year: 2031"), None, None
 
 
+# A right-to-left override hidden in a text of a YAML file: a title, a provenance title, an entity's name.
+RLO = "\u202e"
+
+
+def _item_title_rlo(root: Path):
+    path = _edit(root, "config/items.yaml", "Figure 5. ", f"Figure 5. {RLO}")
+    return path, _line_of(path, RLO), None
+
+
+def _provenance_title_rlo(root: Path):
+    path = _edit(root, PROV, "  title: China tops U.S.", f"  title: China tops {RLO}U.S.")
+    return path, _line_of(path, RLO), None
+
+
+def _entity_name_rlo(root: Path):
+    path = _edit(root, "config/entities.yaml", "  en: Taiwan\n", f"  en: Tai{RLO}wan\n")
+    return path, _line_of(path, RLO), None
+
+
 def _isscc_conflict_index(root: Path, preferred: str = "nikkei_asia_2022_11_18") -> int:
     """The position, among isscc's document_conflicts, of the first entry that prefers `preferred` (the one the
     cases below edit); sources.yaml lists several conflicts per source."""
@@ -532,6 +551,9 @@ HOSTILE = [
     ("vintages_mistyped_source_other", _vintages_mistyped_other, "did you mean 'oecd_msti'?"),
     ("vintages_impossible_date", _vintages_impossible_date, "'2026-02-30' is not a real calendar date"),
     ("report_vintages_impossible_date", _report_vintage_impossible_date, "'2026-02-30' is not a real calendar date"),
+    ("item_title_right_to_left_override", _item_title_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("provenance_title_right_to_left_override", _provenance_title_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("entity_name_right_to_left_override", _entity_name_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),
     ("min_year_after_max_year", _min_year_after_max_year, "min_year 2031 is after max_year 2030: together they only bound"),
     ("sources_conflict_preferred_not_listed", _sources_conflict_preferred_unlisted, "preferred document 'tomshardware_2022_11'"),
     ("sources_conflict_without_why", _sources_conflict_without_why, "Field required"),

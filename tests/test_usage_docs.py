@@ -30,6 +30,22 @@ def test_the_steps_usage_md_counts_are_the_steps_snakemake_plans(built_project: 
     assert f"(kept in `build/`): {stats['total'] - stats['font']} steps" in USAGE
 
 
+def _settings_examples() -> dict[str, set[str]]:
+    """Every `snakemake --config …` a reader can copy from the README or a guide, with the files that give it."""
+    found: dict[str, set[str]] = {}
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for command in re.findall(r"`(snakemake --config [^`]*)`", path.read_text(encoding="utf-8")):
+            found.setdefault(command, set()).add(path.name)
+    return found
+
+
+def test_every_settings_example_in_the_docs_is_the_one_this_file_runs() -> None:
+    """An example the test below does not run may break a build (the README's `--config min_year=2000` did)."""
+    examples = _settings_examples()
+    assert len(examples) == 1, f"settings examples not run by a test: {examples}"
+    assert {"README.md", "usage.md"} <= next(iter(examples.values()))
+
+
 def test_the_settings_example_in_usage_md_runs(built_project: Path, tmp_path: Path) -> None:
     """`snakemake --config 'vintages={"isscc": ...}'`, as docs/usage.md gives it: accepted, and the latest edition
     it draws reads that vintage (built for one item's record, to keep the test short)."""
@@ -53,3 +69,18 @@ def test_min_and_max_year_are_documented_as_a_typo_guard_not_a_display_range() -
     assert "typo" in config.split("max_year:", 1)[0] and "not a display range" in config.split("max_year:", 1)[0]
     assert "`min_year` and `max_year` are not a display range" in USAGE
     assert "snakemake --config min_year=2000` does not" in USAGE.replace("\n", " ")
+
+
+def test_the_jobs_run_in_the_venv_and_no_file_claims_a_conda_environment() -> None:
+    """usage.md says the jobs run with Snakemake's own interpreter (the venv); a conda file or directive coming back
+    would be a claim nothing exercises (an `envs/techgap.yaml` once said jobs found techgap through a PYTHONPATH
+    nothing set)."""
+    workflow = [ROOT / "Snakefile", *sorted((ROOT / "rules").glob("*.smk"))]
+    directives = [
+        f"{p.name}: {m}" for p in workflow for m in re.findall(r"^\s*(conda|container):", p.read_text(encoding="utf-8"), re.M)
+    ]
+    assert not directives, directives
+    assert not (ROOT / "envs").exists() and not (ROOT / "workflow" / "envs").exists()
+    profile = (ROOT / "profiles" / "default" / "config.yaml").read_text(encoding="utf-8")
+    assert "use-conda" not in profile and "software-deployment-method" not in profile and "sdm" not in profile
+    assert "There is no conda environment" in USAGE and "scripts/setup.sh" in USAGE

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from techgap import switches, vocabulary
 from techgap.errors import InputError, escaped
+from techgap.escaping import character_names, invisible_characters
 from techgap.kinds import KINDS, Fact, did_you_mean, keys_of
 from techgap.model import Bilingual, Strict
 
@@ -418,12 +419,16 @@ class EntitySpec(Strict):
     country: str | None = None  # a company's or institution's home economy: it takes that economy's colour
 
 
-class _RefusedYAML(Exception):
-    """A construct the project's YAML may not use; carries the line it starts on."""
+PLAIN_YAML = "plain YAML: real dates, no anchors, aliases or repeated keys"
 
-    def __init__(self, line: int, message: str) -> None:
+
+class _RefusedYAML(Exception):
+    """A construct the project's YAML may not use; carries the line it starts on and what is expected there."""
+
+    def __init__(self, line: int, message: str, expected: str = PLAIN_YAML) -> None:
         super().__init__(message)
         self.line = line
+        self.expected = expected
 
 
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -451,6 +456,19 @@ class StrictLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
                 raise _RefusedYAML(line, f"duplicate key {escaped(key_node.value)!r} (first on line {seen[key]})")
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
+
+    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
+        # Every text of every YAML file (titles, captions, entity names, provenance) reaches figures, tables and
+        # pages: a bidi override (U+202E) or a zero-width character there changes what they show, as in a data file.
+        value = super().construct_scalar(node)
+        hidden = invisible_characters(value, allowed="\n\t")  # a block text's line breaks and tabs are its layout
+        if hidden:
+            raise _RefusedYAML(
+                node.start_mark.line + 1,
+                f"an invisible format or control character ({character_names(hidden)}) in {escaped(value)!r}",
+                expected="text without bidi controls, zero-width or other invisible characters; delete them or retype the text",
+            )
+        return value
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
@@ -492,9 +510,7 @@ def load_yaml(path: str | Path) -> Any:
             raise _RefusedYAML(*found)
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader
     except _RefusedYAML as exc:
-        raise InputError(
-            path, str(exc), line=exc.line, expected="plain YAML: real dates, no anchors, aliases or repeated keys"
-        ) from None
+        raise InputError(path, str(exc), line=exc.line, expected=exc.expected) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -60,6 +60,19 @@ def _invisible(char: str) -> bool:
     return unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp")
 
 
+def invisible_characters(text: str, allowed: str = "") -> list[str]:
+    """The invisible format and control characters in ``text`` (see ``_invisible``), except ``allowed``
+    (the line breaks and tabs of a multi-line YAML text), for a loader to refuse."""
+    if text.isascii() and text.isprintable():
+        return []
+    return [char for char in text if char not in allowed and _invisible(char)]
+
+
+def character_names(chars: list[str]) -> str:
+    """``U+202E RIGHT-TO-LEFT OVERRIDE; ...``: each distinct character once, for an error message."""
+    return "; ".join(dict.fromkeys(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in chars))
+
+
 def visible_controls(text: str) -> str:
     """``text`` with each invisible format or control character written as ``\\uXXXX`` (U+202E, the
     right-to-left override, becomes the six characters ``\\u202e``); tab, CR and LF become a space.

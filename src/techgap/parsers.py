@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from techgap import periods
 from techgap.errors import InputError
+from techgap.escaping import character_names, invisible_characters
 
 REQUIRED_COLUMNS = ["entity", "period", "indicator", "value", "unit", "document"]
 OPTIONAL_COLUMNS = ["category", "label", "label_en", "flag", "note"]
@@ -187,15 +187,6 @@ def parse_value_column(path: Path, frame: pd.DataFrame) -> pd.Series:
 # Free-text columns that reach the figures, tables and CSVs as they are (entity names are checked
 # against config/entities.yaml; the other columns against a vocabulary, a grammar or the provenance).
 TEXT_COLUMNS = ("category", "label", "label_en", "note")
-# Invisible characters that change what a text shows: format characters (Cf: the bidi embeddings,
-# overrides and isolates U+202A-202E and U+2066-2069, marks U+200E/200F/061C, zero-width space and
-# joiners, soft hyphen, word joiner, byte-order mark), controls other than the line end (Cc) and the
-# line/paragraph separators U+2028/2029.
-INVISIBLE_CATEGORIES = ("Cf", "Cc", "Zl", "Zp")
-
-
-def _invisible_characters(value: str) -> list[str]:
-    return [c for c in value if unicodedata.category(c) in INVISIBLE_CATEGORIES]
 
 
 def check_text_columns(path: Path, frame: pd.DataFrame, columns: tuple[str, ...] = TEXT_COLUMNS) -> None:
@@ -206,14 +197,14 @@ def check_text_columns(path: Path, frame: pd.DataFrame, columns: tuple[str, ...]
         if column not in frame:
             continue
         values = frame[column].astype(str)
-        bad = {v: _invisible_characters(v) for v in values.unique() if not (v.isascii() and v.isprintable())}
+        bad = {v: invisible_characters(v) for v in values.unique()}
         bad = {value: chars for value, chars in bad.items() if chars}
         if not bad:
             continue
         mask = values.isin(list(bad)).to_numpy()
         position = int(np.flatnonzero(mask)[0])
         chars = bad[values.iloc[position]]
-        names = "; ".join(dict.fromkeys(f"U+{ord(c):04X} {unicodedata.name(c, 'control character')}" for c in chars))
+        names = character_names(chars)
         count = int(mask.sum())
         more = f" ({count - 1} more row(s) like it)" if count > 1 else ""
         raise InputError(
