@@ -25,8 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy.stats import t as student_t
 
 from techgap import compare, periods
 from techgap.errors import InputError
@@ -194,14 +192,23 @@ class TrendFit:
     results: Any  # statsmodels' results, for the band
 
 
+def design_matrix(offsets: np.ndarray) -> np.ndarray:
+    """The trend's regressors: a constant and the time from the centre, one row per point."""
+    return np.column_stack([np.ones_like(offsets), offsets])
+
+
 def fit_trend(time: np.ndarray, ratio: np.ndarray, settings: GapSettings) -> TrendFit:
     """The log-linear trend through the points, by statsmodels. A handful of yearly points of a ratio that moves
     slowly are autocorrelated (residuals of neighbouring years alike): plain OLS errors would be too narrow, so the
     covariance is HAC with ``settings.hac_lags`` lags, and intervals use Student's t, not the normal."""
+    # statsmodels and scipy.stats take seconds to import: imported here, only the jobs that fit a trend pay for them
+    # (every build job imports this module through the item renderer).
+    from scipy.stats import t as student_t
+    from statsmodels.regression.linear_model import OLS
+
     x = np.asarray(time, dtype=float)
     centre = float(x.mean())
-    design = sm.add_constant(x - centre, has_constant="add")
-    results = sm.OLS(np.log(np.asarray(ratio, dtype=float)), design).fit(
+    results = OLS(np.log(np.asarray(ratio, dtype=float)), design_matrix(x - centre)).fit(
         cov_type="HAC", cov_kwds={"maxlags": settings.hac_lags}, use_t=True
     )
     level, slope = (float(v) for v in results.params)
@@ -235,8 +242,7 @@ def trend_band(time: np.ndarray, ratio: np.ndarray, settings: GapSettings, at: n
     """The ``level`` confidence band of the trend line (not of single observations) at the times ``at``, as
     ratios: statsmodels' prediction of the mean with the HAC covariance."""
     fit = fit_trend(time, ratio, settings)
-    design = sm.add_constant(np.asarray(at, dtype=float) - fit.centre, has_constant="add")
-    band = fit.results.get_prediction(design).conf_int(alpha=1 - settings.level)
+    band = fit.results.get_prediction(design_matrix(np.asarray(at, dtype=float) - fit.centre)).conf_int(alpha=1 - settings.level)
     return stated(np.exp(band[:, 0])), stated(np.exp(band[:, 1]))
 
 
