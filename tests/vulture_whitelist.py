@@ -2,14 +2,12 @@
 """Names vulture (60 % confidence, `[tool.vulture]` in pyproject.toml) cannot see used, each with the reason.
 Everything else it reports is dead code: tests/test_dead_code.py fails on it."""
 
-from techgap import build, claims, config, logs, provenance, runlock, schema, texts, workflow
+from techgap import build, claims, config, logs, provenance, runlock, texts, workflow
 from techgap.render import checks
 
-# Called from the Snakefile and rules/*.smk (Snakemake's files are not Python that vulture reads).
-workflow.settings_file, workflow.code_files, workflow.workflow_plan
-schema.validate_overrides
-logs.build_summary, logs.failure_summary
-runlock.acquire, runlock.leftovers_note  # rules/common.smk takes the folder's run lock when Snakemake reads it
+# The Snakemake files' two calls into techgap (they are not Python that vulture reads):
+workflow.start_run  # rules/common.smk, when Snakemake reads the workflow: settings, run lock, plan
+logs.run_summary  # the Snakefile's onsuccess: and onerror:
 
 # Gives the run lock back before the process ends: tests that take it in-process.
 runlock.release
