@@ -2,15 +2,12 @@
 """Names vulture (60 % confidence, `[tool.vulture]` in pyproject.toml) cannot see used, each with the reason.
 Everything else it reports is dead code: tests/test_dead_code.py fails on it."""
 
-from techgap import build, claims, config, logs, provenance, texts, workflow
+from techgap import claims, config, logs, provenance, texts, workflow
 from techgap.render import checks
 
 # The Snakemake files' two calls into techgap (they are not Python that vulture reads):
 workflow.start_run  # rules/common.smk, when Snakemake reads the workflow: settings, run lock, plan
 logs.run_summary  # the Snakefile's onsuccess: and onerror:
-
-# The one-process floor benchmarks/run.py and ab_floor.py measure the Snakemake build against.
-build.build_all
 
 # Checks the tests run over the whole project: no ledger check is vacuous, no stray number in a configured
 # text, one colour per entity across the build's logs.
