@@ -23,12 +23,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from techgap import compare, vocabulary
 from techgap.config import Project, check_id, load_yaml
 from techgap.errors import InputError
 from techgap.escaping import markdown_text
+from techgap.model import Strict
 
 VERDICTS = tuple(vocabulary.VERDICTS)  # strongest evidence first
 # A statement is as strong as its weakest checked part (one number it states): the first verdict of this order
@@ -41,9 +42,7 @@ PART_ORDER = ("contradicted", "revised", "supported", "consistent")
 SELF_REFERENCE_PREFIX = "ndc"  # document ids of the report itself (its text, tables and figure labels)
 
 
-class Selector(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Selector(Strict):
     source: str
     indicator: str
     entity: str | None = None
@@ -78,9 +77,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-class Compute(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Compute(Strict):
     function: str
     args: dict[str, Any]
 
@@ -109,19 +106,15 @@ class Compute(BaseModel):
         return out + [Selector.model_validate(s) for s in self.args.get("of", [])]
 
 
-class Today(BaseModel):
+class Today(Strict):
     """The statement's computation rerun for the newest period the project holds: what it would say today."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     label: str
     compute: Compute
 
 
-class Check(BaseModel):
+class Check(Strict):
     """One number of a statement."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     stated: float
@@ -154,10 +147,8 @@ class Check(BaseModel):
         return out + list(self.later) + ([self.today.compute] if self.today else [])
 
 
-class Statement(BaseModel):
+class Statement(Strict):
     """One statement of the report (a sentence or a table row), quoted verbatim, with its checks."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     section: str
