@@ -2,16 +2,16 @@
 """Names vulture (60 % confidence, `[tool.vulture]` in pyproject.toml) cannot see used, each with the reason.
 Everything else it reports is dead code: tests/test_dead_code.py fails on it."""
 
-from techgap import claims, config, logs, model, provenance, texts, workflow
+from techgap import config, logs, model, provenance, texts, workflow
 from techgap.render import checks
 
 # The Snakemake files' two calls into techgap (they are not Python that vulture reads):
 workflow.start_run  # rules/common.smk, when Snakemake reads the workflow: settings, run lock, plan
 logs.run_summary  # the Snakefile's onsuccess: and onerror:
 
-# Checks the tests run over the whole project: no ledger check is vacuous, no stray number in a configured
-# text, one colour per entity across the build's logs.
-claims.can_fail, texts.stray_numbers, checks.inconsistent_colors
+# Checks the tests run over the whole project: no stray number in a configured text, one colour per entity
+# across the build's logs.
+texts.stray_numbers, checks.inconsistent_colors
 
 # Fields of pydantic models: validated on load and read by iteration or model_dump (CSS variables, the
 # provenance page, the data package), never by attribute; `model_config` is read by pydantic itself.

@@ -402,6 +402,14 @@ def can_fail(check: Check, computed: float) -> bool:
     return not all(holds(value, check.stated, check.tolerance, check.comparison) for value in probe_values(check, computed))
 
 
+def vacuous_checks(statements: list[Statement], checks: pd.DataFrame) -> list[str]:
+    """The ids of the checks that cannot fail (`can_fail`) at the value the data give them: the cited release's,
+    else a later one's."""
+    by_id = {c.id: c for s in statements for c in s.checks}
+    values = checks["computed"].fillna(checks["later"])
+    return [i for i, v in zip(checks["id"], values, strict=True) if not math.isnan(v) and not can_fail(by_id[i], v)]
+
+
 def _evaluate_or_missing(compute: Compute, frames: Mapping[str, pd.DataFrame], project: Project, where: str) -> Computed | str:
     try:
         return evaluate_compute(compute, frames, project)
@@ -815,6 +823,16 @@ def build_ledger(
     if latest_frames is None:
         latest_frames = ledger_frames(project, sources, newest=True, tables=tables)
     summary, checks = evaluate(statements, frames, project, latest_frames)
+    # A check no plausible value would break says nothing about the report: refused, so an analyst's edit of
+    # config/claims.yaml that makes one is caught by the build, not only by the tests.
+    vacuous = vacuous_checks(statements, checks)
+    if vacuous:
+        raise InputError(
+            project.root / "config" / "claims.yaml",
+            f"check {', '.join(vacuous)} cannot fail: no plausible value of the data would break it",
+            field="checks",
+            expected="a stated value, comparison and tolerance the data could contradict (not `<= 10` for a rank of 4)",
+        )
     changes = None
     if previous is not None:
         if not Path(previous).exists():
