@@ -13,12 +13,9 @@ logs.run_summary  # the Snakefile's onsuccess: and onerror:
 # across the build's logs.
 texts.stray_numbers, checks.inconsistent_colors
 
-# Fields of pydantic models: validated on load and read by iteration or model_dump (CSS variables, the
-# provenance page, the data package), never by attribute; `model_config` is read by pydantic itself.
+# Fields of pydantic models: validated on load and read by iteration or model_dump (the provenance page, the
+# plan), never by attribute.
 config.Conversion.citation
-config.PagePalette.link, config.PagePalette.muted, config.PagePalette.border, config.PagePalette.light_rule
-config.PagePalette.head_background, config.PagePalette.code_background
-config.PagePalette.warning_background, config.PagePalette.warning_border
 provenance.Document.read_from, provenance.Document.author, provenance.Provenance.request
 model.Strict.model_config  # read by pydantic: the one base of every model read from a file
 
