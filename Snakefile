@@ -18,18 +18,17 @@ include: "rules/package.smk"
 include: "rules/refresh.smk"
 
 
+# `log` lists Snakemake's own log files of this run (.snakemake/log/...); the jobs' logs are under logs/.
 onsuccess:
-    from techgap.logs import build_summary
-    from techgap.manifest import statuses_by_edition
+    from techgap.logs import run_summary
 
-    # `log` lists Snakemake's own log files of this run (.snakemake/log/...); the jobs' logs are under logs/.
-    print(build_summary(statuses_by_edition(Path("figures/manifest.json")), Path("logs"), ", ".join(log) or None))
+    print(run_summary(log, succeeded=True))
 
 
 onerror:
-    from techgap.logs import failure_summary
+    from techgap.logs import run_summary
 
-    print(failure_summary(Path("logs"), ", ".join(log) or None))
+    print(run_summary(log, succeeded=False))
 
 
 rule all:

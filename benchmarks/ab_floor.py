@@ -21,12 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-FLOOR = (
-    "import resource, time; start = time.perf_counter(); "
-    "from techgap.config import load_project; from techgap.build import build_all; build_all(load_project('.')); "
-    "usage = resource.getrusage(resource.RUSAGE_SELF); "
-    "print(f'{time.perf_counter() - start:.2f} {usage.ru_utime + usage.ru_stime:.2f}')"
-)
+FLOOR = Path(__file__).resolve().with_name("floor.py")  # this checkout's, run in each checkout with its own code
 
 
 @dataclass(frozen=True)
@@ -45,7 +40,7 @@ def start_floor(root: Path, core: int) -> subprocess.Popen:
         shutil.rmtree(root / name, ignore_errors=True)
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(root / "src")}
     return subprocess.Popen(
-        ["taskset", "-c", str(core), sys.executable, "-c", FLOOR], cwd=root, env=env, stdout=subprocess.PIPE, text=True
+        ["taskset", "-c", str(core), sys.executable, str(FLOOR)], cwd=root, env=env, stdout=subprocess.PIPE, text=True
     )
 
 

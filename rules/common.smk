@@ -1,10 +1,7 @@
 # The project's validated settings and the file lists every rule is declared with (techgap.workflow).
-import json
 import os
 import sys
 from pathlib import Path
-
-from snakemake.utils import update_config
 
 # Snakemake and its jobs run this project's own code (src/), whichever environment started Snakemake: a
 # copied or moved project never runs another folder's techgap.
@@ -15,39 +12,22 @@ os.environ["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("
 # not in the command, so which path started Snakemake is not a rerun trigger.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
-# One snakemake at a time in this folder (techgap.runlock): a second one started while a run goes stops here, naming
-# the first, before Snakemake meets that run's jobs in progress; after an interrupted run, say how to recover.
-if workflow.is_main_process:
-    from techgap.runlock import acquire, leftovers_note
+# The settings are checked, the folder's run lock taken (one snakemake at a time in this folder: a second one started
+# while a run goes stops here, naming the first; after an interrupted run, it says how to recover), and the plan made:
+# techgap.workflow.start_run.
+from techgap.workflow import start_run
 
-    acquire(Path.cwd())  # Snakemake's records (.snakemake/) are in the working directory
-    _INTERRUPTED = leftovers_note(Path.cwd(), sys.argv[1:])
-    if _INTERRUPTED:
-        print(_INTERRUPTED, file=sys.stderr)
-
-from techgap.config import load_project
-from techgap.schema import check_settings, settings_layers
-from techgap.workflow import code_files, settings_file, workflow_plan
-
-# config/config.yaml, then each --configfile, then --config, as Snakemake applies them. The files are read with
-# techgap's strict loader (an impossible date or a repeated key is named by file, line and field; Snakemake has
-# already read a --configfile with its own loader, which stops at an impossible date before this runs). The
-# schema, the settings against each other, then pydantic check the result; an error names the file (or --config),
-# line and field that set the refused value.
-_LAYERS = settings_layers(
-    Path(workflow.basedir) / "config/config.yaml", workflow.config_settings.configfiles, workflow.config_settings.config
+PLAN = start_run(
+    workflow.basedir,
+    config,  # rebuilt in place: config/config.yaml read with techgap's strict loader, --configfile and --config on top
+    workflow.config_settings.configfiles,
+    workflow.config_settings.config,
+    main_process=workflow.is_main_process,
 )
-_overrides = dict(config)
-config.clear()
-config.update(_LAYERS[0].values)
-update_config(config, _overrides)
-check_settings(config, _LAYERS)
-SETTINGS = settings_file(workflow.basedir, config)  # every job's settings, passed with `techgap --settings`
-
-PLAN = workflow_plan(load_project(workflow.basedir, json.loads((Path(workflow.basedir) / SETTINGS).read_text())))
+SETTINGS = PLAN["settings"]  # every job's settings, passed with `techgap --settings`
 GROUPS = PLAN["groups"]  # one build job per group of items that read the same sources
 OTHER_SOURCES = PLAN["other_sources"]  # newest snapshots no group normalizes (the claims ledger reads them)
-CODE = code_files(workflow.basedir)  # every job's code input: the whole techgap package
+CODE = PLAN["code"]  # every job's code input: the whole techgap package
 FONT = "build/fonts/NotoSansCJKtc-Regular.otf"
 
 

@@ -25,6 +25,7 @@ from techgap.claims import (
     streak,
     summary_line,
     to_markdown,
+    vacuous_checks,
 )
 from techgap.config import load_project
 from techgap.errors import InputError
@@ -331,11 +332,18 @@ def test_the_ledger_covers_the_report(statements):
 
 
 def test_no_check_is_vacuous(statements, ledger):
-    by_id = {c.id: c for s in statements for c in s.checks}
-    values = ledger.checks["computed"].fillna(ledger.checks["later"])
-    computed = dict(zip(ledger.checks["id"], values, strict=True))
-    vacuous = [i for i, v in computed.items() if not math.isnan(v) and not can_fail(by_id[i], v)]
-    assert vacuous == []
+    assert vacuous_checks(statements, ledger.checks) == []  # build_ledger refuses one too
+
+
+def test_the_ledger_build_refuses_a_vacuous_check(project_root):
+    """An analyst's check that cannot fail (a count "of at least 0") stops the ledger job, naming it."""
+    write(project_root / "config", FIXTURE)
+    assert build_ledger(load_project(project_root), frames=FRAMES, latest_frames=FRAMES)  # each of these can fail
+    vacuous = statement("at_least", check("at_least_none", 0, comparison=">=", compute=value(entity="CHN", period="2023")))
+    write(project_root / "config", [*FIXTURE, vacuous])
+    with pytest.raises(InputError, match="check at_least_none cannot fail") as caught:
+        build_ledger(load_project(project_root), frames=FRAMES, latest_frames=FRAMES)
+    assert caught.value.path.endswith("config/claims.yaml")
 
 
 def test_the_four_verdicts_the_audit_found_wrong(ledger):

@@ -220,6 +220,16 @@ def test_failure_summary_names_each_failing_job_and_its_first_error(tmp_path):
     assert failure_summary(tmp_path / "logs", ".snakemake/log/x.log").endswith("the whole run: .snakemake/log/x.log")
 
 
+def test_a_run_ends_with_the_summary_of_how_it_ended(tmp_path):
+    """The Snakefile's onsuccess: and onerror: both call run_summary with Snakemake's logs of the run."""
+    from techgap.logs import run_summary
+
+    _log_file(tmp_path / "logs" / "drift.log", ("ERROR", "drift.csv: broken"))
+    failed = run_summary([".snakemake/log/a.log", "b.log"], succeeded=False, root=tmp_path)
+    assert failed.startswith("techgap: the build failed") and failed.endswith("the whole run: .snakemake/log/a.log, b.log")
+    assert run_summary([], succeeded=False, root=tmp_path / "empty").endswith("read Snakemake's message above.")
+
+
 def test_main_writes_records_the_summaries_can_read(project_root, tmp_path):
     from techgap.logs import problem_lines
 

@@ -120,27 +120,24 @@ def test_the_recovery_docs_quote_what_snakemake_and_techgap_print() -> None:
 
 
 def test_the_lock_is_the_processs_until_it_ends(tmp_path: Path) -> None:
-    """In one process the lock is taken once; another process is refused, naming this one; released, it is free."""
-    assert runlock.acquire(tmp_path, ["-n"]) is True
+    """In one process the lock is taken once; another process is refused, naming the holder; when the holder ends, the
+    lock is free (the workflow never gives it back: the system does, however the process ends)."""
+    take = f"from techgap import runlock; print(runlock.acquire({str(tmp_path)!r}"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import sys; {take}, ['-n']), runlock.acquire({str(tmp_path)!r}), flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        assert runlock.acquire(tmp_path) is False  # Snakemake may read the workflow twice in one process
-        other = subprocess.run(
-            [sys.executable, "-c", f"from techgap import runlock; runlock.acquire({str(tmp_path)!r})"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        assert holder.stdout.readline().split() == ["True", "False"]  # Snakemake may read the workflow twice in one process
+        other = subprocess.run([sys.executable, "-c", take + "))"], capture_output=True, text=True, timeout=60)
         assert other.returncode != 0
-        assert f"another snakemake is using this folder (PID {os.getpid()}" in other.stderr
+        assert f"another snakemake is using this folder (PID {holder.pid}" in other.stderr
         assert "snakemake -n" in other.stderr
     finally:
-        runlock.release(tmp_path)
-    free = subprocess.run(
-        [sys.executable, "-c", f"from techgap import runlock; print(runlock.acquire({str(tmp_path)!r}))"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+        holder.communicate("", timeout=60)  # its stdin closed, the holder ends
+    free = subprocess.run([sys.executable, "-c", take + "))"], capture_output=True, text=True, timeout=60)
     assert free.stdout.strip() == "True", free.stderr
 
 

@@ -604,3 +604,23 @@ def test_the_page_says_how_to_cite_an_edition(built):
     from techgap import __version__
 
     assert f"How to cite: techgap {__version__} (<code>CITATION.cff</code> in the project), naming the edition" in built["index"]
+
+
+def test_the_page_colours_are_the_names_the_stylesheets_use():
+    """config/plotting.yaml's `page:` colours are the pages' var(--name)s: one the stylesheets use but the file lacks,
+    or one no page uses (a typo, a leftover), stops the page's job naming the key."""
+    from techgap.annotate import style
+    from techgap.errors import InputError
+
+    colours = plotting().page
+    assert page_mod.css_variables(plotting(), "a{color:var(--muted)}").startswith(":root{--text:")
+    without_muted = plotting().model_copy(update={"page": {k: v for k, v in colours.items() if k != "muted"}})
+    for build in (lambda p: page_mod.head_html("t", p), style):
+        with pytest.raises(InputError, match=r"uses var\(--muted\), which has no colour") as caught:
+            build(without_muted)
+        assert caught.value.field == "page.muted" and caught.value.path == "config/plotting.yaml"
+    typo = plotting().model_copy(update={"page": {**colours, "mutde": "#4b5563"}})
+    with pytest.raises(InputError, match="page colour mutde is used by no page") as caught:
+        page_mod.head_html("t", typo)
+    assert caught.value.field == "page.mutde"
+    assert style(typo)  # the annotated report's stylesheet uses only some of the colours

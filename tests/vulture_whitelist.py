@@ -2,33 +2,22 @@
 """Names vulture (60 % confidence, `[tool.vulture]` in pyproject.toml) cannot see used, each with the reason.
 Everything else it reports is dead code: tests/test_dead_code.py fails on it."""
 
-from techgap import build, claims, config, logs, provenance, runlock, schema, texts, workflow
+from techgap import config, logs, model, provenance, texts, workflow
 from techgap.render import checks
 
-# Called from the Snakefile and rules/*.smk (Snakemake's files are not Python that vulture reads).
-workflow.settings_file, workflow.code_files, workflow.workflow_plan
-schema.validate_overrides
-logs.build_summary, logs.failure_summary
-runlock.acquire, runlock.leftovers_note  # rules/common.smk takes the folder's run lock when Snakemake reads it
+# The Snakemake files' two calls into techgap (they are not Python that vulture reads):
+workflow.start_run  # rules/common.smk, when Snakemake reads the workflow: settings, run lock, plan
+logs.run_summary  # the Snakefile's onsuccess: and onerror:
 
-# Gives the run lock back before the process ends: tests that take it in-process.
-runlock.release
+# Checks the tests run over the whole project: no stray number in a configured text, one colour per entity
+# across the build's logs.
+texts.stray_numbers, checks.inconsistent_colors
 
-# The one-process floor benchmarks/run.py and ab_floor.py measure the Snakemake build against.
-build.build_all
-
-# Checks the tests run over the whole project: no ledger check is vacuous, no stray number in a configured
-# text, one colour per entity across the build's logs.
-claims.can_fail, texts.stray_numbers, checks.inconsistent_colors
-
-# Fields of pydantic models: validated on load and read by iteration or model_dump (CSS variables, the
-# provenance page, the data package), never by attribute; `model_config` is read by pydantic itself.
+# Fields of pydantic models: validated on load and read by iteration or model_dump (the provenance page, the
+# plan), never by attribute.
 config.Conversion.citation
-config.PagePalette.link, config.PagePalette.muted, config.PagePalette.border, config.PagePalette.light_rule
-config.PagePalette.head_background, config.PagePalette.code_background
-config.PagePalette.warning_background, config.PagePalette.warning_border
 provenance.Document.read_from, provenance.Document.author, provenance.Provenance.request
-_.model_config  # vulture's syntax for an attribute of any object
+model.Strict.model_config  # read by pydantic: the one base of every model read from a file
 
 # openpyxl's public attributes, set to keep a formula-like text a text, the header row in view and the
 # document's dates fixed.

@@ -18,7 +18,7 @@ import pandas as pd
 from techgap.config import Plotting, Project
 from techgap.escaping import html_text, markdown_prose, safe_url
 from techgap.numbers import minus_sign
-from techgap.page import FONT_ASSET, FONT_FAMILY, FONT_STACK
+from techgap.page import FONT_ASSET, FONT_FAMILY, FONT_STACK, css_variables
 from techgap.provenance import Document, list_vintages, open_snapshot, resolve_vintage
 from techgap.vocabulary import VERDICTS
 
@@ -258,9 +258,8 @@ def style(plotting: Plotting) -> str:
         f".v-{verdict}{{background:{colours.background}}}mark.v-{verdict}{{border-bottom-color:{colours.text}}}"
         for verdict, colours in plotting.verdicts.items()
     )
-    return (
-        plotting.page.css_variables()
-        + f"@font-face{{font-family:'{FONT_FAMILY}';src:url('{FONT_ASSET}') format('woff2');font-display:swap}}\n"
+    stylesheet = (
+        f"@font-face{{font-family:'{FONT_FAMILY}';src:url('{FONT_ASSET}') format('woff2');font-display:swap}}\n"
         + f"body{{font-family:{FONT_STACK};max-width:52em;"
         + """
 margin:2em auto;padding:0 1em;line-height:1.7;color:var(--text);background:var(--background)}
@@ -272,6 +271,7 @@ ul.notes ul{padding-left:1.2em}.legend li{list-style:none}
 """
         + marks
     )
+    return css_variables(plotting, stylesheet) + stylesheet
 
 
 def render_html(

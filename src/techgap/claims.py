@@ -23,12 +23,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from techgap import compare, vocabulary
 from techgap.config import Project, check_id, load_yaml
 from techgap.errors import InputError
 from techgap.escaping import markdown_text
+from techgap.model import Strict
 
 VERDICTS = tuple(vocabulary.VERDICTS)  # strongest evidence first
 # A statement is as strong as its weakest checked part (one number it states): the first verdict of this order
@@ -41,9 +42,7 @@ PART_ORDER = ("contradicted", "revised", "supported", "consistent")
 SELF_REFERENCE_PREFIX = "ndc"  # document ids of the report itself (its text, tables and figure labels)
 
 
-class Selector(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Selector(Strict):
     source: str
     indicator: str
     entity: str | None = None
@@ -78,9 +77,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-class Compute(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Compute(Strict):
     function: str
     args: dict[str, Any]
 
@@ -109,19 +106,15 @@ class Compute(BaseModel):
         return out + [Selector.model_validate(s) for s in self.args.get("of", [])]
 
 
-class Today(BaseModel):
+class Today(Strict):
     """The statement's computation rerun for the newest period the project holds: what it would say today."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     label: str
     compute: Compute
 
 
-class Check(BaseModel):
+class Check(Strict):
     """One number of a statement."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     stated: float
@@ -154,10 +147,8 @@ class Check(BaseModel):
         return out + list(self.later) + ([self.today.compute] if self.today else [])
 
 
-class Statement(BaseModel):
+class Statement(Strict):
     """One statement of the report (a sentence or a table row), quoted verbatim, with its checks."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     section: str
@@ -409,6 +400,14 @@ def probe_values(check: Check, computed: float) -> tuple[float, float]:
 def can_fail(check: Check, computed: float) -> bool:
     """False for a vacuous check: one that no plausible value of the data would break."""
     return not all(holds(value, check.stated, check.tolerance, check.comparison) for value in probe_values(check, computed))
+
+
+def vacuous_checks(statements: list[Statement], checks: pd.DataFrame) -> list[str]:
+    """The ids of the checks that cannot fail (`can_fail`) at the value the data give them: the cited release's,
+    else a later one's."""
+    by_id = {c.id: c for s in statements for c in s.checks}
+    values = checks["computed"].fillna(checks["later"])
+    return [i for i, v in zip(checks["id"], values, strict=True) if not math.isnan(v) and not can_fail(by_id[i], v)]
 
 
 def _evaluate_or_missing(compute: Compute, frames: Mapping[str, pd.DataFrame], project: Project, where: str) -> Computed | str:
@@ -824,6 +823,16 @@ def build_ledger(
     if latest_frames is None:
         latest_frames = ledger_frames(project, sources, newest=True, tables=tables)
     summary, checks = evaluate(statements, frames, project, latest_frames)
+    # A check no plausible value would break says nothing about the report: refused, so an analyst's edit of
+    # config/claims.yaml that makes one is caught by the build, not only by the tests.
+    vacuous = vacuous_checks(statements, checks)
+    if vacuous:
+        raise InputError(
+            project.root / "config" / "claims.yaml",
+            f"check {', '.join(vacuous)} cannot fail: no plausible value of the data would break it",
+            field="checks",
+            expected="a stated value, comparison and tolerance the data could contradict (not `<= 10` for a rank of 4)",
+        )
     changes = None
     if previous is not None:
         if not Path(previous).exists():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,3 +144,14 @@ def failure_summary(log_dir: Path, snakemake_log: str | None = None) -> str:
     if snakemake_log:
         lines.append(f"  the whole run: {snakemake_log}")
     return "\n".join(lines)
+
+
+def run_summary(snakemake_logs: Sequence[str], succeeded: bool, root: Path = Path(".")) -> str:
+    """What a `snakemake` run ends with (the Snakefile's `onsuccess:` and `onerror:`, given Snakemake's own logs of
+    the run): `build_summary` of figures/manifest.json and logs/, or `failure_summary` of logs/."""
+    snakemake_log = ", ".join(snakemake_logs) or None
+    if not succeeded:
+        return failure_summary(root / "logs", snakemake_log)
+    from techgap.manifest import statuses_by_edition
+
+    return build_summary(statuses_by_edition(root / "figures" / "manifest.json"), root / "logs", snakemake_log)

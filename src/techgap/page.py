@@ -28,6 +28,7 @@ from techgap.numbers import minus_sign
 from techgap.vocabulary import STATUSES, VERDICTS, Term
 
 PAGE_FILE = "index.html"
+PLOTTING_FILE = "config/plotting.yaml"  # the colours of the pages
 PROVENANCE_FILE = "provenance.html"
 FONT_ASSET = "assets/techgap-cjk.woff2"
 FONT_FAMILY = "techgap CJK"
@@ -185,9 +186,40 @@ def badge_html(status: object, terms: dict[str, Term], prefix: str) -> str:
     )
 
 
+CSS_VARIABLE = re.compile(r"var\(--([a-z][a-z0-9-]*)\)")
+
+
+def css_variables(plotting: Plotting, stylesheet: str, *, every_colour: bool = False) -> str:
+    """`:root{--text:...;...}`: config/plotting.yaml's page colours as CSS custom properties, for ``stylesheet``, which
+    uses them as var(--text) and never a colour of its own. The names are the stylesheet's: one it uses that `page:`
+    lacks is refused, naming the key. ``every_colour``: the stylesheet is the pages' whole one (index, provenance and
+    review pages), so a colour it does not use is no page's (a typo, or left over) and is refused too."""
+    from techgap.errors import InputError
+
+    defined = {name.replace("_", "-"): name for name in plotting.page}
+    used = set(CSS_VARIABLE.findall(stylesheet))
+    missing = sorted(used - set(defined))
+    if missing:
+        raise InputError(
+            PLOTTING_FILE,
+            f"the pages' stylesheet uses var(--{missing[0]}), which has no colour",
+            field=f"page.{missing[0].replace('-', '_')}",
+            expected="a #rrggbb colour under page: for every var(--name) of the pages' stylesheets",
+        )
+    unused = sorted(set(defined) - used) if every_colour else []
+    if unused:
+        raise InputError(
+            PLOTTING_FILE,
+            f"page colour {defined[unused[0]]} is used by no page: the stylesheets have no var(--{unused[0]})",
+            field=f"page.{defined[unused[0]]}",
+            expected="only the colours the pages' stylesheets use: " + ", ".join(sorted(n.replace("-", "_") for n in used)),
+        )
+    return ":root{" + ";".join(f"--{name}:{plotting.page[key]}" for name, key in defined.items()) + "}\n"
+
+
 def badge_css(plotting: Plotting) -> str:
     """The badges' colours (config/plotting.yaml), and the row marks of the claims table."""
-    rules = [plotting.page.css_variables().rstrip("\n")]
+    rules = []
     for prefix, badges in (("s", plotting.statuses), ("c", plotting.verdicts)):
         rules += [f".{prefix}-{name}{{color:{b.text};background:{b.background}}}" for name, b in badges.items()]
         rules.append(f".{prefix}-other{{color:var(--text);background:var(--light-rule)}}")
@@ -649,7 +681,9 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
 
 
 def head_html(title: str, plotting: Plotting, extra_css: str = "") -> str:
-    css = BASE_CSS + LANG_SWITCH_CSS + CLAIMS_CSS + badge_css(plotting) + extra_css
+    badges = badge_css(plotting)
+    colours = css_variables(plotting, BASE_CSS + LANG_SWITCH_CSS + CLAIMS_CSS + badges + extra_css, every_colour=True)
+    css = BASE_CSS + LANG_SWITCH_CSS + CLAIMS_CSS + colours + badges + extra_css
     return "\n".join(
         [
             "<!DOCTYPE html>",

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from techgap.config import DocumentConflict, Strict, check_id, check_vintage, load_yaml
 from techgap.errors import InputError
@@ -103,10 +104,9 @@ class Provenance(Strict):
         return [d.id for d in self.documents]
 
 
-class Snapshot(BaseModel):
+@dataclass(frozen=True)
+class Snapshot:
     """One vintage of one source, checked: its provenance parsed and its payload's checksum verified."""
-
-    model_config = ConfigDict(frozen=True)
 
     source_id: str
     vintage: str
@@ -265,10 +265,9 @@ def checksum_log(raw_dir: Path, source_id: str) -> Path:
 CHECKSUM_HEADER = "# vintage payload sha256(payload) sha256(provenance.yaml); append only, never edit a line\n"
 
 
-class ChecksumRecord(BaseModel):
+@dataclass(frozen=True)
+class ChecksumRecord:
     """One line of a source's checksum history."""
-
-    model_config = ConfigDict(frozen=True)
 
     payload: str
     payload_sha256: str
@@ -426,7 +425,7 @@ def record_correction(raw_dir: Path, source_id: str, vintage: str, why: str) -> 
             "provenance.yaml is as last recorded: there is no correction to record",
             expected="provenance.yaml edited to correct it",
         )
-    _append(log_path, checksum_line(vintage, now.model_copy(update={"correction": why})))
+    _append(log_path, checksum_line(vintage, replace(now, correction=why)))
 
 
 def checksum_history_problems(raw_dir: Path, source_id: str) -> list[str]:

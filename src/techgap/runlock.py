@@ -84,13 +84,6 @@ def acquire(root: str | Path, command: Sequence[str] | None = None) -> bool:
     return True
 
 
-def release(root: str | Path) -> None:
-    """Give the lock back before the process ends (tests)."""
-    handle = _HELD.pop(str(Path(root).resolve()), None)
-    if handle is not None:
-        handle.close()
-
-
 def _marked(name: str) -> str:
     try:
         return base64.urlsafe_b64decode(name.encode()).decode("utf-8")

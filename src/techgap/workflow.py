@@ -1,13 +1,17 @@
 """What the Snakefile declares its rules with, computed from the validated project on every run: the build
 groups with the snapshots they read and the files they write, the sources normalized on their own, and the
-code every job runs. Nothing is kept between runs, so nothing can be stale and no path is absolute."""
+code every job runs. Nothing is kept between runs, so nothing can be stale and no path is absolute.
+
+rules/common.smk calls one function, `start_run`, when Snakemake reads the workflow."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +143,45 @@ def workflow_plan(project: Project) -> dict[str, Any]:
         "year_range": year_range,
         "conversions": {k: v.model_dump(mode="json") for k, v in project.settings.conversions.items()},
     }
+
+
+def start_run(
+    basedir: str | Path,
+    config: dict[str, Any],
+    configfiles: Sequence[str | Path] = (),
+    command_line: Mapping[str, Any] | None = None,
+    main_process: bool = True,
+) -> dict[str, Any]:
+    """Everything rules/common.smk does when Snakemake reads the workflow, in order, and the plan its rules are
+    declared with.
+
+    1. The main process takes the folder's run lock (techgap.runlock; Snakemake's records, .snakemake/, are in the
+       working directory): a second snakemake started while a run goes stops here, naming the first, before
+       Snakemake meets that run's jobs in progress. After an interrupted run it says on stderr how to recover.
+    2. Snakemake's ``config`` is rebuilt in place from config/config.yaml read with techgap's strict loader (an
+       impossible date or a repeated key is named by file, line and field), with ``configfiles`` (each
+       `--configfile`) and ``command_line`` (`--config`) on top, as Snakemake applies them; the schema, the
+       settings against each other, then pydantic check it, an error naming the layer that set the refused value.
+    3. The result: `workflow_plan` of the project under these settings, with "settings" (the settings file every
+       job reads, `settings_file`) and "code" (every job's code input, `code_files`)."""
+    from snakemake.utils import update_config
+
+    from techgap.config import load_project
+    from techgap.schema import check_settings, settings_layers
+
+    if main_process:
+        from techgap.runlock import acquire, leftovers_note
+
+        acquire(Path.cwd())
+        note = leftovers_note(Path.cwd(), sys.argv[1:])
+        if note:
+            print(note, file=sys.stderr)
+    layers = settings_layers(Path(basedir) / "config" / "config.yaml", configfiles, command_line)
+    overrides = dict(config)
+    config.clear()
+    config.update(layers[0].values)
+    update_config(config, overrides)
+    check_settings(config, layers)
+    settings = settings_file(basedir, config)
+    project = load_project(basedir, json.loads((Path(basedir) / settings).read_text(encoding="utf-8")))
+    return {**workflow_plan(project), "settings": settings, "code": code_files(basedir)}
