@@ -190,14 +190,21 @@ def test_notes_say_in_words_what_the_report_says_and_the_data_give():
 
 
 def test_a_caption_links_to_the_item_that_regenerates_it():
-    captions = {"圖7近年中國": "fig07", "圖20半導體製": "fig20", "圖20近年全球": "fig21", "圖8中國頂尖": "fig08"}
+    captions = {
+        "fig07": "圖7近年中國研發支出費用及年增率",
+        "fig20": "圖20半導體製造產業市占率變化預測",
+        "fig21": "圖20近年全球FDI流向",
+        "fig08": "圖8中國頂尖AI人才畢業後工作地點及全球頂尖AI研究人員工作地點",
+    }
     assert 'href="index.html#fig07"' in caption_links("圖 7  近年中國研發支出", captions)
     assert caption_links("如圖 7 所示，中國研發支出持續成長。", captions) == ""  # a mention in prose
     assert 'href="index.html#fig21"' in caption_links("圖 20 近年全球 FDI 流向", captions)  # the second 圖 20
     both = caption_links("資料來源：TrendForce。圖 20 半導體製造產業市占率 圖 20 近年全球 FDI", captions)
     assert both.index("fig20") < both.index("fig21")
-    # a caption whose item is titled otherwise is found by its number where it leads the paragraph
-    assert 'href="index.html#fig08"' in caption_links("圖 8 中國 AI 人才畢業後工作地點", captions)
+    # a caption the report words otherwise than its item, run into the source line before it by the extraction
+    run_in = "資料來源：MacroPolo, June 9, 2020.圖 8 中國 AI 人才畢業後工作地點及美國 AI 人才獲得學士學位的國家"
+    assert 'href="index.html#fig08"' in caption_links(run_in, captions)
+    assert caption_links("圖 8 顯示美國吸引各國人才", captions) == ""  # its number alone is not its caption
 
 
 def test_markdown_marks_each_statement_and_escapes_markup():
@@ -276,3 +283,25 @@ def test_page_opens_from_disk_in_chromium(project_page):
     assert set(colours) == {f"v-{v}" for v in verdicts}
     assert len(set(colours.values())) == len(verdicts)  # one colour per verdict ...
     assert set(symbols) == {SYMBOLS[v] for v in verdicts}  # ... and one symbol, so colour is not alone
+
+
+def test_long_urls_break_so_the_page_fits_a_phone(tmp_path):
+    """report.html scrolled sideways at 390 px: footnotes 9 and 10 print URLs longer than a phone is wide."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (scripts/test.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    statements, checks, documents = fixture_ledger()
+    url = "https://www.example.org/" + "/".join(f"aratherlongpathsegment{n}" for n in range(6))  # no hyphen to break at
+    text = TEXT + f"\n9 Nature Index, “Leading 100 academic institutions” {url}\n"
+    documents = {k: Document(**{**d.model_dump(), "title": url}) for k, d in documents.items()}
+    path = tmp_path / "report.html"
+    path.write_text(render_html(split_sections(text), statements, checks, documents, "", plotting()), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.route("http*://**", lambda route: route.abort())
+        page.goto(path.as_uri(), wait_until="load")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        browser.close()
+    assert width <= 390

@@ -217,7 +217,7 @@ def test_newest_vintage_that_differs_makes_a_supported_check_revised(project, tm
 def test_summary_line_separates_supported_from_consistent(project, tmp_path):
     summary, _ = run(project, tmp_path, FIXTURE)
     line = summary_line(summary.reset_index())
-    assert "supported: 4" in line and "consistent: 2" in line and "revised: 1" in line and "uncheckable: 3" in line
+    assert "supported: 4" in line and "consistent: 2" in line and "revised: 1" in line and "not checked: 3" in line
     assert line in to_markdown(summary.reset_index())
 
 

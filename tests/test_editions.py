@@ -355,22 +355,70 @@ def test_no_configured_text_carries_a_number_that_no_data_produced():
 
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# a span of years ("近 7 年", "over seven years", "10-year"): the latest edition may draw another span
+YEAR_SPAN = re.compile(
+    r"近\s*\d+\s*年|\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[ -]years?\b", re.IGNORECASE
+)
 
 
 def test_no_latest_edition_title_names_a_year():
-    """The latest edition moves with the data, so its caption names no year (the report's captions do;
-    `latest_title` gives such an item a caption of its own, and the subtitle names the periods drawn)."""
+    """The latest edition moves with the data, so its caption names no year and no span of years (the report's
+    captions do; `latest_title` gives such an item a caption of its own, its periods as {first}, {last} or
+    {periods}, and the subtitle names the periods drawn). fig19's said "seven years" over five quarters."""
     stale = []
     project = load_project(ROOT)
     for item in project.items:
         title = edition_item(project, item, "latest").title
-        stale += [f"{item.id} ({lang}): {text}" for lang, text in title.model_dump().items() if YEAR.search(text)]
+        stale += [
+            f"{item.id} ({lang}): {text}"
+            for lang, text in title.model_dump().items()
+            if YEAR.search(text) or YEAR_SPAN.search(text)
+        ]
     assert not stale, "latest-edition titles naming a year (add a latest_title):\n" + "\n".join(stale)
+
+
+# a caption's periods (a year, a span, a quarter, a placeholder), with the word joining it to the one before
+CAPTION_PERIOD = re.compile(
+    r"(?:(?:相較|與|至|\bvs\b|\bto\b|\band\b)\s*)?(?:\{[a-z_]+\}|\d{4}(?:-\d{4}|Q\d|\s*年第\s*\d\s*季)?)(?:\s*年)?"
+)
+
+
+def periods_marked(title: str) -> str:
+    """A caption with each run of periods as one §, without spaces and punctuation."""
+    return re.sub(r"§+", "§", re.sub(r"[\s,.，。（）()]+", "", CAPTION_PERIOD.sub("§", title)))
+
+
+def periods_only_changed(report: str, latest: str) -> bool:
+    """The latest caption is the report's with its periods replaced in place, or left out."""
+    marked, new = periods_marked(report), periods_marked(latest)
+    return marked == new or ("§" not in new and marked.replace("§", "") == new)
+
+
+def test_the_latest_caption_differs_from_the_report_caption_alike_in_both_languages():
+    """tab07's latest zh caption moved the quarters to the end in brackets while the en one only replaced them:
+    where a latest_title changes nothing but the periods in one language, it changes nothing else in the other."""
+    uneven = []
+    project = load_project(ROOT)
+    for item in project.items:
+        report, latest = (edition_item(project, item, edition).title for edition in ("report", "latest"))
+        if periods_only_changed(report.zh, latest.zh) != periods_only_changed(report.en, latest.en):
+            uneven.append(f"{item.id}: {report.zh} / {latest.zh} ; {report.en} / {latest.en}")
+    assert not uneven, "latest captions reworded in one language only:\n" + "\n".join(uneven)
+
+
+def test_a_caption_with_its_periods_moved_is_reworded():
+    report = "表 7 2023 年第 3 季主要半導體市場設備出貨金額統計"
+    assert periods_only_changed(report, "表 7 {last} 主要半導體市場設備出貨金額統計")
+    assert not periods_only_changed(report, "表 7 主要半導體市場設備出貨金額統計（{last} 與 {first}）")
+    assert periods_only_changed("Figure 18. Change in shares, 2018 to 2022", "Figure 18. Change in shares")
+    assert not periods_only_changed("Figure 19. Openings over seven years", "Figure 19. Openings, {first} to {last}")
 
 
 def test_the_year_scan_finds_a_caption_year():
     assert YEAR.search("圖 7 2022 年全球新發布之大型語言和多模態模型")
     assert not YEAR.search("表 4 有效全球 5G 專利家族排名前 10 企業占比") and not YEAR.search("C919 suppliers")
+    assert YEAR_SPAN.search("圖 19 近 7 年導體產業徵才趨勢") and YEAR_SPAN.search("job openings over seven years")
+    assert not YEAR_SPAN.search("Figure 19. Semiconductor job openings per month, {first} to {last}")
 
 
 def test_the_number_scan_catches_a_hand_written_number():

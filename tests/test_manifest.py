@@ -70,3 +70,17 @@ def test_a_source_says_whose_documents_it_holds():
     vintage = SimpleNamespace(documents=[SimpleNamespace(publisher=p) for p in ("NDC", "EIU", "NDC")])
     assert list(documents_by_publisher(vintage).items()) == [("NDC", 2), ("EIU", 1)]
     assert documents_by_publisher(SimpleNamespace(documents=[])) == {}
+
+
+def test_an_item_drawing_nothing_is_the_same_in_both_editions():
+    """fig14 draws nothing in either edition, and its latest edition said 'Differs from the report edition': the
+    comparison is of what is drawn."""
+    from techgap.config import load_project
+    from techgap.manifest import edition_summary, item_record
+
+    project = load_project(ROOT)
+    undrawn = [item for item in project.items if not item.renders]
+    assert undrawn
+    for item in undrawn:
+        latest = item_record(project, item)["editions"]["latest"]
+        assert latest["same_as_report"] is True and edition_summary(latest).startswith("same data")

@@ -266,13 +266,15 @@ def test_text_and_link_colours_meet_wcag_aa_on_white(built):
 def test_a_status_is_never_told_by_colour_alone(built):
     doc = parse(built["index"])
     badge_text = re.findall(
-        r'<span class="badge [sc]-([a-z_]+)"><span aria-hidden="true">(.)</span> <span lang="en">([^<]+)<', built["index"]
+        r'<span class="badge [sc]-([a-z_]+)"><span aria-hidden="true">(.)</span> '
+        r'<span lang="zh-Hant" class="l-zh">([^<]+)</span> <span lang="en" class="l-en">([^<]+)<',
+        built["index"],
     )
     assert badge_text
-    for word, symbol, label in badge_text:
-        assert symbol.strip() and label.strip()
+    for word, symbol, zh, en in badge_text:
+        assert symbol.strip() and zh.strip() and en.strip()
         if word != "other":
-            assert label == {**STATUSES, **VERDICTS}[word].en
+            assert (zh, en) == ({**STATUSES, **VERDICTS}[word].zh, {**STATUSES, **VERDICTS}[word].en)
     assert doc  # parsed
 
 
@@ -372,7 +374,7 @@ def test_latest_edition_says_same_as_report_or_what_changed(built, tmp_path):
     revised = {"entity": "CHN", "indicator": "rd_expenditure", "period": "2021", "report": 27956.3, "latest": 27864.0}
     manifest["items"][0]["editions"]["latest"]["revised"] = [revised]
     revised_page = section(render(manifest, claims, provenance, tmp_path), "fig01")
-    assert "Revised values (1)" in revised_page
+    assert "Revised values</span> (1)" in revised_page
     assert '<td class="num">27956.3</td><td class="num">27864</td>' in revised_page
 
 
@@ -441,7 +443,7 @@ def test_claims_table_has_the_readers_columns_with_status_badges(built):
     contradicted = claims[claims["status"] == "contradicted"].iloc[0]
     assert html_escape(contradicted["detail"]) in ledger
     for status, count in claims["status"].value_counts().items():
-        assert f'for="cf-{status}">' in ledger and f"{VERDICTS[status].en} ({count})" in ledger
+        assert f'for="cf-{status}">' in ledger and f"{VERDICTS[status].en}</span> ({count})" in ledger
         assert f"#cf-{status}:checked~.table-wrap tbody tr:not(.r-{status}){{display:none}}" in built["index"]
 
 
@@ -538,7 +540,7 @@ def test_a_long_list_of_sources_is_folded_but_complete(tmp_path):
     report = manifest["items"][0]["editions"]["report"]
     report["sources"] = [dict(report["sources"][0], document=f"doc_{n}", title=f"Document {n}") for n in range(7)]
     fig01 = section(render(manifest, claims, provenance, tmp_path), "fig01")
-    assert '<summary lang="en">Sources (7 documents)</summary>' in fig01
+    assert "Sources (7 documents)</span></summary>" in fig01 and "來源（7 份文件）" in fig01
     assert all(f"Document {n}</a>" in fig01 for n in range(7))
 
 
@@ -596,7 +598,7 @@ def test_provenance_page_shows_documents_as_a_table_and_folds_the_notes():
     row = re.search(r"<tr><td>d1</td>.*?</tr>", page).group(0)
     assert '<a href="https://example.org/d1" rel="noreferrer">The report</a>' in row and "table 2" in row
     assert re.search(r"<details><summary[^>]*>Research notes</summary><p[^>]*>long research notes</p></details>", page)
-    assert "<dt>retrieved</dt><dd>2026-11-27</dd>" in page
+    assert '<dt>retrieved</dt><dd><span class="nw">2026-11-27</span></dd>' in page
     assert "<details><summary" in page and html_escape(text) in page  # the file as written, folded
 
 
@@ -624,3 +626,90 @@ def test_the_page_colours_are_the_names_the_stylesheets_use():
         page_mod.head_html("t", typo)
     assert caught.value.field == "page.mutde"
     assert style(typo)  # the annotated report's stylesheet uses only some of the colours
+
+
+class ZhMode(HTMLParser):
+    """The page as the Chinese switch shows it (every .l-en hidden): the text of each badge, term list label,
+    contents entry's edition label and claims filter label, and any English left outside the items' own data."""
+
+    WATCHED = ("badge", "dt", "label", "small")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, bool, str | None]] = []  # (tag, hidden, watched kind)
+        self.watched: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        hidden = (self.stack and self.stack[-1][1]) or "l-en" in classes
+        kind = next((k for k in ("badge", "small") if k in classes), "dt" if tag == "dt" else None)
+        if tag == "label" and (attrs.get("for") or "").startswith("cf-"):  # the claims filter (not the language names)
+            kind = "label"
+        if kind and not (self.stack and self.stack[-1][2]):
+            self.watched.append((kind, ""))
+        inherited = self.stack[-1][2] if self.stack else None
+        self.stack.append((tag, hidden, kind or inherited))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1][2] and not self.stack[-1][1]:
+            kind, text = self.watched[-1]
+            self.watched[-1] = (kind, text + data)
+
+
+def test_the_chinese_switch_shows_every_badge_and_label_in_chinese(built, tmp_path):
+    """index.html in Chinese still showed 'reproduced', 'report:', 'Periods', 'Vintages', 'Added periods:' and the
+    like in English: the vocabulary has both languages, the switch shows one."""
+    manifest, claims, provenance = sample_inputs()
+    revised = {"entity": "CHN", "indicator": "x", "period": "2021", "report": 1.0, "latest": 2.0}
+    manifest["items"][0]["editions"]["latest"]["revised"] = [revised]
+    parser = ZhMode()
+    parser.feed(render(manifest, claims, provenance, tmp_path))
+    shown = [(kind, text.strip()) for kind, text in parser.watched if kind != "small" or text.strip().endswith((":", "："))]
+    assert any(kind == "badge" for kind, _ in shown) and any(kind == "dt" for kind, _ in shown)
+    latin = [(kind, text) for kind, text in shown if re.search(r"[A-Za-z]{2,}", re.sub(r"\d+|CSV", "", text))]
+    assert latin == []
+
+
+def test_the_pages_words_are_the_vocabularys_in_both_languages():
+    from techgap.vocabulary import LABELS
+
+    assert all(re.search(r"[\u4e00-\u9fff]", w.zh) and re.search(r"[A-Za-z]", w.en) for w in LABELS.values())
+
+
+def test_the_contents_list_is_not_numbered_twice(built):
+    """The contents' chapters carry their own numbers ('3. The state of…'); an ordered list's own numbers doubled
+    them ('3. 3.')."""
+    rules = dict(css_rules(built["index"]))
+    assert rules["ol.toc"].get("list-style") == "none"
+
+
+def test_a_revised_value_shows_the_names_recorded_for_it(tmp_path):
+    """tab07's revised values showed 'WORLD' and 'semi_equipment_billings_yoy_computed'."""
+    manifest, claims, provenance = sample_inputs()
+    revised = {
+        "entity": "WORLD",
+        "indicator": "semi_equipment_billings_yoy_computed",
+        "period": "2023Q3",
+        "report": -10.99,
+        "latest": -10.96,
+        "names": {"zh": "全球", "en": "World"},
+        "label": {"zh": "年增率 (%)", "en": "YoY change (%)"},
+    }
+    manifest["items"][0]["editions"]["latest"]["revised"] = [revised]
+    fig01 = section(render(manifest, claims, provenance, tmp_path), "fig01")
+    assert "YoY change (%)" in fig01 and "年增率 (%)" in fig01 and ">World<" in fig01
+    assert "semi_equipment_billings_yoy_computed" not in fig01 and "WORLD" not in fig01
+
+
+def test_dates_on_the_provenance_page_are_kept_on_one_line():
+    """provenance.html broke 'retrieved 2026-11-' / '28' at the hyphen."""
+    text = "title: T\nretrieved: '2026-11-28'\ndocuments:\n- {id: d, title: Release of 2024-08-28, published: '2024-08'}\n"
+    shown = page_mod.provenance_summary(text)
+    for date in ("2026-11-28", "2024-08-28", "2024-08"):
+        assert f'<span class="nw">{date}</span>' in shown

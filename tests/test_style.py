@@ -44,3 +44,18 @@ def test_no_colour_is_written_in_the_code():
         if colour.search(line) and "pattern" not in line
     ]
     assert not found, "\n".join(found)
+
+
+def test_gridlines_are_drawn_under_the_bars():
+    """fig03, fig20: the grid was drawn over the bars (matplotlib's default puts it above patches)."""
+    import matplotlib.pyplot as plt
+
+    from techgap.render.style import apply_style
+
+    apply_style(plotting())
+    fig, ax = plt.subplots()
+    bars = ax.bar(["a", "b"], [3, 5])
+    fig.canvas.draw()
+    assert any(line.get_visible() for line in ax.yaxis.get_gridlines())
+    assert ax.yaxis.get_zorder() < bars[0].get_zorder()  # the grid is drawn with its axis
+    plt.close(fig)

@@ -72,3 +72,11 @@ def test_a_long_paragraph_costs_a_few_measurements_per_line_not_a_search_over_th
     assert len(lines) > 60
     assert len(long_measurements) <= 3 * len(lines)
     assert max(len(value) for value in long_measurements) < 60  # never the paragraph or most of it
+
+
+def test_the_last_line_never_holds_one_cjk_character_alone():
+    """gap01's note left '伸' of 延伸 alone on its last line: the line before gives it a character."""
+    lines = wrap("趨勢不符近期數據，不作延伸", 1, 12, MonospaceRenderer()).split("\n")
+    assert lines == ["趨勢不符近期數據，不作", "延伸"]
+    assert wrap("不作延伸。", 1, 3, MonospaceRenderer()).split("\n") == ["不作", "延伸。"]  # its punctuation goes with it
+    assert wrap("ab cd e", 1, 5, MonospaceRenderer()) == "ab cd\ne"  # a Latin word may end a paragraph alone

@@ -9,6 +9,7 @@ writes figures/report.html (self-contained, no script, works opened from disk) a
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,10 @@ PARAGRAPH_END = ("。", "：", ":")
 SHORT_LINE = 20  # a line this short ends its paragraph (the extraction wraps full lines at ~33 characters)
 # A figure's or table's caption in the report's text ("圖 7 …", "表 2 …"): the key is its printed number.
 CAPTION = re.compile(r"^([圖表])\s*(\d+)(?!\d)")
-CAPTION_TITLE_CHARS = 4  # enough of a caption's title to tell it from a mention of its number in prose
+# A caption is its number followed by its title: the title's first characters, then most of it (the report's caption
+# may word it otherwise than the item, e.g. fig08's) — a mention in prose ("如圖 7 所示") is not one.
+CAPTION_LEAD_CHARS = 2
+CAPTION_SIMILARITY = 0.5
 COMPARISON_WORDS = {"==": "", ">": "more than ", ">=": "at least ", "<": "less than ", "<=": "at most "}
 
 
@@ -263,6 +267,7 @@ def style(plotting: Plotting) -> str:
         + f"body{{font-family:{FONT_STACK};max-width:52em;"
         + """
 margin:2em auto;padding:0 1em;line-height:1.7;color:var(--text);background:var(--background)}
+p,li,a{overflow-wrap:anywhere}
 nav.contents ol{padding-left:1.2em}nav.contents li{margin:.15em 0}.caption-link{font-size:.85em}
 mark{padding:0 .1em;border-bottom:2px solid var(--muted)}mark a{color:inherit;text-decoration:none}
 .sym{font-weight:bold;margin-left:.15em}
@@ -352,28 +357,36 @@ def contents(sections: list[Section]) -> list[tuple[int, str]]:
 
 
 def caption_links(paragraph: str, captions: Mapping[str, str]) -> str:
-    """Links from the report's captions in a paragraph ("圖 7 2022 年全球…") to the items that regenerate them on
-    the index page. A caption is its number followed by the start of its title, so a mention in prose ("如圖 7
-    所示") is not one, and the report's two figures numbered 20 are told apart."""
+    """Links from the report's captions in a paragraph ("圖 7 2022 年全球…"), wherever they stand (the extracted
+    text runs a caption into the source line before it), to the items that regenerate them on the index page.
+    ``captions``: item id -> its caption without spaces (caption_items). Each place the paragraph names a caption's
+    number is that caption where its title follows (CAPTION_LEAD_CHARS, CAPTION_SIMILARITY); the report's two
+    figures numbered 20 are told apart by their titles."""
     compact = re.sub(r"\s+", "", paragraph)
-    found = sorted((compact.find(needle), item_id) for needle, item_id in captions.items() if needle in compact)
-    lead = CAPTION.match(paragraph.lstrip())
-    if lead and not found:  # a caption whose item is titled otherwise (fig08 says what it draws): its number alone
-        number = re.compile(rf"{lead.group(1)}{lead.group(2)}(?!\d)")
-        found = [(0, item_id) for needle, item_id in captions.items() if number.match(needle)][:1]
-    links = [f'<a href="index.html#{_e(item_id)}">{_e(item_id)}</a>' for _, item_id in found]
+    found = []
+    for item_id, caption in captions.items():
+        number = CAPTION.match(caption)
+        if number is None:
+            continue
+        title = caption[number.end() :]
+        for place in re.finditer(rf"{re.escape(number.group(0))}(?!\d)", compact):
+            text = compact[place.end() : place.end() + len(title)]
+            similar = difflib.SequenceMatcher(None, title, text, autojunk=False).ratio()
+            if text[:CAPTION_LEAD_CHARS] == title[:CAPTION_LEAD_CHARS] and similar >= CAPTION_SIMILARITY:
+                found.append((place.start(), item_id))
+                break
+    links = [f'<a href="index.html#{_e(item_id)}">{_e(item_id)}</a>' for _, item_id in sorted(found)]
     return f' <span class="caption-link" lang="en">regenerated: {", ".join(links)}</span>' if links else ""
 
 
 def caption_items(project: Project) -> dict[str, str]:
-    """Each item's caption as the report prints it, without spaces and cut after the first characters of its title
-    ("圖7近年中國") -> the item's id. From the items' report titles (a title's {fields} end the cut)."""
+    """Each item's caption as the report prints it, without spaces ("圖7近年中國研發支出費用及年增率"), by item id: from
+    the items' report titles (a title's {fields} end it)."""
     found = {}
     for item in project.items:
         compact = re.sub(r"\s+", "", item.title.zh.split("{", 1)[0])
-        match = CAPTION.match(compact)
-        if match:
-            found[compact[: match.end() + CAPTION_TITLE_CHARS]] = item.id
+        if CAPTION.match(compact):
+            found[item.id] = compact
     return found
 
 

@@ -721,7 +721,8 @@ def compare_vintages(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
 
 def summary_line(statements: pd.DataFrame) -> str:
     counts = statements["status"].value_counts()
-    return f"{len(statements)} statements — " + " · ".join(f"{k}: {counts.get(k, 0)}" for k in VERDICTS)
+    words = (f"{term.en}: {counts.get(key, 0)}" for key, term in vocabulary.VERDICTS.items())  # as every page words them
+    return f"{len(statements)} statements — " + " · ".join(words)
 
 
 def to_markdown(statements: pd.DataFrame, changes: pd.DataFrame | None = None) -> str:
@@ -729,10 +730,9 @@ def to_markdown(statements: pd.DataFrame, changes: pd.DataFrame | None = None) -
         "# Claims ledger",
         "",
         "Each numeric statement of the report, one verdict per statement (its numbers are checked one by "
-        "one in claims_checks.csv). `supported`: an independent source agrees within the report's rounding; "
-        "`consistent`: only the report's own numbers are available and they agree; `revised`: the cited "
-        "release agrees, a later one differs; `contradicted`: the cited source disagrees; `uncheckable`: "
-        "the data are not in the project.",
+        "one in claims_checks.csv). "
+        + "; ".join(f"`{term.en}` (status `{key}`): {term.meaning}" for key, term in vocabulary.VERDICTS.items())
+        + ".",
         "",
         summary_line(statements),
         "",

@@ -208,6 +208,7 @@ class Settings(Strict):
 
 class IndicatorSpec(Strict):
     unit: str
+    label: Bilingual | None = None  # the indicator as a reader calls it (the page's lists of revised values)
     min: float | None = None
     max: float | None = None
 

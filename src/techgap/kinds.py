@@ -103,14 +103,20 @@ class Selection(Strict):
         return value
 
 
-class YoyStep(Strict):
+class Step(Strict):
+    """What every derive step may say: what a reader calls the indicator it makes."""
+
+    label: Bilingual | None = Field(default=None, description="the new indicator as a reader calls it (the page's lists)")
+
+
+class YoyStep(Step):
     """Year-on-year growth (%) of an indicator, added beside its levels."""
 
     yoy: str = Field(description="the indicator whose growth is computed")
     name: str = Field(alias="as", description="the new indicator's name")
 
 
-class ShareStep(Strict):
+class ShareStep(Step):
     """Each entity's value as a percentage of the `of` entity's (the total), replacing the values."""
 
     share: str = Field(description="the indicator divided")
@@ -118,7 +124,7 @@ class ShareStep(Strict):
     name: str = Field(alias="as", description="the new indicator's name")
 
 
-class ChangeStep(Strict):
+class ChangeStep(Step):
     """The newest period's value minus the `from` period's, in percentage points."""
 
     change: str = Field(description="the indicator whose change is computed")
@@ -126,7 +132,7 @@ class ChangeStep(Strict):
     name: str = Field(alias="as", description="the new indicator's name")
 
 
-class ScaleStep(Strict):
+class ScaleStep(Step):
     """The values times `factor`, in `unit`."""
 
     scale: str = Field(description="the indicator scaled")

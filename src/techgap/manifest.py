@@ -44,6 +44,8 @@ def item_record(project: Project, item: ItemSpec, chapters: Any = None) -> dict[
                     "alt": {},
                 }
             )
+            if edition == "latest":  # the comparison is of what is drawn: nothing, in either edition
+                record.update({"same_as_report": True, "added_periods": [], "removed_periods": [], "revised": []})
         editions[edition] = record
     chapter = None
     if chapters is not None:

@@ -25,7 +25,7 @@ from techgap.config import Plotting
 from techgap.escaping import html_text, safe_url
 from techgap.io import write_bytes, write_text
 from techgap.numbers import minus_sign
-from techgap.vocabulary import STATUSES, VERDICTS, Term
+from techgap.vocabulary import LABELS, STATUSES, VERDICTS, Term
 
 PAGE_FILE = "index.html"
 PLOTTING_FILE = "config/plotting.yaml"  # the colours of the pages
@@ -93,7 +93,7 @@ td.num,th.num{{text-align:right;font-variant-numeric:tabular-nums;white-space:no
 tr.total td{{font-weight:bold;border-top:2px solid var(--text)}}
 .toc-summary td,.toc-summary th{{text-align:right}}
 .toc-summary th:first-child,.toc-summary td:first-child{{text-align:left}}
-ol.toc{{padding-left:1.4rem}}
+ol.toc{{padding-left:0;list-style:none}}
 ol.toc li{{margin:.3rem 0}}
 ul.links{{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}}
 .switch{{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.6rem 0}}
@@ -175,14 +175,29 @@ def bilingual(zh: str, en: str, tag: str = "span", sep: str = " ") -> str:
     return lang_span("zh", zh, tag) + sep + lang_span("en", en, tag)
 
 
+def label(key: str, tag: str = "span") -> str:
+    """One of the pages' own words (techgap.vocabulary.LABELS) in both languages; the switch shows the reader's."""
+    words = LABELS[key]
+    return bilingual(words.zh, words.en, tag)
+
+
+def dates_unbroken(text_html: str) -> str:
+    """Dates (2026-11-28, 2024-08) in escaped text kept on one line: a hyphen is a place a line may break."""
+    return DATE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', text_html)
+
+
+DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}(?:-\d{2})?(?![\w-])")
+
+
 def badge_html(status: object, terms: dict[str, Term], prefix: str) -> str:
-    """A status or verdict as symbol and word (colour is never the only signal); an unknown one as itself."""
+    """A status or verdict as symbol and word in both languages (colour is never the only signal); an unknown one
+    as itself."""
     term = terms.get(str(status))
     if term is None:
         return f'<span class="badge {prefix}-other"><span lang="en">{esc(status)}</span></span>'
     return (
         f'<span class="badge {prefix}-{css_word(status)}"><span aria-hidden="true">{esc(term.symbol)}</span> '
-        f'<span lang="en">{esc(term.en)}</span></span>'
+        f"{bilingual(term.zh, term.en)}</span>"
     )
 
 
@@ -426,55 +441,58 @@ def sources_html(ctx: PageContext, sources: list[dict[str, Any]]) -> str:
     for src in sources:
         title = external_link(src.get("url"), esc(src.get("title") or src.get("source")))
         facts = [esc(src.get("publisher") or "")]
-        for key, label in (("published", "published"), ("retrieved", "retrieved"), ("vintage", "vintage")):
+        for key in ("published", "retrieved", "vintage"):
             if src.get(key):
-                facts.append(f'{label} <span class="nw">{esc(src[key])}</span>')
+                facts.append(f'{label(key)} <span class="nw">{esc(src[key])}</span>')
         prov = src.get("provenance")
         if prov in ctx.anchors:
-            facts.append(f'<a href="{PROVENANCE_FILE}#{ctx.anchors[prov]}">provenance</a>')
+            facts.append(f'<a href="{PROVENANCE_FILE}#{ctx.anchors[prov]}">{label("provenance")}</a>')
         elif prov:
             facts.append(f"provenance {esc(prov)} (not included)")
         doc = f' <span class="muted">[{esc(src["document"])}]</span>' if src.get("document") else ""
         parts.append(f'<li lang="en">{title}{doc} — {"; ".join(f for f in facts if f)}</li>')
     parts.append("</ul>")
     if len(sources) > SOURCES_SHOWN_OPEN:  # a long list of documents would bury the next item
-        return f'<details><summary lang="en">Sources ({len(sources)} documents)</summary>{"".join(parts)}</details>'
+        zh = f"{LABELS['sources'].zh}（{len(sources)} {LABELS['documents'].zh}）"
+        words = bilingual(zh, f"{LABELS['sources'].en} ({len(sources)} {LABELS['documents'].en})")
+        return f"<details><summary>{words}</summary>{''.join(parts)}</details>"
     return "".join(parts)
 
 
 def latest_changes_html(edition: dict[str, Any]) -> str:
     """What the latest edition adds to the report's: nothing (say so), new periods, revised values."""
     if edition.get("same_as_report"):
-        return (
-            '<p class="meta">'
-            + bilingual(
-                "與報告版相同：最新資料未比報告所用資料更新。",
-                "Same as the report edition: the newest data are no newer than the report's.",
-            )
-            + "</p>"
-        )
+        return f'<p class="meta">{label("same_as_report")}</p>'
     parts = []
     added = edition.get("added_periods") or []
     if added:
-        parts.append(f'<p class="meta"><span lang="en">Added periods:</span> {esc(period_span(added))}</p>')
+        parts.append(f'<p class="meta">{label("added_periods")} {esc(period_span(added))}</p>')
     revised = edition.get("revised") or []
     if revised:
         rows = "".join(
-            f"<tr><td>{esc(r.get('entity'))}</td><td>{esc(r.get('indicator'))}</td><td>{esc(r.get('period'))}</td>"
+            f"<tr><td>{named(r.get('names'), r.get('entity'))}</td><td>{named(r.get('label'), r.get('indicator'))}</td>"
+            f"<td>{esc(r.get('period'))}</td>"
             f'<td class="num">{esc(format_value(r.get("report")))}</td>'
             f'<td class="num">{esc(format_value(r.get("latest")))}</td></tr>'
             for r in revised
         )
+        head = "".join(f'<th scope="col">{label(key)}</th>' for key in ("entity", "indicator", "period"))
+        head += "".join(f'<th scope="col" class="num">{label(key)}</th>' for key in ("report", "latest"))
         parts.append(
-            f'<p class="meta" lang="en">Revised values ({len(revised)}):</p>'
-            '<div class="table-wrap" role="region" tabindex="0" aria-label="Revised values"><table lang="en">'
-            '<thead><tr><th scope="col">entity</th><th scope="col">indicator</th><th scope="col">period</th>'
-            '<th scope="col" class="num">report</th><th scope="col" class="num">latest</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table></div>"
+            f'<p class="meta">{label("revised_values")} ({len(revised)}):</p>'
+            '<div class="table-wrap" role="region" tabindex="0" aria-label="Revised values"><table>'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
         )
     if not parts:
-        parts.append('<p class="meta" lang="en">Differs from the report edition (no added periods or revised values listed).</p>')
+        parts.append(f'<p class="meta">{label("differs")}</p>')
     return "".join(parts)
+
+
+def named(names: object, code: object) -> str:
+    """An entity's or indicator's name in both languages where the build recorded one, else its code."""
+    if isinstance(names, dict) and names.get("zh") and names.get("en"):
+        return bilingual(str(names["zh"]), str(names["en"]))
+    return esc(code)
 
 
 EDITION_NAMES = {"report": ("報告版", "Report edition"), "latest": ("最新版", "Latest edition")}
@@ -495,20 +513,20 @@ def edition_html(
         parts.append(latest_changes_html(edition))
     meta = []
     if edition.get("periods"):
-        meta.append(f"<dt>Periods</dt><dd>{esc(period_span(edition['periods']))}</dd>")
+        meta.append(f"<dt>{label('periods')}</dt><dd>{esc(period_span(edition['periods']))}</dd>")
     if edition.get("vintages"):
         vintages = ", ".join(f'{esc(k)} <span class="nw">{esc(v)}</span>' for k, v in sorted(edition["vintages"].items()))
-        meta.append(f"<dt>Vintages</dt><dd>{vintages}</dd>")
+        meta.append(f"<dt>{label('vintages')}</dt><dd>{vintages}</dd>")
     if edition.get("data"):
-        meta.append(f'<dt>Data</dt><dd><a href="{esc(ctx.href(edition["data"], where))}">CSV</a></dd>')
+        meta.append(f'<dt>{label("data")}</dt><dd><a href="{esc(ctx.href(edition["data"], where))}">CSV</a></dd>')
     if meta:
-        parts.append(f'<dl class="meta" lang="en">{"".join(meta)}</dl>')
+        parts.append(f'<dl class="meta">{"".join(meta)}</dl>')
     if edition.get("warnings"):
         parts.append('<ul class="warnings" lang="en">' + "".join(f"<li>⚠ {esc(w)}</li>" for w in edition["warnings"]) + "</ul>")
     if not (name == "latest" and edition.get("same_as_report")):
         parts += [language_block(ctx, item, edition, lang, where) for lang in LANGS]
     if report is not None and edition is not report and edition.get("sources") == report.get("sources"):
-        parts.append('<p class="meta" lang="en">Sources: as in the report edition.</p>')
+        parts.append(f'<p class="meta">{label("sources_as_report")}</p>')
     else:
         parts.append(sources_html(ctx, edition.get("sources") or []))
     parts.append("</div>")
@@ -566,7 +584,7 @@ def summary_html(items: list[dict[str, Any]]) -> str:
     return (
         f'<div class="table-wrap"><table class="toc-summary"><thead><tr><th scope="col">{bilingual("狀態", "Status")}</th>'
         f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        f'<p class="small" lang="en">Build warnings: <span data-warnings>{warnings}</span></p>'
+        f'<p class="small">{label("build_warnings")} <span data-warnings>{warnings}</span></p>'
     )
 
 
@@ -580,9 +598,11 @@ def toc_entry(item: dict[str, Any]) -> str:
     for name, edition in item_editions(item):
         extra = ""
         if name == "latest" and edition.get("same_as_report") is False:
-            extra = ' <span class="small" lang="en">(updated)</span>'
+            extra = f' <span class="small">{label("updated")}</span>'
         badge = badge_html(edition.get("status"), STATUSES, "s")
-        badges.append(f'<span class="nw"><span class="small" lang="en">{esc(name)}:</span> {badge}{extra}</span>')
+        words = LABELS.get(name)
+        edition_name = bilingual(f"{words.zh}：", f"{words.en}:") if words else esc(f"{name}:")
+        badges.append(f'<span class="nw"><span class="small">{edition_name}</span> {badge}{extra}</span>')
     return (
         f'<li><a href="#{esc(item["id"])}">{lang_span("zh", item["title"]["zh"])} '
         f"{lang_span('en', item['title']['en'])}</a><br>{' '.join(badges)}</li>"
@@ -635,7 +655,7 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
     counts = Counter(str(s) for s in claims.get("status", []))
     filters = [
         '<input type="radio" name="claim-filter" id="cf-all" class="visually-hidden" checked>'
-        f'<label for="cf-all">all ({len(claims)})</label>'
+        f'<label for="cf-all">{label("all")} ({len(claims)})</label>'
     ]
     filter_css = []
     for status in statuses:
@@ -645,7 +665,7 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
         term = VERDICTS[status]
         filters.append(
             f'<input type="radio" name="claim-filter" id="cf-{word}" class="visually-hidden">'
-            f'<label for="cf-{word}">{esc(term.symbol)} {esc(term.en)} ({counts[status]})</label>'
+            f'<label for="cf-{word}">{esc(term.symbol)} {bilingual(term.zh, term.en)} ({counts[status]})</label>'
         )
         filter_css.append(f"#cf-{word}:checked~.table-wrap tbody tr:not(.r-{word}){{display:none}}")
     header = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
@@ -666,11 +686,17 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
     return "\n".join(filter_css) + "\n", "\n".join(
         [
             f'<section id="claims" class="claims"><h2>{bilingual("數據查核", "Claims ledger")}</h2>',
-            '<p lang="en">Every numeric statement of the report checked against the data: '
+            '<p lang="zh-Hant" class="l-zh">報告中每一則數字陳述皆與資料核對：報告所述與計算所得並列，附說明（所有欄位：'
+            '<a href="claims.csv">claims.csv</a>、<a href="claims.md">claims.md</a>）。</p>'
+            '<p lang="en" class="l-en">Every numeric statement of the report checked against the data: '
             'stated vs computed, with the detail (every column: <a href="claims.csv">claims.csv</a>, '
             '<a href="claims.md">claims.md</a>).</p>',
             # closed at first: the ledger's rows would make the page longer than every figure together
-            f'<details><summary lang="en">Show the {len(claims)} statements, with a filter by verdict</summary>',
+            "<details><summary>"
+            + bilingual(
+                f"顯示 {len(claims)} 則陳述，可依查核結果篩選", f"Show the {len(claims)} statements, with a filter by verdict"
+            )
+            + "</summary>",
             '<div class="filter" role="group" aria-label="Filter claims by status">' + "".join(filters),
             '<div class="table-wrap" role="region" tabindex="0" aria-label="Claims ledger">',
             f"<table><thead><tr>{header}</tr></thead><tbody>",
@@ -719,13 +745,17 @@ def render_index(
         '<header class="top">',
         '<h1><span lang="zh-Hant">中國推動技術自主之現況與影響</span><br><span lang="en">China\'s push for '
         "technological self-reliance: figures and tables regenerated</span></h1>",
-        '<p lang="en">Every item of the report (National Development Council, Taiwan, 2023) in report order, '
+        '<p lang="zh-Hant" class="l-zh">報告（國家發展委員會，2023）的每一張圖表，依報告順序，以有出處、有版本的資料重新製作：'
+        "<strong>報告版</strong>使用與報告相符的資料版本，<strong>最新版</strong>使用最新資料，各附狀態、來源與資料。</p>",
+        '<p lang="en" class="l-en">Every item of the report (National Development Council, Taiwan, 2023) in report order, '
         "regenerated from cited, versioned data: the <strong>report edition</strong> on the vintages that match the "
         "report, and the <strong>latest edition</strong> on the newest data, each with its status, sources and data.</p>",
-        f'<p lang="en" class="small">How to cite: techgap {esc(__version__)} (<code>CITATION.cff</code> in the project), '
+        f'<p lang="zh-Hant" class="l-zh small">引用方式：techgap {esc(__version__)}（專案中的 <code>CITATION.cff</code>），'
+        "並註明所用版本（報告版或最新版；各圖表列有其資料版本）；這些產出每次經接受的變更皆記於 <code>CHANGELOG.md</code>。</p>",
+        f'<p lang="en" class="l-en small">How to cite: techgap {esc(__version__)} (<code>CITATION.cff</code> in the project), '
         "naming the edition you used (report or latest; each item lists its vintages); every accepted change of "
         "these outputs is recorded in <code>CHANGELOG.md</code>.</p>",
-        '<div class="switch" role="group" aria-label="Language"><span lang="en">Language:</span>'
+        f'<div class="switch" role="group" aria-label="Language">{label("language")}'
         '<label for="lang-both"><span lang="zh-Hant">中文</span> + <span lang="en">English</span></label>'
         '<label for="lang-zh" lang="zh-Hant">中文</label><label for="lang-en" lang="en">English</label></div>',
         f'<ul class="links">{links}</ul>',
@@ -737,7 +767,9 @@ def render_index(
     if analysis_items:
         parts += [
             f'<h2 id="analysis">{bilingual("techgap 自行分析", "techgap analysis (beyond the report)")}</h2>',
-            '<p lang="en">Not in the report: techgap\'s own analysis of the same data.</p>',
+            bilingual(
+                "報告未含：techgap 以相同資料所作之分析。", "Not in the report: techgap's own analysis of the same data.", tag="p"
+            ),
             "\n".join(item_html(ctx, i) for i in analysis_items),
         ]
     if claims is not None:
@@ -770,7 +802,7 @@ def render_provenance(provenance: dict[str, str], plotting: Plotting, correction
             source_id = PurePosixPath(path).parts[2]
             parts.append(
                 f'<p class="small">{bilingual("更正紀錄", "Corrected")} (<code>data/checksums/{esc(source_id)}.log</code>): '
-                f'<span lang="en">{esc(why)}</span></p>'
+                f'<span lang="en">{dates_unbroken(esc(why))}</span></p>'
             )
         parts.append(provenance_summary(provenance[path]))
         parts.append(
@@ -796,7 +828,11 @@ def provenance_summary(text: str) -> str:
         return ""
     if not isinstance(data, dict):
         return ""
-    rows = [f"<dt>{esc(key)}</dt><dd>{esc(data[key])}</dd>" for key in PROVENANCE_FIELDS if data.get(key) not in (None, "")]
+    rows = [
+        f"<dt>{esc(key)}</dt><dd>{dates_unbroken(esc(data[key]))}</dd>"
+        for key in PROVENANCE_FIELDS
+        if data.get(key) not in (None, "")
+    ]
     if data.get("url"):
         rows.insert(1, f"<dt>url</dt><dd>{external_link(data['url'], esc(data['url']))}</dd>")
     parts = [f'<dl class="meta" lang="en">{"".join(rows)}</dl>']
@@ -807,7 +843,7 @@ def provenance_summary(text: str) -> str:
         for document in documents:
             cells = []
             for column in DOCUMENT_COLUMNS:
-                value = esc(document.get(column, "") or "")
+                value = dates_unbroken(esc(document.get(column, "") or ""))
                 if column == "title" and document.get("url"):
                     value = external_link(document["url"], value)
                 cells.append(f"<td>{value}</td>")

@@ -34,3 +34,43 @@ VERDICTS = {
     "contradicted": Term("×", "不符", "contradicted", "the data say otherwise"),
     "uncheckable": Term("·", "未查核", "not checked", "the data to check the number are not in the project"),
 }
+
+
+@dataclass(frozen=True)
+class Words:
+    zh: str
+    en: str
+
+
+# The pages' own words (labels, list headings, notes), shown in the reader's language like the terms above.
+LABELS = {
+    "report": Words("報告版", "report"),
+    "latest": Words("最新版", "latest"),
+    "updated": Words("（已更新）", "(updated)"),
+    "periods": Words("期間", "Periods"),
+    "vintages": Words("資料版本", "Vintages"),
+    "data": Words("資料", "Data"),
+    "added_periods": Words("新增期間：", "Added periods:"),
+    "revised_values": Words("修訂數值", "Revised values"),
+    "entity": Words("對象", "entity"),
+    "indicator": Words("指標", "indicator"),
+    "period": Words("期間", "period"),
+    "same_as_report": Words(
+        "與報告版相同：最新資料未比報告所用資料更新。",
+        "Same as the report edition: the newest data are no newer than the report's.",
+    ),
+    "differs": Words(
+        "與報告版不同（未列出新增期間或修訂數值）。",
+        "Differs from the report edition (no added periods or revised values listed).",
+    ),
+    "sources_as_report": Words("來源：同報告版。", "Sources: as in the report edition."),
+    "sources": Words("來源", "Sources"),
+    "documents": Words("份文件", "documents"),
+    "published": Words("發布", "published"),
+    "retrieved": Words("擷取", "retrieved"),
+    "vintage": Words("版本", "vintage"),
+    "provenance": Words("來源紀錄", "provenance"),
+    "build_warnings": Words("建置警告：", "Build warnings:"),
+    "all": Words("全部", "all"),
+    "language": Words("語言：", "Language:"),
+}

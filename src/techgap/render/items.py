@@ -309,6 +309,23 @@ def edition_changes(report: pd.DataFrame, latest: pd.DataFrame) -> dict[str, Any
     }
 
 
+def indicator_labels(project: Project, item: ItemSpec) -> dict[str, Bilingual]:
+    """What a reader calls each indicator the item's editions read or derive: `label` of config/sources.yaml's
+    indicator, or of the derive step that makes it (config/items.yaml)."""
+    labels: dict[str, Bilingual] = {}
+    for edition in EDITIONS:
+        for source_id in edition_sources(project, item, edition):
+            source = project.sources.get(source_id)
+            for name, spec in source.indicators.items() if source else ():
+                if spec.label is not None:
+                    labels[name] = spec.label
+        spec = edition_item(project, item, edition).spec
+        for step in getattr(spec, "derive", None) or []:
+            if step.label is not None:
+                labels[step.name] = step.label
+    return labels
+
+
 def _num(value: float) -> float | None:
     return None if pd.isna(value) else float(value)
 
@@ -326,7 +343,13 @@ def build_item(
         edition: build_edition(project, item, edition, frames_by_vintage, registry, provenances, figures_dir)
         for edition in EDITIONS
     }
-    builds["latest"].meta.update(edition_changes(builds["report"].rows, builds["latest"].rows))
+    changes = edition_changes(builds["report"].rows, builds["latest"].rows)
+    labels = indicator_labels(project, item)
+    for value in changes["revised"]:  # named as a reader knows them, beside the codes
+        value["names"] = {lang: registry.name(value["entity"], lang) for lang in LANGS}
+        if value["indicator"] in labels:
+            value["label"] = labels[value["indicator"]].model_dump()
+    builds["latest"].meta.update(changes)
     files: dict[str, bytes] = {}
     for edition, build in builds.items():
         outputs = item_outputs(item, edition, figures_dir)

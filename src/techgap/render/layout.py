@@ -118,6 +118,7 @@ class Drawing:
 # --- text blocks: wrapped to the figure width, measured, never clipped -------------------------------------------
 
 _WRAP_TOKENS = re.compile(r"[\u2e80-\u9fff\uf900-\uffef]|[^\s\u2e80-\u9fff\uf900-\uffef]+\s*|\s+")
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\uffef]")
 _NO_LINE_START = set("，。、；：！？）」』,.;:!?)%")
 _WIDTHS: dict[tuple[float, str, float, str], float] = {}
 
@@ -158,16 +159,34 @@ def wrap(value: str, size: float, width_px: float, renderer: Any, weight: str = 
         def fits(start: int, end: int, tokens: list[str] = tokens) -> bool:
             return text_width_px(renderer, "".join(tokens[start:end]).rstrip(), size, weight) <= width_px
 
+        breaks: list[tuple[int, int]] = []
         start = 0
         while start < len(tokens):
             end = _longest_fit(start, _estimated_end(widths, start, width_px), len(tokens), fits)
             while end < len(tokens) and not _may_start_line(tokens, start, end):
                 end += 1
-            lines.append("".join(tokens[start:end]).rstrip())
+            breaks.append((start, end))
             start = end
             while start < len(tokens) and not tokens[start].strip():
                 start += 1  # a line never starts with the space it was broken at
+        lines += ["".join(tokens[s:e]).rstrip() for s, e in _without_orphan(tokens, breaks, fits)]
     return "\n".join(lines)
+
+
+def _without_orphan(tokens: list[str], breaks: list[tuple[int, int]], fits: Callable[[int, int], bool]) -> list[tuple[int, int]]:
+    """A paragraph's last line is never one CJK character alone (a word such as 延伸 cut in two, its last
+    character orphaned): the line before gives it its last character(s), as many as a line may start with, where
+    the longer last line still fits."""
+    if len(breaks) < 2:
+        return breaks
+    (start, end), (last_start, last_end) = breaks[-2], breaks[-1]
+    last = [token for token in tokens[last_start:last_end] if token.strip()]
+    if not last or not _CJK.fullmatch(last[0]) or any(token[0] not in _NO_LINE_START for token in last[1:]):
+        return breaks
+    for new_end in range(end - 1, start + 1, -1):  # the line before keeps at least two tokens
+        if _CJK.fullmatch(tokens[new_end]) and _may_start_line(tokens, start, new_end) and fits(new_end, last_end):
+            return [*breaks[:-2], (start, new_end), (new_end, last_end)]
+    return breaks
 
 
 def _estimated_end(widths: list[float], start: int, width_px: float) -> int:
