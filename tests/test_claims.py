@@ -488,3 +488,24 @@ def test_a_selector_matches_exactly_the_rows_a_plain_mask_selects_inside_and_out
         claims_module._INDEXES = None
     assert outside == expected
     assert inside == expected
+
+
+def test_a_converted_number_names_the_rate_and_where_the_rate_comes_from(project, tmp_path):
+    """A check that converts a currency says at which rate and whose rate, beside its own note: the rate is a number
+    the reader must be able to trace like any other."""
+    from techgap.config import Conversion
+
+    cited = "Test rate book, table 9"
+    settings = project.settings.model_copy(
+        update={"conversions": {"papers_per_dozen": Conversion(value=12.0, unit="papers per dozen", citation=cited)}}
+    )
+    converting = project.model_copy(update={"settings": settings})
+    dozens = {"function": "convert", "args": {"x": x(entity="CHN", period="2023"), "rate": "papers_per_dozen"}}
+    statements = [
+        statement("converted", check("in_dozens", 4.92, tolerance=0.01, compute=dozens, note="Checks the arithmetic.")),
+        statement("plain", check("china_59", 59, compute=value(entity="CHN", period="2023"))),
+    ]
+    _, checks = run(converting, tmp_path, statements)
+    assert checks.loc["in_dozens", "computed"] == pytest.approx(59 / 12)  # the value over the rate
+    assert checks.loc["in_dozens", "note"] == f"Checks the arithmetic. Converted at 12 papers per dozen: {cited}"
+    assert checks.loc["china_59", "note"] == ""

@@ -2,7 +2,7 @@
 """Names vulture (60 % confidence, `[tool.vulture]` in pyproject.toml) cannot see used, each with the reason.
 Everything else it reports is dead code: tests/test_dead_code.py fails on it."""
 
-from techgap import config, logs, model, provenance, texts, workflow
+from techgap import logs, model, provenance, texts, workflow
 from techgap.render import checks
 
 # The Snakemake files' two calls into techgap (they are not Python that vulture reads):
@@ -15,7 +15,6 @@ texts.stray_numbers, checks.inconsistent_colors
 
 # Fields of pydantic models: validated on load and read by iteration or model_dump (the provenance page, the
 # plan), never by attribute.
-config.Conversion.citation
 provenance.Document.read_from, provenance.Document.author, provenance.Provenance.request
 model.Strict.model_config  # read by pydantic: the one base of every model read from a file
 

@@ -446,6 +446,10 @@ def judge_check(
         "sources": ";".join(sorted({s.source for c in check.computes() for s in c.selectors()})),
         "note": check.note,
     }
+    if check.compute is not None and check.compute.function == "convert":  # the rate's own source, beside the check
+        rate = project.settings.conversions[check.compute.args["rate"]]
+        said = f"Converted at {rate.value:g} {rate.unit}: {rate.citation}"
+        record["note"] = f"{check.note} {said}" if check.note else said
     where = f"statement {statement.id}, check {check.id}"
     if check.uncheckable is not None:
         record.update(status="uncheckable", detail=f"missing: {check.uncheckable}")
