@@ -233,6 +233,19 @@ def test_window_limits_the_trend_to_the_last_periods():
     assert (summary["trend_points"], summary["trend_from"], summary["trend_to"]) == (6, "2006", "2011")
 
 
+def test_periods_after_the_last_period_are_not_read_and_the_window_ends_before_them():
+    """The report edition's pinned vintages may hold periods after the report (ISSCC's 2024 and 2026 papers): with
+    `last_period`, they are not in the rows at all, so the trend window ends at the last period kept."""
+    values = years(2010, [10 * 1.2**i for i in range(12)])  # 2010-2021
+    frames = {"s": frame("s", "x", {"CHN": values, "USA": {p: 1000 for p in values}})}
+    capped = AnalysisSpec.model_validate({"settings": {"window": 6}, "pairs": [pair()], "last_period": "2018"})
+    rows = gaps.gap_rows(frames, capped)
+    assert list(rows["period"]) == [str(y) for y in range(2010, 2019)]
+    summary = gaps.summarize(rows, capped).iloc[0]
+    assert (summary["trend_points"], summary["trend_from"], summary["trend_to"]) == (6, "2013", "2018")
+    assert list(gaps.gap_rows(frames, spec(pair()))["period"])[-1] == "2021"  # without it, every period
+
+
 def test_quarters_are_fractional_years_and_mixed_kinds_are_refused():
     quarters = {f"{2020 + i // 4}Q{i % 4 + 1}": 50 + 10 * i for i in range(8)}
     frames = {"s": frame("s", "x", {"CHN": quarters | {"2021": 999}, "USA": {p: 100 for p in quarters} | {"2021": 5}})}

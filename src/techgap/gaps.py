@@ -101,15 +101,23 @@ def _series_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, series: Series
     return out
 
 
-def pair_rows(frames: dict[str, pd.DataFrame], pair: PairSpec, breaks: list[BreakSpec], settings: GapSettings) -> pd.DataFrame:
-    """One row per period China and the comparator both have: values, ratio, time, segment and whether
-    the period is in the trend window. The first listed series wins a period."""
+def pair_rows(
+    frames: dict[str, pd.DataFrame],
+    pair: PairSpec,
+    breaks: list[BreakSpec],
+    settings: GapSettings,
+    last_period: str | None = None,
+) -> pd.DataFrame:
+    """One row per period China and the comparator both have, up to ``last_period`` when given: values, ratio,
+    time, segment and whether the period is in the trend window. The first listed series wins a period."""
     parts = [_series_rows(frames, pair, series) for series in pair.series]
     both = pd.concat(parts)
     both = both[~both.index.duplicated(keep="first")].rename_axis("period").reset_index()
     both["period"] = both["period"].astype(str)
     both["period_kind"] = both["period"].map(period_kind)
     both = both[both["period_kind"].notna()]  # forecasts are not observations
+    if last_period is not None:  # before the trend window is chosen: a later period is not in the data at all
+        both = both[[periods.end(p) <= periods.end(last_period) for p in both["period"]]]
     kinds = sorted(set(both["period_kind"]))
     if pair.period_kind is not None:
         both = both[both["period_kind"] == pair.period_kind]
@@ -155,7 +163,7 @@ def _in_trend(rows: pd.DataFrame, settings: GapSettings) -> pd.Series:
 def gap_rows(frames: dict[str, pd.DataFrame], analysis: AnalysisSpec) -> pd.DataFrame:
     """The item's tidy rows (the CSV beside gap01/gap02): per pair and period the China value, the
     comparator value and the ratio, with source, documents, vintage and lines so every number traces back."""
-    parts = [pair_rows(frames, pair, analysis.breaks, analysis.settings) for pair in analysis.pairs]
+    parts = [pair_rows(frames, pair, analysis.breaks, analysis.settings, analysis.last_period) for pair in analysis.pairs]
     rows = pd.concat(parts, ignore_index=True)
     rows["china_line"] = rows["china_line"].astype("Int64")
     rows["comparator_line"] = rows["comparator_line"].astype("Int64")

@@ -421,6 +421,9 @@ class AnalysisSpec(Strict):
     pairs: list[PairSpec]
     breaks: list[BreakSpec] = Field(default_factory=list)
     left_out: list[LeftOutSpec] = Field(default_factory=list)
+    last_period: Period | None = Field(
+        default=None, description="the newest period the pairs read (the report edition: none the report could not have seen)"
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> AnalysisSpec:
