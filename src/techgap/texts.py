@@ -285,12 +285,15 @@ def source_line(rows: pd.DataFrame, provenances: Mapping[str, Provenance], lang:
     # release still shows in the line) and the retrieval dates; or the publishers alone. Every document, date and
     # locator is one click away (the page's source list).
     cited = {s: set(rows.loc[rows["source"] == s, "document"]) for s in dict.fromkeys(rows["source"]) if s in provenances}
-    by_publisher: dict[str, tuple[list[Any], list[str]]] = {}  # one entry per publisher, over its sources
+    # One entry per publisher over all sources, each document counted under its own publisher (as in the full line:
+    # the report's own table cited by a SEMI source is NDC's document, not SEMI's); an API source under its own.
+    by_publisher: dict[str, tuple[list[Any], list[str]]] = {}
     for source_id, ids in cited.items():
-        publisher = short_publisher(provenances[source_id])
-        documents, dates = by_publisher.get(publisher, ([], []))
         own = [d for d in provenances[source_id].documents if d.id in ids]
-        by_publisher[publisher] = ([*documents, *own], [*dates, provenances[source_id].retrieved])
+        for publisher, group in _by_publisher(own) or [(provenances[source_id].publisher, [])]:
+            name = short_publisher(publisher)
+            documents, dates = by_publisher.get(name, ([], []))
+            by_publisher[name] = ([*documents, *group], [*dates, provenances[source_id].retrieved])
     counted = [
         f"{publisher} ({'; '.join(publisher_words(documents, dates, lang))})"
         for publisher, (documents, dates) in by_publisher.items()
@@ -332,9 +335,9 @@ def publisher_words(documents: list[Any], dates: list[str], lang: str) -> list[s
     return words
 
 
-def short_publisher(provenance: Provenance) -> str:
-    """The publisher's name without its parenthesised detail ('SEMI (Worldwide … Statistics, …)' -> 'SEMI')."""
-    return provenance.publisher.split(" (", 1)[0].strip() or provenance.publisher
+def short_publisher(publisher: str) -> str:
+    """A publisher's name without its parenthesised detail ('SEMI (Worldwide … Statistics, …)' -> 'SEMI')."""
+    return publisher.split(" (", 1)[0].strip() or publisher
 
 
 NEWEST_DOCUMENT = {"zh": "最新：{publisher}, {title} ({published})", "en": "newest: {publisher}, {title} ({published})"}
