@@ -271,8 +271,8 @@ def test_a_series_that_crosses_back_and_forth_says_how_often_it_was_ahead():
     frames = {"s": frame("s", "x", {"CHN": china, "USA": {p: 100 for p in china}})}
     summary = summary_of(frames, spec(pair()))
     assert (summary["first_ahead"], summary["ahead_since"], summary["periods_since"]) == ("2016", 3, 5)
-    assert when_cell(frames, spec(pair())) == "first ahead in 2016; ahead in 3 of 5 years since"
-    assert when_cell(frames, spec(pair()), "zh") == "2016 首度領先；此後 5 期中 3 期領先"
+    assert when_cell(frames, spec(pair())) == "first ahead in 2016; ahead in 3 of the 5 years with data since"
+    assert when_cell(frames, spec(pair()), "zh") == "2016 首度領先；此後有資料之 5 期中 3 期領先"
 
 
 def test_windows_years_apart_name_the_two_windows_the_crossing_lies_between():
@@ -457,7 +457,7 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
     assert overtook, "the test needs a pair China overtook cleanly"
     ahead = sum(int(p) >= int(overtook[1]) for p in gaps.gap_rows(frames, analysis).query("pair == 'isscc_papers_usa'")["period"])
     assert isscc["Overtook in / trend line at parity (80% interval)"].startswith(
-        f"first ahead in {overtook[1]}; ahead in {ahead - 1} of {ahead} years since"
+        f"first ahead in {overtook[1]}; ahead in {ahead - 1} of the {ahead} years with data since"
     )
     assert set(changed.index) == {int(after.index[after["Indicator"] == "ISSCC accepted papers"][0])}
 

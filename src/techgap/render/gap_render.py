@@ -39,8 +39,9 @@ HEAD = {
 WORDS = {
     "overtook": {"zh": "{period} 超越", "en": "overtook in {period}"},
     "recrossed": {
-        "zh": "{period} 首度領先；此後 {n} 期中 {k} 期領先",
-        "en": "first ahead in {period}; ahead in {k} of {n} {unit} since",
+        # n counts the periods with data since (a quarterly series may miss quarters), not the calendar's
+        "zh": "{period} 首度領先；此後有資料之 {n} 期中 {k} 期領先",
+        "en": "first ahead in {period}; ahead in {k} of the {n} {unit} with data since",
     },
     "windows": {
         "zh": "{before} 落後、{period} 領先：於兩期間之間超越",
@@ -80,7 +81,7 @@ def _percent(value: float) -> str:
 
 def crossing_words(summary: pd.Series, ctx: Context) -> str:
     """When China got ahead, said for what the periods can show: a clean overtake, a first crossing followed by
-    re-crossings ("first ahead in 2018Q1; ahead in 9 of 21 quarters since"), or, for windows years apart, the
+    re-crossings ("first ahead in 2018Q1; ahead in 9 of the 21 quarters with data since"), or, for windows years apart, the
     two windows the crossing lies between; empty if China never got ahead from behind."""
     if pd.isna(summary["first_ahead"]):
         return ""
