@@ -435,10 +435,12 @@ def test_a_source_line_too_long_for_three_lines_names_publishers_and_leaves_the_
 def test_a_compact_source_line_counts_each_document_under_its_own_publisher_in_both_languages():
     """tab07 latest: the zh line said 'SEMI (4 份文件)' while the en line named SEMI's 3 documents and NDC's table
     apart; a source may cite another publisher's document (the report's own table), which is that publisher's."""
+    from techgap.provenance import Provenance
+
     long_title = "A press release with a very long title about equipment billings by region and quarter " * 2
     semi = _provenance("semi", "SEMI", [long_title, long_title + "2"]).model_dump()
     semi["documents"][1]["publisher"] = "國家發展委員會 (National Development Council, Taiwan)"
-    provenances = {"semi": type(_provenance("semi", "SEMI", [long_title])).model_validate(semi)}
+    provenances = {"semi": Provenance.model_validate(semi)}
     rows = pd.DataFrame({"source": ["semi", "semi"], "document": ["semi_0", "semi_1"]})
     lines = {lang: source_line(rows, provenances, lang) for lang in ("en", "zh")}
     assert lines["en"] == "Source: SEMI (1 document; retrieved 2026-11-28); 國家發展委員會 (1 document; retrieved 2026-11-28)."

@@ -117,7 +117,8 @@ def pair_rows(
     both["period_kind"] = both["period"].map(period_kind)
     both = both[both["period_kind"].notna()]  # forecasts are not observations
     if last_period is not None:  # before the trend window is chosen: a later period is not in the data at all
-        both = both[[periods.end(p) <= periods.end(last_period) for p in both["period"]]]
+        cutoff = periods.end(last_period)
+        both = both[[periods.end(p) <= cutoff for p in both["period"]]]
     kinds = sorted(set(both["period_kind"]))
     if pair.period_kind is not None:
         both = both[both["period_kind"] == pair.period_kind]
