@@ -205,6 +205,10 @@ def test_a_caption_links_to_the_item_that_regenerates_it():
     run_in = "資料來源：MacroPolo, June 9, 2020.圖 8 中國 AI 人才畢業後工作地點及美國 AI 人才獲得學士學位的國家"
     assert 'href="index.html#fig08"' in caption_links(run_in, captions)
     assert caption_links("圖 8 顯示美國吸引各國人才", captions) == ""  # its number alone is not its caption
+    # a title that starts with a {field} ("圖 19 {periods} 年…") leaves only its number: a caption line, not prose
+    fielded = {"fig19": "圖19"}
+    assert 'href="index.html#fig19"' in caption_links("圖 19 近 7 年導體產業徵才趨勢", fielded)
+    assert caption_links("如圖 19 所示，徵才數逐年增加。", fielded) == ""
 
 
 def test_markdown_marks_each_statement_and_escapes_markup():

@@ -370,6 +370,8 @@ def caption_links(paragraph: str, captions: Mapping[str, str]) -> str:
             continue
         title = caption[number.end() :]
         for place in re.finditer(rf"{re.escape(number.group(0))}(?!\d)", compact):
+            if not title and place.start():  # a title that starts with a {field} has nothing to compare: a caption
+                continue  # only where its number opens the paragraph, never a mention in prose ("如圖 19 所示")
             text = compact[place.end() : place.end() + len(title)]
             similar = difflib.SequenceMatcher(None, title, text, autojunk=False).ratio()
             if text[:CAPTION_LEAD_CHARS] == title[:CAPTION_LEAD_CHARS] and similar >= CAPTION_SIMILARITY:
