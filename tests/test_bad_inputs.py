@@ -483,6 +483,11 @@ def _item_title_rlo(root: Path):
     return path, _line_of(path, RLO), None
 
 
+def _note_with_a_hand_written_number(root: Path):
+    path = _edit(root, "config/items.yaml", "SIA's own values for the other segments", "SIA's 12.5% for the other segments")
+    return path, None, "spec.note.en"
+
+
 def _provenance_title_rlo(root: Path):
     path = _edit(root, PROV, "  title: China tops U.S.", f"  title: China tops {RLO}U.S.")
     return path, _line_of(path, RLO), None
@@ -553,6 +558,7 @@ HOSTILE = [
     ("report_vintages_impossible_date", _report_vintage_impossible_date, "'2026-02-30' is not a real calendar date"),
     ("item_title_right_to_left_override", _item_title_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),
     ("provenance_title_right_to_left_override", _provenance_title_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("note_with_a_hand_written_number", _note_with_a_hand_written_number, "spec.note.en names the number 12.5 by hand"),
     ("entity_name_right_to_left_override", _entity_name_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),
     ("min_year_after_max_year", _min_year_after_max_year, "min_year 2031 is after max_year 2030: together they only bound"),
     ("sources_conflict_preferred_not_listed", _sources_conflict_preferred_unlisted, "preferred document 'tomshardware_2022_11'"),

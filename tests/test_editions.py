@@ -22,10 +22,9 @@ from techgap.editions import edition_item
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
 from techgap.kinds import PeriodRange, RankShareTableSpec, Selection
-from techgap.paths import EDITIONS
+from techgap.model import stray_numbers
 from techgap.selection import resolve_periods, select
-from techgap.switches import is_edition_switch as is_switch
-from techgap.texts import fill, missing_cells, stray_numbers
+from techgap.texts import fill, missing_cells
 
 
 def add_document(folder: Path, document: dict) -> None:
@@ -301,62 +300,6 @@ def test_the_report_edition_needs_a_pinned_vintage(project_root):
 
 
 # ------------------------------------------------------------------ texts
-
-TEXT_KEYS = (
-    "note",
-    "subtitle",
-    "ylabel",
-    "unit_line",
-    "labels",
-    "panels",
-    "series_labels",
-    "bar_label",
-    "line_label",
-    "document_notes",
-)
-
-
-def panels_of_every_edition(panels) -> list[dict]:
-    """An item's panels, both editions' when the panel list is an edition switch."""
-    return [panel for edition in EDITIONS for panel in panels[edition]] if is_switch(panels) else panels
-
-
-def configured_texts(item) -> list[tuple[str, str]]:
-    """Every configured text of an item that is drawn or shown, except the report's own caption."""
-    out = []
-
-    def walk(where: str, value) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                walk(f"{where}.{key}", inner)
-        elif isinstance(value, list):
-            for number, inner in enumerate(value):
-                walk(f"{where}[{number}]", inner)
-        elif isinstance(value, str):
-            out.append((where, value))
-
-    for key in TEXT_KEYS:
-        if key in item.spec:
-            walk(
-                f"spec.{key}",
-                {k: v for k, v in item.spec[key].items() if k not in ("indicator",)}
-                if key != "panels"
-                else [{"title": p["title"]} for p in panels_of_every_edition(item.spec[key])],
-            )
-    walk("status_reason", item.status_reason)
-    walk("source_note", item.source_note.model_dump() if hasattr(item.source_note, "model_dump") else item.source_note)
-    return out
-
-
-def test_no_configured_text_carries_a_number_that_no_data_produced():
-    problems = []
-    for item in load_project(ROOT).items:
-        for where, text in configured_texts(item):
-            stray = stray_numbers(text, item.fixed_terms)
-            if stray:
-                problems.append(f"{item.id} {where}: {stray} in {text!r}")
-    assert not problems, "numbers written by hand (use a fact or a built-in placeholder):\n" + "\n".join(problems)
-
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # a span of years ("近 7 年", "over seven years", "10-year"): the latest edition may draw another span

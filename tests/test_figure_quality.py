@@ -67,32 +67,18 @@ def test_every_drawing_of_the_build_passes_every_check(built_project):
     assert warnings == []
 
 
-def test_an_entity_has_one_colour_in_every_item(built_project):
-    """Each build job's log records the colours every drawing gave each entity; across all items and languages an
-    entity has one colour."""
-    colours = {}
-    for log in sorted((built_project / "logs" / "build").glob("*.log")):
-        for line in log.read_text(encoding="utf-8").splitlines():
-            found = re.search(r"techgap.render: (\w+ \w+ \w+) entity colours: (.*)$", line)
-            if found:
-                colours[found.group(1)] = {code: set(shades) for code, shades in json.loads(found.group(2)).items()}
-    assert len(colours) >= 100  # every drawing of every item, but the unavailable one
-    assert checks.inconsistent_colors(colours) == []
-    drawn = {code for figure in colours.values() for code in figure}
-    assert {"CHN", "TWN", "USA", "HUAWEI"} <= drawn  # the check did see the entities it is about
-
-
 def test_the_build_records_what_a_check_finds_as_a_warning(project, registry, item_data):
     """A drawing that fails a check gives its edition a warning naming the item, the edition, the language and the
     problem (here: a text deliberately pushed off the canvas)."""
     from techgap.render.items import check_drawing
 
     prepared, _ = item_data["tab07_report"]
-    drawing = draw_prepared(prepared, context(project, registry, "en"))
-    assert check_drawing(drawing, prepared) == []
+    ctx = context(project, registry, "en")
+    drawing = draw_prepared(prepared, ctx)
+    assert check_drawing(drawing, prepared, ctx.color) == []
     drawing.figure.text(0.95, 0.5, "a note that runs off the right edge of the figure")
     drawing.laid_out = False
-    found = check_drawing(drawing, prepared)
+    found = check_drawing(drawing, prepared, ctx.color)
     plt.close(drawing.figure)
     assert any("outside" in problem and "a note that runs off" in problem for problem in found)
 
@@ -160,9 +146,21 @@ def test_a_value_in_a_table_cell_counts_as_shown(blank):
     assert checks.values_not_shown(blank, [-3.0])
 
 
-def test_an_entity_in_two_colours_is_found():
-    found = checks.inconsistent_colors({"fig09_en": {"HUAWEI": {"#c8102e"}}, "fig12_en": {"HUAWEI": {"#2a9d8f"}}})
-    assert len(found) == 1 and "HUAWEI" in found[0]
+def test_an_entity_not_in_its_own_colour_is_found():
+    """Lines as drawn pass; China's line recoloured in Taiwan's colour is found, naming both colours."""
+    records = [("CHN", "2020", 1.0), ("CHN", "2021", 2.0), ("USA", "2020", 2.0), ("USA", "2021", 2.5)]
+    rows = _rows([{"entity_code": c, "period": p, "value": v} for c, p, v in records])
+    drawing = draw_kind("line", rows, {"entities": ["CHN", "USA"], "format": "{:g}"})
+    own = plain_context().color
+    assert checks.colours_not_their_own(drawing, own) == []
+    china = [artist for code, artist in drawing.entities if code == "CHN"]
+    assert china
+    for artist in china:
+        artist.set_color(own("TWN"))
+    found = checks.colours_not_their_own(drawing, own)
+    plt.close(drawing.figure)
+    assert len(found) == 1 and found[0].startswith("CHN is drawn in") and own("TWN").lower() in found[0]
+    assert own("CHN").lower() in found[0]
 
 
 # --- the shapes follow the data -----------------------------------------------------------------------------

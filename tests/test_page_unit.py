@@ -589,17 +589,34 @@ def test_each_edition_is_captioned_with_its_own_title(tmp_path):
 
 
 def test_provenance_page_shows_documents_as_a_table_and_folds_the_notes():
+    """Each document's row says who published and wrote it and where it was read: a copy elsewhere (a repost) is
+    named by its host; an API snapshot's summary shows what the refresh asked for."""
     text = (
         "source_id: s\ntitle: A source\npublisher: P\nurl: https://example.org/\nretrieved: 2026-11-27\n"
-        "notes: long research notes\ndocuments:\n- id: d1\n  title: The report\n  publisher: Q\n"
-        "  url: https://example.org/d1\n  published: 2023-04\n  locator: table 2\n"
+        "licence: quoted\nlocator: per document\nmethod: transcribed\nformat: techgap-long-csv\npayload: data.csv\n"
+        f"sha256: {'ab' * 32}\nnotes: long research notes\ndocuments:\n- id: d1\n  title: The report\n  publisher: Q\n"
+        "  author: A. Writer\n  url: https://example.org/d1\n  published: 2023-04\n  locator: table 2\n"
+        "  read_from: https://repost.example.net/p/1\n"
     )
     page = page_mod.render_provenance({"data/raw/s/2026-11-27/provenance.yaml": text}, plotting())
     row = re.search(r"<tr><td>d1</td>.*?</tr>", page).group(0)
     assert '<a href="https://example.org/d1" rel="noreferrer">The report</a>' in row and "table 2" in row
+    assert "<td>Q (A. Writer)</td>" in row
+    assert '<a href="https://repost.example.net/p/1" rel="noreferrer">repost.example.net</a>' in row
     assert re.search(r"<details><summary[^>]*>Research notes</summary><p[^>]*>long research notes</p></details>", page)
     assert '<dt>retrieved</dt><dd><span class="nw">2026-11-27</span></dd>' in page
     assert "<details><summary" in page and html_escape(text) in page  # the file as written, folded
+
+    api = text.replace("method: transcribed", "method: api").replace("format: techgap-long-csv", "format: sdmx-csv")
+    api += "request:\n  params: {startPeriod: '2010', dimensionAtObservation: AllDimensions}\n"
+    page = page_mod.render_provenance({"data/raw/s/2026-11-27/provenance.yaml": api}, plotting())
+    assert "<dt>request</dt><dd><code>dimensionAtObservation=AllDimensions; startPeriod=2010</code></dd>" in page
+
+
+def test_a_file_that_is_not_a_valid_provenance_is_shown_only_as_written():
+    text = "source_id: s\ntitle: A source without the rest\n"
+    page = page_mod.render_provenance({"data/raw/s/2026-11-27/provenance.yaml": text}, plotting())
+    assert '<dl class="meta"' not in page and html_escape(text) in page
 
 
 def test_the_page_says_how_to_cite_an_edition(built):
@@ -709,7 +726,12 @@ def test_a_revised_value_shows_the_names_recorded_for_it(tmp_path):
 
 def test_dates_on_the_provenance_page_are_kept_on_one_line():
     """provenance.html broke 'retrieved 2026-11-' / '28' at the hyphen."""
-    text = "title: T\nretrieved: '2026-11-28'\ndocuments:\n- {id: d, title: Release of 2024-08-28, published: '2024-08'}\n"
+    text = (
+        "source_id: s\ntitle: T\npublisher: P\nurl: https://example.org/\nretrieved: '2026-11-28'\nlicence: quoted\n"
+        "locator: per document\nmethod: transcribed\nformat: techgap-long-csv\npayload: data.csv\n"
+        f"sha256: {'ab' * 32}\ndocuments:\n- {{id: d, title: Release of 2024-08-28, publisher: P, url: https://example.org/d,"
+        " locator: p. 1, published: '2024-08'}\n"
+    )
     shown = page_mod.provenance_summary(text)
     for date in ("2026-11-28", "2024-08-28", "2024-08"):
         assert f'<span class="nw">{date}</span>' in shown

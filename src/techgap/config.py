@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,7 +17,7 @@ from techgap import switches, vocabulary
 from techgap.errors import InputError, escaped
 from techgap.escaping import character_names, invisible_characters
 from techgap.kinds import KINDS, Fact, did_you_mean, keys_of
-from techgap.model import Bilingual, Strict
+from techgap.model import Bilingual, Strict, bilingual_texts, stray_numbers
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 VINTAGE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -564,14 +565,22 @@ class Project(Strict):
 
 
 def analysis_items(path: Path) -> list[dict[str, Any]]:
-    """techgap's own analysis items: each item's spec gets the file's shared `analysis` block."""
+    """techgap's own analysis items: each item's spec gets the file's shared `analysis` block, and its fixed terms
+    the file's shared `fixed_terms`."""
     data = load_yaml(path) or {}
     if not isinstance(data, dict) or not isinstance(data.get("items"), list) or not isinstance(data.get("analysis"), dict):
         raise InputError(path, "needs a top-level 'analysis' mapping and an 'items' list", field="items")
+    shared = data.get("fixed_terms", [])
+    if not isinstance(shared, list) or not all(isinstance(term, str) for term in shared):
+        raise InputError(path, "fixed_terms must be a list of texts", field="fixed_terms", expected='["28 nm", "Top-10%"]')
     out = []
     for body in data["items"]:
         if isinstance(body, dict):
-            body = {**body, "spec": {**(body.get("spec") or {}), "analysis": data["analysis"]}}
+            body = {
+                **body,
+                "spec": {**(body.get("spec") or {}), "analysis": data["analysis"]},
+                "fixed_terms": [*(body.get("fixed_terms") or []), *shared],
+            }
         out.append(body)
     return out
 
@@ -671,6 +680,11 @@ def check_item(path: Path, item: ItemSpec, sources: dict[str, SourceSpec], entit
         typed = _validated_part(path, item, model, spec, "spec", which)
         for number, selection in enumerate(getattr(typed, "data", [])):
             _check_selection(path, item, selection, f"spec.data[{number}]", sources, entities)
+        _check_no_stray_numbers(path, item, bilingual_texts(typed, "spec"))
+    _check_no_stray_numbers(path, item, [("status_reason", str(reason)) for reason in switches.leaves(item.status_reason)])
+    _check_no_stray_numbers(
+        path, item, [text for note in switches.leaves(item.source_note) for text in bilingual_texts(note, "source_note")]
+    )
     for name, fact in item.facts.items():
         for which, one in switches.variants(fact):
             typed = _validated_part(path, item, Fact, one, f"facts.{name}", which)
@@ -681,6 +695,20 @@ def check_item(path: Path, item: ItemSpec, sources: dict[str, SourceSpec], entit
                     field=f"facts.{name}.source",
                     expected=", ".join(item.sources),
                 )
+
+
+def _check_no_stray_numbers(path: Path, item: ItemSpec, texts: Iterable[tuple[str, str]]) -> None:
+    """A text a reader sees names no number written by hand (rule: nothing that depends on data is typed in)."""
+    for where, text in texts:
+        stray = stray_numbers(text, item.fixed_terms)
+        if stray:
+            raise InputError(
+                path,
+                f"item {item.id}: {where} names the number {stray[0]} by hand ({text!r})",
+                field=where,
+                expected="a number from the data as a fact or a built-in ({first}, {last}, {periods}, {missing}, "
+                "{retrieved}); a name that holds digits ('NeurIPS 2019') listed in the item's fixed_terms",
+            )
 
 
 def _validated_part(path: Path, item: ItemSpec, model: type[BaseModel], value: Any, where: str, which: str) -> Any:

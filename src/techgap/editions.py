@@ -40,7 +40,6 @@ class EditionItem:
     status: Any  # a status, or a coverage switch {complete, incomplete} only the build can resolve
     status_reason: str
     source_note: Bilingual | None
-    fixed_terms: list[str]
 
     @property
     def selections(self) -> list[Selection]:
@@ -88,7 +87,6 @@ def edition_item(project: Project, item: ItemSpec, edition: str, withheld: Colle
         status=resolved(item.status),
         status_reason=str(resolved(item.status_reason) or ""),
         source_note=Bilingual.model_validate(source_note) if source_note else None,
-        fixed_terms=list(item.fixed_terms),
     )
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 
@@ -812,47 +812,62 @@ def render_provenance(provenance: dict[str, str], plotting: Plotting, correction
     return "\n".join(parts) + "\n"
 
 
-PROVENANCE_FIELDS = ("title", "publisher", "retrieved", "licence", "method", "locator", "sha256")
-DOCUMENT_COLUMNS = ("id", "title", "publisher", "published", "locator")
-
-
 def provenance_summary(text: str) -> str:
-    """A provenance file for reading: what it is (title, publisher with its link, retrieved, licence, method), its
-    documents as a table, the research notes folded away. The file itself follows as written; text that is not a
-    mapping (the page never fails on a file) shows only there."""
+    """A provenance file for reading: what it is (title, publisher with its link, retrieved, licence, method, the API
+    request a refresh made), its documents as a table (who published and wrote each, where it was read), the research
+    notes folded away. The file itself follows as written; a text that is not a valid provenance (the page never
+    fails on a file) shows only there."""
     import yaml
+    from pydantic import ValidationError
+
+    from techgap.provenance import Provenance
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        found = Provenance.model_validate(yaml.safe_load(text))
+    except (yaml.YAMLError, ValidationError):
         return ""
-    if not isinstance(data, dict):
-        return ""
-    rows = [
-        f"<dt>{esc(key)}</dt><dd>{dates_unbroken(esc(data[key]))}</dd>"
-        for key in PROVENANCE_FIELDS
-        if data.get(key) not in (None, "")
+    about = [
+        ("title", esc(found.title)),
+        ("url", external_link(found.url, esc(found.url))),
+        ("publisher", esc(found.publisher)),
+        ("retrieved", esc(found.retrieved)),
+        ("licence", esc(found.licence)),
+        ("method", esc(found.method)),
+        ("locator", esc(found.locator)),
+        ("sha256", esc(found.sha256)),
     ]
-    if data.get("url"):
-        rows.insert(1, f"<dt>url</dt><dd>{external_link(data['url'], esc(data['url']))}</dd>")
+    if found.request is not None:
+        asked = "; ".join(f"{key}={value}" for key, value in sorted(found.request.params.items()))
+        about.append(("request", f"<code>{esc(asked)}</code>" if asked else "—"))
+    rows = [f"<dt>{key}</dt><dd>{dates_unbroken(value)}</dd>" for key, value in about if value]
     parts = [f'<dl class="meta" lang="en">{"".join(rows)}</dl>']
-    documents = [d for d in data.get("documents") or [] if isinstance(d, dict)]
-    if documents:
-        head = "".join(f'<th scope="col">{esc(c)}</th>' for c in DOCUMENT_COLUMNS)
+    if found.documents:
+        head = "".join(
+            f'<th scope="col">{c}</th>' for c in ("id", "title", "publisher (author)", "published", "locator", "read at")
+        )
         body = []
-        for document in documents:
-            cells = []
-            for column in DOCUMENT_COLUMNS:
-                value = dates_unbroken(esc(document.get(column, "") or ""))
-                if column == "title" and document.get("url"):
-                    value = external_link(document["url"], value)
-                cells.append(f"<td>{value}</td>")
-            body.append(f"<tr>{''.join(cells)}</tr>")
+        for document in found.documents:
+            publisher = esc(document.publisher) + (f" ({esc(document.author)})" if document.author else "")
+            # a copy elsewhere (a repost) is named by its host, so a reader sees at once that it is not the publisher's
+            read_at = (
+                external_link(document.read_from, esc(urlsplit(document.read_from).hostname or document.read_from))
+                if document.read_from
+                else ""
+            )
+            cells = [
+                esc(document.id),
+                external_link(document.url, dates_unbroken(esc(document.title))),
+                publisher,
+                dates_unbroken(esc(document.published or "")),
+                dates_unbroken(esc(document.locator)),
+                read_at,
+            ]
+            body.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
         parts.append(
             f'<div class="table-wrap"><table lang="en"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
         )
-    if data.get("notes"):
-        parts.append(f'<details><summary lang="en">Research notes</summary><p lang="en">{esc(data["notes"])}</p></details>')
+    if found.notes:
+        parts.append(f'<details><summary lang="en">Research notes</summary><p lang="en">{esc(found.notes)}</p></details>')
     return "\n".join(parts)
 
 

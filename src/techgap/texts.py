@@ -3,7 +3,7 @@ status reasons filled from the rows an item draws — so a new vintage cannot le
 
 A text in config names no number of its own: every number comes from a fact (a selector over the
 item's data, `facts:` in config/items.yaml) or a built-in (`{first}`, `{last}`, `{periods}`,
-`{missing}`, `{retrieved}`); `stray_numbers` finds any other digit so a test can refuse it."""
+`{missing}`, `{retrieved}`); loading the project refuses any other digit (`model.stray_numbers`)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,11 @@ import pandas as pd
 from techgap import periods
 from techgap.errors import InputError
 from techgap.kinds import ChangeStep, Fact, NewestPeriods, PeriodRange, Selection
-from techgap.model import Bilingual
+from techgap.model import PLACEHOLDER, Bilingual
 from techgap.numbers import minus_sign
 from techgap.provenance import Provenance
 from techgap.selection import share_totals
 
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 SOURCE_PREFIX = {"zh": "資料來源：", "en": "Source: "}
 RETRIEVED = {"zh": "擷取於 {date}", "en": "retrieved {date}"}
 API = {"zh": "API 下載", "en": "API download"}
@@ -55,19 +54,6 @@ def before_filling(template: str) -> str:
     """A text whose fields are not filled yet (an item not built, a title Snakemake would read as a wildcard),
     with each `{name}` shown as an ellipsis."""
     return PLACEHOLDER.sub("…", str(template))
-
-
-# Numbers that are names, not data: the report's own figure and table numbers, and unit names.
-NAME_NUMBERS = re.compile(r"(表|圖|Table|Figure|Fig\.)\s?\d+|100 million RMB")
-
-
-def stray_numbers(text: str, fixed_terms: list[str] = ()) -> list[str]:
-    """Digits in a configured text that no placeholder produces (names such as '16/14 nm' or
-    'NeurIPS 2019' are listed per item in `fixed_terms`)."""
-    text = NAME_NUMBERS.sub("", PLACEHOLDER.sub("", str(text)))
-    for term in sorted(fixed_terms, key=len, reverse=True):
-        text = text.replace(term, "")
-    return re.findall(r"\d+(?:[.,]\d+)*", text)
 
 
 # ---------------------------------------------------------------- facts and built-ins

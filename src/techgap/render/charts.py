@@ -605,7 +605,7 @@ def _plot_lines(drawing: Drawing, ax: Any, rows: pd.DataFrame, ctx: Context, spe
         hollow = series[series["flag"].map(_not_final)]
         if len(hollow):
             drawing.entity(_open_markers(ax, hollow, position, color, ctx, marker="o", size=5.5), code)
-        _mark_other_source_points(drawing, ax, series, position, color, ctx, spec.source_marks)
+        _mark_other_source_points(drawing, ax, series, position, code, ctx, spec.source_marks)
         last = series.loc[max(series.index, key=lambda p: position[p])]
         text = _value_text(last["value"], spec.format, last["flag"], ctx)
         label = ax.annotate(
@@ -630,18 +630,18 @@ def _mark_other_source_points(
     ax: Any,
     series: pd.DataFrame,
     position: dict[str, float],
-    color: str,
+    code: str,
     ctx: Context,
     marks: Mapping[str, Bilingual],
 ) -> None:
     """Points a line takes from another source than its own (`source_marks: {source: label}`) get a square marker
-    and one legend entry per source, so a mix of releases is labelled on the figure."""
+    in the entity's colour and one legend entry per source, so a mix of releases is labelled on the figure."""
     for source, label in marks.items():
         points = series[series["source"] == source]
         if points.empty:
             continue
         legend = ctx.t(label) if drawing.first_in_legend(ax, f"source:{source}") else None
-        drawing.entity(_open_markers(ax, points, position, color, ctx, marker="s", size=6, label=legend), source)
+        drawing.entity(_open_markers(ax, points, position, ctx.color(code), ctx, marker="s", size=6, label=legend), code)
 
 
 def _open_markers(

@@ -14,7 +14,7 @@ Thresholds (points at 100%; savefig.dpi is 150, so 8 pt is 16.7 px high):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import cache
 from itertools import combinations
 from typing import Any
@@ -241,18 +241,18 @@ def entity_colors(drawing: Drawing) -> dict[str, set[str]]:
     return colors
 
 
-def inconsistent_colors(colors_by_figure: Mapping[str, Mapping[str, set[str]]]) -> list[str]:
-    """Entities drawn in more than one colour across the given figures (name -> entity -> colours)."""
-    seen: dict[str, dict[str, list[str]]] = {}
-    for figure, colors in colors_by_figure.items():
-        for code, shades in colors.items():
-            for shade in shades:
-                seen.setdefault(code, {}).setdefault(shade, []).append(figure)
-    return [
-        f"{code} is drawn in {len(shades)} colours: " + "; ".join(f"{s} in {', '.join(f)}" for s, f in shades.items())
-        for code, shades in sorted(seen.items())
-        if len(shades) > 1
-    ]
+def colours_not_their_own(drawing: Drawing, own: Callable[[str], str]) -> list[str]:
+    """Entities drawn in a colour other than their own (``own``: the drawing context's, from config/plotting.yaml):
+    checked in every drawing, so an entity has one colour in every item and language."""
+    from matplotlib.colors import to_hex
+
+    found = []
+    for code, shades in sorted(entity_colors(drawing).items()):
+        expected = to_hex(own(code), keep_alpha=False)
+        others = sorted(shades - {expected})
+        if others:
+            found.append(f"{code} is drawn in {', '.join(others)}, not in its own colour {expected}")
+    return found
 
 
 def panels_without_data(drawing: Drawing) -> list[str]:

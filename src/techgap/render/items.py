@@ -7,7 +7,7 @@ drawn, so a failure writes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,15 +188,16 @@ def draw_edition(
     alt = {}
     found = []
     for lang in LANGS:
-        drawing = draw_prepared(prepared, context(project, registry, lang))
+        ctx = context(project, registry, lang)
+        drawing = draw_prepared(prepared, ctx)
         if drawing.markdown is not None:
             build.files[str(base / f"{item.id}_{lang}.md")] = drawing.markdown.encode("utf-8")
         for fmt in FIGURE_FORMATS:
             build.files[str(base / f"{item.id}_{lang}.{fmt}")] = figure_bytes(drawing.figure, fmt, salt=f"{item.id}-{lang}")
             if fmt == "png":  # saving drew the figure: check it as it was drawn, before the SVG is written
                 drawing.laid_out = True
-                found += [f"item {item.id} ({edition}, {lang}): {problem}" for problem in check_drawing(drawing, prepared)]
-                log.debug("%s %s %s entity colours: %s", item.id, edition, lang, json.dumps(colours_of(drawing), sort_keys=True))
+                problems = check_drawing(drawing, prepared, ctx.color)
+                found += [f"item {item.id} ({edition}, {lang}): {problem}" for problem in problems]
         plt.close(drawing.figure)
         alt[lang] = alt_text(
             prepared.item, rows, registry, lang, spec.subtitle.in_language(lang), prepared.drawn.title.in_language(lang)
@@ -220,20 +221,16 @@ def draw_edition(
     return build
 
 
-def check_drawing(drawing: Drawing, prepared: PreparedEdition) -> list[str]:
+def check_drawing(drawing: Drawing, prepared: PreparedEdition, own_colour: Callable[[str], str]) -> list[str]:
     """What the figure checks find wrong with a drawing (render/checks.py): texts off the canvas or on top of each
-    other, too small, a glyph or mathtext, a value off its axis. Each is a warning of the item's edition."""
+    other, too small, a glyph or mathtext, a value off its axis, an entity not in its own colour (``own_colour``).
+    Each is a warning of the item's edition."""
     found = [problem for check in checks.CHECKS for problem in check(drawing)]
+    found += checks.colours_not_their_own(drawing, own_colour)
     drawn = prepared.drawn
     captions = [text for bilingual in (drawn.title, drawn.spec.subtitle) if bilingual for text in bilingual.model_dump().values()]
     found += checks.caption_years_not_drawn(captions, texts.drawn_periods(prepared.rows))
     return found + checks.values_not_shown(drawing, checks.drawn_values(drawn, prepared.rows))
-
-
-def colours_of(drawing: Drawing) -> dict[str, list[str]]:
-    """Each entity's colours in a drawing, for the record (one colour per entity across every item: a test reads
-    the build's logs)."""
-    return {code: sorted(shades) for code, shades in checks.entity_colors(drawing).items()}
 
 
 def edition_inputs(
