@@ -359,7 +359,7 @@ def test_a_row_marked_missing_is_not_drawn_and_is_named_in_the_notes(project):
     )
     fig = draw_kind("ranked_bar", rows, {}).figure
     assert len(fig.axes[0].patches) == 2
-    assert any("No value found: United States 2022." in t.get_text() for t in fig.texts)
+    assert any("No value in the data drawn: United States 2022." in t.get_text() for t in fig.texts)
     plt.close(fig)
 
 
@@ -423,7 +423,7 @@ def test_a_panel_with_no_value_is_left_out_and_named(project):
     panels = [{"indicator": k, "title": {"zh": k, "en": k}} for k in ("all", "mature")]
     drawing = draw_kind("panels", rows, {"panels": panels, "panel_field": "category"})
     assert len(drawing.figure.axes) == 1
-    assert any("No value found" in t.get_text() and "mature" in t.get_text() for t in drawing.figure.texts)
+    assert any("No value in the data drawn" in t.get_text() and "mature" in t.get_text() for t in drawing.figure.texts)
     plt.close(drawing.figure)
 
 

@@ -224,6 +224,8 @@ def test_a_single_common_period_is_left_out_with_the_reason():
     summary = summary_of(frames, spec(pair()))
     assert summary["outcome"] == "left_out"
     assert summary["reason"] == "1 period with both values (2022)"
+    # no trend from one period, but its ratio is shown (gap02 printed "—" over a ratio the data hold)
+    assert summary["latest_ratio"] == 5 / 4 and summary["last_period"] == "2022"
 
 
 def test_window_limits_the_trend_to_the_last_periods():

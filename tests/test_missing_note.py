@@ -1,4 +1,4 @@
-"""A cell the source marks missing and a cell the chart has no bar for make one "No value found"
+"""A cell the source marks missing and a cell the chart has no bar for make one "No value in the data drawn"
 sentence, each cell named once (fig21's latest edition on World Bank data named EU-27 2020 twice)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_a_cell_missing_in_the_source_and_without_a_bar_is_named_once_in_one_sen
     text = footer(fig)
     plt.close(fig)
     # ... and it has no bar in the grouped chart either: still one sentence, each cell once
-    assert text.count("No value found") == 1
+    assert text.count("No value in the data drawn") == 1
     assert text.count("EU-27 2020") == 1
     assert "East Asia & Pacific 2020" in text and "East Asia & Pacific 2021" in text
 
@@ -49,4 +49,4 @@ def test_a_cell_only_the_chart_lacks_is_still_named() -> None:
     fig = draw("grouped_bar", data, spec, names=NAMES).figure
     text = footer(fig)
     plt.close(fig)
-    assert text.count("No value found") == 1 and "EU-27 2020" in text
+    assert text.count("No value in the data drawn") == 1 and "EU-27 2020" in text

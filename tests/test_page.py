@@ -171,3 +171,22 @@ def test_every_local_link_resolves(browsed, site):
         and not (t.suffix == ".png" and t.name.startswith("tab"))
     ]
     assert missing == []
+
+
+def test_provenance_documents_read_on_a_phone_without_a_sideways_scroll(site):
+    """provenance.html's document tables are cards on a phone (as the claims ledger): no table scrolls sideways at
+    390 px, and each cell says which column it is."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (scripts/test.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        page.goto((site.parent / "provenance.html").as_uri(), wait_until="load")
+        tables = page.evaluate("() => [...document.querySelectorAll('.table-wrap')].map(w => [w.scrollWidth, w.clientWidth])")
+        label = page.evaluate("() => getComputedStyle(document.querySelector('table.cards td'), '::before').content")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        browser.close()
+    assert tables and all(scroll <= client + 1 for scroll, client in tables), tables
+    assert label == '"id: "' and width <= 390

@@ -599,9 +599,9 @@ def test_provenance_page_shows_documents_as_a_table_and_folds_the_notes():
         "  read_from: https://repost.example.net/p/1\n"
     )
     page = page_mod.render_provenance({"data/raw/s/2026-11-27/provenance.yaml": text}, plotting())
-    row = re.search(r"<tr><td>d1</td>.*?</tr>", page).group(0)
+    row = re.search(r'<tr><td data-label="id">d1</td>.*?</tr>', page).group(0)
     assert '<a href="https://example.org/d1" rel="noreferrer">The report</a>' in row and "table 2" in row
-    assert "<td>Q (A. Writer)</td>" in row
+    assert '<td data-label="publisher (author)">Q (A. Writer)</td>' in row
     assert '<a href="https://repost.example.net/p/1" rel="noreferrer">repost.example.net</a>' in row
     assert re.search(r"<details><summary[^>]*>Research notes</summary><p[^>]*>long research notes</p></details>", page)
     assert '<dt>retrieved</dt><dd><span class="nw">2026-11-27</span></dd>' in page

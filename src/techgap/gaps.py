@@ -308,6 +308,9 @@ def summarize_pair(rows: pd.DataFrame, pair_id: str, settings: GapSettings) -> d
             reason=f"{len(rows)} period{'' if len(rows) == 1 else 's'} with both values{only}",
             reason_zh=f"雙方皆有數值的期間僅 {len(rows)} 個{only}",
         )
+        if len(rows):  # no trend from one period, but its ratio is a fact the table shows
+            only_period = rows["period"].iloc[0]
+            out.update(first_period=only_period, last_period=only_period, latest_ratio=float(rows["ratio"].iloc[0]))
         return out
     out.update(
         china=rows["china"].iloc[0],

@@ -117,13 +117,13 @@ CLAIMS_CSS = """.claims td{min-width:5rem;overflow-wrap:anywhere}
 .filter label{display:inline-block;margin:.2rem .4rem .2rem 0}
 .filter input:checked+label{background:var(--text);color:var(--background)}
 @media (max-width:700px){
-.claims table,.claims thead,.claims tbody,.claims tr,.claims td{display:block}
-.claims thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-.claims tr{border:1px solid var(--rule);margin:.6rem 0}
-.claims td[data-label]{min-width:0}
-.claims td:empty{display:none}
-.claims td{border:0;border-top:1px solid var(--light-rule)}
-.claims td::before{content:attr(data-label) ": ";font-weight:bold}
+table.cards,.cards thead,.cards tbody,.cards tr,.cards td{display:block}
+.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.cards tr{border:1px solid var(--rule);margin:.6rem 0}
+.cards td[data-label]{min-width:0}
+.cards td:empty{display:none}
+.cards td{border:0;border-top:1px solid var(--light-rule)}
+.cards td::before{content:attr(data-label) ": ";font-weight:bold}
 }
 """
 
@@ -699,7 +699,7 @@ def claims_html(claims: pd.DataFrame) -> tuple[str, str]:
             + "</summary>",
             '<div class="filter" role="group" aria-label="Filter claims by status">' + "".join(filters),
             '<div class="table-wrap" role="region" tabindex="0" aria-label="Claims ledger">',
-            f"<table><thead><tr>{header}</tr></thead><tbody>",
+            f'<table class="cards"><thead><tr>{header}</tr></thead><tbody>',  # one card per row on a phone
             "\n".join(rows),
             "</tbody></table></div></div></details></section>",
         ]
@@ -842,9 +842,8 @@ def provenance_summary(text: str) -> str:
     rows = [f"<dt>{key}</dt><dd>{dates_unbroken(value)}</dd>" for key, value in about if value]
     parts = [f'<dl class="meta" lang="en">{"".join(rows)}</dl>']
     if found.documents:
-        head = "".join(
-            f'<th scope="col">{c}</th>' for c in ("id", "title", "publisher (author)", "published", "locator", "read at")
-        )
+        columns = ("id", "title", "publisher (author)", "published", "locator", "read at")
+        head = "".join(f'<th scope="col">{c}</th>' for c in columns)
         body = []
         for document in found.documents:
             publisher = esc(document.publisher) + (f" ({esc(document.author)})" if document.author else "")
@@ -862,9 +861,12 @@ def provenance_summary(text: str) -> str:
                 dates_unbroken(esc(document.locator)),
                 read_at,
             ]
-            body.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
-        parts.append(
-            f'<div class="table-wrap"><table lang="en"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+            body.append(
+                "<tr>" + "".join(f'<td data-label="{c}">{cell}</td>' for c, cell in zip(columns, cells, strict=True)) + "</tr>"
+            )
+        parts.append(  # one card per document on a phone, as the claims ledger
+            f'<div class="table-wrap"><table class="cards" lang="en"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>"
         )
     if found.notes:
         parts.append(f'<details><summary lang="en">Research notes</summary><p lang="en">{esc(found.notes)}</p></details>')

@@ -149,6 +149,19 @@ def time(period: str) -> float | None:
     return float(year)
 
 
+# Years between neighbouring periods of the shapes that come at a fixed step (windows do not).
+STEPS = {"year": 1.0, "quarter": 0.25, "month": 1 / 12}
+
+
+def missing_between(earlier: str, later: str) -> bool:
+    """Whether a period of the same shape falls between two periods, so that a line drawn straight across would hide
+    it (2014 and 2020; 2017Q3 and 2018Q1). Windows, and periods of different shapes, have no fixed step."""
+    name = shape(earlier)
+    if name != shape(later) or name not in STEPS:
+        return False
+    return time(later) - time(earlier) > 1.5 * STEPS[name]
+
+
 def time_label(at: float, name: str) -> str:
     """The first period of shape ``name`` (year or quarter) whose position is at or after ``at``: a crossover
     reads as the first year, or quarter, in which a trend is at parity."""

@@ -203,7 +203,8 @@ def edition_texts(
     for lang in langs:
         line = source_line(rows, provenances, lang)
         if item.source_note:
-            line += " " + fill(item.source_note.in_language(lang), values[lang], item.id, "source_note")
+            # Chinese sentences follow each other without a space (the line ends in a full-width "。")
+            line += ("" if lang == "zh" else " ") + fill(item.source_note.in_language(lang), values[lang], item.id, "source_note")
         source_lines[lang] = line
     spec_texts: dict[str, Bilingual] = {}
     for key in TEXT_FIELDS:

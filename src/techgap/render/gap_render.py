@@ -121,6 +121,10 @@ def _when(summary: pd.Series, ctx: Context, settings: Any) -> str:
     return ("；" if ctx.lang == "zh" else "; ").join(part for part in parts if part)
 
 
+def _span(first: str, last: str) -> str:
+    return first if first == last else f"{first} – {last}"
+
+
 def build_gap_table(spec: GapTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """gap02: one row per configured pair (left-out pairs last, with the reason), numbers with fixed decimals."""
     analysis = spec.analysis
@@ -129,14 +133,14 @@ def build_gap_table(spec: GapTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.
     records = []
     for _, summary in summaries.iterrows():
         pair = labels[summary["pair"]]
-        has_rows = summary["outcome"] != "left_out"
+        has_rows = pd.notna(summary["latest_ratio"])  # a left-out pair with one period still has its ratio
         basis = ctx.t(pair.basis.model_dump()) if hasattr(pair, "basis") else ""
         sources = summary["sources"] or ""
         records.append(
             {
                 HEAD["indicator"][ctx.lang]: ctx.t(pair.label.model_dump()),
                 HEAD["comparator"][ctx.lang]: ctx.name(pair.comparator),
-                HEAD["periods"][ctx.lang]: f"{summary['first_period']} – {summary['last_period']} ({summary['periods']})"
+                HEAD["periods"][ctx.lang]: f"{_span(summary['first_period'], summary['last_period'])} ({summary['periods']})"
                 if has_rows
                 else f"({summary['periods']})",
                 HEAD["latest"][ctx.lang]: f"{_ratio(summary['latest_ratio'])} ({summary['last_period']})" if has_rows else "—",
@@ -167,6 +171,19 @@ def _log_ticks(low: float, high: float) -> list[float]:
     return [t for t in candidates if low <= t <= high]
 
 
+def _broken_at_missing_periods(labels: list[str], times: np.ndarray, ratios: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points of a line with a gap (NaN, which matplotlib does not join) wherever periods are missing between
+    two neighbours."""
+    xs, ys = [times[0]], [ratios[0]]
+    for before, label, at, ratio in zip(labels, labels[1:], times[1:], ratios[1:], strict=False):
+        if periods.missing_between(before, label):
+            xs.append(np.nan)
+            ys.append(np.nan)
+        xs.append(at)
+        ys.append(ratio)
+    return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
 def _panel(
     drawing: Drawing,
     ax: Any,
@@ -182,7 +199,16 @@ def _panel(
     last = times[-1]
     ax.set_yscale("log")
     china = ctx.color(CHINA)
-    ax.plot(times, ratios, color=china, marker="o", markersize=3.5, linewidth=1.2)
+    # The line joins neighbouring periods only: where periods are missing between two points it breaks (a straight
+    # line across years without data drew a trend nobody measured).
+    line_x, line_y = _broken_at_missing_periods(list(pair_rows["period"]), times, ratios)
+    ax.plot(line_x, line_y, color=china, linewidth=1.2)
+    # Points from the pair's first series are filled; from a later-listed series (another release, whose values
+    # may be revised against the first's), hollow: the measure's text says which.
+    first_series = (pair_rows["source"] == pair.series[0].source).to_numpy()
+    for own, face in ((first_series, china), (~first_series, ctx.palette.background)):
+        if own.any():
+            ax.plot(times[own], ratios[own], linestyle="none", marker="o", markersize=3.5, color=china, markerfacecolor=face)
     converging = summary["outcome"] == "converging"
     # under its point where the parity label sits above the parity line, or where a label above the point would run
     # into the parity line (a ratio just under 1: gap01's 0.83 and 0.89 were struck through)

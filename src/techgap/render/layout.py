@@ -29,7 +29,8 @@ LINE_SPACING = 1.35
 WORDS = {
     "hollow": {"zh": "空心點：{}", "en": "Hollow marker: {}"},
     "hatched": {"zh": "斜線：{}", "en": "Hatched: {}"},
-    "no_value": {"zh": "未查得數值：{}。", "en": "No value found: {}."},
+    # not "found": a cell may be in another release the project holds but the item does not draw (fig20)
+    "no_value": {"zh": "所繪資料中無數值：{}。", "en": "No value in the data drawn: {}."},
     "only": {"zh": "僅 {} 年", "en": "{} only"},
     "range": {"zh": "{}–{}", "en": "{}–{}"},
     "no_value_short": {"zh": "無\n數\n值", "en": "n/a"},
