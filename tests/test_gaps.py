@@ -248,6 +248,14 @@ def test_periods_after_the_last_period_are_not_read_and_the_window_ends_before_t
     assert list(gaps.gap_rows(frames, spec(pair()))["period"])[-1] == "2021"  # without it, every period
 
 
+def test_a_pair_without_common_periods_is_left_out_in_an_edition_with_a_last_period():
+    """gerd_ppp_usa in the report edition: the release in use has no PPP amounts, so the pair has no period to cap."""
+    frames = {"s": frame("s", "x", {"CHN": {"2020": 5.0}, "USA": {"2021": 4.0}})}
+    capped = AnalysisSpec.model_validate({"settings": {}, "pairs": [pair()], "last_period": "2023"})
+    summary = gaps.summarize(gaps.gap_rows(frames, capped), capped).iloc[0]
+    assert summary["outcome"] == "left_out" and summary["reason"] == "0 periods with both values"
+
+
 def test_quarters_are_fractional_years_and_mixed_kinds_are_refused():
     quarters = {f"{2020 + i // 4}Q{i % 4 + 1}": 50 + 10 * i for i in range(8)}
     frames = {"s": frame("s", "x", {"CHN": quarters | {"2021": 999}, "USA": {p: 100 for p in quarters} | {"2021": 5}})}

@@ -118,7 +118,8 @@ def pair_rows(
     both = both[both["period_kind"].notna()]  # forecasts are not observations
     if last_period is not None:  # before the trend window is chosen: a later period is not in the data at all
         cutoff = periods.end(last_period)
-        both = both[[periods.end(p) <= cutoff for p in both["period"]]]
+        # a boolean mask, not a list: an empty list would select no columns instead of no rows
+        both = both[both["period"].map(lambda p: periods.end(p) <= cutoff).astype(bool)]
     kinds = sorted(set(both["period_kind"]))
     if pair.period_kind is not None:
         both = both[both["period_kind"] == pair.period_kind]

@@ -602,7 +602,8 @@ def toc_entry(item: dict[str, Any]) -> str:
         badge = badge_html(edition.get("status"), STATUSES, "s")
         words = LABELS.get(name)
         edition_name = bilingual(f"{words.zh}：", f"{words.en}:") if words else esc(f"{name}:")
-        badges.append(f'<span class="nw"><span class="small">{edition_name}</span> {badge}{extra}</span>')
+        # the "updated" mark may wrap: in both languages the whole run is wider than a phone
+        badges.append(f'<span class="nw"><span class="small">{edition_name}</span> {badge}</span>{extra}')
     return (
         f'<li><a href="#{esc(item["id"])}">{lang_span("zh", item["title"]["zh"])} '
         f"{lang_span('en', item['title']['en'])}</a><br>{' '.join(badges)}</li>"

@@ -202,13 +202,7 @@ def _panel(
     # The line joins neighbouring periods only: where periods are missing between two points it breaks (a straight
     # line across years without data drew a trend nobody measured).
     line_x, line_y = _broken_at_missing_periods(list(pair_rows["period"]), times, ratios)
-    ax.plot(line_x, line_y, color=china, linewidth=1.2)
-    # Points from the pair's first series are filled; from a later-listed series (another release, whose values
-    # may be revised against the first's), hollow: the measure's text says which.
-    first_series = (pair_rows["source"] == pair.series[0].source).to_numpy()
-    for own, face in ((first_series, china), (~first_series, ctx.palette.background)):
-        if own.any():
-            ax.plot(times[own], ratios[own], linestyle="none", marker="o", markersize=3.5, color=china, markerfacecolor=face)
+    ax.plot(line_x, line_y, color=china, marker="o", markersize=3.5, linewidth=1.2)
     converging = summary["outcome"] == "converging"
     # under its point where the parity label sits above the parity line, or where a label above the point would run
     # into the parity line (a ratio just under 1: gap01's 0.83 and 0.89 were struck through)
