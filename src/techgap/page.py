@@ -19,12 +19,15 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pandas as pd
+import yaml
+from pydantic import ValidationError
 
 from techgap import __version__
 from techgap.config import Plotting
 from techgap.escaping import html_text, safe_url
 from techgap.io import write_bytes, write_text
 from techgap.numbers import minus_sign
+from techgap.provenance import Provenance, provenance_corrections
 from techgap.vocabulary import LABELS, STATUSES, VERDICTS, Term
 
 PAGE_FILE = "index.html"
@@ -818,11 +821,6 @@ def provenance_summary(text: str) -> str:
     request a refresh made), its documents as a table (who published and wrote each, where it was read), the research
     notes folded away. The file itself follows as written; a text that is not a valid provenance (the page never
     fails on a file) shows only there."""
-    import yaml
-    from pydantic import ValidationError
-
-    from techgap.provenance import Provenance
-
     try:
         found = Provenance.model_validate(yaml.safe_load(text))
     except (yaml.YAMLError, ValidationError):
@@ -958,8 +956,6 @@ def provenance_texts(project_root: Path, manifest: dict[str, Any]) -> dict[str, 
 
 def provenance_corrections_by_file(project_root: Path, paths: Iterable[str]) -> dict[str, list[str]]:
     """{provenance path: why it was corrected, each recorded correction} from data/checksums/<source>.log."""
-    from techgap.provenance import provenance_corrections
-
     raw_dir = Path(project_root) / "data" / "raw"
     by_source: dict[str, list[tuple[str, str]]] = {}
     found = {}

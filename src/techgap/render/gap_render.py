@@ -5,6 +5,7 @@ analysis block in the item's spec; every number shown is computed from those row
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -175,7 +176,7 @@ def _broken_at_missing_periods(labels: list[str], times: np.ndarray, ratios: np.
     """The points of a line with a gap (NaN, which matplotlib does not join) wherever periods are missing between
     two neighbours."""
     xs, ys = [times[0]], [ratios[0]]
-    for before, label, at, ratio in zip(labels, labels[1:], times[1:], ratios[1:], strict=False):
+    for (before, label), at, ratio in zip(pairwise(labels), times[1:], ratios[1:], strict=True):
         if periods.missing_between(before, label):
             xs.append(np.nan)
             ys.append(np.nan)
