@@ -166,7 +166,7 @@ def test_a_slope_not_clear_of_zero_leaves_the_parity_year_unbounded():
     assert math.isinf(summary["crossover_low"]) and math.isinf(summary["crossover_high"])
     from techgap.render import gap_render
 
-    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context())
+    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.analyse(frames, the_spec), context())
     assert "too uncertain to bound the year" in table.iloc[0]["Overtook in / trend line at parity (80% interval)"]
 
 
@@ -272,7 +272,7 @@ WHEN = "Overtook in / trend line at parity (80% interval)"
 def when_cell(frames: dict, the_spec: AnalysisSpec, lang: str = "en") -> str:
     from techgap.render import gap_render
 
-    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context(lang))
+    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.analyse(frames, the_spec), context(lang))
     return table.iloc[0, 5]
 
 
@@ -302,7 +302,7 @@ def test_a_trend_that_does_not_fit_the_latest_periods_is_not_extended():
     assert "nothing is projected" in when_cell(frames, the_spec)
     assert "trend line at parity in" not in when_cell(frames, the_spec)
     apply_style(plotting())
-    drawing = gap_render.draw_gap_multiples(fake_item(the_spec, "gap01", ncols=2), gaps.gap_rows(frames, the_spec), context())
+    drawing = gap_render.draw_gap_multiples(fake_item(the_spec, "gap01", ncols=2), gaps.analyse(frames, the_spec), context())
     (ax,) = [ax for ax in drawing.figure.axes if ax.axison]
     data_lines = [line for line in ax.get_lines() if line.get_xydata()[:, 0].max() > 1]  # not the axis-spanning parity line
     assert max(line.get_xydata()[:, 0].max() for line in data_lines) == periods.time("2019")  # nothing drawn after
@@ -378,12 +378,12 @@ def test_gap_table_shows_fixed_decimals_and_the_projection():
 
     frames = converging(crossover=2030.0, growth=1.1, first=2015, n=8)
     the_spec = spec(pair())
-    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context())
+    table = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.analyse(frames, the_spec), context())
     row = table.iloc[0]
     assert row["Latest ratio"] == f"{1.1 ** (2022 - 2030):.2f} (2022)"
     assert row["Trend per year"] == "+10.0% (2015–2022)"
     assert row["Overtook in / trend line at parity (80% interval)"] == "trend line at parity in 2030 (2030–2030)"
-    zh = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.gap_rows(frames, the_spec), context("zh"))
+    zh = gap_render.build_gap_table(fake_item(the_spec).spec, gaps.analyse(frames, the_spec), context("zh"))
     assert list(zh.columns)[0] == "指標"
 
 
@@ -407,8 +407,7 @@ def test_small_multiples_draw_one_panel_per_pair_with_periods():
     frames = converging(crossover=2030.0, growth=1.1, first=2015, n=8)
     frames["t"] = frame("t", "x", {"CHN": {"2022": 5}, "USA": {"2022": 4}})
     the_spec = spec(pair(), pair("q", source="t"), pair("r", source="t", comparator="TWN"))
-    rows = gaps.gap_rows(frames, the_spec)
-    fig = gap_render.draw_gap_multiples(fake_item(the_spec, "gap01", ncols=2), rows, context()).figure
+    fig = gap_render.draw_gap_multiples(fake_item(the_spec, "gap01", ncols=2), gaps.analyse(frames, the_spec), context()).figure
     drawn = [ax for ax in fig.axes if ax.axison]
     assert len(drawn) == 1  # q has one period, r none: both left out of the figure
     assert drawn[0].get_yscale() == "log"
@@ -442,7 +441,7 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
 
     analysis, frames = real_frames(project_root)
     the_spec = fake_item(analysis).spec
-    before = gap_render.build_gap_table(the_spec, gaps.gap_rows(frames, analysis), context())
+    before = gap_render.build_gap_table(the_spec, gaps.analyse(frames, analysis), context())
     payload = pd.read_csv(snapshot_dir(project_root, "isscc") / "data.csv", dtype={"period": str})
     year = str(int(max(payload.loc[payload["period"].str.fullmatch(r"\d{4}"), "period"])) + 1)  # after the newest
 
@@ -455,7 +454,7 @@ def test_a_new_isscc_vintage_changes_the_gap_table(project_root: Path):
 
     add_vintage(project_root, "isscc", add_year)
     analysis, frames = real_frames(project_root)
-    after = gap_render.build_gap_table(the_spec, gaps.gap_rows(frames, analysis), context())
+    after = gap_render.build_gap_table(the_spec, gaps.analyse(frames, analysis), context())
     changed = after.compare(before)
     isscc = after[after["Indicator"] == "ISSCC accepted papers"].iloc[0]
     assert isscc["Latest ratio"] == f"{50 / 80:.2f} ({year})"

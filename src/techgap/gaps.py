@@ -443,3 +443,18 @@ def long_view(rows: pd.DataFrame) -> pd.DataFrame:
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class GapAnalysis:
+    """One edition's gap analysis: the pair rows (the CSV beside gap01/gap02) and one summary row per pair, made
+    once and read by both drawings in both languages."""
+
+    rows: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def analyse(frames: dict[str, pd.DataFrame], analysis: AnalysisSpec) -> GapAnalysis:
+    """The pair rows of ``frames`` (``gap_rows``) and their summary (``summarize``)."""
+    rows = gap_rows(frames, analysis)
+    return GapAnalysis(rows, summarize(rows, analysis))

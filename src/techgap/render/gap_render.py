@@ -126,10 +126,10 @@ def _span(first: str, last: str) -> str:
     return first if first == last else f"{first} – {last}"
 
 
-def build_gap_table(spec: GapTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def build_gap_table(spec: GapTableSpec, result: gaps.GapAnalysis, ctx: Context) -> pd.DataFrame:
     """gap02: one row per configured pair (left-out pairs last, with the reason), numbers with fixed decimals."""
     analysis = spec.analysis
-    summaries = gaps.summarize(rows, analysis)
+    summaries = result.summary
     labels = {pair.id: pair for pair in analysis.pairs} | {pair.id: pair for pair in analysis.left_out}
     records = []
     for _, summary in summaries.iterrows():
@@ -158,10 +158,10 @@ def build_gap_table(spec: GapTableSpec, rows: pd.DataFrame, ctx: Context) -> pd.
 
 
 @draws(GapTableSpec)
-def draw_gap_table(item: Any, rows: pd.DataFrame, ctx: Context) -> Drawing:
+def draw_gap_table(item: Any, result: gaps.GapAnalysis, ctx: Context) -> Drawing:
     """The gap table drawn as every other table is (tables.draw_table): measured columns, long cells wrapped to
     them, the source line and note wrapped to the figure width; `$` is drawn as written (text.parse_math off)."""
-    return draw_table(item, build_gap_table(item.spec, rows, ctx), ctx)
+    return draw_table(item, build_gap_table(item.spec, result, ctx), ctx)
 
 
 # --- gap01: small multiples ----------------------------------------------------------------------------------
@@ -313,13 +313,13 @@ def _panel_title(ax: Any, pair: PairSpec, ctx: Context, width_px: float) -> None
 
 
 @draws(GapMultiplesSpec)
-def draw_gap_multiples(item: Any, rows: pd.DataFrame, ctx: Context) -> Drawing:
+def draw_gap_multiples(item: Any, result: gaps.GapAnalysis, ctx: Context) -> Drawing:
     """gap01: one panel per pair with at least two periods: the ratio on a log scale, parity at 1, the first
     overtake marked, the recent trend and, where China is behind, its projection with the 80% band and the
     crossover interval on the parity line. Laid out by layout.new_figure/finish (source line below the axes)."""
     spec = item.spec
     analysis = spec.analysis
-    summaries = gaps.summarize(rows, analysis).set_index("pair")
+    rows, summaries = result.rows, result.summary.set_index("pair")
     pairs = [pair for pair in analysis.pairs if summaries.loc[pair.id, "outcome"] in DRAWN_OUTCOMES]
     nrows = max(1, math.ceil(len(pairs) / spec.ncols))
     drawing, flat = new_figure(MAX_WIDTH_IN, nrows=nrows, ncols=spec.ncols, body_height=PANEL_HEIGHT_IN * nrows)

@@ -54,6 +54,7 @@ class PreparedEdition:
     drawn: DrawnItem
     made: dict[str, Any]
     warnings: list[str]
+    gap: gaps.GapAnalysis | None = None  # a gap item's analysis, which its drawings read
 
 
 @dataclass
@@ -129,9 +130,10 @@ def prepare_edition(
 ) -> PreparedEdition:
     """Select and check the rows of one edition, and make its texts from them."""
     resolved = edition_item(project, item, edition, withheld)
+    gap = None
     if isinstance(resolved.spec, GapSpec):
-        data = gaps.gap_rows(dict(frames), resolved.spec.analysis)
-        rows = gaps.long_view(data)
+        gap = gaps.analyse(dict(frames), resolved.spec.analysis)
+        data, rows = gap.rows, gaps.long_view(gap.rows)
     else:
         rows = item_rows(resolved, frames, registry, published)
         data = selection.tidy(rows)
@@ -149,7 +151,7 @@ def prepare_edition(
     drawn = DrawnItem(
         id=item.id, kind=item.kind, chart=item.chart, title=made["title"], source_line=made["source_line"], spec=spec
     )
-    return PreparedEdition(resolved, rows, data, drawn, made, warnings)
+    return PreparedEdition(resolved, rows, data, drawn, made, warnings, gap)
 
 
 def built_status(prepared: PreparedEdition) -> str:
@@ -163,8 +165,8 @@ def context(project: Project, registry: EntityRegistry, lang: str) -> Context:
 
 def draw_prepared(prepared: PreparedEdition, ctx: Context) -> Drawing:
     """The drawing of one language (and, for a table, its Markdown)."""
-    rows = prepared.data if isinstance(prepared.drawn.spec, GapSpec) else prepared.rows
-    return drawer(prepared.drawn.chart)(prepared.drawn, rows, ctx)
+    drawn_from = prepared.gap if prepared.gap is not None else prepared.rows
+    return drawer(prepared.drawn.chart)(prepared.drawn, drawn_from, ctx)
 
 
 def draw_edition(
