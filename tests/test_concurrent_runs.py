@@ -58,7 +58,7 @@ def _group_gone(pgid: int) -> bool:
 
 def test_a_second_run_is_stopped_naming_the_first_before_snakemake_meets_its_jobs(built_project: Path, tmp_path: Path) -> None:
     root = fork(built_project, tmp_path / "project")
-    (root / "figures" / "drift.md").unlink()  # one job to run
+    (root / "figures" / "review.html").unlink()  # one job to run: the review page, which nothing reads
     first = _start(root)
     try:
         _wait_for(lambda: _job_running(root), first, "its job started")
@@ -80,11 +80,13 @@ def test_after_kill_9_the_next_run_says_how_to_recover_and_the_documented_recove
 ) -> None:
     root = fork(built_project, tmp_path / "project")
     good = tree_digest(root / "figures")
-    (root / "figures" / "drift.md").unlink()
+    (root / "figures" / "review.html").unlink()  # one job to run: the review page, which nothing reads
     run = _start(root)
     _wait_for(lambda: _job_running(root), run, "its job started")
+    os.killpg(run.pid, signal.SIGSTOP)  # the run held inside its job, however short the job is
     os.kill(run.pid, signal.SIGKILL)  # snakemake itself, as `kill -9 <pid>` does; its job runs on, orphaned
     run.wait(timeout=60)
+    os.killpg(run.pid, signal.SIGCONT)
     deadline = time.monotonic() + 240
     while not _group_gone(run.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -96,7 +98,7 @@ def test_after_kill_9_the_next_run_says_how_to_recover_and_the_documented_recove
     assert "an earlier snakemake in this folder was interrupted" in said
     assert "No other snakemake runs here now" in said
     assert "`snakemake --unlock`, then `snakemake --rerun-incomplete`" in said
-    assert "figures/drift.md" in said  # an output it marks incomplete, named
+    assert "figures/review.html" in said  # an output it marks incomplete, named
 
     unlocked = snakemake(root, "--unlock")
     recovered = snakemake(root, "--rerun-incomplete")
