@@ -266,16 +266,13 @@ def test_a_new_vintage_rebuilt_and_accepted_is_recorded_with_its_revised_values(
 
     vintage = add_vintage(root, "isscc", revise)
     project = load_project(root)
-    for group in sorted(project.groups()):
-        if "isscc" in project.group_sources(group):
-            build_group(project, group)
+    build_group(project, "isscc")  # fig05 (the gap analysis reads ISSCC too; its outputs, not rebuilt here, stay)
     order = [item.id for item in project.items]
     entry, _ = accept(root, project.figures_dir, project.raw_dir, "ISSCC 2023 corrected", dt.date(2031, 7, 1), order)
     assert f"- **New vintages** (1): `isscc/{vintage.name}`" in entry
     assert "- **Report edition**: unchanged" in entry
     latest = re.search(r"^- \*\*Latest edition\*\*: (.*)$", entry, flags=re.M).group(1)
-    assert latest.startswith("fig05 (1 revised value(s)")
-    assert "gap01 (" in latest and "gap02 (" in latest  # the gap analysis reads ISSCC too
+    assert latest.startswith("fig05 (1 revised value(s)") and "gap01" not in latest  # only what changed
     assert "  - latest/fig05: CHN isscc_accepted_papers 2023: 59 → 5.9" in entry
     assert record_problems(root, project.figures_dir, project.raw_dir) == []
 

@@ -381,19 +381,20 @@ def test_claims_previous_prints_changes_and_writes_nothing_unless_asked(project_
     # the ledger judges against the vintage the report edition is pinned to: move the pin to the new one
     pin_report_vintage(project_root, "isscc", new.name)
     figures = project_root / "figures"
-    assert main(["--root", str(project_root), "claims", "--previous"]) == 0
+    assert main(["--root", str(project_root), "claims", "--previous", "--write"]) == 0  # compared with the older vintage
     out = capsys.readouterr().out
     assert "isscc_2022_china_45:\n  isscc_2022_china_45: contradicted (29) -> supported (45)" in out
     assert "statements — supported:" in out
-    assert not (figures / "claims.csv").exists() and not (figures / "claims_checks.csv").exists()
-    assert main(["--root", str(project_root), "claims", "--previous", "--write"]) == 0
     written = pd.read_csv(figures / "claims_checks.csv")
-    capsys.readouterr()
-    assert main(["--root", str(project_root), "claims", "--previous", str(figures / "claims_checks.csv")]) == 0
-    assert "no statement changed" in capsys.readouterr().out
     statements = pd.read_csv(figures / "claims.csv")
     assert set(written["statement"]) == set(statements["id"])
     assert {"id", "quote", "status", "detail", "stated", "computed", "comparison", "unit"} <= set(statements.columns)
+    earlier = project_root / "earlier_checks.csv"  # the written ledger as another run's, the figures' copies removed
+    (figures / "claims_checks.csv").rename(earlier)
+    (figures / "claims.csv").unlink()
+    assert main(["--root", str(project_root), "claims", "--previous", str(earlier)]) == 0
+    assert "no statement changed" in capsys.readouterr().out
+    assert not (figures / "claims.csv").exists() and not (figures / "claims_checks.csv").exists()  # --write not given
 
 
 # --- what the sentence would say today: computations rolled forward to the newest years held ---
