@@ -142,6 +142,18 @@ FIXTURE = [
             compute={"function": "streak", "args": {"rows": x(entity="CHN"), "threshold": 10, "last": "2021"}},
         ),
     ),
+    statement(
+        "mixed",  # an independent number over the report's own: the report's arithmetic, not a confirmation
+        check(
+            "china_2023_over_2021",
+            1.31,
+            tolerance=0.01,
+            compute={
+                "function": "ratio",
+                "args": {"numerator": x(entity="CHN", period="2023"), "denominator": x(entity="CHN", period="2021")},
+            },
+        ),
+    ),
 ]
 
 
@@ -163,6 +175,8 @@ def test_each_verdict_kind_follows_its_rule(project, tmp_path):
     assert verdict["supported"] == "supported" and verdict["share"] == "supported"
     assert checks.loc["china_share", "computed"] == pytest.approx(29.797, abs=1e-3)
     assert verdict["consistent"] == "consistent"  # its only document is the report's own (id ndc...)
+    assert checks.loc["china_2021", "detail"] == "only the report's own numbers are in the project; they agree"
+    assert verdict["mixed"] == "consistent" and "no independent confirmation" in checks.loc["china_2023_over_2021", "detail"]
     assert verdict["contradicted"] == "contradicted"
     assert "45" in checks.loc["china_45", "detail"] and "29" in checks.loc["china_45", "detail"]
     assert verdict["self_contradicted"] == "contradicted" and "own numbers" in checks.loc["china_2021_50", "detail"]
@@ -175,7 +189,8 @@ def test_each_verdict_kind_follows_its_rule(project, tmp_path):
     assert verdict["uncheckable"] == "uncheckable" and "MOE" in summary.loc["uncheckable", "detail"]
     assert verdict["missing_data"] == "uncheckable" and "JPN" in summary.loc["missing_data", "detail"]
     assert math.isnan(checks.loc["stem", "computed"])
-    assert verdict["streak"] == "supported" and checks.loc["streak_years", "computed"] == 2
+    # the streak reads the report's own 2021 value: its arithmetic holds, nothing else confirms it
+    assert verdict["streak"] == "consistent" and checks.loc["streak_years", "computed"] == 2
 
 
 def test_a_statement_is_as_strong_as_its_weakest_checked_part(project, tmp_path):
@@ -217,7 +232,7 @@ def test_newest_vintage_that_differs_makes_a_supported_check_revised(project, tm
 def test_summary_line_separates_supported_from_consistent(project, tmp_path):
     summary, _ = run(project, tmp_path, FIXTURE)
     line = summary_line(summary.reset_index())
-    assert "supported: 4" in line and "consistent: 2" in line and "revised: 1" in line and "not checked: 3" in line
+    assert "supported: 3" in line and "consistent: 4" in line and "revised: 1" in line and "not checked: 3" in line
     assert line in to_markdown(summary.reset_index())
 
 

@@ -5,8 +5,9 @@ A check names a computation (never code in YAML) on the release the report cites
 same quantity in later releases. Verdicts, per check and per statement:
 
 - supported: an independent source agrees with the report within its rounding;
-- consistent: only the report's own numbers (documents whose id starts with ``ndc``) are available, and
-  they agree with each other;
+- consistent: the number is checked only with computations that read some of the report's own numbers
+  (documents whose id starts with ``ndc``), and they agree: the report's arithmetic holds, no other document
+  confirms it;
 - revised: the release the report cites agrees, a later release (or the newest vintage) differs;
 - contradicted: the cited source, or every source found, disagrees;
 - uncheckable: the data are not in the project (what is missing, and the document that would settle it).
@@ -301,7 +302,16 @@ class Computed:
 
     @property
     def self_referential(self) -> bool:
-        return bool(self.documents) and all(d.startswith(SELF_REFERENCE_PREFIX) for d in self.documents)
+        """Whether the computation read any of the report's own numbers: its agreement then shows the report's
+        arithmetic holds, not that another document confirms the number (fn3: NBS's RMB total over the report's
+        own USD figure gives the report's exchange rate whatever the true rate)."""
+        return any(d.startswith(SELF_REFERENCE_PREFIX) for d in self.documents)
+
+    def agreement(self) -> str:
+        """The detail of a consistent verdict: only the report's numbers, or the report's beside others."""
+        if all(d.startswith(SELF_REFERENCE_PREFIX) for d in self.documents):
+            return "only the report's own numbers are in the project; they agree"
+        return "computed with the report's own numbers beside another document's; they agree (no independent confirmation)"
 
 
 def one(frames: Mapping[str, pd.DataFrame], selector: Selector, documents: set[str]) -> float:
@@ -479,7 +489,7 @@ def judge_check(
             detail=f"the cited release gives {cited.value:.6g} (as the report says); a later release gives {revision.value:.6g}",
         )
     elif cited.self_referential:
-        record.update(status="consistent", detail="only the report's own numbers are in the project; they agree")
+        record.update(status="consistent", detail=cited.agreement())
     else:
         record.update(status="supported")
     return record
@@ -561,7 +571,7 @@ def judge_later_only(
             f"{check.stated:g}; a later release gives {shown.value:.6g}",
         )
     elif all(v.self_referential for v in values):
-        record.update(status="consistent", detail="only the report's own numbers are in the project; they agree")
+        record.update(status="consistent", detail=values[0].agreement())
     else:
         record.update(status="supported", detail=f"a later release agrees (the cited one, {check.cited}, is not in the project)")
     return record

@@ -29,7 +29,7 @@ STATUSES = {
 # A claim's verdict (docs/ledger.md), strongest evidence first.
 VERDICTS = {
     "supported": Term("✓", "有據", "supported", "a document other than the report confirms the number"),
-    "consistent": Term("≈", "一致", "consistent", "only the report's own tables or text give the number, and they agree"),
+    "consistent": Term("≈", "一致", "consistent", "checked only with computations using the report's own numbers; they agree"),
     "revised": Term("↻", "已修訂", "revised", "the cited release agrees, a later release of the same series differs"),
     "contradicted": Term("×", "不符", "contradicted", "the data say otherwise"),
     "uncheckable": Term("·", "未查核", "not checked", "the data to check the number are not in the project"),
