@@ -429,9 +429,33 @@ def test_latest_quarter_and_the_same_quarter_a_year_before():
     assert sorted(rows["period"]) == ["2023Q1", "2024Q1"]
 
 
+def test_published_by_keeps_only_documents_out_by_that_date():
+    """The report edition draws what its authors could read: a document of a later month, or undated, is left out; a
+    date of a coarser precision is compared at it (a document of "2023" is out by 2023-08)."""
+    data = frame([("A", "2021", 1), ("B", "2021", 2), ("C", "2021", 3), ("D", "2021", 4), ("E", "2021", 5)])
+    data["document"] = ["july", "year", "january", "undated", "august"]
+    dates = {"s": {"july": "2023-07-05", "year": "2023", "january": "2024-01", "undated": None, "august": "2023-08-31"}}
+    selection = Selection.model_validate({"source": "s", "indicator": "x", "published_by": "2023-08"})
+    assert sorted(select({"s": data}, selection, dates)["entity_code"]) == ["A", "B", "E"]
+    day = Selection.model_validate({"source": "s", "indicator": "x", "published_by": "2023-07-04"})
+    assert sorted(select({"s": data}, day, dates)["entity_code"]) == ["B"]
+    with pytest.raises(ValueError, match="published_by"):
+        Selection.model_validate({"source": "s", "indicator": "x", "published_by": "August 2023"})
+
+
 def test_forecast_years_are_not_the_latest_data():
     data = frame([("A", "2023", 1), ("A", "2027f", 2)])
     assert resolved(data, periods=["latest"]) == ["2023"]
+
+
+def test_a_long_list_of_periods_reads_as_its_span_and_a_list_of_missing_cells_says_how_many():
+    """tab01's subtitle read '2018-04-16…2023-08-09 (25)' over 26 events (25 dates): a caption gives the span only."""
+    from techgap import periods
+
+    dates = [f"2018-0{month}-01" for month in range(1, 10)]
+    assert periods.compact(dates, count=False) == "2018-01-01 – 2018-09-01"
+    assert periods.compact(dates) == "2018-01-01 – 2018-09-01 (9)"  # not every period between is missing
+    assert periods.compact(["2019", "2020", "2021"]) == "2019-2021" and periods.compact(["2019", "2021"]) == "2019, 2021"
 
 
 def test_a_caption_names_the_years_drawn_not_years_written_by_hand():

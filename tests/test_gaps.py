@@ -254,6 +254,10 @@ def test_a_pair_without_common_periods_is_left_out_in_an_edition_with_a_last_per
     capped = AnalysisSpec.model_validate({"settings": {}, "pairs": [pair()], "last_period": "2023"})
     summary = gaps.summarize(gaps.gap_rows(frames, capped), capped).iloc[0]
     assert summary["outcome"] == "left_out" and summary["reason"] == "0 periods with both values"
+    from techgap.render import gap_render
+
+    table = gap_render.build_gap_table(fake_item(capped).spec, gaps.analyse(frames, capped), context())
+    assert table.iloc[0, -1].endswith("[s]")  # the table names the source it read, though it held no common period
 
 
 def test_quarters_are_fractional_years_and_mixed_kinds_are_refused():

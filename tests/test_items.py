@@ -13,6 +13,7 @@ from techgap.config import load_project
 from techgap.editions import edition_item
 from techgap.entities import EntityRegistry
 from techgap.normalize import normalize_source
+from techgap.provenance import load_provenance
 from techgap.render.items import item_rows
 from techgap.render.tables import build_matrix, build_rank_share, build_yoy
 from techgap.selection import check_required
@@ -37,10 +38,20 @@ def frames(project):
 
 
 @pytest.fixture(scope="module")
-def rows(project, frames):
+def published(project, frames):
+    """Each pinned vintage's documents with their publication dates (its provenance), as the build reads them."""
+    pins = project.settings.report_pins()
+    return {
+        s: {d.id: d.published for d in load_provenance(project.raw_dir / s / pins[s] / "provenance.yaml").documents}
+        for s in frames
+    }
+
+
+@pytest.fixture(scope="module")
+def rows(project, frames, published):
     registry = EntityRegistry(project.entities)
     return {
-        item.id: item_rows(edition_item(project, item, "report"), frames, registry, {})
+        item.id: item_rows(edition_item(project, item, "report"), frames, registry, published)
         for item in project.items
         if item.renders and not item.is_analysis
     }
@@ -251,10 +262,15 @@ def test_fig20_trendforce_december_release(rows):
     assert set(frame["document"]) == {"trendforce_2023_12_14_foundry_capacity"}
 
 
-def test_fig21_unctad_inflows(rows):
+def test_fig21_unctad_inflows(rows, published):
     frame = rows["fig21"]
     assert value(frame, "CHN", "2022") == 189 and value(frame, "USA", "2022") == 285
     assert set(frame["unit"]) == {"USD billion"}
+    # as printed: only what UNCTAD had published by the report's August 2023 cut-off (WIR 2023 of July, not
+    # the January 2024 monitor that gives the EU's 2022 inflows, nor WIR 2024)
+    dates = published["unctad_wir_fdi"]
+    assert max(dates[d] for d in frame["document"]) <= "2023-08"
+    assert "EU27" not in set(frame["entity_code"])
 
 
 def test_unavailable_items_draw_nothing(project):

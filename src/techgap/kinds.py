@@ -78,6 +78,12 @@ class Selection(Strict):
     document: TextList | None = Field(
         default=None, description="only rows of these documents; `newest`: the document published last"
     )
+    published_by: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        description="only rows of documents published by this date (YYYY, YYYY-MM or YYYY-MM-DD; undated ones are left "
+        "out): what the report's authors could have read",
+    )
     preferred_only: bool = Field(default=True, description="only the preferred document's value where documents disagree")
     period_shape: list[Literal[tuple(period_grammar.SHAPES)]] | None = Field(  # type: ignore[valid-type]
         default=None, description="only periods of these shapes (year, quarter, forecast, ...)"

@@ -174,9 +174,10 @@ def time_label(at: float, name: str) -> str:
 MAX_LISTED = 8
 
 
-def compact(periods: list[str]) -> str:
-    """'2010-2023' for a run of three or more consecutive years, else the periods listed (a long list as its
-    span and count)."""
+def compact(periods: list[str], *, count: bool = True) -> str:
+    """'2010-2023' for a run of three or more consecutive years, else the periods listed; a long list as its first
+    and last period and, with ``count``, how many there are (a list of cells that have no value must say that not
+    every period between is one; a caption's span of dated events need not count them)."""
     if not periods:
         return ""
     if all(is_year(p) for p in periods):
@@ -184,5 +185,5 @@ def compact(periods: list[str]) -> str:
         if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
             return f"{numbers[0]}-{numbers[-1]}"
     if len(periods) > MAX_LISTED:
-        return f"{periods[0]}…{periods[-1]} ({len(periods)})"
+        return f"{periods[0]} – {periods[-1]}" + (f" ({len(periods)})" if count else "")
     return ", ".join(periods)

@@ -102,6 +102,15 @@ def newest_document(candidates: pd.DataFrame, published: Mapping[str, str | None
     return max(dated)[2] if dated else None
 
 
+def out_by(date: str | None, bound: str) -> bool:
+    """Whether a document published on ``date`` was out by ``bound`` (each YYYY, YYYY-MM or YYYY-MM-DD), compared at
+    the coarser of the two (a document of "2023" is out by 2023-08); an undated document never is."""
+    if not date:
+        return False
+    common = min(len(date), len(bound))
+    return date[:common] <= bound[:common]
+
+
 def select(frames: Mapping[str, pd.DataFrame], selection: Selection, published: Published | None = None) -> pd.DataFrame:
     """Rows of one source matching the selection's indicators, entities, periods, category and document."""
     frame = frames[selection.source]
@@ -113,6 +122,9 @@ def select(frames: Mapping[str, pd.DataFrame], selection: Selection, published: 
     if selection.period_shape is not None:
         shapes = set(selection.period_shape)
         keep &= frame["period"].map(lambda p: periods.shape(p) in shapes).astype(bool)
+    if selection.published_by is not None:
+        dates = (published or {}).get(selection.source, {})
+        keep &= frame["document"].map(lambda d: out_by(dates.get(d), selection.published_by)).astype(bool)
     documents = selection.document
     if documents == ["newest"]:
         newest = newest_document(frame[keep], (published or {}).get(selection.source, {}))

@@ -169,7 +169,7 @@ def text_values(
     values = {
         "first": drawn[0] if drawn else "",
         "last": drawn[-1] if drawn else "",
-        "periods": periods.compact(drawn),
+        "periods": periods.compact(drawn, count=False),
         "missing": missing_cells(rows, item, name, lang),
         "retrieved": retrieved[-1] if retrieved else "",
     }

@@ -136,7 +136,8 @@ def build_gap_table(spec: GapTableSpec, result: gaps.GapAnalysis, ctx: Context) 
         pair = labels[summary["pair"]]
         has_rows = pd.notna(summary["latest_ratio"])  # a left-out pair with one period still has its ratio
         basis = ctx.t(pair.basis.model_dump()) if hasattr(pair, "basis") else ""
-        sources = summary["sources"] or ""
+        # a pair without rows names the sources it is configured to read
+        sources = summary["sources"] or ", ".join(dict.fromkeys(series.source for series in getattr(pair, "series", [])))
         records.append(
             {
                 HEAD["indicator"][ctx.lang]: ctx.t(pair.label.model_dump()),
