@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,25 +78,65 @@ def planned_jobs(root: Path, *args: str) -> set[str]:
     return set(re.findall(r"^(\w+)\s+\d+\s*$", table, flags=re.M)) - {"all", "total"}
 
 
+# The session's build, run by a process of its own so that the workers go on with other tests meanwhile: Snakemake
+# in the copy, then a file saying how it ended ("done", or "failed" with Snakemake's exit code; its output in the log).
+BUILD_SCRIPT = """
+import subprocess, sys
+from pathlib import Path
+root, folder = Path(sys.argv[1]), Path(sys.argv[2])
+with open(folder / "snakemake.log", "wb") as log:
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--quiet"]
+    code = subprocess.run(command, cwd=root, stdout=log, stderr=log).returncode
+(folder / ("done" if code == 0 else "failed")).write_text(f"{code}\\n", encoding="utf-8")
+"""
+
+
+def _build_folder(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    return (base if worker_id == "master" else base.parent) / "built"  # one folder per session, seen by every worker
+
+
+def start_build(folder: Path) -> None:
+    """Copy the project without outputs (as a clone: Snakemake makes everything) and start its build, once per session:
+    the first worker to get here starts it under a lock; the others find it started."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / "built.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if (folder / "started").exists():
+            return
+        root = folder / "project"
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir()
+        copy_project(root, with_figures=False, with_font=False)
+        subprocess.Popen([sys.executable, "-c", BUILD_SCRIPT, str(root), str(folder)], start_new_session=True)
+        (folder / "started").write_text("started\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_build_started(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> None:
+    """When a worker starts and any test of the session reads the build, the build starts: the workers run the other
+    tests while it builds instead of waiting for it at the first test that needs it."""
+    if any("built_project" in item.fixturenames for item in request.session.items):
+        start_build(_build_folder(tmp_path_factory, worker_id))
+
+
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The project copied without outputs and built by Snakemake once for the whole test session: every test that
-    only reads outputs reads this one; a test that changes something works on a fork() of it. With pytest-xdist the
-    first worker to get here builds under a lock and the others wait for the same build."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent  # one folder per session, seen by every worker
-    root = shared / "built" / "project"
-    with open(shared / "built.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        done = shared / "built" / "done"
-        if not done.exists():
-            if root.exists():
-                shutil.rmtree(root)
-            root.mkdir(parents=True)
-            copy_project(root, with_figures=False, with_font=False)  # as a clone: Snakemake makes everything
-            snakemake(root, "--quiet")
-            done.write_text("built\n", encoding="utf-8")
-    return root
+    """The project copied without outputs and built by Snakemake once for the whole test session (started by
+    ``session_build_started``): every test that only reads outputs reads this one; a test that changes something
+    works on a fork() of it. A test that needs it waits until the build has ended."""
+    folder = _build_folder(tmp_path_factory, worker_id)
+    start_build(folder)  # started already, unless the session began with this test
+    deadline = time.monotonic() + 1800
+    while not (folder / "done").exists():
+        if (folder / "failed").exists():
+            log = (folder / "snakemake.log").read_text(encoding="utf-8", errors="replace")
+            raise AssertionError(f"the session's build failed:\n{log[-6000:]}")
+        if time.monotonic() > deadline:
+            raise AssertionError("the session's build did not end within 30 minutes")
+        time.sleep(0.5)
+    return folder / "project"
 
 
 def fork(built: Path, target: Path) -> Path:
