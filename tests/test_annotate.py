@@ -175,6 +175,12 @@ def test_the_contents_list_the_chapters_not_the_reports_printed_contents():
     listed = contents(sections)
     assert [heading for _, heading in listed] == ["壹、前言", "貳、政策", "一、中國製造 2025"]
     assert all(index >= 2 for index, _ in listed)  # the chapters in the body, after the printed contents
+    # the printed contents are shown as its lines, not as headings with nothing under them
+    statements, checks, documents = fixture_ledger()
+    page = render_html(sections, statements, checks, documents, summary_line(statements), plotting())
+    headings = [a.get("id") for tag, a in parse(page).tags if tag in ("h2", "h3") and a.get("id")]
+    assert headings == [f"sec-{index}" for index, _ in listed]
+    assert '<p class="printed-contents" id="sec-0">壹、前言</p>' in page
 
 
 def test_notes_say_in_words_what_the_report_says_and_the_data_give():

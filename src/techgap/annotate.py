@@ -318,8 +318,11 @@ def render_html(
     parts.append('<nav class="contents" aria-label="Contents"><h2 lang="en">Contents</h2><ol>')
     parts += [f'<li><a href="#sec-{i}">{_e(heading)}</a></li>' for i, heading in chapters]
     parts.append("</ol></nav></header><main>")
+    printed = printed_contents(sections)
     for s_index, section in enumerate(sections):
-        if section.heading:
+        if s_index in printed:
+            parts.append(f'<p class="printed-contents" id="sec-{s_index}">{_e(section.heading)}</p>')
+        elif section.heading:
             level = min(section.level + 1, 4)
             parts.append(f'<h{level} id="sec-{s_index}">{_e(section.heading)}</h{level}>')
         for p_index, paragraph in enumerate(section.paragraphs):
@@ -340,6 +343,13 @@ def render_html(
         parts.append("</ul></section>")
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def printed_contents(sections: list[Section]) -> set[int]:
+    """The sections that are lines of the report's own printed contents: a chapter heading (壹、) whose numeral is seen
+    again later, where the chapter itself begins. They are shown as the lines they are, not as empty headings."""
+    last = {section.heading[:1]: i for i, section in enumerate(sections) if section.heading and section.level == 1}
+    return {i for i, section in enumerate(sections) if section.heading and section.level == 1 and last[section.heading[:1]] != i}
 
 
 def contents(sections: list[Section]) -> list[tuple[int, str]]:
@@ -412,8 +422,11 @@ def render_markdown(sections: list[Section], statements: pd.DataFrame, checks: p
         " · ".join(f"{term.symbol} {term.en}" for term in VERDICTS.values()),
         "",
     ]
+    printed = printed_contents(sections)
     for s_index, section in enumerate(sections):
-        if section.heading:
+        if s_index in printed:
+            lines += [_md(section.heading), ""]
+        elif section.heading:
             lines += ["#" * min(section.level + 1, 4) + " " + _md(section.heading), ""]
         for p_index, paragraph in enumerate(section.paragraphs):
             here = sorted((m for m in by_paragraph.get((s_index, p_index), []) if not m.nested), key=lambda m: m.start)
