@@ -393,6 +393,18 @@ def test_panels_of_two_measures_in_one_unit_get_scales_of_their_own(project):
     plt.close(fig)
 
 
+def test_each_measure_is_written_its_own_way(project):
+    """fig07 latest: shares with one decimal ('8.0', not '8' beside '54.2') and model counts as whole numbers."""
+    records = [("share", "2022", "USA", 54.2), ("share", "2022", "CHN", 8.0), ("count", "2023", "USA", 61.0)]
+    rows = _rows([{"indicator": i, "period": p, "entity_code": c, "value": v} for i, p, c, v in records])
+    labels = {"share": {"zh": "甲", "en": "share"}, "count": {"zh": "乙", "en": "count"}}
+    spec = {"measure_labels": labels, "format": "{:.1f}", "measure_formats": {"count": "{:,.0f}"}}
+    fig = draw_kind("ranked_bar", rows, spec).figure
+    shown = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert {"54.2", "8.0", "61"} <= shown and "61.0" not in shown
+    plt.close(fig)
+
+
 def test_a_panel_from_an_excerpt_says_what_the_excerpt_holds(project):
     """fig03: six countries ranked 5-10 must not read as a ranking of the leaders: the panel drawn from that
     document alone carries the document's note in its title; a panel from another document does not."""

@@ -231,14 +231,14 @@ class BarLineSpec(FigureSpec):
     line_label: Bilingual = Field(description="the line panel's title")
 
 
-class GroupedBarSpec(FigureSpec):
-    """Bars grouped by period, entity or category; lines or panels where the data call for them."""
+class MeasurePanelsSpec(FigureSpec):
+    """What a bar chart of several measures needs: each measure in panels of its own, labelled and written its way."""
 
-    kind: ClassVar[str] = "grouped_bar"
-    x: Literal["period", "entity", "category"] = Field(default="period", description="what the groups along the x axis are")
-    entities: list[str] = Field(default_factory=list, description="the order of entities")
     measure_labels: dict[str, Bilingual] | None = Field(
         default=None, description="indicator -> label: two measures are drawn in panels of their own, never as one series"
+    )
+    measure_formats: dict[str, str] = Field(
+        default_factory=dict, description="indicator -> how its value labels are written in its panels (else `format`)"
     )
     document_notes: dict[str, Bilingual] = Field(
         default_factory=dict,
@@ -246,23 +246,24 @@ class GroupedBarSpec(FigureSpec):
     )
 
 
+class GroupedBarSpec(MeasurePanelsSpec):
+    """Bars grouped by period, entity or category; lines or panels where the data call for them."""
+
+    kind: ClassVar[str] = "grouped_bar"
+    x: Literal["period", "entity", "category"] = Field(default="period", description="what the groups along the x axis are")
+    entities: list[str] = Field(default_factory=list, description="the order of entities")
+
+
 LabelField = Literal["entity", "label", "period", "indicator"]
 
 
-class RankedBarSpec(FigureSpec):
+class RankedBarSpec(MeasurePanelsSpec):
     """Entities sorted by value, largest first; horizontal when many or long."""
 
     kind: ClassVar[str] = "ranked_bar"
     horizontal: bool = Field(default=False, description="horizontal bars whatever the labels' length")
     label_field: LabelField = Field(default="entity", description="what labels each bar")
     labels: dict[str, Bilingual] = Field(default_factory=dict, description="indicator -> label (label_field: indicator)")
-    measure_labels: dict[str, Bilingual] | None = Field(
-        default=None, description="indicator -> label: two measures are drawn in panels of their own"
-    )
-    document_notes: dict[str, Bilingual] = Field(
-        default_factory=dict,
-        description="document -> what its rows are (the ranks an excerpt holds), added to a panel title drawn from it alone",
-    )
 
 
 class RangeBar(Strict):

@@ -23,6 +23,7 @@ from techgap.kinds import (
     GroupedBarSpec,
     IndicatorBarsSpec,
     LineSpec,
+    MeasurePanelsSpec,
     PanelsSpec,
     RankedBarSpec,
 )
@@ -318,7 +319,7 @@ def draw_ranked_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: RankedBar
     return finish(drawing, item, ctx, spec, missing=missing)
 
 
-def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: Any, missing: list[str]) -> Drawing:
+def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: MeasurePanelsSpec, missing: list[str]) -> Drawing:
     """One panel of horizontal bars per period: for entities observed in one period each, which a single bar
     series would set side by side as if comparable in time. With `measure_labels` (indicator -> label), each
     measure gets panels of its own, titled by period and measure, so two measures are never read as one series.
@@ -335,10 +336,11 @@ def draw_period_panels(item: Any, rows: pd.DataFrame, ctx: Context, spec: Any, m
         sharex=len(set(scales)) == 1,
         height_ratios=[c + 1.2 for c in counts],
     )
-    notes = getattr(spec, "document_notes", None) or {}
+    notes = spec.document_notes
     for ax, (period, indicator, subset), scale in zip(axes, panels, scales, strict=True):
         subset = subset.sort_values("value", ascending=False, kind="stable")
-        _hbars(drawing, ax, subset, [ctx.name(c) for c in subset["entity_code"]], ctx, spec.format)
+        fmt = spec.measure_formats.get(indicator, spec.format)
+        _hbars(drawing, ax, subset, [ctx.name(c) for c in subset["entity_code"]], ctx, fmt)
         title = ctx.w("only").format(period)
         if indicator is not None:
             title += " · " + ctx.t(spec.measure_labels[indicator])
