@@ -21,7 +21,7 @@ from techgap.config import load_project
 from techgap.editions import edition_item
 from techgap.entities import EntityRegistry
 from techgap.errors import InputError
-from techgap.kinds import PeriodRange, RankShareTableSpec, Selection
+from techgap.kinds import GroupedBarSpec, PeriodRange, RankShareTableSpec, Selection
 from techgap.model import stray_numbers
 from techgap.selection import resolve_periods, select
 from techgap.texts import fill, missing_cells
@@ -446,6 +446,19 @@ def test_published_by_keeps_only_documents_out_by_that_date():
 def test_forecast_years_are_not_the_latest_data():
     data = frame([("A", "2023", 1), ("A", "2027f", 2)])
     assert resolved(data, periods=["latest"]) == ["2023"]
+
+
+def test_without_periods_asked_for_a_missing_cell_is_one_of_the_grid_drawn():
+    """fig16's latest edition draws every year some document gives: its reason said "missing: none" under a chart
+    whose Taiwan 2023 bar is n/a. The cells expected are every period drawn for every entity asked for."""
+    rows = pd.DataFrame(
+        [("A", "x", "2012", 1.0), ("B", "x", "2012", 2.0), ("A", "x", "2023", 3.0)],
+        columns=["entity_code", "indicator", "period", "value"],
+    )
+    item = SimpleNamespace(
+        spec=GroupedBarSpec.model_validate({"data": [{"source": "s", "indicator": "x", "entities": ["A", "B"]}]})
+    )
+    assert missing_cells(rows, item, lambda code: code, "en") == "B 2023"
 
 
 def test_a_long_list_of_periods_reads_as_its_span_and_a_list_of_missing_cells_says_how_many():

@@ -150,7 +150,7 @@ def _expected_periods(selection: Selection, rows: pd.DataFrame) -> list[str]:
         return [str(y) for y in range(wanted.first, int(last) + 1)]
     if isinstance(wanted, list):
         return [p for p in wanted if not p.startswith("latest")] or sorted(set(rows["period"]))
-    return []
+    return sorted(set(rows["period"]), key=periods.order)  # every period some row has: the grid drawn
 
 
 BUILTINS = ("first", "last", "periods", "missing", "retrieved")
