@@ -393,6 +393,19 @@ def test_panels_of_two_measures_in_one_unit_get_scales_of_their_own(project):
     plt.close(fig)
 
 
+def test_a_legend_key_shows_the_entitys_colour_plainly_when_its_first_bar_is_preliminary(project):
+    """fig21 report: the US and China keys were hatched (their first bars are preliminary) beside solid 2022 bars; a
+    key is the entity's plain colour, and the hatch has its own key."""
+    records = [("2019", "USA", 251, "preliminary"), ("2022", "USA", 285, ""), ("2019", "CHN", 140, "preliminary")]
+    rows = _rows([{"period": p, "entity_code": c, "value": v, "flag": f} for p, c, v, f in records])
+    fig = draw_kind("grouped_bar", rows, {"x": "period", "entities": ["USA", "CHN"]}).figure
+    legend = next(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)
+    keys = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles, strict=True))
+    assert [keys[name].get_hatch() for name in ("United States", "China")] == [None, None]
+    assert sum(1 for handle in keys.values() if handle.get_hatch()) == 1  # the key that says what hatching means
+    plt.close(fig)
+
+
 def test_each_measure_is_written_its_own_way(project):
     """fig07 latest: shares with one decimal ('8.0', not '8' beside '54.2') and model counts as whole numbers."""
     records = [("share", "2022", "USA", 54.2), ("share", "2022", "CHN", 8.0), ("count", "2023", "USA", 61.0)]

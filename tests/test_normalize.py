@@ -9,7 +9,7 @@ from conftest import ROOT
 
 from techgap.config import load_project
 from techgap.io import write_parquet
-from techgap.normalize import PROCESSED_COLUMNS, normalize_source
+from techgap.normalize import PROCESSED_COLUMNS, check_document_conflicts, mark_preferred, normalize_source
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +59,27 @@ def test_every_source_normalizes(project):
     for source_id in project.sources_with_vintages():
         frame = normalize_source(project, source_id)
         assert len(frame) > 0 and frame["entity_code"].notna().all() and (frame["unit"] != "").all()
+
+
+def test_a_declared_preference_holds_where_a_rounded_headline_agrees_with_the_table_value():
+    """tab07's World 2023Q3: SEMI's headline 25.6 rounds the table's 25.59 (they agree at one decimal), so no
+    conflict is raised, but the declaration that prefers the table value is honoured; without one, the first
+    document in provenance order wins."""
+    from techgap.config import DocumentConflict
+
+    frame = pd.DataFrame(
+        {
+            "entity_code": ["WORLD", "WORLD"],
+            "category": ["", ""],
+            "indicator": ["billings", "billings"],
+            "period": ["2023Q3", "2023Q3"],
+            "value": [25.6, 25.59],
+            "document": ["headline", "table"],
+            "_line": [2, 3],
+        }
+    )
+    declared = [DocumentConflict(documents=["table", "headline"], preferred="table", why="the headline rounds the table")]
+    resolved = check_document_conflicts(ROOT / "data.csv", frame, declared, "config/sources.yaml")
+    assert mark_preferred(frame, ["headline", "table"], resolved).tolist() == [False, True]
+    undeclared = check_document_conflicts(ROOT / "data.csv", frame, [], "config/sources.yaml")
+    assert mark_preferred(frame, ["headline", "table"], undeclared).tolist() == [True, False]

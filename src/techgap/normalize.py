@@ -210,19 +210,22 @@ def check_document_conflicts(
     path: Path, frame: pd.DataFrame, declared: list[DocumentConflict], where: str, repeated: pd.Series | None = None
 ) -> dict[tuple, str]:
     """The same fact given with different values by two documents is an error unless a declaration says
-    which document is preferred and why. Returns the declared preferred document of each such fact.
-    Only facts read in more than one document are looked at."""
+    which document is preferred and why. Returns the declared preferred document of each fact a declaration
+    names, also where the values agree at the coarser one's precision (a rounded headline beside the table
+    value it rounds). Only facts read in more than one document are looked at."""
     resolved: dict[tuple, str] = {}
     repeated = frame.duplicated(KEY, keep=False) if repeated is None else repeated
     if not repeated.any():
         return resolved
     for key, group in frame[repeated].groupby(KEY, sort=False, dropna=False):
         values = group["value"].tolist()
-        if _agree(values):
-            continue
         entity, category, indicator, period = key
         documents = set(group["document"])
         match = next((d for d in declared if d.matches(indicator, entity, period, category, documents)), None)
+        if _agree(values):
+            if match is not None:
+                resolved[key] = match.preferred
+            continue
         if match is None:
             shown = "; ".join(f"{d}: {v:g} (line {n})" for d, v, n in zip(group["document"], values, group["_line"], strict=True))
             raise InputError(

@@ -830,7 +830,6 @@ def _grouped_bars(
                 edgecolor=ctx.palette.background,
                 linewidth=0.5,
                 hatch=NOT_FINAL_HATCH if _not_final(flag) else None,
-                label=ctx.name(key) if series_dim == "entity_code" and drawing.first_in_legend(ax, key) else None,
             )
             drawing.entity(bar, code)
             ax.annotate(
@@ -889,7 +888,12 @@ def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: GroupedB
         x_order = list(dict.fromkeys(rows["category"])) if x_dim == "category" else sorted(rows["period"].unique())
         series, series_dim = _entity_order(rows, spec.entities), "entity_code"
     absent = _grouped_bars(drawing, ax, rows, ctx, x_dim, x_order, series, series_dim, spec.format)
-    handles, labels = ax.get_legend_handles_labels()
+    from matplotlib.patches import Patch
+
+    # one plain key per entity drawn, in its colour: a hatched (not final) bar has a key of its own below
+    drawn = [key for key in series if series_dim == "entity_code" and (rows["entity_code"] == key).any()]
+    handles = [Patch(color=ctx.color(key), label=ctx.name(key)) for key in drawn]
+    labels = [handle.get_label() for handle in handles]
     extra = _not_final_handle(ctx, rows, hatched=True)
     if extra is not None:
         handles, labels = handles + [extra], labels + [extra.get_label()]
