@@ -891,7 +891,7 @@ def draw_grouped_bar(item: Any, rows: pd.DataFrame, ctx: Context, spec: GroupedB
     from matplotlib.patches import Patch
 
     # one plain key per entity drawn, in its colour: a hatched (not final) bar has a key of its own below
-    drawn = [key for key in series if series_dim == "entity_code" and (rows["entity_code"] == key).any()]
+    drawn = [key for key in series if (rows["entity_code"] == key).any()] if series_dim == "entity_code" else []
     handles = [Patch(color=ctx.color(key), label=ctx.name(key)) for key in drawn]
     labels = [handle.get_label() for handle in handles]
     extra = _not_final_handle(ctx, rows, hatched=True)

@@ -136,8 +136,9 @@ def build_gap_table(spec: GapTableSpec, result: gaps.GapAnalysis, ctx: Context) 
         pair = labels[summary["pair"]]
         has_rows = pd.notna(summary["latest_ratio"])  # a left-out pair with one period still has its ratio
         basis = ctx.t(pair.basis.model_dump()) if hasattr(pair, "basis") else ""
-        # a pair without rows names the sources it is configured to read
-        sources = summary["sources"] or ", ".join(dict.fromkeys(series.source for series in getattr(pair, "series", [])))
+        # a configured pair without rows names the sources it reads (a left-out pair's summary names its own)
+        configured = pair.series if isinstance(pair, PairSpec) else []
+        sources = summary["sources"] or ", ".join(dict.fromkeys(series.source for series in configured))
         records.append(
             {
                 HEAD["indicator"][ctx.lang]: ctx.t(pair.label.model_dump()),
