@@ -394,8 +394,10 @@ def test_tab07s_year_on_year_changes_are_in_its_csv_and_export_as_printed(built_
         data = pd.read_csv(root / "figures" / edition / "tab07" / "tab07.csv", dtype={"period": str})
         changes = data[data["indicator"] == "semi_equipment_billings_yoy_computed"].dropna(subset=["value"])
         levels = data[data["indicator"] == "semi_equipment_billings"].set_index(["entity_code", "period"])["value"]
-        printed = _markdown_column((root / "figures" / edition / "tab07" / "tab07_en.md").read_text(encoding="utf-8"))
-        assert len(changes) == len(printed) == 8, edition
+        column = _markdown_column((root / "figures" / edition / "tab07" / "tab07_en.md").read_text(encoding="utf-8"))
+        printed = {region: change for region, change in column.items() if change != "—"}  # '—': no year-before value
+        assert len(column) == 8 and len(changes) == len(printed), edition
+        assert edition == "latest" or len(printed) == 8  # the pinned report edition prints every region's change
         for row in changes.itertuples():
             before = levels[(row.entity_code, f"{int(row.period[:4]) - 1}{row.period[4:]}")]
             assert row.value == pytest.approx(100 * (levels[(row.entity_code, row.period)] / before - 1), rel=1e-9)
