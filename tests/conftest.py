@@ -55,7 +55,8 @@ def copy_project(target: Path, *, with_figures: bool = True, with_font: bool = T
         shutil.copytree(ROOT / "figures", target / "figures")
     font = ROOT / "build" / "fonts"
     if with_font and font.exists():  # the extracted font is a build product; reuse it to save ~1 s per copy
-        shutil.copytree(font, target / "build" / "fonts")
+        # not a hidden temporary file: another worker may be extracting the font into it right now (atomic_path)
+        shutil.copytree(font, target / "build" / "fonts", ignore=shutil.ignore_patterns(".*"))
     return target
 
 
