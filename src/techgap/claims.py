@@ -293,6 +293,11 @@ def table_index(frame: pd.DataFrame) -> TableIndex:
     return built
 
 
+def is_the_reports(document: str) -> bool:
+    """Whether a document is the report itself (its id starts with ``ndc``)."""
+    return document.startswith(SELF_REFERENCE_PREFIX)
+
+
 @dataclass
 class Computed:
     """A computation's value and the documents it was read from."""
@@ -305,11 +310,11 @@ class Computed:
         """Whether the computation read any of the report's own numbers: its agreement then shows the report's
         arithmetic holds, not that another document confirms the number (fn3: NBS's RMB total over the report's
         own USD figure gives the report's exchange rate whatever the true rate)."""
-        return any(d.startswith(SELF_REFERENCE_PREFIX) for d in self.documents)
+        return any(map(is_the_reports, self.documents))
 
     def agreement(self) -> str:
         """The detail of a consistent verdict: only the report's numbers, or the report's beside others."""
-        if all(d.startswith(SELF_REFERENCE_PREFIX) for d in self.documents):
+        if all(map(is_the_reports, self.documents)):
             return "only the report's own numbers are in the project; they agree"
         return "computed with the report's own numbers beside another document's; they agree (no independent confirmation)"
 
