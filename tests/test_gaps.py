@@ -415,6 +415,9 @@ def test_small_multiples_draw_one_panel_per_pair_with_periods():
     drawn = [ax for ax in fig.axes if ax.axison]
     assert len(drawn) == 1  # q has one period, r none: both left out of the figure
     assert drawn[0].get_yscale() == "log"
+    # the edition's CSV and source line read the same pairs: those with a trajectory
+    kept = gaps.analyse(frames, the_spec).with_trajectories()
+    assert list(kept.summary["pair"]) == ["p"] and set(kept.rows["pair"]) == {"p"}
     assert any(abs(line.get_ydata()[0] - 1) < 1e-12 and len(set(line.get_ydata())) == 1 for line in drawn[0].get_lines())
 
 

@@ -453,6 +453,14 @@ class GapAnalysis:
     rows: pd.DataFrame
     summary: pd.DataFrame
 
+    def with_trajectories(self) -> GapAnalysis:
+        """Only the pairs with a trajectory (two periods or more: every outcome but left_out), rows and summary."""
+        kept = self.summary.loc[self.summary["outcome"] != "left_out", "pair"]
+        return GapAnalysis(
+            self.rows[self.rows["pair"].isin(kept)].reset_index(drop=True),
+            self.summary[self.summary["pair"].isin(kept)].reset_index(drop=True),
+        )
+
 
 def analyse(frames: dict[str, pd.DataFrame], analysis: AnalysisSpec) -> GapAnalysis:
     """The pair rows of ``frames`` (``gap_rows``) and their summary (``summarize``)."""

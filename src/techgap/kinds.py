@@ -449,6 +449,8 @@ class GapSpec(ChartSpec):
     """Kinds that draw techgap's gap analysis: they read their sources whole and draw the pairs' ratios."""
 
     analysis: AnalysisSpec = Field(description="config/analysis.yaml's `analysis` block (given to each analysis item)")
+    # whether the kind shows only the pairs with a trajectory; its CSV and source line then name only those
+    trajectories_only: ClassVar[bool] = False
 
 
 class GapMultiplesSpec(GapSpec):
@@ -456,6 +458,7 @@ class GapMultiplesSpec(GapSpec):
 
     kind: ClassVar[str] = "gap_multiples"
     output: ClassVar[Literal["figure", "table"]] = "figure"
+    trajectories_only: ClassVar[bool] = True
     ncols: int = Field(default=2, ge=1, le=3, description="panels per row")
 
 

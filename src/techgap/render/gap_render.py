@@ -20,7 +20,6 @@ from techgap.render.layout import DATA_LABEL_PT, MAX_WIDTH_IN, Context, Drawing,
 from techgap.render.tables import draw_table
 
 CHINA = "CHN"
-DRAWN_OUTCOMES = {"overtook", "ahead", "converging", "not_within", "trend_misfit", "behind_no_trend"}
 TICK_PT = 8
 PANEL_TITLE_PT = 8.5
 PANEL_HEIGHT_IN = 2.7
@@ -321,8 +320,9 @@ def draw_gap_multiples(item: Any, result: gaps.GapAnalysis, ctx: Context) -> Dra
     crossover interval on the parity line. Laid out by layout.new_figure/finish (source line below the axes)."""
     spec = item.spec
     analysis = spec.analysis
-    rows, summaries = result.rows, result.summary.set_index("pair")
-    pairs = [pair for pair in analysis.pairs if summaries.loc[pair.id, "outcome"] in DRAWN_OUTCOMES]
+    drawn = result.with_trajectories()  # as the edition's CSV and source line (items.prepare_edition)
+    rows, summaries = drawn.rows, drawn.summary.set_index("pair")
+    pairs = [pair for pair in analysis.pairs if pair.id in summaries.index]
     nrows = max(1, math.ceil(len(pairs) / spec.ncols))
     drawing, flat = new_figure(MAX_WIDTH_IN, nrows=nrows, ncols=spec.ncols, body_height=PANEL_HEIGHT_IN * nrows)
     fig = drawing.figure

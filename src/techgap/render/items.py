@@ -133,6 +133,8 @@ def prepare_edition(
     gap = None
     if isinstance(resolved.spec, GapSpec):
         gap = gaps.analyse(dict(frames), resolved.spec.analysis)
+        if resolved.spec.trajectories_only:
+            gap = gap.with_trajectories()
         data, rows = gap.rows, gaps.long_view(gap.rows)
     else:
         rows = item_rows(resolved, frames, registry, published)
