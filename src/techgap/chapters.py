@@ -20,7 +20,7 @@ from pydantic import field_validator
 
 from techgap.config import Bilingual, ItemSpec, Project, Strict, _validated, check_id, load_yaml
 from techgap.errors import InputError
-from techgap.texts import before_filling
+from techgap.model import before_filling
 
 CAPTION_DIR = Path("workflow") / "report"
 ITEM_CAPTION_DIR = Path("build") / "report" / "captions"

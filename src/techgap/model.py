@@ -11,6 +11,14 @@ from typing import Any
 from pydantic import BaseModel
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+def before_filling(template: str) -> str:
+    """A text whose fields are not filled yet (an item not built, a title Snakemake would read as a wildcard),
+    with each `{name}` shown as an ellipsis."""
+    return PLACEHOLDER.sub("…", str(template))
+
+
 # Numbers that are names, not data: the report's own figure and table numbers, and unit names.
 NAME_NUMBERS = re.compile(r"(表|圖|[Tt]able|[Ff]igure|Fig\.)\s?\d+|100 million RMB")
 

@@ -50,12 +50,6 @@ def fill(template: str, values: Mapping[str, str], item_id: str, field: str) -> 
     return PLACEHOLDER.sub(substitute, str(template))
 
 
-def before_filling(template: str) -> str:
-    """A text whose fields are not filled yet (an item not built, a title Snakemake would read as a wildcard),
-    with each `{name}` shown as an ellipsis."""
-    return PLACEHOLDER.sub("…", str(template))
-
-
 # ---------------------------------------------------------------- facts and built-ins
 
 

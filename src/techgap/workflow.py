@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from techgap import texts
 from techgap.config import Project
 from techgap.errors import InputError
+from techgap.model import before_filling
 
 PACKAGE_DIR = Path("src") / "techgap"
 SETTINGS_DIR = Path("build") / "settings"
@@ -100,7 +100,7 @@ def workflow_plan(project: Project) -> dict[str, Any]:
         return {
             "caption": f"../{captions[(item.id, edition)]}",
             "category": chapters.category(item.id),
-            "subcategory": f"{item.id} {texts.before_filling(item.title.en)}",  # a title's {periods} is data
+            "subcategory": f"{item.id} {before_filling(item.title.en)}",  # a title's {periods} is data
             "labels": {
                 "item": item.id,
                 "edition": edition,

@@ -155,10 +155,10 @@ def too_wide(drawing: Drawing, dpi: float | None = None) -> list[str]:
 
 @cache
 def _cmap(path: str) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
+    """The characters a font file maps, read by FreeType through matplotlib (the font that draws them)."""
+    from matplotlib.ft2font import FT2Font
 
-    font = TTFont(path, fontNumber=0, lazy=True)
-    return frozenset(font.getBestCmap())
+    return frozenset(FT2Font(path).get_charmap())
 
 
 def _font_cmaps() -> list[frozenset[int]]:
