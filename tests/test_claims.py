@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
+import types
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from conftest import ROOT
 
 from techgap.annotate import load_report_text, locate
 from techgap.claims import (
+    CHECK_COLUMNS,
     Check,
     build_ledger,
     can_fail,
@@ -23,6 +25,7 @@ from techgap.claims import (
     load_claims,
     statement_verdict,
     streak,
+    summarize_statements,
     summary_line,
     to_markdown,
     vacuous_checks,
@@ -202,6 +205,18 @@ def test_a_statement_is_as_strong_as_its_weakest_checked_part(project, tmp_path)
     assert statement_verdict(parts(("supported", 1), ("revised", 2), ("consistent", 3))) == "revised"
     assert statement_verdict(parts(("supported", 1), ("contradicted", 2), ("revised", 3))) == "contradicted"
     assert statement_verdict(parts(("uncheckable", 1), ("uncheckable", 2))) == "uncheckable"
+
+
+def test_a_number_another_check_confirms_is_not_named_unchecked():
+    """A part is every check of one stated number: one without data beside one that confirms it leaves it checked."""
+    statement = types.SimpleNamespace(id="s", section="", page=None, quote="", note="")
+    rows = [("supported", 42, "papers"), ("uncheckable", 42, "papers"), ("uncheckable", 7, "%")]
+    checks = pd.DataFrame(
+        [{**dict.fromkeys(CHECK_COLUMNS, ""), "statement": "s", "status": s, "stated": v, "unit": u} for s, v, u in rows]
+    )
+    summary = summarize_statements([statement], checks).iloc[0]
+    assert summary["status"] == "supported"
+    assert summary["detail"].endswith("1 of 2 parts unchecked (7 %)")
 
 
 def parts(*checks: tuple[str, float]) -> pd.DataFrame:

@@ -609,10 +609,15 @@ def part_verdict(statuses: list[str]) -> str:
     return next((verdict for verdict in PART_ORDER if verdict in statuses), "uncheckable")
 
 
+def part_verdicts(checks: pd.DataFrame) -> dict[tuple[float, str], str]:
+    """The verdict of each part of a statement (the checks of one stated number in one unit), by (stated, unit)."""
+    by_number = checks.groupby(["stated", "unit"], sort=False, dropna=False)
+    return {key: part_verdict(rows["status"].tolist()) for key, rows in by_number}
+
+
 def statement_verdict(checks: pd.DataFrame) -> str:
-    """A statement's verdict from its checks' rows: per part (checks of one stated number in one unit), then
-    the weakest part."""
-    parts = [part_verdict(rows["status"].tolist()) for _, rows in checks.groupby(["stated", "unit"], sort=False, dropna=False)]
+    """A statement's verdict from its checks' rows: per part, then the weakest part."""
+    parts = part_verdicts(checks).values()
     return next((verdict for verdict in STATEMENT_ORDER if verdict in parts), "uncheckable")
 
 
@@ -686,11 +691,13 @@ def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> p
         deciding = rows[rows["status"] == verdict].iloc[0]
         checked = int((rows["status"] != "uncheckable").sum())
         detail = deciding["detail"]
-        if 0 < checked < len(rows):
-            # name the numbers not checked, so a verdict on the other parts is not read as covering them
-            unchecked = rows[rows["status"] == "uncheckable"]
-            numbers = ", ".join(f"{stated:g} {unit}" for stated, unit in zip(unchecked["stated"], unchecked["unit"], strict=True))
-            detail = (detail + "; " if detail else "") + f"{len(rows) - checked} of {len(rows)} parts unchecked ({numbers})"
+        parts = part_verdicts(rows)
+        unchecked = [key for key, part in parts.items() if part == "uncheckable"]
+        if 0 < len(unchecked) < len(parts):
+            # name the numbers no check could test, so a verdict on the other parts is not read as covering them (a
+            # number another check confirms is checked, however many of its checks lack data)
+            numbers = ", ".join(f"{stated:g} {unit}" for stated, unit in unchecked)
+            detail = (detail + "; " if detail else "") + f"{len(unchecked)} of {len(parts)} parts unchecked ({numbers})"
         records.append(
             {
                 "id": statement.id,
