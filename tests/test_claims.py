@@ -219,8 +219,38 @@ def test_a_number_another_check_confirms_is_not_named_unchecked():
     assert summary["detail"].endswith("1 of 2 parts unchecked (7 %)")
 
 
+def test_two_facts_stating_the_same_number_are_two_parts_and_the_detail_names_the_weakest():
+    """First in foundry (checked) and first in packaging (no data) both state 1: the packaging part is named unchecked;
+    a statement's detail is its weakest part's, named, not a stronger part's check."""
+    statement = types.SimpleNamespace(id="s", section="", page=None, quote="", note="")
+    rows = [
+        ("supported", 1, "foundry", "agrees"),
+        ("uncheckable", 1, "packaging", "missing: packaging output"),
+        ("consistent", 5, "", "text against table"),
+        ("supported", 5, "", "press release"),
+        ("consistent", 9, "", "the report's own"),
+    ]
+    checks = pd.DataFrame(
+        [
+            {
+                **dict.fromkeys(CHECK_COLUMNS, ""),
+                "statement": "s",
+                "status": s,
+                "stated": v,
+                "unit": "rank",
+                "fact": f,
+                "detail": d,
+            }
+            for s, v, f, d in rows
+        ]
+    )
+    summary = summarize_statements([statement], checks).iloc[0]
+    assert summary["status"] == "consistent" and summary["stated"] == 9
+    assert summary["detail"] == "9 rank: the report's own; 1 of 4 parts unchecked (1 rank (packaging))"
+
+
 def parts(*checks: tuple[str, float]) -> pd.DataFrame:
-    return pd.DataFrame([{"status": status, "stated": stated, "unit": "%"} for status, stated in checks])
+    return pd.DataFrame([{"status": status, "stated": stated, "unit": "%", "fact": ""} for status, stated in checks])
 
 
 def test_an_independent_document_supports_a_number_the_reports_own_table_also_gives():

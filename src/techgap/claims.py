@@ -127,6 +127,9 @@ class Check(Strict):
     later: list[Compute] = Field(default_factory=list)
     today: Today | None = None
     uncheckable: str | None = None
+    # which fact the number states, where two facts of one statement state the same number (first in foundry, first
+    # in packaging): each is a part of its own
+    fact: str = ""
     note: str = ""
 
     @field_validator("id")
@@ -449,6 +452,7 @@ def judge_check(
         "comparison": check.comparison,
         "tolerance": check.tolerance,
         "unit": check.unit,
+        "fact": check.fact,
         "computed": math.nan,
         "later": math.nan,
         "today": math.nan,
@@ -609,10 +613,17 @@ def part_verdict(statuses: list[str]) -> str:
     return next((verdict for verdict in PART_ORDER if verdict in statuses), "uncheckable")
 
 
-def part_verdicts(checks: pd.DataFrame) -> dict[tuple[float, str], str]:
-    """The verdict of each part of a statement (the checks of one stated number in one unit), by (stated, unit)."""
-    by_number = checks.groupby(["stated", "unit"], sort=False, dropna=False)
-    return {key: part_verdict(rows["status"].tolist()) for key, rows in by_number}
+PART = ["stated", "unit", "fact"]  # a part of a statement: the checks of one number it states, of one fact
+
+
+def part_verdicts(checks: pd.DataFrame) -> dict[tuple[float, str, str], str]:
+    """The verdict of each part of a statement, by (stated, unit, fact)."""
+    return {key: part_verdict(rows["status"].tolist()) for key, rows in checks.groupby(PART, sort=False, dropna=False)}
+
+
+def part_name(stated: float, unit: str, fact: str) -> str:
+    """How a detail names a part: '1 rank', or '1 rank (packaging)' where the fact tells two alike apart."""
+    return f"{stated:g} {unit}" + (f" ({fact})" if fact else "")
 
 
 def statement_verdict(checks: pd.DataFrame) -> str:
@@ -648,6 +659,7 @@ CHECK_COLUMNS = [
     "comparison",
     "tolerance",
     "unit",
+    "fact",
     "computed",
     "later",
     "today",
@@ -688,15 +700,19 @@ def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> p
     for statement in statements:
         rows = by_statement[statement.id]
         verdict = statement_verdict(rows)
-        deciding = rows[rows["status"] == verdict].iloc[0]
+        parts = part_verdicts(rows)
+        # the check that decided: one of the weakest part's own (a part's other checks may say less than the part)
+        in_weakest = pd.Series([parts[key] == verdict for key in zip(*(rows[c] for c in PART), strict=True)], index=rows.index)
+        deciding = rows[(rows["status"] == verdict) & in_weakest].iloc[0]
         checked = int((rows["status"] != "uncheckable").sum())
         detail = deciding["detail"]
-        parts = part_verdicts(rows)
+        if len(parts) > 1 and verdict != "uncheckable":
+            detail = f"{part_name(deciding['stated'], deciding['unit'], deciding['fact'])}: {detail}"
         unchecked = [key for key, part in parts.items() if part == "uncheckable"]
         if 0 < len(unchecked) < len(parts):
             # name the numbers no check could test, so a verdict on the other parts is not read as covering them (a
             # number another check confirms is checked, however many of its checks lack data)
-            numbers = ", ".join(f"{stated:g} {unit}" for stated, unit in unchecked)
+            numbers = ", ".join(part_name(*key) for key in unchecked)
             detail = (detail + "; " if detail else "") + f"{len(unchecked)} of {len(parts)} parts unchecked ({numbers})"
         records.append(
             {
