@@ -616,9 +616,17 @@ def part_verdict(statuses: list[str]) -> str:
 PART = ["stated", "unit", "fact"]  # a part of a statement: the checks of one number it states, of one fact
 
 
-def part_verdicts(checks: pd.DataFrame) -> dict[tuple[float, str, str], str]:
-    """The verdict of each part of a statement, by (stated, unit, fact)."""
-    return {key: part_verdict(rows["status"].tolist()) for key, rows in checks.groupby(PART, sort=False, dropna=False)}
+def part_verdicts(checks: pd.DataFrame | list[dict[str, Any]]) -> dict[tuple[float, str, str], str]:
+    """The verdict of each part of a statement, by (stated, unit, fact), from its checks' rows (a frame or records)."""
+    records = checks.to_dict("records") if isinstance(checks, pd.DataFrame) else checks
+    statuses: dict[tuple[float, str, str], list[str]] = {}
+    for check in records:
+        statuses.setdefault(part_key(check), []).append(check["status"])
+    return {key: part_verdict(found) for key, found in statuses.items()}
+
+
+def part_key(check: Mapping[str, Any]) -> tuple[float, str, str]:
+    return tuple(check[column] for column in PART)
 
 
 def part_name(stated: float, unit: str, fact: str) -> str:
@@ -626,7 +634,7 @@ def part_name(stated: float, unit: str, fact: str) -> str:
     return f"{stated:g} {unit}" + (f" ({fact})" if fact else "")
 
 
-def statement_verdict(checks: pd.DataFrame) -> str:
+def statement_verdict(checks: pd.DataFrame | list[dict[str, Any]]) -> str:
     """A statement's verdict from its checks' rows: per part, then the weakest part."""
     parts = part_verdicts(checks).values()
     return next((verdict for verdict in STATEMENT_ORDER if verdict in parts), "uncheckable")
@@ -695,16 +703,17 @@ STATEMENT_COLUMNS = [
 
 def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> pd.DataFrame:
     """One row per statement: its verdict, and the numbers of the check that decided it."""
-    by_statement = {key: rows for key, rows in checks.groupby("statement", sort=False)}
+    by_statement: dict[str, list[dict[str, Any]]] = {}
+    for check in checks.to_dict("records"):  # plain records: a few hundred small groups, where pandas is slow
+        by_statement.setdefault(check["statement"], []).append(check)
     records = []
     for statement in statements:
         rows = by_statement[statement.id]
         verdict = statement_verdict(rows)
         parts = part_verdicts(rows)
         # the check that decided: one of the weakest part's own (a part's other checks may say less than the part)
-        in_weakest = pd.Series([parts[key] == verdict for key in zip(*(rows[c] for c in PART), strict=True)], index=rows.index)
-        deciding = rows[(rows["status"] == verdict) & in_weakest].iloc[0]
-        checked = int((rows["status"] != "uncheckable").sum())
+        deciding = next(row for row in rows if row["status"] == verdict and parts[part_key(row)] == verdict)
+        checked = sum(row["status"] != "uncheckable" for row in rows)
         detail = deciding["detail"]
         if len(parts) > 1 and verdict != "uncheckable":
             detail = f"{part_name(deciding['stated'], deciding['unit'], deciding['fact'])}: {detail}"
