@@ -715,7 +715,7 @@ def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> p
         deciding = next(row for row in rows if row["status"] == verdict and parts[part_key(row)] == verdict)
         checked = sum(row["status"] != "uncheckable" for row in rows)
         detail = deciding["detail"]
-        if len(parts) > 1 and verdict != "uncheckable":
+        if len(parts) > 1 and verdict != "uncheckable" and detail:
             detail = f"{part_name(deciding['stated'], deciding['unit'], deciding['fact'])}: {detail}"
         unchecked = [key for key, part in parts.items() if part == "uncheckable"]
         if 0 < len(unchecked) < len(parts):
