@@ -23,12 +23,13 @@ from techgap.claims import (
     compare_vintages,
     evaluate,
     load_claims,
-    statement_verdict,
+    part_verdicts,
     streak,
     summarize_statements,
     summary_line,
     to_markdown,
     vacuous_checks,
+    weakest_part,
 )
 from techgap.config import load_project
 from techgap.errors import InputError
@@ -247,6 +248,11 @@ def test_two_facts_stating_the_same_number_are_two_parts_and_the_detail_names_th
     summary = summarize_statements([statement], checks).iloc[0]
     assert summary["status"] == "consistent" and summary["stated"] == 9
     assert summary["detail"] == "9 rank: the report's own; 1 of 4 parts unchecked (1 rank (packaging))"
+
+
+def statement_verdict(checks: pd.DataFrame) -> str:
+    """A statement's verdict from its checks' rows, as summarize_statements makes it: per part, then the weakest."""
+    return weakest_part(part_verdicts(checks).values())
 
 
 def parts(*checks: tuple[str, float]) -> pd.DataFrame:

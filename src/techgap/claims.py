@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -626,6 +626,7 @@ def part_verdicts(checks: pd.DataFrame | list[dict[str, Any]]) -> dict[tuple[flo
 
 
 def part_key(check: Mapping[str, Any]) -> tuple[float, str, str]:
+    """The part a check belongs to: (stated, unit, fact)."""
     return tuple(check[column] for column in PART)
 
 
@@ -634,9 +635,8 @@ def part_name(stated: float, unit: str, fact: str) -> str:
     return f"{stated:g} {unit}" + (f" ({fact})" if fact else "")
 
 
-def statement_verdict(checks: pd.DataFrame | list[dict[str, Any]]) -> str:
-    """A statement's verdict from its checks' rows: per part, then the weakest part."""
-    parts = part_verdicts(checks).values()
+def weakest_part(parts: Collection[str]) -> str:
+    """A statement is as strong as its weakest checked part; uncheckable only if every part is."""
     return next((verdict for verdict in STATEMENT_ORDER if verdict in parts), "uncheckable")
 
 
@@ -709,8 +709,8 @@ def summarize_statements(statements: list[Statement], checks: pd.DataFrame) -> p
     records = []
     for statement in statements:
         rows = by_statement[statement.id]
-        verdict = statement_verdict(rows)
         parts = part_verdicts(rows)
+        verdict = weakest_part(parts.values())
         # the check that decided: one of the weakest part's own (a part's other checks may say less than the part)
         deciding = next(row for row in rows if row["status"] == verdict and parts[part_key(row)] == verdict)
         checked = sum(row["status"] != "uncheckable" for row in rows)
