@@ -170,11 +170,10 @@ def test_fig21_latest_draws_world_bank_fdi_in_billions(project_root: Path, built
     assert edition_files(project_root, "report", "fig21") == before["fig21"]
 
 
-def test_without_an_api_vintage_the_latest_edition_keeps_the_transcribed_values(project_root: Path) -> None:
-    build_group(load_project(project_root), "trade_import_shares")
-    table = latest_table(project_root, "fig16")
+def test_without_an_api_vintage_the_latest_edition_keeps_the_transcribed_values(built_project: Path) -> None:
+    table = latest_table(built_project, "fig16")  # the session's build: the project has no Comtrade vintage
     assert set(table["source"]) == {"trade_import_shares"} and set(table["indicator"]) == {"share_of_us_goods_imports"}
-    assert "The report's own calculation" in meta(project_root, "latest", "fig16")["texts"]["source_line"]["en"]
+    assert "The report's own calculation" in meta(built_project, "latest", "fig16")["texts"]["source_line"]["en"]
 
 
 def test_an_unknown_derive_step_is_named_when_the_config_is_loaded(project_root: Path) -> None:
@@ -191,10 +190,9 @@ def test_an_unknown_derive_step_is_named_when_the_config_is_loaded(project_root:
 # ------------------------------------------------------------- the latest status follows the data
 
 
-def test_the_latest_status_and_reason_follow_the_api_series_once_it_is_drawn(project_root: Path) -> None:
+def test_the_latest_status_and_reason_follow_the_api_series_once_it_is_drawn(project_root: Path, built_project: Path) -> None:
     fixture = "comtrade/us_imports_shaped_2022.json"
-    build_group(load_project(project_root), "trade_import_shares")
-    before = meta(project_root, "latest", "fig16")
+    before = meta(built_project, "latest", "fig16")  # as the session's build drew it, before any API vintage
     assert "independent sources" in before["reason"] and before["status"] == "partial"
     plant_api_vintage(project_root, "comtrade_us_imports", fixture, VINTAGE)
     build_group(load_project(project_root), "trade_import_shares")

@@ -44,8 +44,9 @@ def test_refresh_adds_a_vintage_beside_the_old_one(refreshed):
 
 
 def test_drift_lists_added_removed_and_revised_rows(refreshed):
-    everything = drift(refreshed, load_claims(refreshed.root / "config" / "claims.yaml", refreshed))
-    report = everything[everything["source"] == "oecd_msti"]  # other sources may gain vintages of their own
+    claims = load_claims(refreshed.root / "config" / "claims.yaml", refreshed)
+    report = drift(refreshed, claims, sources=["oecd_msti"])  # other sources may gain vintages of their own
+    assert set(report["source"]) == {"oecd_msti"}
     revised = report[report["change"] == "revised"]
     assert revised[["entity_code", "period", "old_value", "new_value"]].values.tolist() == [
         ["KOR", "2021", pytest.approx(4.930120876), 4.91]
@@ -119,8 +120,13 @@ def _hand_vintage(root, source_id: str, name: str, edits: dict[str, str]):
     return new
 
 
-@pytest.fixture
-def revised(project_root):
+@pytest.fixture(scope="module")
+def revised(tmp_path_factory):
+    """Hand-made vintages of two sources with loud and ordinary revisions, and the drift report over them; the tests
+    only read it, so it is made once."""
+    from conftest import copy_project
+
+    project_root = copy_project(tmp_path_factory.mktemp("revised"), with_figures=False, with_font=False)
     _hand_vintage(
         project_root,
         "oecd_msti",
