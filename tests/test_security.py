@@ -330,6 +330,21 @@ def test_invisible_characters_are_shown_as_code_points_in_markdown(char: str) ->
         assert escape(f"a{char}b") == shown
 
 
+def test_every_invisible_character_is_found_in_a_text_of_any_script() -> None:
+    """The loaders look at each character only when a text is not printable: no invisible character may be printable,
+    and one hidden in Chinese text is found as in ASCII."""
+    import unicodedata
+
+    from techgap.escaping import invisible_characters
+
+    invisible = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) in ("Cf", "Cc", "Zl", "Zp")]
+    assert len(invisible) > 200
+    assert [c for c in invisible if c.isprintable()] == []
+    for char in invisible:
+        assert invisible_characters(f"中文{char}資料") == [char], f"U+{ord(char):04X}"
+    assert invisible_characters("中文 資料，2023 年") == []
+
+
 def _cells(row: str) -> list[str]:
     """A pipe-table row's cells, split where a renderer splits them (at each unescaped '|')."""
     return re.split(r"(?<!\\)\|", row.strip()[1:-1])

@@ -62,8 +62,10 @@ def _invisible(char: str) -> bool:
 
 def invisible_characters(text: str, allowed: str = "") -> list[str]:
     """The invisible format and control characters in ``text`` (see ``_invisible``), except ``allowed``
-    (the line breaks and tabs of a multi-line YAML text), for a loader to refuse."""
-    if text.isascii() and text.isprintable():
+    (the line breaks and tabs of a multi-line YAML text), for a loader to refuse. A printable text has none: Python's
+    ``str.isprintable`` is false for every character of Unicode's Other (Cc, Cf, ...) and Separator (Zl, Zp, ...)
+    categories but the space, so most texts (CJK included) need no look at each character."""
+    if text.isprintable():
         return []
     return [char for char in text if char not in allowed and _invisible(char)]
 
