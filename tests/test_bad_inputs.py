@@ -700,17 +700,35 @@ def test_a_valid_row_with_a_long_note_is_accepted(
 # --- process faults ------------------------------------------------------------------------------
 
 
-def _build(root: Path, **kwargs: object):
+def _build(root: Path, log: Path | None = None, **kwargs: object):
     import subprocess
     import sys
 
+    logging = ["--log", str(log)] if log is not None else []
     return subprocess.Popen(
-        [sys.executable, "-m", "techgap", "--root", str(root), "build-group", "isscc"],
+        [sys.executable, "-m", "techgap", "--root", str(root), *logging, "build-group", "isscc"],
         cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         **kwargs,
     )
+
+
+def _wait_until(phase: str, root: Path, log: Path, process) -> None:  # noqa: ANN001
+    """Until the build job is in ``phase``: "drawing" once its log names the items it draws (it has read the
+    snapshots and draws next), "writing" once its first output, the processed table, has been replaced."""
+    import time
+
+    first = sorted((root / "data" / "processed" / "isscc").glob("*.parquet"))[0]
+    inode = first.stat().st_ino
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if phase == "drawing" and log.is_file() and "items: fig05" in log.read_text(encoding="utf-8"):
+            return
+        if phase == "writing" and first.stat().st_ino != inode:  # written beside and renamed over: a new inode
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"the build ended or hung before {phase}: {process.poll()}")
 
 
 def _temporaries(root: Path) -> list[Path]:
@@ -724,16 +742,16 @@ def built(built_project: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return root, tree_digest(*outputs(root))
 
 
-@pytest.mark.parametrize("delay", [0.9, 2.0])  # while reading and drawing; while writing
-def test_kill_9_mid_build_keeps_every_output_whole_and_the_next_run_cleans_up(delay: float, built) -> None:
+@pytest.mark.parametrize("phase", ["drawing", "writing"])
+def test_kill_9_mid_build_keeps_every_output_whole_and_the_next_run_cleans_up(phase: str, built, tmp_path: Path) -> None:
     import signal
-    import time
 
     root, good = built
-    process = _build(root)
-    time.sleep(delay)
+    log = tmp_path / "build.log"
+    process = _build(root, log)
+    _wait_until(phase, root, log, process)
     process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
+    assert process.wait(timeout=60) == -signal.SIGKILL, "the build ended before the kill"
     after = tree_digest(*outputs(root))
     for path, digest in after.items():
         if not path.endswith(".tmp"):
@@ -747,13 +765,13 @@ def test_kill_9_mid_build_keeps_every_output_whole_and_the_next_run_cleans_up(de
     assert tree_digest(*outputs(root)) == good
 
 
-def test_sigterm_mid_build_leaves_no_temporary_file(built) -> None:
+def test_sigterm_mid_build_leaves_no_temporary_file(built, tmp_path: Path) -> None:
     import signal
-    import time
 
     root, good = built
-    process = _build(root)
-    time.sleep(1.5)
+    log = tmp_path / "build.log"
+    process = _build(root, log)
+    _wait_until("writing", root, log, process)  # while it has temporary files to remove
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
     assert _temporaries(root) == [], "SIGTERM left a temporary file"
