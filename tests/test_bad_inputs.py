@@ -714,21 +714,35 @@ def _build(root: Path, log: Path | None = None, **kwargs: object):
     )
 
 
-def _wait_until(phase: str, root: Path, log: Path, process) -> None:  # noqa: ANN001
-    """Until the build job is in ``phase``: "drawing" once its log names the items it draws (it has read the
-    snapshots and draws next), "writing" once its first output, the processed table, has been replaced."""
+def _stopped_in(phase: str, root: Path, log: Path):  # noqa: ANN202
+    """A build job of the isscc group, stopped (SIGSTOP) in ``phase``: "reading" once its log names the items it builds
+    and none of its outputs is replaced yet (it reads the snapshots, then draws), "writing" once some of its outputs
+    are replaced (written beside and renamed over: a new inode) and others not yet. Writing takes milliseconds: a
+    job the poll did not catch in it ends, and another starts, a few times at most."""
+    import signal
     import time
 
-    first = sorted((root / "data" / "processed" / "isscc").glob("*.parquet"))[0]
-    inode = first.stat().st_ino
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if phase == "drawing" and log.is_file() and "items: fig05" in log.read_text(encoding="utf-8"):
-            return
-        if phase == "writing" and first.stat().st_ino != inode:  # written beside and renamed over: a new inode
-            return
-        time.sleep(0.002)
-    raise AssertionError(f"the build ended or hung before {phase}: {process.poll()}")
+    files = [*sorted((root / "data" / "processed" / "isscc").glob("*.parquet")), *sorted(root.glob("figures/*/fig05/*"))]
+    for _attempt in range(5):
+        before = {path: path.stat().st_ino for path in files}
+        process = _build(root, log)
+        while process.poll() is None:
+            if phase == "reading":
+                ready = log.is_file() and "items: " in log.read_text(encoding="utf-8")
+            else:
+                ready = any(path.stat().st_ino != inode for path, inode in before.items())
+            if ready:
+                process.send_signal(signal.SIGSTOP)
+                replaced = {path for path, inode in before.items() if path.stat().st_ino != inode}
+                if (phase == "reading" and not replaced) or (phase == "writing" and replaced and replaced != set(before)):
+                    return process
+                process.send_signal(signal.SIGCONT)
+                break
+            time.sleep(0.001)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err.decode()
+        log.unlink(missing_ok=True)
+    raise AssertionError(f"the build job was not caught {phase} in 5 runs")
 
 
 def _temporaries(root: Path) -> list[Path]:
@@ -742,16 +756,14 @@ def built(built_project: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return root, tree_digest(*outputs(root))
 
 
-@pytest.mark.parametrize("phase", ["drawing", "writing"])
+@pytest.mark.parametrize("phase", ["reading", "writing"])
 def test_kill_9_mid_build_keeps_every_output_whole_and_the_next_run_cleans_up(phase: str, built, tmp_path: Path) -> None:
     import signal
 
     root, good = built
-    log = tmp_path / "build.log"
-    process = _build(root, log)
-    _wait_until(phase, root, log, process)
+    process = _stopped_in(phase, root, tmp_path / "build.log")
     process.send_signal(signal.SIGKILL)
-    assert process.wait(timeout=60) == -signal.SIGKILL, "the build ended before the kill"
+    assert process.wait(timeout=60) == -signal.SIGKILL
     after = tree_digest(*outputs(root))
     for path, digest in after.items():
         if not path.endswith(".tmp"):
@@ -769,11 +781,10 @@ def test_sigterm_mid_build_leaves_no_temporary_file(built, tmp_path: Path) -> No
     import signal
 
     root, good = built
-    log = tmp_path / "build.log"
-    process = _build(root, log)
-    _wait_until("writing", root, log, process)  # while it has temporary files to remove
+    process = _stopped_in("writing", root, tmp_path / "build.log")  # while it has temporary files to remove
     process.send_signal(signal.SIGTERM)
-    process.wait(timeout=60)
+    process.send_signal(signal.SIGCONT)  # the signal is handled once the job runs again
+    assert process.wait(timeout=60) == -signal.SIGTERM  # the handler removes its files and ends as SIGTERM does
     assert _temporaries(root) == [], "SIGTERM left a temporary file"
     assert tree_digest(*outputs(root)) == good
 

@@ -87,6 +87,17 @@ def _umask() -> int:
 
 
 @contextmanager
+def _terminate_held() -> Iterator[None]:
+    """SIGTERM waits while a temporary file is made and registered: arriving in between, it would leave a file the
+    cleanup does not know of."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` only if the block succeeds,
     so a failed run never leaves a half-written file where a good one was. The file gets the mode any
@@ -96,9 +107,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     _install_cleanup_on_terminate()
     remove_stale_temporaries(target.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.pid{os.getpid()}.", suffix=".tmp", dir=target.parent)
-    tmp = Path(tmp_name)
-    _LIVE_TEMPORARIES.add(tmp)
+    with _terminate_held():
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.pid{os.getpid()}.", suffix=".tmp", dir=target.parent)
+        tmp = Path(tmp_name)
+        _LIVE_TEMPORARIES.add(tmp)
     try:
         os.fchmod(fd, 0o666 & ~_umask())
         os.close(fd)
