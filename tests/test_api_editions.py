@@ -171,7 +171,8 @@ def test_fig21_latest_draws_world_bank_fdi_in_billions(project_root: Path, built
 
 
 def test_without_an_api_vintage_the_latest_edition_keeps_the_transcribed_values(built_project: Path) -> None:
-    table = latest_table(built_project, "fig16")  # the session's build: the project has no Comtrade vintage
+    assert not list((built_project / "data" / "raw").glob("comtrade_*")), "the session's build has a Comtrade vintage"
+    table = latest_table(built_project, "fig16")
     assert set(table["source"]) == {"trade_import_shares"} and set(table["indicator"]) == {"share_of_us_goods_imports"}
     assert "The report's own calculation" in meta(built_project, "latest", "fig16")["texts"]["source_line"]["en"]
 

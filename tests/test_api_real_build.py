@@ -1,5 +1,5 @@
 """Real recorded Comtrade answers (tests/fixtures/comtrade/*.provenance.yaml, real: true), replayed through
-the refresh's own HTTP stack, then normalize and build, end to end.
+the refresh's own HTTP stack, normalized, and the item drawn in both editions as `techgap render ITEM` draws it.
 
 No real recorded answer holds what fig16/fig17/fig18 draw (the World row and Taiwan for reporter USA or
 China): the real ones answer other requests (China's trade with Argentina and Germany in 2010; US trade
