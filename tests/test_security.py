@@ -331,15 +331,16 @@ def test_invisible_characters_are_shown_as_code_points_in_markdown(char: str) ->
 
 
 def test_every_invisible_character_is_found_in_a_text_of_any_script() -> None:
-    """The loaders look at each character only when a text is not printable: no invisible character may be printable,
-    and one hidden in Chinese text is found as in ASCII."""
-    from techgap.escaping import _invisible, invisible_characters
+    """The loaders and escapes look at each character only when a text is not printable: no invisible character may be
+    printable, and one hidden in Chinese text is found, and shown as its code point, as in ASCII."""
+    from techgap.escaping import _invisible, invisible_characters, visible_controls
 
     invisible = [chr(c) for c in range(0x110000) if _invisible(chr(c))]
     assert len(invisible) > 200
     assert [c for c in invisible if c.isprintable()] == []
     for char in invisible:
         assert invisible_characters(f"中文{char}資料") == [char], f"U+{ord(char):04X}"
+        assert char not in visible_controls(f"中文{char}資料"), f"U+{ord(char):04X}"
     assert invisible_characters("中文 資料，2023 年") == []
 
 

@@ -79,7 +79,7 @@ def visible_controls(text: str) -> str:
     """``text`` with each invisible format or control character written as ``\\uXXXX`` (U+202E, the
     right-to-left override, becomes the six characters ``\\u202e``); tab, CR and LF become a space.
     Everything else, CJK and look-alike letters included, is left as it is."""
-    if text.isascii() and text.isprintable():
+    if text.isprintable():  # as in invisible_characters; tab, CR and LF are not printable
         return text
     out = []
     for char in text:
