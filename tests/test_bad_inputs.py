@@ -865,6 +865,60 @@ def test_outputs_are_created_with_the_users_umask(umask: int, mode: int, tmp_pat
     assert stat.S_IMODE((tmp_path / "figures" / "index.html").stat().st_mode) == mode
 
 
+def test_ctrl_c_the_moment_the_temporary_file_is_made_removes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """KeyboardInterrupt right after the temporary file exists, before anything is written to it."""
+    import os
+
+    from techgap.io import write_bytes
+
+    target = tmp_path / "figures" / "fig.png"
+    target.parent.mkdir()
+    target.write_bytes(b"last good")
+    real_open = os.open
+
+    def open_then_interrupt(*args, **kwargs):
+        os.close(real_open(*args, **kwargs))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "open", open_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_bytes(target, b"new")
+    monkeypatch.undo()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["fig.png"]
+    assert target.read_bytes() == b"last good"
+
+
+# A process whose temporary file is made and which is then sent ``signal`` at once, before it writes anything.
+SIGNALLED_WRITER = """
+import os, signal, sys
+from techgap.io import write_bytes
+real_open = os.open
+def open_then_signal(*args, **kwargs):
+    fd = real_open(*args, **kwargs)
+    os.kill(os.getpid(), getattr(signal, sys.argv[2]))
+    return fd
+os.open = open_then_signal
+write_bytes(sys.argv[1], b"new")
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_a_terminating_signal_the_moment_the_temporary_file_is_made_removes_it(name: str, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "figures" / "fig.png"
+    target.parent.mkdir()
+    target.write_bytes(b"last good")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-c", SIGNALLED_WRITER, str(target), name], env=env, capture_output=True, timeout=60)
+    assert done.returncode == -getattr(signal, name), done.stderr.decode()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["fig.png"], "the signal left a temporary file"
+    assert target.read_bytes() == b"last good"
+
+
 def test_ctrl_c_while_writing_removes_the_temporary_file(tmp_path: Path) -> None:
     from techgap.io import atomic_path
 

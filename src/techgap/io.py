@@ -6,8 +6,8 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,11 +30,14 @@ def sha256_file(path: str | Path) -> str:
 
 _LIVE_TEMPORARIES: set[Path] = set()  # this process's temporary files, removed if it is terminated
 _TEMPORARY_NAME = re.compile(r"^\..+\.pid(\d+)\.[^.]+\.tmp$")
+# Signals that end a process without Python's exceptions: SIGTERM (what Snakemake and most supervisors send) and
+# SIGHUP (the terminal closed). Ctrl-C (SIGINT) raises KeyboardInterrupt, which atomic_path's `finally` handles.
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 
 
 def _remove_live_temporaries(signum: int, frame: object) -> None:
-    """SIGTERM (what Snakemake and most supervisors send): remove this process's temporary files, then
-    die of the signal as if no handler were installed, so the exit status still says 'terminated'."""
+    """Remove this process's temporary files, then die of the signal as if no handler were installed, so the exit
+    status still says which signal ended it."""
     for tmp in list(_LIVE_TEMPORARIES):
         try:
             tmp.unlink()
@@ -45,9 +48,12 @@ def _remove_live_temporaries(signum: int, frame: object) -> None:
 
 
 def _install_cleanup_on_terminate() -> None:
-    """Only in the main thread and only where nobody else handles SIGTERM."""
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _remove_live_temporaries)
+    """Only in the main thread and only for signals nobody else handles."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in _TERMINATING:
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _remove_live_temporaries)
 
 
 def _process_is_alive(pid: int) -> bool:
@@ -80,40 +86,21 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-@contextmanager
-def _terminate_held() -> Iterator[None]:
-    """SIGTERM waits while a temporary file is made and registered: arriving in between, it would leave a file the
-    cleanup does not know of."""
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
 @contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` only if the block succeeds,
-    so a failed run never leaves a half-written file where a good one was. The file gets the mode any
-    new file would (0666 less the umask; mkstemp alone gives 0600), and the temporary is removed on any
-    exit: an exception, Ctrl-C, or SIGTERM."""
+    so a failed run never leaves a half-written file where a good one was. The temporary is removed on any
+    exit: an exception, Ctrl-C, SIGTERM or SIGHUP. It is registered for removal before it is created, so a
+    signal at any moment finds every file this process made; it gets the mode any new file would (0666 less
+    the umask)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _install_cleanup_on_terminate()
     remove_stale_temporaries(target.parent)
-    with _terminate_held():
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.pid{os.getpid()}.", suffix=".tmp", dir=target.parent)
-        tmp = Path(tmp_name)
-        _LIVE_TEMPORARIES.add(tmp)
+    tmp = target.parent / f".{target.name}.pid{os.getpid()}.{secrets.token_hex(6)}.tmp"
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
-        os.close(fd)
+        _LIVE_TEMPORARIES.add(tmp)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # O_EXCL: never another's file
         yield tmp
         os.replace(tmp, target)
     except OSError as exc:
@@ -122,8 +109,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise
     finally:
         _LIVE_TEMPORARIES.discard(tmp)
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
 
 
 def write_bytes(target: str | Path, data: bytes) -> None:
