@@ -53,6 +53,28 @@ def test_python_tag_in_items_yaml_is_rejected_and_not_run(
     assert "hi" not in capfd.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("value", "tag"),
+    [
+        # "Figure 1 \u202e" as base64: decoded, it would carry a bidi override no check of the text as written sees
+        ("!!binary RmlndXJlIDEg4oCu", "binary"),
+        ("!!set {a: null, b: null}", "set"),
+        ("!!omap [a: 1]", "omap"),
+    ],
+    ids=["binary", "set", "omap"],
+)
+def test_a_core_yaml_tag_is_refused_naming_the_line(value: str, tag: str, project_root: Path) -> None:
+    items = project_root / "config" / "items.yaml"
+    lines = items.read_text(encoding="utf-8").split("\n")
+    number = next(i for i, line in enumerate(lines) if line.startswith("  title: ")) + 1
+    lines[number - 1] = f"  title: {value}"
+    items.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(InputError) as excinfo:
+        load_project(project_root)
+    assert excinfo.value.path == str(items) and excinfo.value.line == number
+    assert f"the YAML tag 'tag:yaml.org,2002:{tag}' is not allowed" in str(excinfo.value)
+
+
 def test_python_tag_in_provenance_is_rejected_and_not_run(
     project_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -403,7 +403,7 @@ class EntitySpec(Strict):
     country: str | None = None  # a company's or institution's home economy: it takes that economy's colour
 
 
-PLAIN_YAML = "plain YAML: real dates, no anchors, aliases or repeated keys"
+PLAIN_YAML = "plain YAML: real dates, no tags, anchors, aliases or repeated keys"
 
 
 class _RefusedYAML(Exception):
@@ -416,15 +416,24 @@ class _RefusedYAML(Exception):
 
 
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# What plain YAML resolves to without a tag: text, numbers, true/false, null, dates, lists and mappings.
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
 
 
 class StrictLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
-    """libyaml's safe loader that also refuses aliases (a node constructed twice), merge keys and duplicate
-    mapping keys. An alias is refused when it is first met, so an alias bomb is never expanded."""
+    """libyaml's safe loader that also refuses tags (!!binary, !!set, any other), aliases (a node constructed
+    twice), merge keys and duplicate mapping keys. An alias is refused when it is first met, so an alias bomb is
+    never expanded."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
             raise _RefusedYAML(node.start_mark.line + 1, "an alias (*name) repeats an anchored node; write the value out")
+        if node.tag not in _PLAIN_TAGS:  # !!binary would decode to text no check saw; !!set has no order
+            raise _RefusedYAML(
+                node.start_mark.line + 1, f"the YAML tag {escaped(node.tag)!r} is not allowed; write the value out"
+            )
         return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
