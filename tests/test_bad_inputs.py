@@ -663,6 +663,98 @@ def test_bad_chart_name_or_undeclared_source_is_a_message_not_a_key_error(
     assert tree_digest(*outputs(project_root)) == before
 
 
+FIG01_PERIODS = "periods: {report: {from: 2010, to: 2022}, latest: {from: 2010, to: latest}}"
+FIG16_STATUS = "latest: {if_source: comtrade_us_imports, then: {complete: reproduced, incomplete: partial}, else: partial}"
+
+# (name, old, new, item, field, the key the message names, a key the expected part or the hint names)
+MISTYPED_KEYS = [
+    ("spec_key", "    bar_label: {zh: R&D", "    bar_lable: {zh: R&D", "fig01", "spec.bar_lable", "bar_lable", "bar_label"),
+    (
+        "key_of_one_form_of_several",  # derive takes a step of several kinds: the yoy step is the one meant
+        "{yoy: rd_expenditure, as:",
+        "{yoy: rd_expenditure, bogus: 1, as:",
+        "fig01",
+        "spec.derive[0].bogus",
+        "bogus",
+        "yoy",
+    ),
+    (
+        "key_of_the_newest_periods_form",
+        FIG01_PERIODS,
+        "periods: {report: {from: 2010, to: 2022}, latest: {latest: 4, lastest: 3}}",
+        "fig01",
+        "spec.data[0].periods.lastest",
+        "lastest",
+        "latest",
+    ),
+    (
+        "edition_switch_with_a_third_key",
+        FIG01_PERIODS,
+        "periods: {report: {from: 2010, to: 2022}, latest: {from: 2010, to: latest}, lates: {from: 2010, to: 2022}}",
+        "fig01",
+        "spec.data[0].periods",
+        "lates",
+        "latest",
+    ),
+    (
+        "edition_switch_key_misspelt",
+        "to: {report: 2022, latest: latest}}",
+        "to: {report: 2022, latst: latest}}",
+        "fig01",
+        "spec.require_complete[0].to",
+        "latst",
+        "latest",
+    ),
+    ("source_switch_key_misspelt", FIG16_STATUS, FIG16_STATUS.replace("else:", "els:"), "fig16", "status.latest", "els", "else"),
+    (
+        "status_switch_with_a_third_key",
+        '  status: reproduced\n  status_reason: "Final NBS',
+        '  status: {report: reproduced, latest: reproduced, extra: reproduced}\n  status_reason: "Final NBS',
+        "fig01",
+        "status",
+        "extra",
+        "report",
+    ),
+    ("item_key", '  source_note: {zh: "年增率', '  sourcenote: {zh: "年增率', "fig01", "sourcenote", "sourcenote", "source_note"),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "item", "field", "key", "hint"), [pytest.param(*case[1:], id=case[0]) for case in MISTYPED_KEYS]
+)
+def test_a_mistyped_key_anywhere_in_an_item_is_named_with_the_item_and_the_field(
+    old: str, new: str, item: str, field: str, key: str, hint: str, project_root: Path
+) -> None:
+    from techgap.config import load_project
+    from techgap.errors import InputError
+
+    items = _item_refs_case(project_root, old, new)
+    with pytest.raises(InputError) as excinfo:
+        load_project(project_root)
+    error = excinfo.value
+    assert error.path == str(items.resolve()) and error.field == field, str(error)
+    assert f"item {item}: " in str(error) and f"unknown key {key!r}" in str(error), str(error)
+    assert hint in str(error), f"neither the message nor the expected part names {hint!r}: {error}"
+
+
+def test_status_and_snakemake_stop_at_a_mistyped_spec_key_naming_it(project_root: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import snakemake
+
+    _item_refs_case(project_root, "    bar_label: {zh: R&D", "    bar_lable: {zh: R&D")
+    status = subprocess.run(
+        [sys.executable, "-m", "techgap", "--root", str(project_root), "status"], capture_output=True, text=True, timeout=120
+    )
+    planned = snakemake(project_root, "-n", check=False, timeout=300)
+    for result in (status, planned):
+        said = result.stdout + result.stderr
+        assert result.returncode != 0
+        assert "items.yaml, field 'spec.bar_lable': item fig01: unknown key 'bar_lable'" in said, said[-2000:]
+        assert "did you mean 'bar_label'?" in said
+
+
 def test_every_chart_kind_has_a_drawing_and_every_drawing_a_kind() -> None:
     """The registry of kinds (techgap.kinds) and the draw functions registered for them (techgap.render) agree;
     every real item names a kind, and the real items load."""

@@ -252,7 +252,7 @@ def test_a_misspelt_entity_fails_naming_the_item_and_the_field(project_root):
         (
             "to: 2021}, latest: {from: 2010, to: latest}}\n",
             "to: 2021}, latest: {from: 2010, to: latset}}\n",
-            "spec.data[0].periods",
+            "spec.data[0].periods.to",
         ),
         ("  group: oecd_msti\n  chart: line", "  group: oecd_msti\n  chart: lines", "chart"),
     ],

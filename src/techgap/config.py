@@ -520,6 +520,26 @@ def _validated(path: Path, model: type[BaseModel], data: Any, what: str) -> Any:
         raise InputError(path, f"{what}: {first['msg']}", field=field or None, expected=expected) from None
 
 
+def _validated_item(path: Path, body: Any) -> ItemSpec:
+    """One item of items.yaml or analysis.yaml; a mistyped switch or key is named with the item and the field."""
+    what = f"item {body['id']}" if isinstance(body, dict) and isinstance(body.get("id"), str) else "item"
+    mistyped = next(switches.mistyped_switches(body, ""), None)
+    if mistyped is not None:
+        field, problem = mistyped
+        raise InputError(path, f"{what}: {problem}", field=field, expected="a switch with exactly its keys (docs/figures.md)")
+    try:
+        return ItemSpec.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        if first["type"] == "extra_forbidden" and len(first["loc"]) == 1:
+            key, keys = str(first["loc"][0]), keys_of(ItemSpec)
+            raise InputError(
+                path, f"{what}: unknown key {key!r}{did_you_mean(key, keys)}", field=field, expected=", ".join(keys)
+            ) from None
+        raise InputError(path, f"{what}: {first['msg']}", field=field) from None
+
+
 def settings_from_mapping(mapping: Any, origin: str | Path = "config/config.yaml") -> Settings:
     """Settings from an already loaded mapping (Snakemake's merged `config`), with pydantic's deeper checks."""
     return _validated(Path(origin), Settings, mapping, "settings")
@@ -629,10 +649,10 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
             )
 
     items_path = cfg / "items.yaml"
-    items += [(items_path, _validated(items_path, ItemSpec, body, "item")) for body in load_yaml(items_path) or []]
+    items += [(items_path, _validated_item(items_path, body)) for body in load_yaml(items_path) or []]
     analysis_path = cfg / "analysis.yaml"
     if analysis_path.exists():
-        items += [(analysis_path, _validated(analysis_path, ItemSpec, body, "item")) for body in analysis_items(analysis_path)]
+        items += [(analysis_path, _validated_item(analysis_path, body)) for body in analysis_items(analysis_path)]
     seen: set[str] = set()
     for items_path, item in items:
         if item.id in seen:
@@ -724,36 +744,80 @@ def _validated_part(path: Path, item: ItemSpec, model: type[BaseModel], value: A
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains a missing key
-        loc = [str(part) for part in first["loc"] if not str(part).startswith(("function-", "tagged-union"))]
-        # A key that takes one of several forms (periods: a list, {from, to} or {latest: N}): pydantic names the
-        # form it tried (PeriodRange, list[str]); the error is the key's, whichever form was meant.
-        union = next((i for i, part in enumerate(loc) if part[:1].isupper() or "[" in part or part in _TYPE_NAMES), None)
-        if union is not None:
-            loc = loc[:union]
-            field = where + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc)
+        errors = [(error, _readable_loc(error["loc"])) for error in exc.errors()]
+    owner, owner_at = model, 0  # the model whose keys the error's location continues from, and where it starts
+    while True:
+        first, loc = next(((e, loc) for e, loc in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains a gap
+        form = _form_index(loc)
+        if form is None:
+            break
+        # A key that takes one of several forms (periods: a list, {from, to} or {latest: N}; derive: a step of
+        # several kinds): pydantic reports every form it tried. The form the value fits best is the one meant: the
+        # one with the fewest errors, a stray key counting less than a value of another shape.
+        tried: dict[str, list[tuple[dict, list[str]]]] = {}
+        for error, at in errors:
+            if _form_index(at) == form and at[:form] == loc[:form]:
+                tried.setdefault(at[form], []).append((error, at))
+        ranked = sorted(tried.items(), key=lambda named: _misfit(named[1]))
+        if len(ranked) > 1 and _misfit(ranked[0][1]) == _misfit(ranked[1][1]):  # no form fits better than another
             raise InputError(
                 path,
-                f"item {item.id}: {loc[-1] if loc else where} is none of the forms it may take ({which})",
-                field=field,
+                f"item {item.id}: {loc[form - 1] if form else where} is none of the forms it may take ({which})",
+                field=where + _field_path(loc[:form]),
                 expected="the forms docs/figures.md gives for this key",
             ) from None
-        field = where + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc)
-        if first["type"] == "extra_forbidden":
-            key = loc[-1] if loc else "?"
-            owner = _model_at(model, loc[:-1])
-            keys = keys_of(owner) if owner is not None else []
-            raise InputError(
-                path,
-                f"item {item.id}: unknown key {key!r} in {where} ({which}){did_you_mean(key, keys)}",
-                field=field,
-                expected=", ".join(keys) if keys else "the keys this kind defines (docs/figures.md)",
-            ) from None
-        raise InputError(path, f"item {item.id}: {first['msg']} ({which})", field=field) from None
+        name, meant = ranked[0]
+        owner, owner_at = _form_model(name), form
+        errors = [(error, at[:form] + at[form + 1 :]) for error, at in meant]
+    field = where + _field_path(loc)
+    if first["type"] == "extra_forbidden":
+        key = loc[-1] if loc else "?"
+        parent = _model_at(owner, loc[owner_at:-1]) if owner is not None else None
+        keys = keys_of(parent) if parent is not None else []
+        raise InputError(
+            path,
+            f"item {item.id}: unknown key {key!r} in {where} ({which}){did_you_mean(key, keys)}",
+            field=field,
+            expected=", ".join(keys) if keys else "the keys this kind defines (docs/figures.md)",
+        ) from None
+    raise InputError(path, f"item {item.id}: {first['msg']} ({which})", field=field) from None
 
 
 _TYPE_NAMES = {"int", "str", "float", "bool", "none", "dict", "list"}
+_VALIDATED_FORM = re.compile(r"^function-\w+\[.*, (\w+)\]$")  # pydantic's name for a form with a validator
+
+
+def _readable_loc(loc: tuple[Any, ...]) -> list[str]:
+    """pydantic's error location as the YAML's keys, with each form tried named by its model ('PeriodRange')."""
+    parts = []
+    for part in map(str, loc):
+        validated = _VALIDATED_FORM.match(part)
+        if validated:
+            parts.append(validated.group(1))
+        elif not part.startswith("tagged-union"):
+            parts.append(part)
+    return parts
+
+
+def _form_index(loc: list[str]) -> int | None:
+    """Where in ``loc`` pydantic names the form of a several-form key that it tried (a model or a type)."""
+    return next((i for i, part in enumerate(loc) if part[:1].isupper() or "[" in part or part in _TYPE_NAMES), None)
+
+
+def _misfit(errors: list[tuple[dict, list[str]]]) -> tuple[int, int]:
+    """How badly a value fits a form: errors saying it is not of the form's shape at all, then errors in all."""
+    return sum(error["type"].endswith("_type") for error, _ in errors), len(errors)
+
+
+def _form_model(name: str) -> type[BaseModel] | None:
+    import techgap.kinds
+
+    found = getattr(techgap.kinds, name, None)
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
+
+
+def _field_path(loc: list[str]) -> str:
+    return "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc)
 
 
 def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel] | None:

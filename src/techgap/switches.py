@@ -9,6 +9,7 @@ resolves them against a project.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +17,46 @@ EDITIONS = ("report", "latest")
 EDITION_KEYS = frozenset(EDITIONS)
 SOURCE_KEYS = frozenset({"if_source", "then", "else"})
 COVERAGE_KEYS = frozenset({"complete", "incomplete"})
+
+
+# Each kind of switch: its name, its keys, and the keys that make a mapping one whatever else it holds ('latest'
+# alone does not: `periods: {latest: 4}` is a form of its own).
+SWITCH_KINDS = (
+    ("an edition switch", EDITIONS, {"report"}),
+    ("a source switch", ("if_source", "then", "else"), {"if_source"}),
+    ("a coverage switch", ("complete", "incomplete"), {"complete", "incomplete"}),
+)
+
+
+def mistyped_switches(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """(field, what is wrong) for each mapping in ``value`` meant as a switch without exactly the switch's keys:
+    `{report: A, latest: B, lates: C}`, `{if_source: S, then: A, els: B}`, `{latst: A, report: B}`. A mapping is
+    meant as a switch when it holds a key that starts one, or holds some of its keys and a near miss of one it
+    lacks; anything else is left to the model of the key it is under."""
+    if isinstance(value, list):
+        for number, inner in enumerate(value):
+            yield from mistyped_switches(inner, f"{where}[{number}]")
+        return
+    if not isinstance(value, dict):
+        return
+    keys = {str(key) for key in value}
+    for name, ordered, starting in SWITCH_KINDS:
+        switch_keys = set(ordered)
+        if keys == switch_keys or not keys & switch_keys:
+            continue
+        missing, extra = sorted(switch_keys - keys), sorted(keys - switch_keys)
+        near = {key: difflib.get_close_matches(key, missing, n=1) for key in extra}
+        if not keys & starting and not any(near.values()):
+            continue
+        takes = ", ".join(ordered[:-1]) + " and " + ordered[-1]
+        if extra:
+            hint = f" (did you mean {near[extra[0]][0]!r}?)" if near[extra[0]] else ""
+            yield where, f"unknown key {extra[0]!r} in {name}, which takes exactly {takes}{hint}"
+        else:
+            yield where, f"{name} takes exactly {takes}; {missing[0]!r} is missing"
+        return
+    for key, inner in value.items():
+        yield from mistyped_switches(inner, f"{where}.{key}" if where else str(key))
 
 
 def is_edition_switch(value: object) -> bool:
