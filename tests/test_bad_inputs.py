@@ -755,6 +755,31 @@ def test_status_and_snakemake_stop_at_a_mistyped_spec_key_naming_it(project_root
         assert "did you mean 'bar_label'?" in said
 
 
+FIG01_FINAL_FORMAT = 'document: nbs_comm_2022, format: "{:,.1f}"}'
+
+
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [
+        ("{:,.1f", "unmatched '{'"),  # a missing brace: once a build error naming nothing
+        ("{0.__class__.__mro__}", "exactly one field for the number"),  # reached into the value's object
+        ("{:,.1f} and {:g}", "exactly one field for the number"),
+        ("{:>999999999}", "a width or precision of 100 or more"),
+        ("{:d}", "does not write a number"),
+    ],
+    ids=["unmatched_brace", "attribute", "two_fields", "huge_width", "integer_code"],
+)
+def test_a_bad_number_format_is_refused_naming_the_item_and_the_field(written: str, words: str, project_root: Path) -> None:
+    from techgap.config import load_project
+    from techgap.errors import InputError
+
+    items = _item_refs_case(project_root, FIG01_FINAL_FORMAT, f'document: nbs_comm_2022, format: "{written}"}}')
+    with pytest.raises(InputError) as excinfo:
+        load_project(project_root)
+    assert excinfo.value.path == str(items.resolve()) and excinfo.value.field == "facts.final.format", str(excinfo.value)
+    assert "item fig01: " in str(excinfo.value) and words in str(excinfo.value)
+
+
 def test_every_chart_kind_has_a_drawing_and_every_drawing_a_kind() -> None:
     """The registry of kinds (techgap.kinds) and the draw functions registered for them (techgap.render) agree;
     every real item names a kind, and the real items load."""

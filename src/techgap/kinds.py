@@ -12,9 +12,11 @@ Light on purpose (pydantic only): config loading validates specs without importi
 from __future__ import annotations
 
 import difflib
+import re
+import string
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from techgap import periods as period_grammar
 from techgap.model import Bilingual, Strict
@@ -40,6 +42,27 @@ def _period_or_token(value: str) -> str:
 
 
 Period = Text
+
+
+def _number_format(value: str) -> str:
+    """A Python format with one field, the number, and literal text around it ("{:,.1f}", "{:g}%"): a format may
+    not name a field or attribute (it would reach into the value's object) and it must write a number."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
+    except ValueError as exc:  # "{:,.1f": unmatched '{'
+        raise ValueError(f"format {value!r}: {exc}") from None
+    if len(fields) != 1 or fields[0][0] != "" or fields[0][2] or "{" in fields[0][1]:
+        raise ValueError(f"format {value!r} must hold exactly one field for the number, e.g. '{{:,.1f}}' or '{{:g}}%'")
+    if re.search(r"\d{3,}", fields[0][1]):  # a width or precision of hundreds of characters is a typo
+        raise ValueError(f"format {value!r}: a width or precision of 100 or more")
+    try:
+        value.format(1234.5)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"format {value!r} does not write a number: {exc}") from None
+    return value
+
+
+NumberFormat = Annotated[str, AfterValidator(_number_format)]
 
 
 # --- data selections, derived series, facts ---------------------------------------------------------------
@@ -168,7 +191,7 @@ class Fact(Strict):
     period: Text | None = Field(default=None, description="narrows the rows to one period; `latest`: the newest")
     category: Text | None = Field(default=None, description="narrows the rows to one category")
     document: str | None = Field(default=None, description="narrows the rows to one document (else the preferred one)")
-    format: str = Field(default="{:g}", description="how the value is written, a Python format")
+    format: NumberFormat = Field(default="{:g}", description="how the value is written, a Python format")
     scale: float = Field(default=1.0, description="the value times this before it is written")
 
 
@@ -205,14 +228,14 @@ class FigureSpec(DataSpec):
 
     ylabel: Bilingual | None = Field(default=None, description="the value axis's measure (the subtitle when none is given)")
     width: float = Field(default=8.0, gt=0, le=9.3, description="the figure's width in inches (at most 9.3)")
-    format: str = Field(default="{:g}", description="how value labels are written, a Python format")
+    format: NumberFormat = Field(default="{:g}", description="how value labels are written, a Python format")
 
 
 class LineSpec(FigureSpec):
     """One line per entity over periods; a missing year is a gap in the line."""
 
     kind: ClassVar[str] = "line"
-    format: str = Field(default="{:.2f}", description="how value labels are written, a Python format")
+    format: NumberFormat = Field(default="{:.2f}", description="how value labels are written, a Python format")
     entities: list[str] = Field(default_factory=list, description="the order of the lines and the legend")
     source_marks: dict[str, Bilingual] = Field(
         default_factory=dict, description="points from another source (key) marked with a square and this legend entry"
@@ -224,7 +247,7 @@ class BarLineSpec(FigureSpec):
     """A level as bars above and its growth or intensity as a line below, sharing the period axis."""
 
     kind: ClassVar[str] = "bar_line"
-    format: str = Field(default="{:,.0f}", description="how the bars' value labels are written")
+    format: NumberFormat = Field(default="{:,.0f}", description="how the bars' value labels are written")
     bar_indicator: str = Field(description="the indicator drawn as bars")
     line_indicator: str = Field(description="the indicator drawn as a line")
     bar_label: Bilingual = Field(description="the bar panel's title")
@@ -237,7 +260,7 @@ class MeasurePanelsSpec(FigureSpec):
     measure_labels: dict[str, Bilingual] | None = Field(
         default=None, description="indicator -> label: two measures are drawn in panels of their own, never as one series"
     )
-    measure_formats: dict[str, str] = Field(
+    measure_formats: dict[str, NumberFormat] = Field(
         default_factory=dict, description="indicator -> how its value labels are written in its panels (else `format`)"
     )
     document_notes: dict[str, Bilingual] = Field(
