@@ -14,6 +14,7 @@ from conftest import ROOT, plant_payload, snapshot_dir
 
 from techgap import cli
 from techgap.config import load_project
+from techgap.vocabulary import VERDICTS
 
 
 def _run(*argv: object) -> int:
@@ -294,6 +295,9 @@ def test_claims_check_has_a_header_and_filters_by_verdict(capsys):
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["claims", "--check", "--status", "wrong"])
     assert "invalid choice: 'wrong'" in capsys.readouterr().err
+    for shown, stored in ((term.en, key) for key, term in VERDICTS.items()):  # as the pages word it, or as stored
+        assert cli.build_parser().parse_args(["claims", "--check", "--status", shown]).status == [stored]
+        assert cli.build_parser().parse_args(["claims", "--check", "--status", stored]).status == [stored]
 
 
 def test_checksums_records_a_provenance_correction_with_its_reason(project_root, capsys):

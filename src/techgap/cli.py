@@ -161,6 +161,13 @@ def claim_verdicts() -> tuple[str, ...]:
     return VERDICTS
 
 
+def claim_verdict(text: str) -> str:
+    """A verdict as the pages word it ('not checked') or as the ledger's files store it ('uncheckable')."""
+    from techgap.vocabulary import VERDICTS
+
+    return next((key for key, term in VERDICTS.items() if text == term.en), text)
+
+
 def check_lines(checks: pd.DataFrame, statuses: list[str] | None = None) -> list[str]:
     """`claims --check`: a header, then one line per check (only those of ``statuses`` when given)."""
     shown = checks if not statuses else checks[checks["status"].isin(statuses)]
@@ -497,8 +504,9 @@ def build_parser(root: Path | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "--status",
         action="append",
+        type=claim_verdict,
         choices=claim_verdicts(),
-        help="with --check, print only the checks with this verdict (repeat for several)",
+        help="with --check, print only the checks with this verdict (repeat for several); 'not checked' is uncheckable",
     )
     p.add_argument(
         "--previous",
