@@ -456,6 +456,17 @@ def test_without_periods_asked_for_a_missing_cell_is_one_of_the_grid_drawn():
     assert missing_cells(rows, item, lambda code: code, "en") == "B 2023"
 
 
+def test_a_year_before_asked_for_as_latest_1y_and_absent_is_a_missing_cell():
+    """tab07's latest edition after a new quarter without the same quarter a year before: its table showed that
+    quarter's column empty while its reason said "missing: none"."""
+    rows = pd.DataFrame(
+        [("A", "x", "2026Q1", 1.0), ("B", "x", "2026Q1", 2.0)], columns=["entity_code", "indicator", "period", "value"]
+    )
+    selection = {"source": "s", "indicator": "x", "entities": ["A", "B"], "periods": ["latest", "latest-1y"]}
+    item = SimpleNamespace(spec=GroupedBarSpec.model_validate({"data": [selection]}))
+    assert missing_cells(rows, item, lambda code: code, "en") == "A 2025Q1; B 2025Q1"
+
+
 def test_a_long_list_of_periods_reads_as_its_span_and_a_list_of_missing_cells_says_how_many():
     """tab01's subtitle read '2018-04-16…2023-08-09 (25)' over 26 events (25 dates): a caption gives the span only."""
     from techgap import periods

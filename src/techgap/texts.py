@@ -142,8 +142,14 @@ def _expected_periods(selection: Selection, rows: pd.DataFrame) -> list[str]:
             years = [int(p[:4]) for p in rows.loc[rows["value"].notna(), "period"]]
             last = max(years, default=wanted.first)
         return [str(y) for y in range(wanted.first, int(last) + 1)]
-    if isinstance(wanted, list):
-        return [p for p in wanted if not p.startswith("latest")] or sorted(set(rows["period"]))
+    if isinstance(wanted, list):  # `latest` tokens resolved as the drawing resolves them, against the newest drawn
+        observed = [p for p in set(rows.loc[rows["value"].notna(), "period"]) if not periods.is_forecast(p)]
+        if observed:
+            newest = max(observed, key=periods.order)
+            resolved = [periods.resolve_latest(p, newest) if periods.LATEST.match(p) else p for p in wanted]
+        else:
+            resolved = [p for p in wanted if not periods.LATEST.match(p)]
+        return resolved or sorted(set(rows["period"]))
     return sorted(set(rows["period"]), key=periods.order)  # every period some row has: the grid drawn
 
 
