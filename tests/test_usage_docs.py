@@ -84,3 +84,20 @@ def test_the_jobs_run_in_the_venv_and_no_file_claims_a_conda_environment() -> No
     profile = (ROOT / "profiles" / "default" / "config.yaml").read_text(encoding="utf-8")
     assert "use-conda" not in profile and "software-deployment-method" not in profile and "sdm" not in profile
     assert "There is no conda environment" in USAGE and "scripts/setup.sh" in USAGE
+
+
+def test_the_table_of_chart_kinds_in_docs_figures_md_is_made_from_the_models() -> None:
+    from techgap.cli import KINDS_DOC, kinds_part, with_generated_part
+
+    text = (ROOT / KINDS_DOC[0]).read_text(encoding="utf-8")
+    assert with_generated_part(text, KINDS_DOC, kinds_part()) == text, "run `python -m techgap kinds`"
+
+
+def test_the_table_of_data_terms_in_docs_data_terms_md_is_made_from_provenance() -> None:
+    """The checked-in table against the checked-in provenance: a new vintage whose title or licence differs
+    makes this fail until `python -m techgap data-terms` has rewritten it."""
+    from techgap.cli import TERMS_DOC, terms_part, with_generated_part
+    from techgap.config import load_project
+
+    text = (ROOT / TERMS_DOC[0]).read_text(encoding="utf-8")
+    assert with_generated_part(text, TERMS_DOC, terms_part(load_project(ROOT))) == text, "run `python -m techgap data-terms`"

@@ -234,28 +234,46 @@ def _changelog(args: argparse.Namespace) -> None:
     log_written(log, [project.root / CHANGELOG_FILE])
 
 
-KINDS_DOC = Path("docs") / "figures.md"
-KINDS_MARKERS = ("<!-- kinds:start -->", "<!-- kinds:end -->")
+# Documents with a part made from the code or the data, between two markers; `techgap kinds` and `techgap data-terms`
+# rewrite it, and a test keeps each current.
+KINDS_DOC = (Path("docs") / "figures.md", ("<!-- kinds:start -->", "<!-- kinds:end -->"))
+TERMS_DOC = (Path("docs") / "data-terms.md", ("<!-- terms:start -->", "<!-- terms:end -->"))
 
 
-def figures_doc_with_kinds(text: str) -> str:
-    """docs/figures.md with the part between its markers made from the chart kinds' models (techgap.kinds)."""
-    from techgap.kinds import reference_markdown
-
-    start, end = KINDS_MARKERS
+def with_generated_part(text: str, doc: tuple[Path, tuple[str, str]], part: str) -> str:
+    """``text`` (of ``doc``) with the part between its markers replaced by ``part``."""
+    path, (start, end) = doc
     if start not in text or end not in text:
-        raise ValueError(f"{KINDS_DOC}: the markers {start} and {end} are missing")
+        raise ValueError(f"{path}: the markers {start} and {end} are missing")
     before, rest = text.split(start, 1)
     after = rest.split(end, 1)[1]
-    return f"{before}{start}\n{reference_markdown()}\n{end}{after}"
+    return f"{before}{start}\n{part.rstrip()}\n{end}{after}"
+
+
+def kinds_part() -> str:
+    """docs/figures.md's table of chart kinds and their keys, from the models (techgap.kinds)."""
+    from techgap.kinds import reference_markdown
+
+    return reference_markdown()
+
+
+def terms_part(project: Project) -> str:
+    """docs/data-terms.md's table of each source's licence or terms, from provenance."""
+    from techgap.export import data_terms_table
+
+    return data_terms_table(project)
+
+
+def _rewrite(root: Path, doc: tuple[Path, tuple[str, str]], part: str) -> None:
+    from techgap.io import write_text
+
+    target = root / doc[0]
+    write_text(target, with_generated_part(target.read_text(encoding="utf-8"), doc, part))
+    log_written(log, [target])
 
 
 def _kinds(args: argparse.Namespace) -> None:
-    from techgap.io import write_text
-
-    target = args.root / KINDS_DOC
-    write_text(target, figures_doc_with_kinds(target.read_text(encoding="utf-8")))
-    log_written(log, [target])
+    _rewrite(args.root, KINDS_DOC, kinds_part())
 
 
 def _package(args: argparse.Namespace) -> None:
@@ -407,9 +425,7 @@ def _schema(args: argparse.Namespace) -> None:
 
 
 def _data_terms(args: argparse.Namespace) -> None:
-    from techgap.export import data_terms_table
-
-    sys.stdout.write(data_terms_table(project_of(args)))
+    _rewrite(args.root, TERMS_DOC, terms_part(project_of(args)))
 
 
 def project_of(args: argparse.Namespace) -> Project:
@@ -576,7 +592,7 @@ def build_parser(root: Path | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=_kinds)
     p = sub.add_parser("schema", help="regenerate workflow/schemas/config.schema.json from the settings model")
     p.set_defaults(func=_schema)
-    p = sub.add_parser("data-terms", help="print each source's licence or terms (Markdown table, from provenance)")
+    p = sub.add_parser("data-terms", help="regenerate the table of each source's licence or terms in docs/data-terms.md")
     p.set_defaults(func=_data_terms)
     return parser
 
