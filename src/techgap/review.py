@@ -41,7 +41,20 @@ from techgap.vocabulary import STATUSES
 REVIEW_FILE = "review.html"
 # The page's own Chinese words use only characters of index.html and provenance.html, which the subset web font
 # (figures/assets/techgap-cjk.woff2, cut to those pages) holds; a test checks it.
-DRIFT_COLUMNS = ("new_vintage", "source", "old_vintage", "change", "entity_code", "indicator", "period", "old_value", "new_value")
+# Every column that tells one drift row from another (two documents or categories of one cell are two rows).
+DRIFT_COLUMNS = (
+    "new_vintage",
+    "source",
+    "old_vintage",
+    "change",
+    "entity_code",
+    "category",
+    "indicator",
+    "period",
+    "document",
+    "old_value",
+    "new_value",
+)
 STATE_WORDS = {"changed": ("已變更", "changed"), "new": ("新增", "new"), "removed": ("已去除", "removed")}
 REVIEW_CSS = """main,header.top{max-width:92rem}
 .pair{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:1rem;margin:.6rem 0 1rem}
@@ -131,21 +144,32 @@ def texts_html(texts: list[dict[str, str]]) -> str:
     return _table("Texts that changed", [("text", False), ("language", False), ("accepted", False), ("new", False)], rows)
 
 
-def behind(drift: pd.DataFrame, item: str, vintages: dict[str, str]) -> pd.DataFrame:
-    """The drift rows that name ``item`` for the vintages its edition reads, the newest vintage first."""
+def behind(drift: pd.DataFrame, item: str, vintages: dict[str, str], accepted: dict[str, str] | None = None) -> pd.DataFrame:
+    """The drift rows that name ``item`` for the vintages its edition reads, the newest vintage first; when the accepted
+    edition's vintages are known (``accepted``), only those of sources whose vintage changed since: the vintages the
+    accepted edition already read are not behind this change."""
     if drift.empty:
         return drift
+    if accepted is not None:
+        vintages = {source: vintage for source, vintage in vintages.items() if accepted.get(source) != vintage}
     named = drift["items"].map(lambda found: item in str(found).split(";")).astype(bool)
     read = [vintages.get(s) == v for s, v in zip(drift["source"], drift["new_vintage"], strict=True)]
     mine = drift[named & pd.Series(read, index=drift.index, dtype=bool)]
     return mine.sort_values("new_vintage", ascending=False, kind="stable")
 
 
+def _accepted_vintages(comparison: Comparison) -> dict[str, str] | None:
+    """The vintages the accepted edition read, when its record is on this machine."""
+    if not comparison.compared:
+        return None
+    return read_record(comparison.accepted_dir, comparison.change.item).get("vintages") or {}
+
+
 def drift_html(rows: pd.DataFrame) -> str:
     if rows.empty:
         return (
-            '<p class="small" lang="en">No row of figures/drift.csv names this item for the vintages it reads: the change '
-            "comes from code, configuration or a pinned vintage.</p>"
+            '<p class="small" lang="en">No row of figures/drift.csv names this item for a vintage it reads that the '
+            "accepted edition did not: the change comes from code, configuration or a pinned vintage.</p>"
         )
     header = [(c.replace("_", " "), c in ("old_value", "new_value")) for c in DRIFT_COLUMNS] + [("alarm", False)]
     body = []
@@ -182,7 +206,11 @@ def comparison_html(comparison: Comparison, project: Project, titles: dict[str, 
         parts += [f"<h3>{bilingual('變更的數值', 'Values that changed')}</h3>", values_html(comparison.values)]
         parts += [f"<h3>{bilingual('變更的文字', 'Texts that changed')}</h3>", texts_html(comparison.texts or [])]
     vintages = record.get("vintages") or {}
-    parts += [f"<h3>{bilingual('造成變更的資料修訂', 'Drift behind the change')}</h3>", drift_html(behind(drift, item, vintages))]
+    accepted = _accepted_vintages(comparison)
+    parts += [
+        f"<h3>{bilingual('造成變更的資料修訂', 'Drift behind the change')}</h3>",
+        drift_html(behind(drift, item, vintages, accepted)),
+    ]
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -193,7 +221,7 @@ def summary_html(comparisons: list[Comparison], drift: pd.DataFrame) -> str:
         change = c.change
         zh, en = EDITION_NAMES.get(change.edition, (change.edition, change.edition))
         vintages = read_record(c.current_dir, change.item).get("vintages") or {}
-        loud = behind(drift, change.item, vintages)
+        loud = behind(drift, change.item, vintages, _accepted_vintages(c))
         loud = loud[loud["alarm"].fillna("") != ""] if "alarm" in loud else loud
         values = "not compared" if c.values is None else str(len(c.values))
         texts = "not compared" if c.texts is None else ", ".join(sorted({t["field"] for t in c.texts})) or "none"
