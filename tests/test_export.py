@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import fork, snapshot_dir, tree_digest
+from conftest import add_vintage, fork, snapshot_dir, tree_digest
 
 from techgap import cli
 from techgap.config import load_project, load_yaml
@@ -83,13 +83,30 @@ def test_sources_sheet_comes_from_provenance(project_root, tmp_path):
     target = tmp_path / "techgap.xlsx"
     assert _export(project_root, "--xlsx", target) == 0
     rows = list(openpyxl.load_workbook(target)["sources"].iter_rows(values_only=True))
-    header, body = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
-    assert "licence" in header and "vintage" in header
+    header, records = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    body = {record["source"]: record for record in records if "latest" in record["editions"]}
+    assert "licence" in header and "vintage" in header and "editions" in header
     assert set(body) == set(load_project(project_root).sources_with_vintages())
     folder = snapshot_dir(project_root, "oecd_msti")
     provenance = load_yaml(folder / "provenance.yaml")
     assert body["oecd_msti"]["licence"] == provenance["licence"]
     assert body["oecd_msti"]["vintage"] == folder.name
+
+
+def test_the_sources_sheet_names_the_vintage_each_edition_reads(project_root, tmp_path):
+    """A new ISSCC vintage: the latest edition's sheets read it, the report edition's its pinned one; the sources
+    sheet has a row for each, so every sheet's rows can be traced to their vintage."""
+    import openpyxl
+
+    _plant_figures(project_root)
+    new = add_vintage(project_root, "isscc")
+    pinned = load_project(project_root).settings.report_pins()["isscc"]
+    target = tmp_path / "techgap.xlsx"
+    assert _export(project_root, "--xlsx", target) == 0
+    rows = list(openpyxl.load_workbook(target)["sources"].iter_rows(values_only=True))
+    isscc = {(row[1], row[2]) for row in rows[1:] if row[0] == "isscc"}
+    assert rows[0][:3] == ("source", "editions", "vintage")
+    assert isscc == {("report", pinned), ("latest", new.name)}
 
 
 def test_two_exports_at_different_times_give_identical_bytes(project_root, tmp_path, monkeypatch):

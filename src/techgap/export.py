@@ -31,7 +31,19 @@ from techgap.provenance import list_vintages, load_provenance, resolve_vintage
 
 UTF8_BOM = b"\xef\xbb\xbf"
 EDITION_ORDER = ("report", "latest")
-SOURCE_COLUMNS = ["source", "title", "publisher", "url", "vintage", "retrieved", "method", "licence", "locator", "provenance"]
+SOURCE_COLUMNS = [
+    "source",
+    "editions",
+    "vintage",
+    "title",
+    "publisher",
+    "url",
+    "retrieved",
+    "method",
+    "licence",
+    "locator",
+    "provenance",
+]
 SHEET_NAME_LIMIT = 31  # Excel's limit on a sheet name
 # Zip entries carry a modification time; a fixed one (the earliest zip can store) keeps bytes stable.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -140,35 +152,43 @@ def read_item_table(path: Path) -> pd.DataFrame:
 
 
 def source_rows(project: Project) -> pd.DataFrame:
-    """One row per source: what it is, where it came from, the vintage in use and its licence."""
+    """One row per source and vintage an edition reads (the report edition's pin, the latest edition's vintage):
+    what it is, where it came from and its licence, so that each sheet's rows can be traced to their vintage."""
+    pins = project.settings.report_pins()
     rows = []
     for source_id in project.sources_with_vintages():  # an API source not yet refreshed has no provenance
         if not list_vintages(project.raw_dir, source_id):
             continue
-        vintage = resolve_vintage(project.raw_dir, source_id, project.settings.vintages)
-        provenance_path = project.raw_dir / source_id / vintage / "provenance.yaml"
-        provenance = load_provenance(provenance_path)
-        rows.append(
-            {
-                "source": source_id,
-                "title": provenance.title,
-                "publisher": provenance.publisher,
-                "url": provenance.url,
-                "vintage": vintage,
-                "retrieved": provenance.retrieved,
-                "method": provenance.method,
-                "licence": provenance.licence,
-                "locator": provenance.locator,
-                "provenance": provenance_path.relative_to(project.root).as_posix(),
-            }
-        )
+        read_by: dict[str, list[str]] = {}
+        if source_id in pins:
+            read_by[pins[source_id]] = ["report"]
+        read_by.setdefault(resolve_vintage(project.raw_dir, source_id, project.settings.vintages), []).append("latest")
+        for vintage, editions in sorted(read_by.items()):
+            provenance_path = project.raw_dir / source_id / vintage / "provenance.yaml"
+            provenance = load_provenance(provenance_path)
+            rows.append(
+                {
+                    "source": source_id,
+                    "editions": ", ".join(editions),
+                    "vintage": vintage,
+                    "title": provenance.title,
+                    "publisher": provenance.publisher,
+                    "url": provenance.url,
+                    "retrieved": provenance.retrieved,
+                    "method": provenance.method,
+                    "licence": provenance.licence,
+                    "locator": provenance.locator,
+                    "provenance": provenance_path.relative_to(project.root).as_posix(),
+                }
+            )
     return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
 
 
 def data_terms_table(project: Project) -> str:
-    """A Markdown table of each source's licence or terms, from the provenance of the vintage in use
-    (docs/data-terms.md). No vintage column: the page changes only when terms do."""
+    """A Markdown table of each source's licence or terms, from the provenance of the vintage the latest edition
+    reads (docs/data-terms.md). No vintage column: the page changes only when terms do."""
     sources = source_rows(project)
+    sources = sources[sources["editions"].str.contains("latest")]
     lines = ["| source | title | publisher | licence / terms |", "|---|---|---|---|"]
     for row in sources.itertuples(index=False):
         cells = [row.source, row.title, row.publisher, row.licence]
