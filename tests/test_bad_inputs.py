@@ -737,6 +737,32 @@ def test_a_mistyped_key_anywhere_in_an_item_is_named_with_the_item_and_the_field
     assert hint in str(error), f"neither the message nor the expected part names {hint!r}: {error}"
 
 
+FIG01_FINAL_FACT = '    final: {source: nbs_rd, indicator: rd_expenditure, entity: CHN, period: "2022", document: nbs_comm_2022'
+
+
+@pytest.mark.parametrize("name", ["report", "complete", "if_source"])
+def test_a_fact_named_like_a_switch_key_is_a_fact(name: str, project_root: Path) -> None:
+    """Facts are named by the user: a fact called 'report' beside others is not an edition switch with stray keys."""
+    from techgap.config import load_project
+
+    _item_refs_case(
+        project_root,
+        FIG01_FINAL_FACT,
+        FIG01_FINAL_FACT.replace("    final:", f"    {name}:", 1) + ', format: "{:g}"}\n' + FIG01_FINAL_FACT,
+    )
+    assert name in load_project(project_root).item("fig01").facts
+
+
+def test_a_derive_step_of_no_form_names_its_place(project_root: Path) -> None:
+    from techgap.config import load_project
+    from techgap.errors import InputError
+
+    _item_refs_case(project_root, "      - {yoy: rd_expenditure, as: rd_expenditure_growth_yoy_computed}", "      - yoy")
+    with pytest.raises(InputError) as excinfo:
+        load_project(project_root)
+    assert excinfo.value.field == "spec.derive[0]" and "spec.derive[0] is none of the forms" in str(excinfo.value)
+
+
 def test_status_and_snakemake_stop_at_a_mistyped_spec_key_naming_it(project_root: Path) -> None:
     import subprocess
     import sys
@@ -762,8 +788,8 @@ FIG01_FINAL_FORMAT = 'document: nbs_comm_2022, format: "{:,.1f}"}'
     ("written", "words"),
     [
         ("{:,.1f", "unmatched '{'"),  # a missing brace: once a build error naming nothing
-        ("{0.__class__.__mro__}", "exactly one field for the number"),  # reached into the value's object
-        ("{:,.1f} and {:g}", "exactly one field for the number"),
+        ("{0.__class__.__mro__}", "must hold exactly one field, the number, unnamed"),  # reached into the value's object
+        ("{:,.1f} and {:g}", "must hold exactly one field, the number, unnamed"),
         ("{:>999999999}", "a width or precision of 100 or more"),
         ("{:d}", "does not write a number"),
     ],
@@ -1021,6 +1047,8 @@ write_bytes(sys.argv[1], b"new")
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
 def test_a_terminating_signal_the_moment_the_temporary_file_is_made_removes_it(name: str, tmp_path: Path) -> None:
+    """SIGHUP had no handler; SIGTERM is the guard that the handler finds a file it has just made (the race this
+    once lost, a handler run between making and registering the file, cannot be staged from outside)."""
     import os
     import signal
     import subprocess

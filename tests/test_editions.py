@@ -460,7 +460,8 @@ def test_a_year_before_asked_for_as_latest_1y_and_absent_is_a_missing_cell():
     """tab07's latest edition after a new quarter without the same quarter a year before: its table showed that
     quarter's column empty while its reason said "missing: none"."""
     rows = pd.DataFrame(
-        [("A", "x", "2026Q1", 1.0), ("B", "x", "2026Q1", 2.0)], columns=["entity_code", "indicator", "period", "value"]
+        [("A", "s", "x", "2026Q1", 1.0), ("B", "s", "x", "2026Q1", 2.0)],
+        columns=["entity_code", "source", "indicator", "period", "value"],
     )
     selection = {"source": "s", "indicator": "x", "entities": ["A", "B"], "periods": ["latest", "latest-1y"]}
     item = SimpleNamespace(spec=GroupedBarSpec.model_validate({"data": [selection]}))

@@ -335,6 +335,14 @@ class Plotting(Strict):
         return self
 
 
+class _ItemFieldError(ValueError):
+    """A model check's error that knows the field it is about (pydantic gives a model check's error no location)."""
+
+    def __init__(self, field: str, message: str, expected: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message, self.expected = field, message, expected
+
+
 class ItemSpec(Strict):
     """One item of the report (or of techgap's own analysis). Any value in ``spec``, ``status``,
     ``status_reason`` and ``source_note`` may be an edition switch ``{report: ..., latest: ...}``, and
@@ -370,6 +378,10 @@ class ItemSpec(Strict):
 
     @model_validator(mode="after")
     def _reason(self) -> ItemSpec:
+        for name in ("status", "status_reason", "source_note"):  # the item's own values a switch may give
+            mistyped = next(switches.mistyped_switches(getattr(self, name), name), None)
+            if mistyped is not None:
+                raise _ItemFieldError(mistyped[0], mistyped[1], "a switch with exactly its keys (docs/figures.md)")
         statuses = switches.leaves(self.status)
         unknown = [s for s in statuses if s not in STATUSES]
         if unknown:
@@ -403,7 +415,7 @@ class EntitySpec(Strict):
     country: str | None = None  # a company's or institution's home economy: it takes that economy's colour
 
 
-PLAIN_YAML = "plain YAML: real dates, no tags, anchors, aliases or repeated keys"
+PLAIN_YAML = "plain YAML: real dates; no !!binary or other such tags, anchors, aliases or repeated keys"
 
 
 class _RefusedYAML(Exception):
@@ -423,13 +435,15 @@ _PLAIN_TAGS = frozenset(
 
 
 class StrictLoader(_BASE_LOADER):  # type: ignore[misc,valid-type]
-    """libyaml's safe loader that also refuses tags (!!binary, !!set, any other), aliases (a node constructed
-    twice), merge keys and duplicate mapping keys. An alias is refused when it is first met, so an alias bomb is
-    never expanded."""
+    """libyaml's safe loader that also refuses tags beyond plain text, numbers, dates, lists and mappings (!!binary,
+    !!set, !!omap, ...), aliases (a node constructed twice), merge keys and duplicate mapping keys. An alias is
+    refused when it is first met, so an alias bomb is never expanded."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
             raise _RefusedYAML(node.start_mark.line + 1, "an alias (*name) repeats an anchored node; write the value out")
+        if node.tag == "tag:yaml.org,2002:value":  # what YAML makes of a bare '='
+            raise _RefusedYAML(node.start_mark.line + 1, "a bare '=' is not a value; quote it ('=')")
         if node.tag not in _PLAIN_TAGS:  # !!binary would decode to text no check saw; !!set has no order
             raise _RefusedYAML(
                 node.start_mark.line + 1, f"the YAML tag {escaped(node.tag)!r} is not allowed; write the value out"
@@ -521,12 +535,8 @@ def _validated(path: Path, model: type[BaseModel], data: Any, what: str) -> Any:
 
 
 def _validated_item(path: Path, body: Any) -> ItemSpec:
-    """One item of items.yaml or analysis.yaml; a mistyped switch or key is named with the item and the field."""
+    """One item of items.yaml or analysis.yaml; an unknown key is named with the item and the nearest valid key."""
     what = f"item {body['id']}" if isinstance(body, dict) and isinstance(body.get("id"), str) else "item"
-    mistyped = next(switches.mistyped_switches(body, ""), None)
-    if mistyped is not None:
-        field, problem = mistyped
-        raise InputError(path, f"{what}: {problem}", field=field, expected="a switch with exactly its keys (docs/figures.md)")
     try:
         return ItemSpec.model_validate(body)
     except ValidationError as exc:
@@ -537,6 +547,9 @@ def _validated_item(path: Path, body: Any) -> ItemSpec:
             raise InputError(
                 path, f"{what}: unknown key {key!r}{did_you_mean(key, keys)}", field=field, expected=", ".join(keys)
             ) from None
+        if field is None and "ctx" in first and isinstance(first["ctx"].get("error"), _ItemFieldError):
+            error = first["ctx"]["error"]  # raised by a model check that knows the field
+            raise InputError(path, f"{what}: {error.message}", field=error.field, expected=error.expected) from None
         raise InputError(path, f"{what}: {first['msg']}", field=field) from None
 
 
@@ -745,6 +758,19 @@ def _validated_part(path: Path, item: ItemSpec, model: type[BaseModel], value: A
         return model.model_validate(value)
     except ValidationError as exc:
         errors = [(error, _readable_loc(error["loc"])) for error in exc.errors()]
+    # A mapping meant as a switch but mistyped reaches the model as a plain mapping: where an error lies under one,
+    # the switch is what to name (a mapping keyed by names a user chose, such as facts, is left alone otherwise).
+    failing = [
+        where + _field_path([part for part in at if _form_model(part) is None and not _is_type_form(part)]) for _, at in errors
+    ]
+    for field, problem in switches.mistyped_switches(value, where):
+        if any(f == field or f.startswith((field + ".", field + "[")) for f in failing):
+            raise InputError(
+                path,
+                f"item {item.id}: {problem} ({which})",
+                field=field,
+                expected="a switch with exactly its keys (docs/figures.md)",
+            ) from None
     owner, owner_at = model, 0  # the model whose keys the error's location continues from, and where it starts
     while True:
         first, loc = next(((e, loc) for e, loc in errors if e["type"] == "extra_forbidden"), errors[0])  # a typo explains a gap
@@ -762,7 +788,7 @@ def _validated_part(path: Path, item: ItemSpec, model: type[BaseModel], value: A
         if len(ranked) > 1 and _misfit(ranked[0][1]) == _misfit(ranked[1][1]):  # no form fits better than another
             raise InputError(
                 path,
-                f"item {item.id}: {loc[form - 1] if form else where} is none of the forms it may take ({which})",
+                f"item {item.id}: {where + _field_path(loc[:form])} is none of the forms it may take ({which})",
                 field=where + _field_path(loc[:form]),
                 expected="the forms docs/figures.md gives for this key",
             ) from None
@@ -799,9 +825,14 @@ def _readable_loc(loc: tuple[Any, ...]) -> list[str]:
     return parts
 
 
+def _is_type_form(part: str) -> bool:
+    return "[" in part or part in _TYPE_NAMES
+
+
 def _form_index(loc: list[str]) -> int | None:
-    """Where in ``loc`` pydantic names the form of a several-form key that it tried (a model or a type)."""
-    return next((i for i, part in enumerate(loc) if part[:1].isupper() or "[" in part or part in _TYPE_NAMES), None)
+    """Where in ``loc`` pydantic names the form of a several-form key that it tried (a model or a type); a key
+    written in capitals (an entity code) is not one."""
+    return next((i for i, part in enumerate(loc) if _form_model(part) is not None or _is_type_form(part)), None)
 
 
 def _misfit(errors: list[tuple[dict, list[str]]]) -> tuple[int, int]:

@@ -98,9 +98,14 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     _install_cleanup_on_terminate()
     remove_stale_temporaries(target.parent)
     tmp = target.parent / f".{target.name}.pid{os.getpid()}.{secrets.token_hex(6)}.tmp"
+    ours = True
     try:
         _LIVE_TEMPORARIES.add(tmp)
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # O_EXCL: never another's file
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:  # not made by this call: never removed by it
+            ours = False
+            raise
         yield tmp
         os.replace(tmp, target)
     except OSError as exc:
@@ -108,8 +113,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
     finally:
+        if ours:  # removed before it leaves the list, so a signal in between still finds it
+            tmp.unlink(missing_ok=True)
         _LIVE_TEMPORARIES.discard(tmp)
-        tmp.unlink(missing_ok=True)
 
 
 def write_bytes(target: str | Path, data: bytes) -> None:

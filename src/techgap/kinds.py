@@ -51,8 +51,11 @@ def _number_format(value: str) -> str:
         fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value) if name is not None]
     except ValueError as exc:  # "{:,.1f": unmatched '{'
         raise ValueError(f"format {value!r}: {exc}") from None
-    if len(fields) != 1 or fields[0][0] != "" or fields[0][2] or "{" in fields[0][1]:
-        raise ValueError(f"format {value!r} must hold exactly one field for the number, e.g. '{{:,.1f}}' or '{{:g}}%'")
+    if len(fields) != 1 or fields[0][0] not in ("", "0") or fields[0][2] or "{" in fields[0][1]:
+        raise ValueError(
+            f"format {value!r} must hold exactly one field, the number, unnamed: e.g. '{{:,.1f}}' or '{{:g}}%' "
+            "(not '{name}', '{0.attribute}', '{!r}' or two fields)"
+        )
     if re.search(r"\d{3,}", fields[0][1]):  # a width or precision of hundreds of characters is a typo
         raise ValueError(f"format {value!r}: a width or precision of 100 or more")
     try:

@@ -20,7 +20,7 @@ from techgap.kinds import ChangeStep, Fact, NewestPeriods, PeriodRange, Selectio
 from techgap.model import PLACEHOLDER, Bilingual
 from techgap.numbers import minus_sign
 from techgap.provenance import Provenance
-from techgap.selection import share_totals
+from techgap.selection import resolve_periods, share_totals
 
 SOURCE_PREFIX = {"zh": "資料來源：", "en": "Source: "}
 RETRIEVED = {"zh": "擷取於 {date}", "en": "retrieved {date}"}
@@ -142,14 +142,9 @@ def _expected_periods(selection: Selection, rows: pd.DataFrame) -> list[str]:
             years = [int(p[:4]) for p in rows.loc[rows["value"].notna(), "period"]]
             last = max(years, default=wanted.first)
         return [str(y) for y in range(wanted.first, int(last) + 1)]
-    if isinstance(wanted, list):  # `latest` tokens resolved as the drawing resolves them, against the newest drawn
-        observed = [p for p in set(rows.loc[rows["value"].notna(), "period"]) if not periods.is_forecast(p)]
-        if observed:
-            newest = max(observed, key=periods.order)
-            resolved = [periods.resolve_latest(p, newest) if periods.LATEST.match(p) else p for p in wanted]
-        else:
-            resolved = [p for p in wanted if not periods.LATEST.match(p)]
-        return resolved or sorted(set(rows["period"]))
+    if isinstance(wanted, list):  # `latest` tokens resolved by the selection's own rule, on the rows it drew
+        mine = rows[(rows["source"] == selection.source) & rows["indicator"].isin(selection.indicator)]
+        return list(resolve_periods(mine, selection) or []) or sorted(set(rows["period"]))
     return sorted(set(rows["period"]), key=periods.order)  # every period some row has: the grid drawn
 
 
