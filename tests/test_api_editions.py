@@ -221,7 +221,13 @@ def test_missing_cells_skip_the_share_total_and_count_the_change_period() -> Non
     from techgap.texts import missing_by_entity
 
     shares = pd.DataFrame(
-        {"entity_code": ["TWN", "USA"], "period": ["2022", "2022"], "value": [7.0, float("nan")], "indicator": ["share"] * 2}
+        {
+            "entity_code": ["TWN", "USA"],
+            "source": ["api"] * 2,
+            "period": ["2022", "2022"],
+            "value": [7.0, float("nan")],
+            "indicator": ["share"] * 2,
+        }
     )
     spec = {
         "data": [{"source": "api", "entities": ["WORLD", "TWN", "USA"], "periods": ["2022"]}],

@@ -143,7 +143,7 @@ def _expected_periods(selection: Selection, rows: pd.DataFrame) -> list[str]:
             last = max(years, default=wanted.first)
         return [str(y) for y in range(wanted.first, int(last) + 1)]
     if isinstance(wanted, list):  # `latest` tokens resolved by the selection's own rule, on the rows it drew
-        mine = rows[(rows["source"] == selection.source) & rows["indicator"].isin(selection.indicator)]
+        mine = rows[rows["source"] == selection.source]  # derived rows (a share, a change) keep their source
         return list(resolve_periods(mine, selection) or []) or sorted(set(rows["period"]))
     return sorted(set(rows["period"]), key=periods.order)  # every period some row has: the grid drawn
 
