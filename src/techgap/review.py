@@ -32,6 +32,7 @@ from techgap.changelog import (
     read_record,
 )
 from techgap.config import Project
+from techgap.drift import COLUMNS as DRIFT_CSV_COLUMNS
 from techgap.drift import read_drift
 from techgap.io import write_text
 from techgap.logs import get_logger
@@ -41,20 +42,9 @@ from techgap.vocabulary import STATUSES
 REVIEW_FILE = "review.html"
 # The page's own Chinese words use only characters of index.html and provenance.html, which the subset web font
 # (figures/assets/techgap-cjk.woff2, cut to those pages) holds; a test checks it.
-# Every column that tells one drift row from another (two documents or categories of one cell are two rows).
-DRIFT_COLUMNS = (
-    "new_vintage",
-    "source",
-    "old_vintage",
-    "change",
-    "entity_code",
-    "category",
-    "indicator",
-    "period",
-    "document",
-    "old_value",
-    "new_value",
-)
+# The drift report's columns that tell one row from another (two documents or categories of one cell are two rows),
+# the newest vintage first; the alarm is shown in a column of its own, the items and claims it names are not.
+DRIFT_COLUMNS = ("new_vintage", *(c for c in DRIFT_CSV_COLUMNS if c not in ("new_vintage", "alarm", "items", "claims")))
 STATE_WORDS = {"changed": ("已變更", "changed"), "new": ("新增", "new"), "removed": ("已去除", "removed")}
 REVIEW_CSS = """main,header.top{max-width:92rem}
 .pair{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:1rem;margin:.6rem 0 1rem}
@@ -253,7 +243,7 @@ def render_review(project: Project, drift: pd.DataFrame | None = None) -> str:
     record = accepted_record(entries)
     order = [item.id for item in project.items]
     titles = {item.id: {"zh": item.title.zh, "en": item.title.en} for item in project.items}
-    drift = drift if drift is not None else pd.DataFrame(columns=[*DRIFT_COLUMNS, "alarm", "items"])
+    drift = drift if drift is not None else pd.DataFrame(columns=DRIFT_CSV_COLUMNS)
     parts = [
         head_html("techgap — outputs to review", project.plotting, REVIEW_CSS),
         "<body>",

@@ -15,16 +15,18 @@ from typing import Any
 
 EDITIONS = ("report", "latest")
 EDITION_KEYS = frozenset(EDITIONS)
-SOURCE_KEYS = frozenset({"if_source", "then", "else"})
-COVERAGE_KEYS = frozenset({"complete", "incomplete"})
+SOURCE_SWITCH = ("if_source", "then", "else")
+SOURCE_KEYS = frozenset(SOURCE_SWITCH)
+COVERAGE_SWITCH = ("complete", "incomplete")
+COVERAGE_KEYS = frozenset(COVERAGE_SWITCH)
 
 
 # Each kind of switch: its name, its keys, and the keys that make a mapping one whatever else it holds ('latest'
 # alone does not: `periods: {latest: 4}` is a form of its own).
 SWITCH_KINDS = (
     ("an edition switch", EDITIONS, {"report"}),
-    ("a source switch", ("if_source", "then", "else"), {"if_source"}),
-    ("a coverage switch", ("complete", "incomplete"), {"complete", "incomplete"}),
+    ("a source switch", SOURCE_SWITCH, {"if_source"}),
+    ("a coverage switch", COVERAGE_SWITCH, COVERAGE_KEYS),
 )
 
 
