@@ -42,13 +42,17 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 
-def copy_project(target: Path, *, with_figures: bool = True, with_font: bool = True) -> Path:
-    """Copy what a clone has (config, raw data, code, workflow, checked-in figures) into ``target``; ``with_font``:
-    the extracted font too, which spares a test that draws its extraction (Snakemake's build makes its own)."""
-    for name in ("Snakefile", "pyproject.toml", "CHANGELOG.md"):  # the changelog: the record of accepted outputs
+def copy_project(target: Path, *, with_code: bool = True, with_figures: bool = True, with_font: bool = True) -> Path:
+    """Copy what a clone has into ``target``: what techgap's commands read (config, the workflow's schema and captions,
+    raw data, checksums, the changelog), and ``with_code``: what Snakemake runs (Snakefile, rules, profiles, src);
+    ``with_figures``: the checked-in figures; ``with_font``: the extracted font, which spares a Snakemake run in the copy
+    its extraction (in-process drawing uses the one under the working folder)."""
+    for name in ("pyproject.toml", "CHANGELOG.md"):  # the changelog: the record of accepted outputs
         shutil.copy2(ROOT / name, target / name)
-    for name in ("config", "rules", "src", "profiles", "workflow"):
+    for name in ("config", "workflow", *(("rules", "src", "profiles") if with_code else ())):
         shutil.copytree(ROOT / name, target / name, ignore=COPY_IGNORE)
+    if with_code:
+        shutil.copy2(ROOT / "Snakefile", target / "Snakefile")
     shutil.copytree(ROOT / "data" / "raw", target / "data" / "raw")
     shutil.copytree(ROOT / "data" / "checksums", target / "data" / "checksums")
     if with_figures and (ROOT / "figures").exists():
@@ -62,6 +66,8 @@ def copy_project(target: Path, *, with_figures: bool = True, with_font: bool = T
 
 def snakemake(root: Path, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
     """Snakemake in ``root`` with the test's interpreter (two cores, as the profile says)."""
+    if not (root / "Snakefile").is_file():  # a copy without code (project_root) has no workflow to run
+        raise AssertionError(f"{root} has no Snakefile: a test that runs Snakemake works on workflow_root or a fork")
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=root, capture_output=True, text=True, timeout=timeout
     )
@@ -156,8 +162,18 @@ def no_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def project_root(tmp_path: Path) -> Iterator[Path]:
-    """A copy of the project without outputs; tests may break its raw files at will. Removed
-    afterwards (it holds a 16 MB font), which keeps tmp small and the suite fast."""
+    """A copy of what techgap's commands read, without outputs or code (the tests run the commands in-process); tests
+    may break its raw files at will. Removed afterwards, which keeps tmp small. Most tests of the suite use it: copying
+    only what they read (no code, no 16 MB font) is a third of the suite's time on a 2-core machine."""
+    target = tmp_path / "project"
+    target.mkdir()
+    yield copy_project(target, with_code=False, with_figures=False, with_font=False)
+    shutil.rmtree(target, ignore_errors=True)
+
+
+@pytest.fixture
+def workflow_root(tmp_path: Path) -> Iterator[Path]:
+    """A copy of the project without outputs, with its workflow and code, for a test that runs Snakemake in it."""
     target = tmp_path / "project"
     target.mkdir()
     yield copy_project(target, with_figures=False)

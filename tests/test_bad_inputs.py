@@ -763,17 +763,17 @@ def test_a_derive_step_of_no_form_names_its_place(project_root: Path) -> None:
     assert excinfo.value.field == "spec.derive[0]" and "spec.derive[0] is none of the forms" in str(excinfo.value)
 
 
-def test_status_and_snakemake_stop_at_a_mistyped_spec_key_naming_it(project_root: Path) -> None:
+def test_status_and_snakemake_stop_at_a_mistyped_spec_key_naming_it(workflow_root: Path) -> None:
     import subprocess
     import sys
 
     from conftest import snakemake
 
-    _item_refs_case(project_root, "    bar_label: {zh: R&D", "    bar_lable: {zh: R&D")
+    _item_refs_case(workflow_root, "    bar_label: {zh: R&D", "    bar_lable: {zh: R&D")
     status = subprocess.run(
-        [sys.executable, "-m", "techgap", "--root", str(project_root), "status"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "techgap", "--root", str(workflow_root), "status"], capture_output=True, text=True, timeout=120
     )
-    planned = snakemake(project_root, "-n", check=False, timeout=300)
+    planned = snakemake(workflow_root, "-n", check=False, timeout=300)
     for result in (status, planned):
         said = result.stdout + result.stderr
         assert result.returncode != 0

@@ -199,31 +199,31 @@ def _dry_run(root, *args):
     return done.returncode, done.stdout + done.stderr
 
 
-def test_snakemake_names_where_a_refused_setting_was_set(project_root):
-    config = project_root / "config" / "config.yaml"
+def test_snakemake_names_where_a_refused_setting_was_set(workflow_root):
+    config = workflow_root / "config" / "config.yaml"
     text = config.read_text(encoding="utf-8")
 
-    status, said = _dry_run(project_root, "--config", "min_year=2040")
+    status, said = _dry_run(workflow_root, "--config", "min_year=2040")
     assert status != 0
     assert f"min_year 2040 (from --config) is after max_year 2030 (from {config.resolve()}, line " in said
 
     pinned = next(line for line in text.splitlines() if line.startswith("  isscc: {vintage: "))
     bad = pinned.replace(pinned.split("vintage: ")[1][:10], "2026-02-30")
     config.write_text(text.replace(pinned, bad), encoding="utf-8")
-    status, said = _dry_run(project_root)
+    status, said = _dry_run(workflow_root)
     line = text.splitlines().index(pinned) + 1
     assert status != 0
     assert f"{config.resolve()}, line {line}, field 'report_vintages.isscc.vintage': '2026-02-30' is not a real" in said
     config.write_text(text, encoding="utf-8")
 
-    mine = project_root / "mine.yaml"
+    mine = workflow_root / "mine.yaml"
     mine.write_text("report_vintages:\n  isscc: {vintage: '2026-02-30', sha256: " + "a" * 64 + "}\n", encoding="utf-8")
-    status, said = _dry_run(project_root, "--configfile", str(mine))
+    status, said = _dry_run(workflow_root, "--configfile", str(mine))
     assert status != 0
     assert f"{mine}, line 2, field 'report_vintages.isscc.vintage': " in said and "'2026-02-30' is not a real" in said
 
     # Unquoted, Snakemake's own loader reads the file first and stops (docs/usage.md says so and what to run instead)
     mine.write_text("report_vintages:\n  isscc: {vintage: 2026-02-30, sha256: " + "a" * 64 + "}\n", encoding="utf-8")
-    status, said = _dry_run(project_root, "--configfile", str(mine))
+    status, said = _dry_run(workflow_root, "--configfile", str(mine))
     assert status != 0 and "ValueError: day is out of range for month" in said
     assert "day is out of range for month" in (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")

@@ -48,10 +48,12 @@ def test_a_new_vintage_is_read_by_the_next_plan(project_root: Path):
     assert "data/raw/semi_wwsems/2099-01-01/provenance.yaml" in job["raw"]
 
 
-def test_every_job_runs_the_whole_package_as_its_code(project_root: Path):
-    files = code_files(project_root)
-    package = project_root / "src" / "techgap"
-    on_disk = {p.relative_to(project_root).as_posix() for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+def test_every_job_runs_the_whole_package_as_its_code(workflow_root: Path):
+    files = code_files(workflow_root)
+    package = workflow_root / "src" / "techgap"
+    on_disk = {
+        p.relative_to(workflow_root).as_posix() for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
     assert set(files) == on_disk
     assert "src/techgap/render/charts.py" in files and "src/techgap/workflow.py" in files
     assert all(not Path(f).is_absolute() for f in files)
