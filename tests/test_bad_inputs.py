@@ -483,6 +483,11 @@ def _item_title_rlo(root: Path):
     return path, _line_of(path, RLO), None
 
 
+def _item_title_hangul_filler(root: Path):  # a letter Python calls printable, drawn as nothing
+    path = _edit(root, "config/items.yaml", "Figure 5. ", "Figure 5. \u3164")
+    return path, _line_of(path, "\u3164"), None
+
+
 def _note_with_a_hand_written_number(root: Path):
     path = _edit(root, "config/items.yaml", "SIA's own values for the other segments", "SIA's 12.5% for the other segments")
     return path, None, "spec.note.en"
@@ -557,6 +562,7 @@ HOSTILE = [
     ("vintages_impossible_date", _vintages_impossible_date, "'2026-02-30' is not a real calendar date"),
     ("report_vintages_impossible_date", _report_vintage_impossible_date, "'2026-02-30' is not a real calendar date"),
     ("item_title_right_to_left_override", _item_title_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("item_title_hangul_filler", _item_title_hangul_filler, "U+3164 HANGUL FILLER"),
     ("provenance_title_right_to_left_override", _provenance_title_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),
     ("note_with_a_hand_written_number", _note_with_a_hand_written_number, "spec.note.en names the number 12.5 by hand"),
     ("entity_name_right_to_left_override", _entity_name_rlo, "U+202E RIGHT-TO-LEFT OVERRIDE"),

@@ -53,19 +53,36 @@ def spreadsheet_cell(text: str) -> str:
 _WHITESPACE_CONTROLS = {"\t": " ", "\n": " ", "\r": " "}  # line structure, not content: one space each
 
 
+# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt, Unicode 15.1): code points a renderer
+# draws as nothing. Most are format characters (Cf); the others are a combining mark (U+034F COMBINING GRAPHEME
+# JOINER), letters (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0), Khmer inherent vowels, the Mongolian and
+# standard variation selectors (U+180B-180F, U+FE00-FE0F, U+E0100-E01EF) and reserved code points. The ranges as the
+# file lists them, so that they can be checked against it.
+_DEFAULT_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f-\u1160\u17b4-\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
+
 def _invisible(char: str) -> bool:
     """Format characters (Cf: bidi controls U+202A-202E and U+2066-2069, zero-width space and joiners,
-    soft hyphen, byte-order mark), control characters (Cc) and the line and paragraph separators
-    U+2028/U+2029: drawn as nothing, or as a change of direction, they hide what the text says."""
-    return unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp")
+    soft hyphen, byte-order mark), control characters (Cc), the line and paragraph separators
+    U+2028/U+2029 and every other default-ignorable code point (U+034F, U+3164, variation selectors): drawn as
+    nothing, or as a change of direction, they hide what the text says."""
+    return unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp") or _DEFAULT_IGNORABLE.match(char) is not None
+
+
+def _may_hold_invisible(text: str) -> bool:
+    """False for most texts (CJK included) without a look at each character: Python's ``str.isprintable`` is false
+    for every character of Unicode's Other (Cc, Cf, ...) and Separator (Zl, Zp, ...) categories but the space, and the
+    default-ignorable marks and letters are looked for at once."""
+    return not text.isprintable() or _DEFAULT_IGNORABLE.search(text) is not None
 
 
 def invisible_characters(text: str, allowed: str = "") -> list[str]:
     """The invisible format and control characters in ``text`` (see ``_invisible``), except ``allowed``
-    (the line breaks and tabs of a multi-line YAML text), for a loader to refuse. A printable text has none: Python's
-    ``str.isprintable`` is false for every character of Unicode's Other (Cc, Cf, ...) and Separator (Zl, Zp, ...)
-    categories but the space, so most texts (CJK included) need no look at each character."""
-    if text.isprintable():
+    (the line breaks and tabs of a multi-line YAML text), for a loader to refuse."""
+    if not _may_hold_invisible(text):
         return []
     return [char for char in text if char not in allowed and _invisible(char)]
 
@@ -79,7 +96,7 @@ def visible_controls(text: str) -> str:
     """``text`` with each invisible format or control character written as ``\\uXXXX`` (U+202E, the
     right-to-left override, becomes the six characters ``\\u202e``); tab, CR and LF become a space.
     Everything else, CJK and look-alike letters included, is left as it is."""
-    if text.isprintable():  # as in invisible_characters; tab, CR and LF are not printable
+    if not _may_hold_invisible(text):  # tab, CR and LF are not printable: they take the long way
         return text
     out = []
     for char in text:
