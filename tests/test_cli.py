@@ -216,8 +216,10 @@ def test_failure_summary_names_each_failing_job_and_its_first_error(tmp_path):
     text = failure_summary(tmp_path / "logs")
     assert f"{tmp_path / 'logs' / 'build' / 'isscc.log'}: data.csv, line 3, field 'value': not a number" in text
     assert "second" not in text and "manifest.log" not in text and "traceback line" not in text
-    assert "read Snakemake's message" in failure_summary(tmp_path / "empty")
-    assert failure_summary(tmp_path / "empty", ".snakemake/log/x.log").endswith("read .snakemake/log/x.log.")
+    nothing_logged = failure_summary(tmp_path / "empty")  # a run stopped by Ctrl-C or SIGTERM, or Snakemake's own error
+    assert "it was stopped (Ctrl-C, a signal), or Snakemake itself failed" in nothing_logged
+    assert "failed before" not in nothing_logged and "Read Snakemake's message" in nothing_logged
+    assert failure_summary(tmp_path / "empty", ".snakemake/log/x.log").endswith("Read .snakemake/log/x.log.")
     assert failure_summary(tmp_path / "logs", ".snakemake/log/x.log").endswith("the whole run: .snakemake/log/x.log")
 
 
@@ -228,7 +230,7 @@ def test_a_run_ends_with_the_summary_of_how_it_ended(tmp_path):
     _log_file(tmp_path / "logs" / "drift.log", ("ERROR", "drift.csv: broken"))
     failed = run_summary([".snakemake/log/a.log", "b.log"], succeeded=False, root=tmp_path)
     assert failed.startswith("techgap: the build failed") and failed.endswith("the whole run: .snakemake/log/a.log, b.log")
-    assert run_summary([], succeeded=False, root=tmp_path / "empty").endswith("read Snakemake's message above.")
+    assert run_summary([], succeeded=False, root=tmp_path / "empty").endswith("Read Snakemake's message above.")
 
 
 def test_main_writes_records_the_summaries_can_read(project_root, tmp_path):

@@ -131,11 +131,15 @@ def build_summary(statuses_by_edition: dict[str, dict[str, int]], log_dir: Path,
 
 def failure_summary(log_dir: Path, snakemake_log: str | None = None) -> str:
     """The lines a failed build ends with (Snakefile `onerror:`): each failing job's first error and its
-    log, or, when no techgap job logged one, Snakemake's own log of the run."""
+    log, or, when no techgap job logged one, Snakemake's own log of the run (a run stopped by Ctrl-C or a signal
+    ends here too: Snakemake calls `onerror:` for it)."""
     errors = problem_lines(log_dir, "ERROR") + problem_lines(log_dir, "CRITICAL")
     run_log = snakemake_log or "Snakemake's message above"
     if not errors:
-        return f"techgap: the build failed before any techgap job logged an error; read {run_log}."
+        return (
+            "techgap: the build ended before any techgap job logged an error: it was stopped (Ctrl-C, a signal), or "
+            f"Snakemake itself failed; last good outputs are kept. Read {run_log}."
+        )
     first: dict[Path, str] = {}
     for path, message in errors:
         first.setdefault(path, message)
