@@ -164,7 +164,7 @@ def no_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def project_root(tmp_path: Path) -> Iterator[Path]:
     """A copy of what techgap's commands read, without outputs or code (the tests run the commands in-process); tests
     may break its raw files at will. Removed afterwards, which keeps tmp small. Most tests of the suite use it: copying
-    only what they read (no code, no 16 MB font) is a third of the suite's time on a 2-core machine."""
+    the code and the 16 MB font for each of them too cost about an eighth of the suite's time on a 2-core machine."""
     target = tmp_path / "project"
     target.mkdir()
     yield copy_project(target, with_code=False, with_figures=False, with_font=False)
