@@ -160,24 +160,25 @@ def no_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name.lower(), raising=False)
 
 
+def _copy_for_a_test(tmp_path: Path, **options: bool) -> Iterator[Path]:
+    target = tmp_path / "project"
+    target.mkdir()
+    yield copy_project(target, with_figures=False, **options)
+    shutil.rmtree(target, ignore_errors=True)
+
+
 @pytest.fixture
 def project_root(tmp_path: Path) -> Iterator[Path]:
     """A copy of what techgap's commands read, without outputs or code (the tests run the commands in-process); tests
     may break its raw files at will. Removed afterwards, which keeps tmp small. Most tests of the suite use it: copying
     the code and the 16 MB font for each of them too cost about an eighth of the suite's time on a 2-core machine."""
-    target = tmp_path / "project"
-    target.mkdir()
-    yield copy_project(target, with_code=False, with_figures=False, with_font=False)
-    shutil.rmtree(target, ignore_errors=True)
+    yield from _copy_for_a_test(tmp_path, with_code=False, with_font=False)
 
 
 @pytest.fixture
 def workflow_root(tmp_path: Path) -> Iterator[Path]:
     """A copy of the project without outputs, with its workflow and code, for a test that runs Snakemake in it."""
-    target = tmp_path / "project"
-    target.mkdir()
-    yield copy_project(target, with_figures=False)
-    shutil.rmtree(target, ignore_errors=True)
+    yield from _copy_for_a_test(tmp_path)
 
 
 def snapshot_dir(root: Path, source_id: str) -> Path:

@@ -358,9 +358,9 @@ def test_every_invisible_character_is_found_in_a_text_of_any_script() -> None:
     """The loaders and escapes look at each character only when a text may hold an invisible one: every invisible
     character hidden in Chinese text is found, and shown as its code point, as in ASCII; the default-ignorable marks
     and letters are among them, though Python calls them printable."""
-    from techgap.escaping import _invisible, invisible_characters, visible_controls
+    from techgap.escaping import invisible_characters, is_invisible, visible_controls
 
-    invisible = [chr(c) for c in range(0x110000) if _invisible(chr(c))]
+    invisible = [chr(c) for c in range(0x110000) if is_invisible(chr(c))]
     assert len(invisible) > 200
     assert {"\u034f", "\u115f", "\u3164", "\uffa0", "\ufe00", "\U000e0100"} <= {c for c in invisible if c.isprintable()}
     for char in invisible:

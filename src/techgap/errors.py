@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+from techgap.escaping import is_invisible
+
 # Scripts whose letters are drawn like Latin ones: a name in them next to Latin text is a look-alike.
 _LOOKALIKE_SCRIPTS = ("CYRILLIC", "GREEK", "FULLWIDTH", "ARMENIAN", "CHEROKEE", "MODIFIER", "MATHEMATICAL")
 
@@ -13,7 +15,7 @@ def _shown_as_is(char: str) -> bool:
     if " " <= char <= "~":
         return True
     category = unicodedata.category(char)
-    if category[0] in "CZM" or category in ("Nd", "No", "Nl"):  # invisible, combining, or a digit that is not 0-9
+    if is_invisible(char) or category[0] in "CZM" or category in ("Nd", "No", "Nl"):  # or combining, or not 0-9
         return False
     name = unicodedata.name(char, "")
     return not any(script in name for script in _LOOKALIKE_SCRIPTS)

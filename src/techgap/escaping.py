@@ -64,7 +64,7 @@ _DEFAULT_IGNORABLE = re.compile(
 )
 
 
-def _invisible(char: str) -> bool:
+def is_invisible(char: str) -> bool:
     """Format characters (Cf: bidi controls U+202A-202E and U+2066-2069, zero-width space and joiners,
     soft hyphen, byte-order mark), control characters (Cc), the line and paragraph separators
     U+2028/U+2029 and every other default-ignorable code point (U+034F, U+3164, variation selectors): drawn as
@@ -80,11 +80,11 @@ def _may_hold_invisible(text: str) -> bool:
 
 
 def invisible_characters(text: str, allowed: str = "") -> list[str]:
-    """The invisible format and control characters in ``text`` (see ``_invisible``), except ``allowed``
+    """The invisible format and control characters in ``text`` (see ``is_invisible``), except ``allowed``
     (the line breaks and tabs of a multi-line YAML text), for a loader to refuse."""
     if not _may_hold_invisible(text):
         return []
-    return [char for char in text if char not in allowed and _invisible(char)]
+    return [char for char in text if char not in allowed and is_invisible(char)]
 
 
 def character_names(chars: list[str]) -> str:
@@ -102,7 +102,7 @@ def visible_controls(text: str) -> str:
     for char in text:
         if char in _WHITESPACE_CONTROLS:
             out.append(_WHITESPACE_CONTROLS[char])
-        elif _invisible(char):
+        elif is_invisible(char):
             out.append(f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}")
         else:
             out.append(char)
@@ -176,7 +176,7 @@ def safe_url(url: object) -> str | None:
     newlines, so 'java\\tscript:' would run)."""
     if not isinstance(url, str) or not url:
         return None
-    if any(ch.isspace() or _invisible(ch) or 0x7F <= ord(ch) <= 0x9F for ch in url):
+    if any(ch.isspace() or is_invisible(ch) or 0x7F <= ord(ch) <= 0x9F for ch in url):
         return None
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from techgap.config import DocumentConflict, Strict, check_id, check_vintage, load_yaml
 from techgap.errors import InputError
+from techgap.escaping import invisible_characters
 from techgap.io import sha256_file
 
 PROVENANCE_FILE = "provenance.yaml"
@@ -353,15 +354,19 @@ def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, list[Check
 
 def readable_reason(why: str) -> bool:
     """A correction's reason is a sentence a reader sees: printable, with a letter or digit, and no invisible
-    filler (U+3164 Hangul filler, U+2800 braille blank: printable to Python, blank to a reader)."""
-    invisible = {"\u3164", "\u2800", "\uffa0", "\u115f", "\u1160"}
+    character (techgap.escaping: the Hangul fillers are printable to Python, blank to a reader) nor the braille blank
+    U+2800 (a symbol, drawn blank)."""
     return (
         bool(why)
         and len(why) <= MAX_REASON_CHARS
         and why.isprintable()
-        and not invisible.intersection(why)
+        and not invisible_characters(why)
+        and BRAILLE_BLANK not in why
         and any(ch.isalnum() for ch in why)
     )
+
+
+BRAILLE_BLANK = "\u2800"
 
 
 MAX_REASON_CHARS = 500
