@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Debian's Chromium, driven by playwright for the page tests (no browser download), offline.
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Debian's Chromium, driven by playwright for the page tests (no browser download), offline: its headless shell (what
+# scripts/test.sh installs), or the full browser where that is what the machine has.
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
