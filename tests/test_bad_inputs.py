@@ -490,7 +490,7 @@ def _item_title_hangul_filler(root: Path):  # a letter Python calls printable, d
 
 def _note_with_a_hand_written_number(root: Path):
     path = _edit(root, "config/items.yaml", "SIA's own values for the other segments", "SIA's 12.5% for the other segments")
-    return path, None, "spec.note.en"
+    return path, _line_of(path, "SIA's 12.5%"), "spec.note.en"
 
 
 def _provenance_title_rlo(root: Path):
@@ -612,6 +612,13 @@ def _item_refs_case(root: Path, old: str, new: str) -> Path:
     return _edit(root, "config/items.yaml", old, new)
 
 
+def _line_of_word(path: Path, text: str, word: str) -> int:
+    """The line (1-based) of the file on which ``word``, within the one place ``text`` is written, stands."""
+    content = path.read_text(encoding="utf-8")
+    assert content.count(text) == 1, f"{text!r} is not in {path} exactly once"
+    return content[: content.index(text) + text.index(word)].count("\n") + 1
+
+
 FIG05_DATA = "    data:\n      - source: isscc\n        indicator: isscc_accepted_papers\n"
 
 ITEM_REFS = [
@@ -664,6 +671,8 @@ def test_bad_chart_name_or_undeclared_source_is_a_message_not_a_key_error(
         load_project(project_root)
     assert excinfo.value.path == str(items.resolve())
     assert excinfo.value.field == field
+    # the line of the field's own key: what the case changed (chart), or the key the field ends in (source)
+    assert excinfo.value.line == _line_of_word(items, new, field.split(".")[-1].split("[")[0] + ":"), str(excinfo.value)
     assert message in str(excinfo.value)
     assert hint in re.split(r",\s*", excinfo.value.expected or ""), f"the expected names {hint!r}: {excinfo.value}"
     assert tree_digest(*outputs(project_root)) == before
@@ -739,6 +748,7 @@ def test_a_mistyped_key_anywhere_in_an_item_is_named_with_the_item_and_the_field
         load_project(project_root)
     error = excinfo.value
     assert error.path == str(items.resolve()) and error.field == field, str(error)
+    assert error.line == _line_of_word(items, new, key), str(error)  # the misspelt key's own line
     assert f"item {item}: " in str(error) and f"unknown key {key!r}" in str(error), str(error)
     assert hint in str(error), f"neither the message nor the expected part names {hint!r}: {error}"
 
@@ -769,13 +779,41 @@ def test_a_derive_step_of_no_form_names_its_place(project_root: Path) -> None:
     assert excinfo.value.field == "spec.derive[0]" and "spec.derive[0] is none of the forms" in str(excinfo.value)
 
 
+def test_a_key_missing_from_an_item_is_named_with_the_line_the_item_starts_on(project_root: Path) -> None:
+    from techgap.config import load_project
+    from techgap.errors import InputError
+
+    analysis = project_root / "config" / "analysis.yaml"
+    text = analysis.read_text(encoding="utf-8")
+    start = text.index("  - id: gap02\n")
+    analysis.write_text(text[:start] + text[start:].replace("    kind: table\n", "", 1), encoding="utf-8")
+    with pytest.raises(InputError) as excinfo:
+        load_project(project_root)
+    error = excinfo.value
+    assert (error.path, error.field) == (str(analysis.resolve()), "kind") and "item gap02: Field required" in str(error)
+    assert error.line == _line_of_word(analysis, "  - id: gap02\n", "id"), str(error)
+
+
+def test_a_typo_in_the_analysis_block_all_its_items_share_is_named_on_its_own_line(project_root: Path) -> None:
+    from techgap.config import load_project
+    from techgap.errors import InputError
+
+    analysis = _edit(project_root, "config/analysis.yaml", "\n    window: ", "\n    windw: ")
+    with pytest.raises(InputError) as excinfo:
+        load_project(project_root)
+    error = excinfo.value
+    assert error.field == "spec.analysis.settings.windw" and "unknown key 'windw'" in str(error), str(error)
+    assert error.line == _line_of_word(analysis, "\n    windw: ", "windw"), str(error)
+
+
 def test_status_and_snakemake_stop_at_a_mistyped_spec_key_naming_it(workflow_root: Path) -> None:
     import subprocess
     import sys
 
     from conftest import snakemake
 
-    _item_refs_case(workflow_root, "    bar_label: {zh: R&D", "    bar_lable: {zh: R&D")
+    items = _item_refs_case(workflow_root, "    bar_label: {zh: R&D", "    bar_lable: {zh: R&D")
+    line = _line_of_word(items, "    bar_lable: {zh: R&D", "bar_lable")
     status = subprocess.run(
         [sys.executable, "-m", "techgap", "--root", str(workflow_root), "status"], capture_output=True, text=True, timeout=120
     )
@@ -783,7 +821,7 @@ def test_status_and_snakemake_stop_at_a_mistyped_spec_key_naming_it(workflow_roo
     for result in (status, planned):
         said = result.stdout + result.stderr
         assert result.returncode != 0
-        assert "items.yaml, field 'spec.bar_lable': item fig01: unknown key 'bar_lable'" in said, said[-2000:]
+        assert f"items.yaml, line {line}, field 'spec.bar_lable': item fig01: unknown key 'bar_lable'" in said, said[-2000:]
         assert "did you mean 'bar_label'?" in said
 
 

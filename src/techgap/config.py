@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -503,6 +505,29 @@ def _find_anchor(text: str) -> tuple[int, str] | None:
     return None
 
 
+def yaml_line(path: Path, keys: Iterable[str]) -> int | None:
+    """The line (1-based) of the deepest of ``keys`` (mapping keys and list positions, outermost first) that the YAML
+    file holds: the key's own line where it is there (a misspelt key), else that of the mapping it belongs in (a
+    missing one). None where the file cannot be read as YAML."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=_BASE_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    line = None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            found = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+            if found is None:
+                break
+            line, node = found[0].start_mark.line + 1, found[1]
+        elif isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
+            node = node.value[int(key)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
 def load_yaml(path: str | Path) -> Any:
     """Safe YAML only: no tags, no object construction (libyaml's safe loader where available), and none of
     the constructs that make a file say something other than what it shows: duplicate keys, anchors, aliases."""
@@ -627,6 +652,30 @@ def analysis_items(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass(frozen=True)
+class _ItemPlace:
+    """Where an item is in its file, so that an error about one of its fields names the field's line."""
+
+    path: Path
+    keys: tuple[str, ...]  # ("3",) for the fourth item of items.yaml, ("items", "3") in analysis.yaml
+
+    def keys_of(self, field: str) -> list[str]:
+        parts = re.findall(r"[^.\[\]]+", field)  # spec.data[0].source -> spec, data, 0, source
+        if self.keys[0] == "items" and parts[:2] == ["spec", "analysis"]:  # analysis.yaml's shared block (analysis_items)
+            return ["analysis", *parts[2:]]
+        return [*self.keys, *parts]
+
+    @contextmanager
+    def lines(self) -> Iterator[None]:
+        try:
+            yield
+        except InputError as error:
+            if error.line is not None or error.field is None or Path(error.path) != self.path:
+                raise
+            line = yaml_line(self.path, self.keys_of(error.field))
+            raise InputError(error.path, error.reason, line=line, field=error.field, expected=error.expected) from None
+
+
 SNAKEMAKE_SETTINGS_ORIGIN = "config/config.yaml (or --config/--configfile)"
 
 
@@ -650,8 +699,6 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
             raise InputError(sources_path, str(exc), field=str(source_id)) from None
         sources[source_id] = _validated(sources_path, SourceSpec, body, f"source {source_id}")
 
-    items = []
-    # The report's items, then techgap's own analysis items (a file of their own).
     for source_id in settings.vintages:
         if source_id not in sources:
             raise InputError(
@@ -661,27 +708,33 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
                 expected="a source declared in config/sources.yaml" + did_you_mean(source_id, sources),
             )
 
-    items_path = cfg / "items.yaml"
-    items += [(items_path, _validated_item(items_path, body)) for body in load_yaml(items_path) or []]
-    analysis_path = cfg / "analysis.yaml"
+    # The report's items, then techgap's own analysis items (a file of their own), each with its place in its file.
+    items_path, analysis_path = cfg / "items.yaml", cfg / "analysis.yaml"
+    bodies = [(_ItemPlace(items_path, (str(n),)), body) for n, body in enumerate(load_yaml(items_path) or [])]
     if analysis_path.exists():
-        items += [(analysis_path, _validated_item(analysis_path, body)) for body in analysis_items(analysis_path)]
+        shared = analysis_items(analysis_path)
+        bodies += [(_ItemPlace(analysis_path, ("items", str(n))), body) for n, body in enumerate(shared)]
+    items = []
     seen: set[str] = set()
-    for items_path, item in items:
-        if item.id in seen:
-            raise InputError(items_path, f"item id {item.id} appears twice", field="id")
-        seen.add(item.id)
-        for source_id in item.sources:
-            if source_id not in sources:
-                raise InputError(items_path, f"item {item.id} names unknown source {source_id!r}", field="sources")
+    for place, body in bodies:
+        with place.lines():
+            item = _validated_item(place.path, body)
+            if item.id in seen:
+                raise InputError(place.path, f"item id {item.id} appears twice", field="id")
+            seen.add(item.id)
+            for source_id in item.sources:
+                if source_id not in sources:
+                    raise InputError(place.path, f"item {item.id} names unknown source {source_id!r}", field="sources")
+        items.append((place, item))
 
     entities_path = cfg / "entities.yaml"
     entities = {
         code: _validated(entities_path, EntitySpec, body, f"entity {code}")
         for code, body in (load_yaml(entities_path) or {}).items()
     }
-    for items_path, item in items:
-        check_item(items_path, item, sources, entities)
+    for place, item in items:
+        with place.lines():
+            check_item(place.path, item, sources, entities)
     for key in ("vintages", "report_vintages"):
         for source_id in getattr(settings, key):
             if source_id not in sources:

@@ -20,7 +20,15 @@ from typing import Any
 
 import yaml
 
-from techgap.config import ID_PATTERN, VINTAGE_PATTERN, Settings, load_yaml, settings_from_mapping, year_range_problem
+from techgap.config import (
+    ID_PATTERN,
+    VINTAGE_PATTERN,
+    Settings,
+    load_yaml,
+    settings_from_mapping,
+    yaml_line,
+    year_range_problem,
+)
 from techgap.errors import InputError
 
 SCHEMA_RELATIVE_PATH = Path("workflow") / "schemas" / "config.schema.json"
@@ -145,12 +153,6 @@ def field_at_line(path: Path, line: int, message: str = "") -> str | None:
     return ".".join(on_line[0][0]) if on_line else None
 
 
-def line_of_field(path: Path, field: str) -> int | None:
-    """The line (1-based) of ``field`` (dotted) in a YAML file, or None."""
-    wanted = tuple(field.split("."))
-    return next((key.start_mark.line + 1 for found, key, _ in _entries(path) if found == wanted), None)
-
-
 def read_settings_file(path: str | Path) -> dict[str, Any]:
     """A settings file read with techgap's strict loader (no repeated keys, anchors or impossible dates). An error
     names the file, the line and the field."""
@@ -213,7 +215,7 @@ def origin_of(layers: Sequence[Layer], field: str | None) -> tuple[Layer, int | 
     for depth in range(len(parts), 0, -1):
         for layer in reversed(layers):
             if _sets(layer.values, parts[:depth]):
-                line = line_of_field(layer.path, ".".join(parts[:depth])) if layer.path is not None else None
+                line = yaml_line(layer.path, parts[:depth]) if layer.path is not None else None
                 return layer, line
     return layers[0], None
 
