@@ -48,6 +48,19 @@ def _job_running(root: Path) -> bool:
     return bool(runlock.leftovers(root)[1])
 
 
+def _job_in_group(pgid: int) -> bool:
+    """A process of the run's group other than Snakemake itself: its job's process has started (Snakemake marks the
+    job's outputs incomplete before it starts that process)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            group = int(stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()[2])  # after the name: state, ppid, pgrp
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended meanwhile
+        if group == pgid and stat.parent.name != str(pgid):
+            return True
+    return False
+
+
 def _group_gone(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -82,7 +95,7 @@ def test_after_kill_9_the_next_run_says_how_to_recover_and_the_documented_recove
     good = tree_digest(root / "figures")
     (root / "figures" / "review.html").unlink()  # one job to run: the review page, which nothing reads
     run = _start(root)
-    _wait_for(lambda: _job_running(root), run, "its job started")
+    _wait_for(lambda: _job_running(root) and _job_in_group(run.pid), run, "its job started")
     os.killpg(run.pid, signal.SIGSTOP)  # the run held inside its job, however short the job is
     os.kill(run.pid, signal.SIGKILL)  # snakemake itself, as `kill -9 <pid>` does; its job runs on, orphaned
     run.wait(timeout=60)
