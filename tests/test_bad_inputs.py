@@ -262,6 +262,14 @@ def _line_of(path: Path, needle: str, occurrence: int = 1) -> int:
     return lines[occurrence - 1]
 
 
+def _line_of_entry(path: Path, needle: str) -> int:
+    """The line on which the list entry ("  - ") holding the first line with ``needle`` starts (the line a missing
+    key of that entry is named with)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = _line_of(path, needle)
+    return next(n for n in range(at, 0, -1) if lines[n - 1].startswith("  - "))
+
+
 def _line_of_key(path: Path, key: str, occurrence: int = 1) -> int:
     """The line of a top-level key (not of the same word inside a value or a nested mapping)."""
     lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if line.startswith(f"{key}:")]
@@ -432,7 +440,8 @@ def _items_anchor(root: Path):
 
 
 def _config_unknown_key(root: Path):
-    return _edit(root, "config/config.yaml", "vintages: {}", "vintages: {}\nvintage: {isscc: 2026-11-27}"), None, "vintage"
+    path = _edit(root, "config/config.yaml", "vintages: {}", "vintages: {}\nvintage: {isscc: 2026-11-27}")
+    return path, _line_of(path, "vintage: {isscc: 2026-11-27}"), "vintage"
 
 
 def _sources_unknown_key(root: Path):
@@ -442,12 +451,12 @@ def _sources_unknown_key(root: Path):
         "    isscc_submitted_papers:\n      unit: papers\n",
         "    isscc_submitted_papers:\n      unit: papers\n      maxx: 100\n",
     )
-    return path, None, "indicators.isscc_submitted_papers.maxx"
+    return path, _line_of(path, "maxx: 100"), "indicators.isscc_submitted_papers.maxx"
 
 
 def _entities_unknown_key(root: Path):
     path = _append(root, "config/entities.yaml", "XXA:\n  en: Atlantis\n  zh: 亞特蘭提斯\n  kind: economy\n  alias: [Atlantis]\n")
-    return path, None, "alias"
+    return path, _line_of(path, "alias: [Atlantis]"), "alias"
 
 
 def _vintages_mistyped(root: Path):
@@ -513,7 +522,7 @@ def _isscc_conflict_index(root: Path, preferred: str = "nikkei_asia_2022_11_18")
 def _sources_conflict_preferred_unlisted(root: Path):
     index = _isscc_conflict_index(root)
     path = _edit(root, "config/sources.yaml", "    preferred: nikkei_asia_2022_11_18\n", "    preferred: tomshardware_2022_11\n")
-    return path, None, f"document_conflicts.{index}"
+    return path, _line_of_entry(path, "preferred: tomshardware_2022_11"), f"document_conflicts.{index}"
 
 
 def _sources_conflict_without_why(root: Path):
@@ -523,7 +532,7 @@ def _sources_conflict_without_why(root: Path):
     start = text.index("    preferred: nikkei_asia_2022_11_18\n    why: ") + len("    preferred: nikkei_asia_2022_11_18\n")
     end = text.index("\n  - ", start)
     path.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
-    return path, None, f"document_conflicts.{index}.why"
+    return path, _line_of_entry(path, "preferred: nikkei_asia_2022_11_18"), f"document_conflicts.{index}.why"
 
 
 HOSTILE = [

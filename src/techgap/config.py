@@ -653,16 +653,19 @@ def analysis_items(path: Path) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class _ItemPlace:
-    """Where an item is in its file, so that an error about one of its fields names the field's line."""
+class _Place:
+    """Where a body of settings (an item, a source, the whole file) is in its YAML file, so that an error about one of
+    its fields names the field's line."""
 
     path: Path
-    keys: tuple[str, ...]  # ("3",) for the fourth item of items.yaml, ("items", "3") in analysis.yaml
+    keys: tuple[str, ...] = ()  # ("3",) for the fourth item of items.yaml, ("isscc",) for a source
+    # A field under shared[0] is written at shared[1]: analysis.yaml's `analysis` block, which every item's spec gets.
+    shared: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     def keys_of(self, field: str) -> list[str]:
         parts = re.findall(r"[^.\[\]]+", field)  # spec.data[0].source -> spec, data, 0, source
-        if self.keys[0] == "items" and parts[:2] == ["spec", "analysis"]:  # analysis.yaml's shared block (analysis_items)
-            return ["analysis", *parts[2:]]
+        if self.shared is not None and tuple(parts[: len(self.shared[0])]) == self.shared[0]:
+            return [*self.shared[1], *parts[len(self.shared[0]) :]]
         return [*self.keys, *parts]
 
     @contextmanager
@@ -684,20 +687,23 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
     --config and --configfile on top, which the workflow hands every job as a file), else config/config.yaml."""
     root = Path(root).resolve()
     cfg = root / "config"
-    if settings is not None:
+    if settings is not None:  # no line numbers: a value may come from --config
         settings = settings_from_mapping(settings, SNAKEMAKE_SETTINGS_ORIGIN)
     else:
-        settings = _validated(cfg / "config.yaml", Settings, load_yaml(cfg / "config.yaml"), "settings")
+        with _Place(cfg / "config.yaml").lines():
+            settings = _validated(cfg / "config.yaml", Settings, load_yaml(cfg / "config.yaml"), "settings")
 
     sources_path = cfg / "sources.yaml"
     raw_sources = load_yaml(sources_path) or {}
     sources = {}
     for source_id, body in raw_sources.items():
-        try:
-            check_id(source_id, "source id")
-        except ValueError as exc:
-            raise InputError(sources_path, str(exc), field=str(source_id)) from None
-        sources[source_id] = _validated(sources_path, SourceSpec, body, f"source {source_id}")
+        with _Place(sources_path).lines():
+            try:
+                check_id(source_id, "source id")
+            except ValueError as exc:
+                raise InputError(sources_path, str(exc), field=str(source_id)) from None
+        with _Place(sources_path, (str(source_id),)).lines():
+            sources[source_id] = _validated(sources_path, SourceSpec, body, f"source {source_id}")
 
     for source_id in settings.vintages:
         if source_id not in sources:
@@ -710,10 +716,11 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
 
     # The report's items, then techgap's own analysis items (a file of their own), each with its place in its file.
     items_path, analysis_path = cfg / "items.yaml", cfg / "analysis.yaml"
-    bodies = [(_ItemPlace(items_path, (str(n),)), body) for n, body in enumerate(load_yaml(items_path) or [])]
+    bodies = [(_Place(items_path, (str(n),)), body) for n, body in enumerate(load_yaml(items_path) or [])]
     if analysis_path.exists():
         shared = analysis_items(analysis_path)
-        bodies += [(_ItemPlace(analysis_path, ("items", str(n))), body) for n, body in enumerate(shared)]
+        in_block = (("spec", "analysis"), ("analysis",))
+        bodies += [(_Place(analysis_path, ("items", str(n)), in_block), body) for n, body in enumerate(shared)]
     items = []
     seen: set[str] = set()
     for place, body in bodies:
@@ -728,10 +735,10 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
         items.append((place, item))
 
     entities_path = cfg / "entities.yaml"
-    entities = {
-        code: _validated(entities_path, EntitySpec, body, f"entity {code}")
-        for code, body in (load_yaml(entities_path) or {}).items()
-    }
+    entities = {}
+    for code, body in (load_yaml(entities_path) or {}).items():
+        with _Place(entities_path, (str(code),)).lines():
+            entities[code] = _validated(entities_path, EntitySpec, body, f"entity {code}")
     for place, item in items:
         with place.lines():
             check_item(place.path, item, sources, entities)
@@ -745,15 +752,16 @@ def load_project(root: str | Path = ".", settings: dict[str, Any] | None = None)
                     expected="a source declared in config/sources.yaml" + did_you_mean(source_id, sources),
                 )
     items = [item for _, item in items]
-    plotting = _validated(cfg / "plotting.yaml", Plotting, load_yaml(cfg / "plotting.yaml"), "plotting")
-    unknown = sorted(set(plotting.entities) - set(entities))
-    if unknown:
-        raise InputError(
-            cfg / "plotting.yaml",
-            f"a colour for unknown entity {unknown[0]!r}{did_you_mean(unknown[0], entities)}",
-            field=f"entities.{unknown[0]}",
-            expected="a code of config/entities.yaml",
-        )
+    with _Place(cfg / "plotting.yaml").lines():
+        plotting = _validated(cfg / "plotting.yaml", Plotting, load_yaml(cfg / "plotting.yaml"), "plotting")
+        unknown = sorted(set(plotting.entities) - set(entities))
+        if unknown:
+            raise InputError(
+                cfg / "plotting.yaml",
+                f"a colour for unknown entity {unknown[0]!r}{did_you_mean(unknown[0], entities)}",
+                field=f"entities.{unknown[0]}",
+                expected="a code of config/entities.yaml",
+            )
     return Project(root=root, settings=settings, sources=sources, items=items, entities=entities, plotting=plotting)
 
 
