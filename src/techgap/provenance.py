@@ -352,6 +352,9 @@ def read_checksum_history(raw_dir: Path, source_id: str) -> dict[str, list[Check
     return history
 
 
+BRAILLE_BLANK = "\u2800"  # a symbol, not default-ignorable: printable, but drawn blank
+
+
 def readable_reason(why: str) -> bool:
     """A correction's reason is a sentence a reader sees: printable, with a letter or digit, and no invisible
     character (techgap.escaping: the Hangul fillers are printable to Python, blank to a reader) nor the braille blank
@@ -364,9 +367,6 @@ def readable_reason(why: str) -> bool:
         and BRAILLE_BLANK not in why
         and any(ch.isalnum() for ch in why)
     )
-
-
-BRAILLE_BLANK = "\u2800"
 
 
 MAX_REASON_CHARS = 500
