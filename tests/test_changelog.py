@@ -115,6 +115,23 @@ def test_nothing_changed_and_nothing_arrived_adds_no_entry(folder):
     assert (folder / "CHANGELOG.md").read_bytes() == before
 
 
+def test_a_second_entry_of_the_same_day_gets_a_heading_of_its_own(folder):
+    _accept(folder, "first record")
+    for value, why in (("8", "second"), ("9", "third")):
+        _item(folder / "figures", "latest", "fig02", [("CHN", "2021", value)])
+        _accept(folder, why)
+    _item(folder / "figures", "latest", "fig02", [("CHN", "2021", "10")])
+    _accept(folder, "the day after", DAY + dt.timedelta(days=1))
+    day, next_day = DAY.isoformat(), (DAY + dt.timedelta(days=1)).isoformat()
+    assert [(e.title, e.why) for e in read_entries(folder)][:4] == [
+        (f"Accepted — {next_day}", "the day after"),
+        (f"Accepted — {day} (3)", "third"),
+        (f"Accepted — {day} (2)", "second"),
+        (f"Accepted — {day}", "first record"),
+    ]
+    assert record_problems(folder, folder / "figures", folder / "data" / "raw") == []
+
+
 def test_the_report_edition_never_changes_without_a_reason(folder):
     _accept(folder, "first record")
     _item(folder / "figures", "report", "fig02", [("CHN", "2021", "8")])
@@ -291,4 +308,5 @@ def test_the_repositorys_changelog_keeps_the_version_entry():
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     titles = [e.title for e in parse_entries(text)]
     assert "0.1.0 — 2026-12-07" in titles
-    assert all(re.fullmatch(r"Accepted — \d{4}-\d{2}-\d{2}|\d+\.\d+\.\d+ — \d{4}-\d{2}-\d{2}", t) for t in titles), titles
+    heading = r"Accepted — \d{4}-\d{2}-\d{2}( \(\d+\))?|\d+\.\d+\.\d+ — \d{4}-\d{2}-\d{2}"
+    assert all(re.fullmatch(heading, t) for t in titles), titles

@@ -1,11 +1,12 @@
 """What the accepted outputs are, what changed since, and the changelog entry that accepts a change.
 
-CHANGELOG.md is the record. Each entry that `bash scripts/accept.sh [message]` writes (`## Accepted — DATE`, newest
-first) names the vintages that arrived since the entry before it and, under **Outputs**, each item edition it
-accepted with a fingerprint of its files (`latest/fig02` `0123456789abcdef`: the first 16 hex digits of a sha256
-over the names and bytes of every file in figures/latest/fig02/). The newest entry that names an item edition gives
-its accepted fingerprint. So what is accepted is known from a committed file, not from git, the clock or a path, and
-a test can check that every committed output is one an entry accepted.
+CHANGELOG.md is the record. Each entry that `bash scripts/accept.sh [message]` writes (`## Accepted — DATE`, with
+`(2)`, `(3)`... after the first of a day; newest first) names the vintages that arrived since the entry before it
+and, under **Outputs**, each item edition it accepted with a fingerprint of its files (`latest/fig02`
+`0123456789abcdef`: the first 16 hex digits of a sha256 over the names and bytes of every file in
+figures/latest/fig02/). The newest entry that names an item edition gives its accepted fingerprint. So what is
+accepted is known from a committed file, not from git, the clock or a path, and a test can check that every
+committed output is one an entry accepted.
 
 The accepted files themselves (to show the accepted drawing beside the new one, and the values that changed) are
 kept in build/accepted/<edition>/<item>/ (not committed): a copy is made of every item edition whose files match
@@ -354,12 +355,20 @@ def edition_summary(comparisons: list[Comparison]) -> str:
     return " · ".join(parts)
 
 
+def entry_title(day: dt.date, titles: list[str]) -> str:
+    """`Accepted — DATE`, or `Accepted — DATE (n)` for the n-th entry of a day that has one already: each entry keeps
+    a heading (and a link anchor) of its own, and a problem naming an entry names one."""
+    title = f"{HEADING} — {day.isoformat()}"
+    same_day = sum(1 for t in titles if t == title or re.fullmatch(re.escape(title) + r" \(\d+\)", t))
+    return f"{title} ({same_day + 1})" if same_day else title
+
+
 def entry_text(
-    day: dt.date, why: str, vintages: list[tuple[str, str]], comparisons: list[Comparison], record: dict[Output, str]
+    title: str, why: str, vintages: list[tuple[str, str]], comparisons: list[Comparison], record: dict[Output, str]
 ) -> str:
-    """A changelog entry: the date, why, the vintages that arrived, the item editions that changed (per edition), the
-    values revised, and the fingerprints of the outputs it accepts."""
-    lines = [f"## {HEADING} — {day.isoformat()}", ""]
+    """A changelog entry: its title (`entry_title`), why, the vintages that arrived, the item editions that changed
+    (per edition), the values revised, and the fingerprints of the outputs it accepts."""
+    lines = [f"## {title}", ""]
     lines.append(f"- **Why**: {markdown_text(why) if why.strip() else NO_REASON}")
     listed = ", ".join(f"`{s}/{v}`" for s, v in vintages) or "none"
     lines.append(f"- **New vintages** ({len(vintages)}): {listed}")
@@ -427,7 +436,7 @@ def accept(
             f"the report edition changed ({', '.join(report)}): it never changes without a reason; "
             "say why: bash scripts/accept.sh 'why the report edition changed'"
         )
-    entry = entry_text(day, why, arrived, comparisons, record)
+    entry = entry_text(entry_title(day, [e.title for e in entries]), why, arrived, comparisons, record)
     text = path.read_text(encoding="utf-8") if path.is_file() else "# Changelog\n"
     write_text(path, insert_entry(text, entry))
     return entry, comparisons
