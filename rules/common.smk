@@ -15,15 +15,22 @@ os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.envir
 # The settings are checked, the folder's run lock taken (one snakemake at a time in this folder: a second one started
 # while a run goes stops here, naming the first; after an interrupted run, it says how to recover), and the plan made:
 # techgap.workflow.start_run.
+# A refused setting or input, or a folder in use, ends the run with techgap's message alone: it names the file, line
+# and field (or the run that holds the folder); Snakemake's traceback of this file would only bury it.
+from techgap.errors import InputError
+from techgap.runlock import FolderInUse
 from techgap.workflow import start_run
 
-PLAN = start_run(
-    workflow.basedir,
-    config,  # rebuilt in place: config/config.yaml read with techgap's strict loader, --configfile and --config on top
-    workflow.config_settings.configfiles,
-    workflow.config_settings.config,
-    main_process=workflow.is_main_process,
-)
+try:
+    PLAN = start_run(
+        workflow.basedir,
+        config,  # rebuilt in place: config/config.yaml read with techgap's strict loader, --configfile and --config on top
+        workflow.config_settings.configfiles,
+        workflow.config_settings.config,
+        main_process=workflow.is_main_process,
+    )
+except (InputError, FolderInUse) as error:
+    sys.exit(f"techgap: {error}")
 SETTINGS = PLAN["settings"]  # every job's settings, passed with `techgap --settings`
 GROUPS = PLAN["groups"]  # one build job per group of items that read the same sources
 OTHER_SOURCES = PLAN["other_sources"]  # newest snapshots no group normalizes (the claims ledger reads them)

@@ -79,7 +79,7 @@ def test_a_second_run_is_stopped_naming_the_first_before_snakemake_meets_its_job
         second = snakemake(root, check=False, timeout=300)
         said = second.stdout + second.stderr
         assert second.returncode != 0
-        assert f"another snakemake is using this folder (PID {first.pid}" in said, said[-3000:]
+        assert f"techgap: another snakemake is using this folder (PID {first.pid}" in said, said[-3000:]
         assert "Wait for it to finish" in said and "Do not run `snakemake --unlock`" in said
         assert "IncompleteFilesException" not in said and "--rerun-incomplete flag" not in said
         assert json.loads((root / runlock.LOCK_FILE).read_text(encoding="utf-8"))["pid"] == first.pid
@@ -124,7 +124,7 @@ def test_after_kill_9_the_next_run_says_how_to_recover_and_the_documented_recove
 def test_the_recovery_docs_quote_what_snakemake_and_techgap_print() -> None:
     text = (ROOT / "docs" / "recovery.md").read_text(encoding="utf-8")
     for said in (
-        "another snakemake is using this folder (PID",
+        "techgap: another snakemake is using this folder (PID",
         "IncompleteFilesException",
         "LockException",
         "an earlier snakemake in this folder was interrupted",

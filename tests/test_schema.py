@@ -206,6 +206,7 @@ def test_snakemake_names_where_a_refused_setting_was_set(workflow_root):
     status, said = _dry_run(workflow_root, "--config", "min_year=2040")
     assert status != 0
     assert f"min_year 2040 (from --config) is after max_year 2030 (from {config.resolve()}, line " in said
+    assert "techgap: " in said and 'File "' not in said  # the message alone, without Snakemake's traceback lines
 
     pinned = next(line for line in text.splitlines() if line.startswith("  isscc: {vintage: "))
     bad = pinned.replace(pinned.split("vintage: ")[1][:10], "2026-02-30")
