@@ -120,14 +120,14 @@ def test_a_second_entry_of_the_same_day_gets_a_heading_of_its_own(folder):
     for value, why in (("8", "second"), ("9", "third")):
         _item(folder / "figures", "latest", "fig02", [("CHN", "2021", value)])
         _accept(folder, why)
+    next_day = DAY + dt.timedelta(days=1)
     _item(folder / "figures", "latest", "fig02", [("CHN", "2021", "10")])
-    _accept(folder, "the day after", DAY + dt.timedelta(days=1))
-    day, next_day = DAY.isoformat(), (DAY + dt.timedelta(days=1)).isoformat()
+    _accept(folder, "the day after", next_day)
     assert [(e.title, e.why) for e in read_entries(folder)][:4] == [
-        (f"Accepted — {next_day}", "the day after"),
-        (f"Accepted — {day} (3)", "third"),
-        (f"Accepted — {day} (2)", "second"),
-        (f"Accepted — {day}", "first record"),
+        (f"Accepted — {next_day.isoformat()}", "the day after"),
+        (f"Accepted — {DAY.isoformat()} (3)", "third"),
+        (f"Accepted — {DAY.isoformat()} (2)", "second"),
+        (f"Accepted — {DAY.isoformat()}", "first record"),
     ]
     assert record_problems(folder, folder / "figures", folder / "data" / "raw") == []
 

@@ -359,7 +359,7 @@ def entry_title(day: dt.date, titles: list[str]) -> str:
     """`Accepted — DATE`, or `Accepted — DATE (n)` for the n-th entry of a day that has one already: each entry keeps
     a heading (and a link anchor) of its own, and a problem naming an entry names one."""
     title = f"{HEADING} — {day.isoformat()}"
-    same_day = sum(1 for t in titles if t == title or re.fullmatch(re.escape(title) + r" \(\d+\)", t))
+    same_day = sum(1 for t in titles if t == title or t.startswith(f"{title} ("))
     return f"{title} ({same_day + 1})" if same_day else title
 
 
